@@ -1,0 +1,1 @@
+"""Risk models: the office's scorecard, learned models, explanations and the registry."""

@@ -1,0 +1,1 @@
+"""SafeRank's Dash dashboard and JSON API (imports ``analytics``, never the reverse)."""
