@@ -12,10 +12,11 @@ Rules:
 - A hazard's rectification is known from its ``rectified_date``; a later one is blanked, so the
   hazard is still open on ``as_of``.
 - An enterprise established after ``as_of`` did not exist yet and is dropped.
-- ``enterprises.status`` is the status at export. Where status changes are recorded, it is replaced
-  by the status in force on ``as_of`` (the last change on or before it; before an enterprise's first
-  recorded change, ``operating`` unless that first change is a restart). Without the status_events
-  table the export status is all there is, and is kept.
+- ``enterprises.status`` is the status at export. For an enterprise with recorded status changes it
+  is replaced by the status in force on ``as_of``: the last change on or before it, else
+  ``operating`` (nothing recorded yet; the future is not consulted). An enterprise with no recorded
+  change keeps its export status, the only thing known of it; without the status_events table every
+  enterprise does.
 """
 
 from __future__ import annotations
@@ -68,13 +69,10 @@ def status_on(enterprises: pd.DataFrame, status_events: pd.DataFrame, as_of: obj
     events = status_events.sort_values(["enterprise_id", "date"], kind="stable")
     past = events.loc[events["date"] <= as_of]
     last_past = past.drop_duplicates("enterprise_id", keep="last").set_index("enterprise_id")["status"]
-    future = events.loc[events["date"] > as_of]
-    first_future = future.drop_duplicates("enterprise_id", keep="first").set_index("enterprise_id")["status"]
-    before_first = first_future.astype(object).map(lambda s: "suspended" if s == "operating" else "operating")
-
     ids = enterprises["enterprise_id"]
     status = ids.map(last_past.astype(object))
-    status = status.fillna(ids.map(before_first))
+    has_history = ids.isin(events["enterprise_id"])
+    status = status.where(status.notna() | ~has_history, "operating")
     status = status.fillna(enterprises["status"].astype(object))
     return status.astype(pd.CategoricalDtype([c.code for c in STATUS]))
 
