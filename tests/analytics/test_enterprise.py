@@ -1,0 +1,61 @@
+"""One enterprise's profile and timeline on the tiny county (see summary_county)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+import summary_county as county
+
+from analytics import enterprise
+from analytics.errors import UserError
+
+
+def test_profile_counts_what_was_known_on_the_day() -> None:
+    profile = enterprise.enterprise_profile(county.tables(), "E1", county.AS_OF)
+    assert profile["name"] == "甲矿业" and profile["town_name"] == "城关镇"
+    assert (profile["inspections"], profile["hazards"], profile["major_hazards"]) == (2, 3, 1)
+    assert (profile["open_hazards"], profile["overdue_hazards"]) == (1, 1)
+
+
+def test_an_enterprise_not_yet_established_is_a_user_error_in_both_languages() -> None:
+    with pytest.raises(UserError) as error:
+        enterprise.enterprise_profile(county.tables(), "E3", "2026-01-15")
+    assert "E3" in error.value.zh and "E3" in error.value.en
+
+
+def test_timeline_newest_first_with_hazard_states_and_rectifications() -> None:
+    timeline = enterprise.enterprise_timeline(county.tables(), "E1", county.AS_OF, "zh")
+    assert timeline["date"].is_monotonic_decreasing
+    kinds = timeline.groupby("kind").size().to_dict()
+    assert kinds == {"inspection": 2, "hazard": 3, "rectification": 2, "penalty": 1, "contract": 1}
+    h6 = timeline.loc[(timeline["record_id"] == "H6") & (timeline["kind"] == "hazard")].iloc[0]
+    assert h6["state"] == "overdue" and "2026-02-28" in h6["detail"] and h6["kind_label"] == "发现隐患"
+    penalty = timeline.loc[timeline["kind"] == "penalty"].iloc[0]
+    assert "罚款" in penalty["detail"] and "20000" in penalty["detail"]
+
+
+def test_timeline_on_the_same_day_follows_the_kind_order() -> None:
+    timeline = enterprise.enterprise_timeline(county.tables(), "E1", county.AS_OF, "en")
+    same_day = timeline.loc[timeline["date"] == pd.Timestamp("2026-02-25"), "kind"].tolist()
+    assert same_day == ["inspection", "hazard"]
+    assert timeline.loc[timeline["kind"] == "penalty", "detail"].iloc[0].startswith("Fine")
+
+
+def test_timeline_leaves_out_what_happened_later() -> None:
+    timeline = enterprise.enterprise_timeline(county.tables(), "E3", county.AS_OF, "en")
+    assert "rectification" not in set(timeline["kind"])  # H5's fix is dated 03-05
+    contract = timeline.loc[timeline["kind"] == "contract", "detail"].iloc[0]
+    assert "NOT qualified" in contract
+
+
+def test_status_changes_name_an_unapproved_restart() -> None:
+    timeline = enterprise.enterprise_timeline(county.tables(), "E2", county.AS_OF, "zh")
+    restart = timeline.loc[timeline["kind"] == "status"].iloc[0]
+    assert restart["date"] == pd.Timestamp("2026-01-10") and "未批擅自开工" in restart["detail"]
+
+
+def test_score_history_is_oldest_first() -> None:
+    stacked = pd.concat([county.risk_list(), county.previous_risk_list()], ignore_index=True)
+    history = enterprise.score_history(stacked, "E2")
+    assert history["as_of"].tolist() == [county.PREVIOUS_AS_OF, county.AS_OF]
+    assert history["risk_level"].tolist() == ["red", "orange"]

@@ -1,0 +1,67 @@
+"""The leaders' overview on the tiny county (see summary_county): headline figures, matrix, trend."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import summary_county as county
+
+from analytics import overview
+
+
+def test_headline_figures_and_their_change_since_the_previous_period() -> None:
+    figures = overview.headline_figures(
+        county.tables(), county.AS_OF, county.risk_list(), county.previous_risk_list(), period_days=30
+    )
+    assert list(figures.index) == [c.code for c in overview.HEADLINES]
+    expected = {
+        "supervised": (3, 2),  # E3 established in February; E4 closed
+        "inspected": (2, 2),
+        "hazards_found": (3, 3),
+        "major_hazards": (1, 1),
+        "rectification_rate": (0.0, 0.5),  # H2's fix on 02-01 was unknown on 01-30
+        "overdue": (3, 1),
+        "red": (1, 2),
+        "orange": (1, 0),
+    }
+    for metric, (value, previous) in expected.items():
+        assert figures.loc[metric, "value"] == value, metric
+        assert figures.loc[metric, "previous"] == previous, metric
+        assert figures.loc[metric, "change"] == value - previous, metric
+
+
+def test_without_risk_lists_the_level_counts_are_missing_not_zero() -> None:
+    figures = overview.headline_figures(county.tables(), county.AS_OF)
+    assert np.isnan(figures.loc["red", "value"]) and np.isnan(figures.loc["orange", "change"])
+
+
+@pytest.mark.parametrize(
+    ("metric", "expected"),
+    [
+        ("hazards_found", {("T1", "mining"): 1, ("T1", "gas"): 0, ("T2", "mining"): 0, ("T2", "gas"): 2}),
+        ("overdue", {("T1", "mining"): 1, ("T1", "gas"): 1, ("T2", "mining"): 0, ("T2", "gas"): 1}),
+        ("red_orange", {("T1", "mining"): 1, ("T1", "gas"): 1, ("T2", "mining"): 0, ("T2", "gas"): 0}),
+        ("mean_risk", {("T1", "mining"): 0.8, ("T1", "gas"): 0.4, ("T2", "mining"): np.nan, ("T2", "gas"): 0.1}),
+    ],
+)
+def test_town_by_sector_matrix(metric: str, expected: dict[tuple[str, str], float]) -> None:
+    matrix = overview.town_sector_matrix(county.tables(), county.AS_OF, metric, county.risk_list(), period_days=30)
+    assert list(matrix.index) == ["T1", "T2"]
+    assert list(matrix.columns) == ["mining", "gas"]  # contract order; only sectors in operation
+    for (town, sector), value in expected.items():
+        np.testing.assert_equal(matrix.loc[town, sector], value)
+
+
+def test_town_mean_risk_covers_every_town() -> None:
+    towns = overview.town_mean_risk(county.risk_list(), county.tables()).set_index("town_id")
+    assert towns.loc["T1", "mean_score"] == pytest.approx(0.6)
+    assert towns.loc["T2", "enterprises"] == 1 and towns.loc["T2", "name"] == "沿海镇"
+
+
+def test_weekly_found_and_rectified_oldest_week_first() -> None:
+    weekly = overview.weekly_hazards(county.tables(), county.AS_OF, weeks=8)
+    assert weekly["week_end"].iloc[-1] == county.AS_OF
+    assert weekly["week_start"].iloc[-1] == pd.Timestamp("2026-02-23")
+    assert weekly["found"].tolist() == [2, 0, 1, 0, 0, 2, 0, 1]
+    assert weekly["rectified"].tolist() == [0, 1, 0, 1, 0, 0, 0, 0]  # H5's later fix is not known yet
