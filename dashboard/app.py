@@ -1,0 +1,129 @@
+"""``create_app(config)``: the Dash app with its pages, the sign-in guard and the JSON API.
+
+Everything is served from this machine: Dash's own bundles (``serve_locally``), ``dashboard/assets``
+and no stylesheet or script from any CDN. The store is opened once per app; pages and the API get
+it from ``get_store()``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import dash
+import flask
+from dash import dcc, html
+
+from analytics.store import open_store
+from dashboard import auth
+
+PACKAGE = Path(__file__).resolve().parent
+PAGES = PACKAGE / "pages"
+ASSETS = PACKAGE / "assets"
+SECRET_FILE = PACKAGE.parent / "data" / ".secret_key"
+
+DEFAULTS: dict[str, Any] = {
+    "db": None,  # SQLAlchemy URL; else $SAFERANK_DB; else the store's default
+    "secret_key": None,  # else $SAFERANK_SECRET_KEY; else generated once and kept in data/.secret_key
+    "session_timeout_minutes": 30,  # idle time after which the session ends
+    "language": "zh",  # when neither the URL nor the language cookie says
+    "secure_cookies": False,  # True behind TLS (the reverse proxy terminates HTTPS)
+    "max_content_length": 2 * 1024 * 1024,  # request bodies above this get 413
+}
+
+
+def _secret_key(configured: str | None) -> str:
+    """The configured key, else $SAFERANK_SECRET_KEY, else one generated once for this installation."""
+    key = configured or os.environ.get("SAFERANK_SECRET_KEY")
+    if key:
+        return key
+    if SECRET_FILE.exists():
+        return SECRET_FILE.read_text(encoding="utf-8").strip()
+    SECRET_FILE.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    SECRET_FILE.touch(mode=0o600)
+    SECRET_FILE.write_text(key, encoding="utf-8")
+    return key
+
+
+def get_store():
+    """The store of the app serving this request (or of the most recently created app)."""
+    server = flask.current_app if flask.has_app_context() else dash.get_app().server
+    return server.extensions["saferank"]["store"]
+
+
+def _navigation() -> html.Nav:
+    """Links to the pages the signed-in user's role may open, in the request's language."""
+    user = auth.current_user()
+    lang = auth.current_language()
+    links = [
+        dcc.Link(
+            page.get("name_en", page["name"]) if lang == "en" else page["name"],
+            href=page["relative_path"],
+            className="app-nav-link",
+            id=f"app-nav-{page['path'].strip('/') or 'overview'}",
+        )
+        for page in sorted(dash.page_registry.values(), key=lambda p: p.get("order") or 0)
+        if auth.page_allowed(user, page["path"])
+    ]
+    account = []
+    if user is not None:
+        account = [
+            html.Span(f"{user.display_name or user.username}", className="app-user", id="app-user"),
+            html.A("退出" if lang == "zh" else "Sign out", href="/logout", className="app-logout", id="app-logout"),
+        ]
+    return html.Nav(
+        [html.Span("SafeRank", className="app-brand"), html.Div(links, className="app-nav-links"), *account],
+        className="app-nav",
+        id="app-nav",
+    )
+
+
+def _layout() -> html.Div:
+    return html.Div([_navigation(), dash.page_container], className="app-shell", id="app-shell")
+
+
+def create_app(config: dict[str, Any] | None = None) -> dash.Dash:
+    """The dashboard and API on one Flask server (``app.server``). ``config`` keys: see ``DEFAULTS``."""
+    settings = {**DEFAULTS, **(config or {})}
+    unknown = set(settings) - set(DEFAULTS)
+    if unknown:
+        raise ValueError(f"unknown config keys: {sorted(unknown)}")
+    server = flask.Flask("dashboard", root_path=str(PACKAGE), static_folder=None)
+    server.config.update(
+        SECRET_KEY=_secret_key(settings["secret_key"]),
+        SESSION_COOKIE_NAME="saferank_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=bool(settings["secure_cookies"]),
+        PERMANENT_SESSION_LIFETIME=timedelta(minutes=settings["session_timeout_minutes"]),
+        MAX_CONTENT_LENGTH=int(settings["max_content_length"]),
+        SAFERANK_SESSION_TIMEOUT=60 * float(settings["session_timeout_minutes"]),
+        SAFERANK_LANGUAGE=settings["language"],
+    )
+    server.extensions["saferank"] = {"store": open_store(settings["db"]), "config": settings}
+    auth.install(server)  # before Dash: the guard must run before Dash's own request hooks
+    from dashboard import api
+
+    api.install(server)
+    app = dash.Dash(
+        "dashboard",
+        server=server,
+        use_pages=True,
+        pages_folder=str(PAGES),
+        assets_folder=str(ASSETS),
+        serve_locally=True,
+        external_stylesheets=[],
+        external_scripts=[],
+        suppress_callback_exceptions=True,  # page layouts are built per request, for the user's role
+        title="SafeRank",
+        update_title=None,
+    )
+    app.layout = _layout
+    # One request so that Dash moves the pages' callbacks (and the page router) into this app's
+    # callback map now, not at the first visitor's request.
+    server.test_client().get("/api/v1/health")
+    return app

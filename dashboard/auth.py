@@ -1,0 +1,377 @@
+"""Who may open what: sessions, the login routes, and the guard in front of every route.
+
+The guard runs before every request on the Flask server. Without a signed-in account only the
+login page and ``GET /api/v1/health`` answer. With one, a page is served only to the roles in
+``PAGE_ROLES``, and a Dash callback only when every one of its output ids belongs (by its prefix,
+``PAGE_PREFIXES``) to a page the role may open. Data-level scoping (an inspector's own team) is the
+analytics query functions' job; they take ``current_user()``.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import time
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import dash
+import flask
+
+from analytics import accounts, audit as audit_log
+from analytics.accounts import User
+from analytics.errors import UserError
+from dashboard import i18n
+
+# Every page path and the roles that may open it. A registered page missing here opens for no one.
+PAGE_ROLES: dict[str, frozenset[str]] = {
+    "/": frozenset({"office", "leader", "analyst"}),
+    "/risk-list": frozenset({"office", "leader", "analyst"}),
+    "/enterprise": frozenset({"office", "leader", "analyst", "inspector"}),
+    "/followup": frozenset({"office", "leader"}),
+    "/model": frozenset({"office", "analyst"}),
+    "/plan": frozenset({"office", "leader"}),
+    "/inspector": frozenset({"office", "inspector"}),
+    "/dispositions": frozenset({"office", "inspector"}),
+    "/bulletin": frozenset({"office", "leader"}),
+    "/admin": frozenset({"admin"}),
+}
+
+# Component id prefix -> the page it belongs to. "app-" is the shell (navigation, language).
+SHELL_PREFIX = "app-"
+PAGE_PREFIXES: dict[str, str] = {
+    "overview-": "/",
+    "risk-list-": "/risk-list",
+    "enterprise-": "/enterprise",
+    "followup-": "/followup",
+    "model-": "/model",
+    "plan-": "/plan",
+    "inspector-": "/inspector",
+    "dispositions-": "/dispositions",
+    "bulletin-": "/bulletin",
+    "admin-": "/admin",
+}
+
+# Pages whose opening is audited, with the query parameter naming the object (if any).
+VIEW_ACTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "/risk-list": ("view_list", ("as_of", "list_id")),
+    "/plan": ("view_plan", ("plan_id", "date")),
+    "/inspector": ("view_plan", ("plan_id", "date")),
+    "/enterprise": ("view_enterprise", ("enterprise_id", "id")),
+}
+
+ROUTER_OUTPUT = "_pages_content"
+ROUTER_LOCATION = "_pages_location"
+PUBLIC_ENDPOINTS = frozenset({"saferank_auth.login", "saferank_auth.logout", "saferank_api.health"})
+
+blueprint = flask.Blueprint("saferank_auth", __name__)
+
+
+def _text(zh: str, en: str) -> str:
+    return zh if current_language() == "zh" else en
+
+
+def current_language() -> str:
+    """The language of this request: the ``lang`` URL parameter, else the page engineer's language
+    cookie (``dashboard.i18n.COOKIE``), else the app's configured default."""
+    if not flask.has_request_context():
+        return i18n.DEFAULT_LANG
+    chosen = i18n.normal_lang(flask.request.args.get("lang")) or i18n.normal_lang(flask.request.cookies.get(i18n.COOKIE))
+    return chosen or flask.current_app.config.get("SAFERANK_LANGUAGE", i18n.DEFAULT_LANG)
+
+
+def current_user() -> User | None:
+    """The account signed in for this request (by session or API token), else None."""
+    if not flask.has_request_context():
+        return None
+    return flask.g.get("saferank_user")
+
+
+def page_allowed(user: User | None, path: str) -> bool:
+    return user is not None and user.role in PAGE_ROLES.get(path, frozenset())
+
+
+def home_path(user: User) -> str:
+    """The first page the user's role may open (where "/" sends roles that may not see it)."""
+    for page in dash.page_registry.values():
+        if page_allowed(user, page["path"]):
+            return page["relative_path"]
+    return "/logout"
+
+
+def source_address() -> str | None:
+    return flask.request.remote_addr if flask.has_request_context() else None
+
+
+def audit(action: str, object_id: str | None = None, **details: Any) -> None:
+    """Record ``action`` by the current user from the current address (for pages and the API)."""
+    from dashboard.app import get_store
+
+    audit_log.record(get_store(), current_user(), action, object_id, source_address(), details or None)
+
+
+def error_response(status: int, code: str, zh: str, en: str, field: str | None = None) -> flask.Response:
+    """The API's (and the guard's) error body: ``{"error": {code, message_zh, message_en, field}}``."""
+    body = {"error": {"code": code, "message_zh": zh, "message_en": en, "field": field}}
+    response = flask.jsonify(body)
+    response.status_code = status
+    return response
+
+
+def _unauthenticated() -> flask.Response:
+    return error_response(401, "unauthenticated", "请先登录。", "Please sign in first.")
+
+
+def _forbidden() -> flask.Response:
+    return error_response(403, "forbidden", "当前账户无权访问此内容。", "This account may not access this.")
+
+
+# ---- page paths and callback ids -------------------------------------------------------------
+
+
+def _template_regex(template: str) -> re.Pattern[str]:
+    parts = re.split(r"(<[^>]+>)", template)
+    return re.compile("^" + "".join("[^/]+" if p.startswith("<") else re.escape(p) for p in parts) + "$")
+
+
+def page_for_pathname(pathname: str | None) -> str | None:
+    """The registered page path that serves ``pathname`` (templates resolved), else None."""
+    app = dash.get_app()
+    path = "/" + app.strip_relative_path(pathname or "/")
+    path = path.rstrip("/") or "/"
+    for page in dash.page_registry.values():
+        if page["path"] == path:
+            return page["path"]
+    for page in dash.page_registry.values():
+        template = page.get("path_template")
+        if template and _template_regex(template).match(path):
+            return page["path"]
+    return None
+
+
+def page_for_id(component_id: Any) -> str | None:
+    """The page a component id belongs to by its prefix (dict ids: their ``type``); "" = shell."""
+    if isinstance(component_id, dict):
+        component_id = component_id.get("type")
+    if not isinstance(component_id, str):
+        return None
+    if component_id.startswith(SHELL_PREFIX):
+        return ""
+    for prefix, page in PAGE_PREFIXES.items():
+        if component_id.startswith(prefix):
+            return page
+    return None
+
+
+def _flatten(items: Any) -> Iterable[dict]:
+    if isinstance(items, dict):
+        yield items
+    elif isinstance(items, list):
+        for item in items:
+            yield from _flatten(item)
+
+
+def _ids(items: Any) -> list[Any]:
+    return [item.get("id") for item in _flatten(items)]
+
+
+def _router_path(body: dict) -> tuple[str | None, str]:
+    """(page path, search) the page router is asked to render."""
+    pathname, search = None, ""
+    for item in _flatten(body.get("inputs")):
+        if item.get("id") == ROUTER_LOCATION and item.get("property") == "pathname":
+            pathname = item.get("value")
+        if item.get("id") == ROUTER_LOCATION and item.get("property") == "search":
+            search = item.get("value") or ""
+    return (page_for_pathname(pathname) if isinstance(pathname, str) else "__invalid__"), search
+
+
+def callback_allowed(user: User, body: Any) -> tuple[bool, str | None, str]:
+    """Whether ``user`` may run the callback ``body`` asks for: (allowed, page, search)."""
+    if not isinstance(body, dict) or "outputs" not in body:
+        return False, None, ""
+    output_ids = _ids(body["outputs"])
+    if not output_ids:
+        return False, None, ""
+    if ROUTER_OUTPUT in output_ids:
+        page, search = _router_path(body)
+        if page == "__invalid__":
+            return False, None, ""
+        # an unknown path renders Dash's "not found" page, which holds nothing
+        return (page is None or page_allowed(user, page)), page, search
+    pages = {page_for_id(component_id) for component_id in output_ids}
+    if None in pages:
+        return False, None, ""
+    return all(page == "" or page_allowed(user, page) for page in pages), None, ""
+
+
+def _audit_view(page: str | None, search: str) -> None:
+    if page not in VIEW_ACTIONS:
+        return
+    action, keys = VIEW_ACTIONS[page]
+    query = {k: v[0] for k, v in parse_qs(search.lstrip("?")).items()}
+    object_id = next((query[k] for k in keys if query.get(k)), None)
+    audit(action, object_id, page=page, **({"query": query} if query else {}))
+
+
+# ---- the guard -------------------------------------------------------------------------------
+
+
+def _session_user() -> User | None:
+    """The session's account if the session is fresh and the account still active."""
+    username = flask.session.get("user")
+    if not username:
+        return None
+    timeout = flask.current_app.config["SAFERANK_SESSION_TIMEOUT"]
+    now = time.time()
+    if now - float(flask.session.get("seen", 0)) > timeout:
+        flask.session.clear()
+        return None
+    from dashboard.app import get_store
+
+    user = accounts.get_user(get_store(), username)
+    if user is None:  # disabled since signing in
+        flask.session.clear()
+        return None
+    if now - float(flask.session.get("seen", 0)) > 30:  # refresh the cookie at most every 30 s
+        flask.session["seen"] = now
+    return user
+
+
+def _token_user() -> User | None:
+    header = flask.request.headers.get("Authorization", "")
+    if not header.lower().startswith("bearer "):
+        return None
+    from dashboard.app import get_store
+
+    return accounts.user_for_token(get_store(), header[7:].strip())
+
+
+def guard() -> flask.Response | None:
+    """Flask ``before_request``: refuse what the requester may not see."""
+    request = flask.request
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    path = request.path
+    is_api = path.startswith("/api/")
+    is_dash = path.startswith("/_dash-") or path.startswith("/_reload") or path.startswith("/_favicon")
+    user = _token_user() if is_api else None
+    if user is None:
+        user = _session_user()
+    flask.g.saferank_user = user
+    if is_api:
+        if user is None:
+            return _unauthenticated()
+        if request.blueprint != "saferank_api":
+            return error_response(404, "not_found", "没有这个接口。", "There is no such route.")
+        return None
+    if user is None:
+        if is_dash or path.startswith("/assets/") or request.method != "GET":
+            return _unauthenticated()
+        return flask.redirect(flask.url_for("saferank_auth.login", next=request.full_path.rstrip("?")))
+    if path == "/_dash-update-component":
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            return error_response(400, "malformed", "请求格式不正确。", "The request is malformed.")
+        allowed, page, search = callback_allowed(user, body)
+        if not allowed:
+            audit("access_denied", path, outputs=str(body.get("output"))[:200])
+            return _forbidden()
+        if page is not None:
+            _audit_view(page, search)
+        return None
+    if is_dash or path.startswith("/assets/") or path.startswith("/_dash-component-suites/"):
+        return None
+    page = page_for_pathname(path)
+    if page is None or page_allowed(user, page):
+        return None
+    if page == "/":
+        return flask.redirect(home_path(user))
+    audit("access_denied", path)
+    return flask.Response(
+        f"<!doctype html><meta charset='utf-8'><title>403</title><p>{_text('当前账户无权访问此页面。', 'This account may not open this page.')}"
+        f" <a href='{home_path(user)}'>{_text('返回', 'Back')}</a></p>",
+        status=403,
+        mimetype="text/html",
+    )
+
+
+# ---- login and logout ------------------------------------------------------------------------
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site paths may follow a sign-in (no open redirect)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    parts = urlsplit(target)
+    return parts.path + (f"?{parts.query}" if parts.query else "") if not parts.netloc else "/"
+
+
+@blueprint.route("/login", methods=["GET", "POST"])
+def login() -> flask.Response | str:
+    from dashboard.app import get_store
+    from dashboard.pages.login import render_login
+
+    lang = current_language()
+    next_path = _safe_next(flask.request.values.get("next"))
+    error = None
+    status = 200
+    if flask.request.method == "POST":
+        form = flask.request.form
+        expected = flask.session.get("csrf")
+        if not expected or not secrets.compare_digest(str(form.get("csrf", "")), str(expected)):
+            error, status = ("页面已过期，请重新登录。", "The form expired; please sign in again."), 400
+        else:
+            try:
+                user = accounts.verify_login(
+                    get_store(), form.get("username", "").strip(), form.get("password", ""), source=source_address()
+                )
+            except UserError as refused:
+                error, status = (refused.zh, refused.en), 401
+            else:
+                flask.session.clear()
+                flask.session.permanent = True
+                flask.session["user"] = user.username
+                flask.session["seen"] = time.time()
+                flask.g.saferank_user = user
+                return flask.redirect(next_path if next_path != "/" else home_path(user))
+    flask.session["csrf"] = secrets.token_urlsafe(24)
+    html = render_login(lang=lang, csrf=flask.session["csrf"], next_path=next_path, error=error)
+    response = flask.Response(html, status=status, mimetype="text/html")
+    if flask.request.args.get("lang") == lang:  # the login page's switch sets the dashboard's cookie
+        response.set_cookie(i18n.COOKIE, lang, max_age=31_536_000, samesite="Lax", path="/")
+    return response
+
+
+@blueprint.route("/logout", methods=["GET", "POST"])
+def logout() -> flask.Response:
+    user = _session_user()
+    if user is not None:
+        flask.g.saferank_user = user
+        audit("logout")
+    flask.session.clear()
+    return flask.redirect(flask.url_for("saferank_auth.login"))
+
+
+def install(server: flask.Flask) -> None:
+    """Register the login routes and the guard on ``server``."""
+    server.register_blueprint(blueprint)
+    server.before_request(guard)
+    server.after_request(_no_store)
+
+
+def _no_store(response: flask.Response) -> flask.Response:
+    # Lists and plans must not linger in shared browser caches; Dash's fingerprinted bundles may.
+    if not flask.request.path.startswith("/_dash-component-suites/"):
+        response.headers.setdefault("Cache-Control", "no-store")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    return response
+
+
+__all__ = [
+    "PAGE_PREFIXES", "PAGE_ROLES", "User", "audit", "callback_allowed", "current_language", "current_user",
+    "error_response", "page_allowed", "page_for_id", "page_for_pathname", "install",
+]

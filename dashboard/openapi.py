@@ -1,0 +1,196 @@
+"""The OpenAPI 3 description of ``/api/v1`` (served at ``/api/v1/openapi.json``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import analytics
+from analytics.schema import RISK_LEVELS, SECTORS, table
+from dashboard.api import DEFAULT_LIMIT, MAX_LIMIT
+
+_ERROR = {"$ref": "#/components/schemas/Error"}
+
+
+def _errors(*statuses: int) -> dict[str, Any]:
+    words = {400: "Bad request", 401: "Not signed in", 403: "Role may not call this", 404: "Not found", 413: "Body too large"}
+    return {
+        str(s): {"description": words[s], "content": {"application/json": {"schema": _ERROR}}} for s in statuses
+    }
+
+
+def _enterprise_record() -> dict[str, Any]:
+    """The contract's ``enterprises`` row as a JSON object (types from ``analytics.schema``)."""
+    kinds = {"text": "string", "int": "integer", "float": "number", "bool": "boolean", "date": "string", "code": "string"}
+    properties: dict[str, Any] = {}
+    for column in table("enterprises").columns:
+        prop: dict[str, Any] = {"type": kinds[column.type], "description": f"{column.zh} / {column.label_en}"}
+        if column.type == "date":
+            prop["format"] = "date"
+        if column.codes:
+            prop["enum"] = column.code_values()
+        properties[column.name] = prop
+    required = [c.name for c in table("enterprises").columns if c.required]
+    return {"type": "object", "properties": properties, "required": required}
+
+
+def document() -> dict[str, Any]:
+    item = {
+        "type": "object",
+        "properties": {
+            "enterprise_id": {"type": "string"},
+            "name": {"type": "string"},
+            "town_id": {"type": "string"},
+            "town_name": {"type": "string"},
+            "sector": {"type": "string"},
+            "score": {"type": "number"},
+            "rank": {"type": "integer"},
+            "risk_level": {"type": "string", "enum": [c.code for c in RISK_LEVELS]},
+            "reasons": {"type": "string"},
+            "model_version": {"type": "string"},
+        },
+    }
+    as_of = {
+        "name": "as_of", "in": "query", "required": False,
+        "description": "List date (YYYY-MM-DD); default the newest list",
+        "schema": {"type": "string", "format": "date"},
+    }
+    lang = {"name": "lang", "in": "query", "required": False, "schema": {"type": "string", "enum": ["zh", "en"]}}
+    return {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "SafeRank API",
+            "version": analytics.__version__,
+            "description": "风险分级监管接口 / Risk targeting API. Sign in with a session or `Authorization: Bearer <token>` "
+            "(`saferank users token`); the roles that may call a route are those of the matching dashboard page.",
+        },
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"bearer": []}, {"session": []}],
+        "paths": {
+            "/health": {
+                "get": {
+                    "summary": "Liveness (no sign-in)",
+                    "security": [],
+                    "responses": {
+                        "200": {
+                            "description": "Alive",
+                            "content": {"application/json": {"schema": {
+                                "type": "object", "required": ["status"],
+                                "properties": {"status": {"type": "string"}, "version": {"type": "string"}},
+                            }}},
+                        }
+                    },
+                }
+            },
+            "/model": {
+                "get": {
+                    "summary": "The serving model: version, scored dates, level counts (office, analyst)",
+                    "parameters": [lang],
+                    "responses": {
+                        "200": {"description": "Model card", "content": {"application/json": {"schema": {"type": "object"}}}},
+                        **_errors(401, 403, 404),
+                    },
+                }
+            },
+            "/risk-list": {
+                "get": {
+                    "summary": "A page of the risk list, filtered (office, leader, analyst)",
+                    "parameters": [
+                        as_of, lang,
+                        {"name": "town", "in": "query", "required": False, "description": "Town id(s), comma-separated",
+                         "schema": {"type": "string"}},
+                        {"name": "sector", "in": "query", "required": False, "description": "Sector code(s), comma-separated",
+                         "schema": {"type": "string", "enum": [c.code for c in SECTORS]}},
+                        {"name": "level", "in": "query", "required": False, "description": "Risk level(s), comma-separated",
+                         "schema": {"type": "string", "enum": [c.code for c in RISK_LEVELS]}},
+                        {"name": "limit", "in": "query", "required": False,
+                         "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT}},
+                        {"name": "offset", "in": "query", "required": False,
+                         "schema": {"type": "integer", "minimum": 0, "default": 0}},
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "One page",
+                            "content": {"application/json": {"schema": {
+                                "type": "object",
+                                "properties": {
+                                    "as_of": {"type": "string", "format": "date"},
+                                    "total": {"type": "integer"}, "limit": {"type": "integer"},
+                                    "offset": {"type": "integer"},
+                                    "level_counts": {"type": "object", "additionalProperties": {"type": "integer"}},
+                                    "items": {"type": "array", "items": item},
+                                },
+                            }}},
+                        },
+                        **_errors(400, 401, 403, 404),
+                    },
+                }
+            },
+            "/enterprises/{enterprise_id}": {
+                "get": {
+                    "summary": "One enterprise on the list: score, level, reasons (inspectors: their team's only)",
+                    "parameters": [
+                        {"name": "enterprise_id", "in": "path", "required": True, "schema": {"type": "string"}},
+                        as_of, lang,
+                    ],
+                    "responses": {
+                        "200": {"description": "The enterprise", "content": {"application/json": {"schema": item}}},
+                        **_errors(400, 401, 403, 404),
+                    },
+                }
+            },
+            "/score": {
+                "post": {
+                    "summary": "Score a batch of enterprise records (contract shape) without storing (office, analyst)",
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": {
+                            "type": "object", "required": ["enterprises"],
+                            "properties": {
+                                "as_of": {"type": "string", "format": "date"},
+                                "enterprises": {"type": "array", "minItems": 1, "maxItems": 1000,
+                                                "items": _enterprise_record()},
+                            },
+                        }}},
+                    },
+                    "responses": {
+                        "200": {"description": "Scores", "content": {"application/json": {"schema": {
+                            "type": "object",
+                            "properties": {"items": {"type": "array", "items": item}, "stored": {"type": "boolean"}},
+                        }}}},
+                        **_errors(400, 401, 403, 413),
+                    },
+                }
+            },
+            "/openapi.json": {
+                "get": {
+                    "summary": "This document (any signed-in role)",
+                    "responses": {"200": {"description": "OpenAPI 3", "content": {"application/json": {"schema": {"type": "object"}}}},
+                                  **_errors(401)},
+                }
+            },
+        },
+        "components": {
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                "session": {"type": "apiKey", "in": "cookie", "name": "saferank_session"},
+            },
+            "schemas": {
+                "Error": {
+                    "type": "object",
+                    "required": ["error"],
+                    "properties": {
+                        "error": {
+                            "type": "object",
+                            "required": ["code", "message_zh", "message_en"],
+                            "properties": {
+                                "code": {"type": "string"},
+                                "message_zh": {"type": "string"},
+                                "message_en": {"type": "string"},
+                                "field": {"type": "string", "nullable": True},
+                            },
+                        }
+                    },
+                }
+            },
+        },
+    }

@@ -1,0 +1,53 @@
+"""Run the dashboard: Flask's development server, or waitress (``prod=True``) for real use.
+
+In production put a reverse proxy (nginx, Caddy) in front for TLS, set ``SAFERANK_SECRET_KEY`` and
+``SAFERANK_SECURE_COOKIES=1``; waitress then trusts the proxy's ``X-Forwarded-*`` headers only
+from ``trusted_proxy`` (default 127.0.0.1), so the audit log records the real client address.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+
+def config_from_environment(db: str | None = None) -> dict[str, Any]:
+    """The app config from the command line's ``--db`` and the environment."""
+    config: dict[str, Any] = {"db": db}
+    if os.environ.get("SAFERANK_SECURE_COOKIES", "").lower() in ("1", "true", "yes"):
+        config["secure_cookies"] = True
+    if os.environ.get("SAFERANK_SESSION_MINUTES"):
+        config["session_timeout_minutes"] = float(os.environ["SAFERANK_SESSION_MINUTES"])
+    if os.environ.get("SAFERANK_LANGUAGE") in ("zh", "en"):
+        config["language"] = os.environ["SAFERANK_LANGUAGE"]
+    return config
+
+
+def serve(
+    db: str | None = None,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8050,
+    prod: bool = False,
+    threads: int = 8,
+    trusted_proxy: str | None = "127.0.0.1",
+) -> None:
+    """Serve until interrupted."""
+    from dashboard.app import create_app
+
+    app = create_app(config_from_environment(db))
+    if not prod:
+        app.run(host=host, port=port, debug=False)
+        return
+    import waitress
+
+    waitress.serve(
+        app.server,
+        host=host,
+        port=port,
+        threads=threads,
+        trusted_proxy=trusted_proxy,
+        trusted_proxy_headers={"x-forwarded-for", "x-forwarded-proto"} if trusted_proxy else None,
+        clear_untrusted_proxy_headers=True,
+        ident="saferank",
+    )
