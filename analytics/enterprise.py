@@ -9,8 +9,8 @@ from __future__ import annotations
 import pandas as pd
 
 from analytics.errors import UserError
-from analytics.followup import HAZARD_STATES, hazard_state
-from analytics.schema import TABLES, Code, code_label
+from analytics.followup import hazard_state
+from analytics.schema import TABLES, Code
 from analytics.timeline import as_known_on, to_timestamp
 
 # Timeline event kinds, in the order they sort on the same day.
@@ -176,5 +176,3 @@ def score_history(risk_lists: pd.DataFrame, enterprise_id: str) -> pd.DataFrame:
     return rows.sort_values(["as_of", "model_version"], kind="stable").reset_index(drop=True)
 
 
-def state_label(state: str, lang: str = "zh") -> str:
-    return code_label(HAZARD_STATES, state, lang) if state else ""

@@ -1,0 +1,216 @@
+"""Pure figure builders: a summary DataFrame (from ``analytics``) and a language in, a ``go.Figure`` out.
+
+One theme (large type for a projector, the 红橙黄蓝 palette for risk levels) and no map tiles: the
+town map is a plain choropleth on its own GeoJSON, so the dashboard works offline.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from analytics.followup import HAZARD_STATES, STATE_CODES
+from analytics.overview import MATRIX_METRICS
+from analytics.schema import RISK_LEVELS
+from dashboard import i18n
+from dashboard.components import RISK_LEVEL_COLORS
+
+FONT = '"Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif'
+STATE_COLORS = {
+    "open": RISK_LEVEL_COLORS["yellow"],
+    "overdue": RISK_LEVEL_COLORS["red"],
+    "rectified_on_time": RISK_LEVEL_COLORS["blue"],
+    "rectified_late": RISK_LEVEL_COLORS["orange"],
+}
+# Low risk blue → yellow → orange → high risk red, the palette as a continuous scale.
+RISK_SCALE = [
+    [0.0, RISK_LEVEL_COLORS["blue"]],
+    [0.35, RISK_LEVEL_COLORS["yellow"]],
+    [0.7, RISK_LEVEL_COLORS["orange"]],
+    [1.0, RISK_LEVEL_COLORS["red"]],
+]
+
+
+def themed(figure: go.Figure, height: int = 420) -> go.Figure:
+    figure.update_layout(
+        font={"family": FONT, "size": 16, "color": "#1b1b1b"},
+        paper_bgcolor="#ffffff",
+        plot_bgcolor="#ffffff",
+        margin={"l": 60, "r": 20, "t": 30, "b": 60},
+        height=height,
+        legend={"orientation": "h", "y": -0.2},
+        hoverlabel={"font": {"family": FONT, "size": 15}},
+    )
+    figure.update_xaxes(gridcolor="#e3e3e3", zerolinecolor="#bbbbbb")
+    figure.update_yaxes(gridcolor="#e3e3e3", zerolinecolor="#bbbbbb")
+    return figure
+
+
+def empty_figure(lang: str, height: int = 300) -> go.Figure:
+    figure = go.Figure()
+    figure.add_annotation(text=i18n.t("no_data", lang), showarrow=False, font={"size": 20})
+    figure.update_xaxes(visible=False)
+    figure.update_yaxes(visible=False)
+    return themed(figure, height)
+
+
+def heatmap_figure(matrix: pd.DataFrame, metric: str, town_names: dict[str, str], sector_labels: dict[str, str],
+                   lang: str) -> go.Figure:
+    """Towns down, sectors across; ``customdata`` holds ``[town_id, sector]`` for the click."""
+    if matrix.empty:
+        return empty_figure(lang)
+    towns = list(matrix.index)
+    sectors = list(matrix.columns)
+    values = matrix.to_numpy(dtype="float64")
+    customdata = np.dstack(np.meshgrid(np.array(towns, dtype=object), np.array(sectors, dtype=object), indexing="ij"))
+    is_rate = metric == "mean_risk"
+    text = np.where(np.isnan(values), "", np.char.mod("%.0f%%" if is_rate else "%.0f", values * (100 if is_rate else 1)))
+    figure = go.Figure(
+        go.Heatmap(
+            z=values,
+            x=[sector_labels.get(s, s) for s in sectors],
+            y=[town_names.get(t, t) for t in towns],
+            customdata=customdata,
+            text=text,
+            texttemplate="%{text}",
+            colorscale=RISK_SCALE,
+            zmin=0,
+            zmax=None if not is_rate else max(float(np.nanmax(values)) if np.isfinite(values).any() else 1.0, 1e-9),
+            colorbar={"title": {"text": i18n.label(MATRIX_METRICS, metric, lang)},
+                      "tickformat": ".0%" if is_rate else ",d"},
+            hovertemplate="%{y} · %{x}<br>%{text}<extra></extra>",
+            xgap=2,
+            ygap=2,
+        )
+    )
+    figure.update_yaxes(autorange="reversed")
+    figure.update_xaxes(tickangle=-30)
+    return themed(figure, height=max(360, 34 * len(towns) + 140))
+
+
+def town_map_figure(towns: pd.DataFrame, geojson: dict | None, lang: str) -> go.Figure:
+    """Towns coloured by mean calibrated risk on their own outlines (no tiles, fits the outlines)."""
+    if geojson is None or towns.empty:
+        return empty_figure(lang)
+    figure = go.Figure(
+        go.Choropleth(
+            geojson=geojson,
+            locations=towns["town_id"].astype(str),
+            featureidkey="properties.town_id",
+            z=towns["mean_score"].astype("float64"),
+            text=towns["name"].astype(str),
+            customdata=np.stack([towns["enterprises"].to_numpy()], axis=-1),
+            colorscale=RISK_SCALE,
+            zmin=0,
+            marker={"line": {"color": "#ffffff", "width": 1.5}},
+            colorbar={"title": {"text": i18n.t("overview.map", lang)}, "tickformat": ".0%"},
+            hovertemplate="%{text}<br>%{z:.1%}<br>" + i18n.t("overview.enterprises", lang) + " %{customdata[0]:,}<extra></extra>",
+        )
+    )
+    figure.update_geos(fitbounds="geojson", visible=False, projection={"type": "mercator"})
+    return themed(figure, height=460).update_layout(margin={"l": 0, "r": 0, "t": 10, "b": 0})
+
+
+def weekly_trend_figure(weekly: pd.DataFrame, lang: str) -> go.Figure:
+    if weekly.empty:
+        return empty_figure(lang)
+    figure = go.Figure()
+    figure.add_scatter(x=weekly["week_end"], y=weekly["found"], name=i18n.t("overview.found", lang), mode="lines+markers",
+                       line={"color": RISK_LEVEL_COLORS["red"], "width": 3})
+    figure.add_scatter(x=weekly["week_end"], y=weekly["rectified"], name=i18n.t("overview.rectified", lang),
+                       mode="lines+markers", line={"color": RISK_LEVEL_COLORS["blue"], "width": 3})
+    figure.update_xaxes(tickformat="%m-%d" if lang == "zh" else "%d %b")
+    return themed(figure)
+
+
+def states_figure(states: pd.DataFrame, group_labels: dict[str, str], lang: str) -> go.Figure:
+    """Stacked bars of hazard states per group (towns, sectors or teams)."""
+    if states.empty:
+        return empty_figure(lang)
+    names = [group_labels.get(g, g) for g in states.index.astype(str)]
+    figure = go.Figure()
+    for state in STATE_CODES:
+        figure.add_bar(y=names, x=states[state], name=i18n.label(HAZARD_STATES, state, lang), orientation="h",
+                       marker_color=STATE_COLORS[state])
+    figure.update_layout(barmode="stack")
+    figure.update_yaxes(autorange="reversed")
+    return themed(figure, height=max(360, 30 * len(names) + 140))
+
+
+def rate_figure(rate: pd.DataFrame, lang: str) -> go.Figure:
+    if rate.empty:
+        return empty_figure(lang)
+    figure = go.Figure()
+    figure.add_bar(x=rate["month"], y=rate["due"], name=i18n.t("followup.count", lang), marker_color="#c9d3dd", yaxis="y2")
+    figure.add_scatter(x=rate["month"], y=rate["rate"], name=i18n.t("followup.rate_all", lang), mode="lines+markers",
+                       line={"color": RISK_LEVEL_COLORS["blue"], "width": 3})
+    figure.add_scatter(x=rate["month"], y=rate["on_time_rate"], name=i18n.t("followup.rate_on_time", lang),
+                       mode="lines+markers", line={"color": RISK_LEVEL_COLORS["orange"], "width": 3})
+    figure.update_layout(
+        yaxis={"tickformat": ".0%", "range": [0, 1.05]},
+        yaxis2={"overlaying": "y", "side": "right", "showgrid": False, "title": i18n.t("followup.count", lang)},
+    )
+    figure.update_xaxes(tickformat="%Y-%m")
+    return themed(figure)
+
+
+def score_history_figure(history: pd.DataFrame, lang: str) -> go.Figure:
+    """The enterprise's score on each stored list, markers in its level's colour."""
+    if history.empty:
+        return empty_figure(lang)
+    levels = history["risk_level"].astype(object)
+    figure = go.Figure(
+        go.Scatter(
+            x=history["as_of"],
+            y=history["score"],
+            mode="lines+markers",
+            line={"color": "#555555", "width": 2},
+            marker={"size": 14, "color": [RISK_LEVEL_COLORS.get(v, "#777") for v in levels]},
+            text=[i18n.label(RISK_LEVELS, v, lang) for v in levels],
+            hovertemplate="%{x|%Y-%m-%d}<br>%{y:.1%}<br>%{text}<extra></extra>",
+        )
+    )
+    figure.update_yaxes(tickformat=".0%", rangemode="tozero")
+    return themed(figure, height=320)
+
+
+def precision_at_k_figure(curves: pd.DataFrame, lang: str) -> go.Figure:
+    """``curves``: columns ``k`` (share, 0–1), ``model`` (display name), ``precision``."""
+    if curves.empty:
+        return empty_figure(lang)
+    figure = go.Figure()
+    palette = ["#d62728", "#1f77b4", "#7f7f7f", "#2ca02c", "#9467bd", "#8c564b"]
+    for i, (name, group) in enumerate(curves.groupby("model", sort=False)):
+        figure.add_scatter(x=group["k"], y=group["precision"], name=str(name), mode="lines+markers",
+                           line={"width": 3, "color": palette[i % len(palette)]})
+    figure.update_xaxes(tickformat=".0%", title=i18n.t("model.k", lang))
+    figure.update_yaxes(tickformat=".0%", rangemode="tozero")
+    return themed(figure)
+
+
+def calibration_figure(bins: pd.DataFrame, lang: str) -> go.Figure:
+    """``bins``: columns ``predicted``, ``observed`` (means per score bin), optional ``model``."""
+    if bins.empty:
+        return empty_figure(lang)
+    figure = go.Figure()
+    figure.add_scatter(x=[0, 1], y=[0, 1], mode="lines", line={"dash": "dot", "color": "#999"}, showlegend=False)
+    groups = bins.groupby("model", sort=False) if "model" in bins else [("", bins)]
+    for name, group in groups:
+        figure.add_scatter(x=group["predicted"], y=group["observed"], name=str(name), mode="lines+markers",
+                           line={"width": 3})
+    upper = float(max(bins["predicted"].max(), bins["observed"].max(), 0.05)) * 1.1
+    figure.update_xaxes(tickformat=".0%", title=i18n.t("model.predicted", lang), range=[0, upper])
+    figure.update_yaxes(tickformat=".0%", title=i18n.t("model.observed", lang), range=[0, upper])
+    return themed(figure)
+
+
+def bar_figure(labels: list[str], values: list[float], lang: str, percent: bool = False, color: str = "#1f77b4") -> go.Figure:
+    """Horizontal bars, largest first (feature importance, precision per group)."""
+    if not labels:
+        return empty_figure(lang)
+    figure = go.Figure(go.Bar(y=labels, x=values, orientation="h", marker_color=color))
+    figure.update_yaxes(autorange="reversed")
+    if percent:
+        figure.update_xaxes(tickformat=".0%")
+    return themed(figure, height=max(320, 28 * len(labels) + 120))

@@ -1,0 +1,134 @@
+"""隐患整改 Follow-up ("/followup", 回头看): hazard states by town, sector or team; overdue list; rate over time."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import dash
+import dash_ag_grid as dag
+from dash import Input, Output, State, callback, dcc, html
+
+from analytics import followup
+from analytics.schema import HAZARD_CATEGORIES, HAZARD_LEVELS, SECTORS, column_label
+from dashboard import figures, i18n
+from dashboard.components import data
+from dashboard.components.language import register_language_switch
+from dashboard.components.layout import notice, page_header, section
+from dashboard.components.urlstate import register_url_sync
+
+PREFIX = "followup"
+GROUPS = [c.code for c in followup.GROUPINGS]
+dash.register_page(__name__, path="/followup", name="隐患整改", name_en="Follow-up", title="SafeRank 隐患整改", order=3)
+register_language_switch(PREFIX)
+register_url_sync(PREFIX, [(f"{PREFIX}-as-of", "value", "as_of"), (f"{PREFIX}-by", "value", "by")])
+
+
+def overdue_columns(lang: str) -> list[dict]:
+    def hazard(column: str) -> str:
+        return column_label("hazards", column, lang)
+
+    return [
+        {"field": "deadline", "headerName": hazard("deadline"), "width": 130},
+        {"field": "days_overdue", "headerName": i18n.t("followup.days_overdue", lang), "width": 120, "type": "numericColumn"},
+        {"field": "enterprise_name", "headerName": i18n.t("risk-list.name_col", lang), "flex": 2, "minWidth": 200},
+        {"field": "town_name", "headerName": i18n.t("risk-list.town", lang), "width": 130},
+        {"field": "sector_label", "headerName": i18n.t("risk-list.sector", lang), "flex": 1, "minWidth": 150},
+        {"field": "team", "headerName": column_label("inspections", "team", lang), "width": 120},
+        {"field": "level_label", "headerName": hazard("level"), "width": 120},
+        {"field": "category_label", "headerName": hazard("category"), "width": 130},
+        {"field": "found_date", "headerName": hazard("found_date"), "width": 130},
+        {"field": "hazard_id", "headerName": hazard("hazard_id"), "width": 140},
+        {"field": "enterprise_id", "hide": True},
+    ]
+
+
+def layout(as_of: str | None = None, lang: str | None = None, by: str | None = None, **_query: object) -> html.Div:
+    lang = i18n.current_lang(lang)
+    dates = data.scored_dates()
+    chosen = data.pick_as_of(as_of)
+    header = page_header(PREFIX, i18n.t("followup.name", lang), lang, chosen, dates)
+    stores = [dcc.Store(id=f"{PREFIX}-lang-store", data=lang), dcc.Store(id=f"{PREFIX}-url-state"),
+              dcc.Location(id=f"{PREFIX}-go", refresh="callback-nav")]
+    if chosen is None:
+        return html.Div([header, *stores, html.Div(notice(i18n.t("no_lists", lang), PREFIX), className="page-body")])
+    return html.Div(
+        [
+            header,
+            *stores,
+            html.Div(
+                [
+                    section(
+                        i18n.t("followup.states", lang, days=followup.WINDOW_DAYS),
+                        html.Div([html.Label(i18n.t("followup.by", lang)),
+                                  dcc.RadioItems(id=f"{PREFIX}-by", options=i18n.options(followup.GROUPINGS, lang),
+                                                 value=by if by in GROUPS else "town", inline=True,
+                                                 inputClassName="lang-input")], className="toolbar"),
+                        dcc.Graph(id=f"{PREFIX}-states", config={"displaylogo": False}),
+                    ),
+                    section(i18n.t("followup.rate", lang), dcc.Graph(id=f"{PREFIX}-rate", config={"displaylogo": False})),
+                    section(
+                        i18n.t("followup.overdue", lang),
+                        dag.AgGrid(id=f"{PREFIX}-overdue", columnDefs=overdue_columns(lang), rowData=[],
+                                   getRowId="params.data.enterprise_id + '|' + params.data.hazard_id",
+                                   defaultColDef={"sortable": True, "resizable": True, "filter": True},
+                                   dashGridOptions={"pagination": True, "paginationPageSize": 50},
+                                   style={"height": "560px", "width": "100%", "fontSize": "16px"}),
+                    ),
+                ],
+                className="page-body",
+            ),
+        ]
+    )
+
+
+def _town_names() -> dict[str, str]:
+    towns = data.tables()["towns"]
+    return dict(zip(towns["town_id"].astype(str), towns["name"].astype(str), strict=True))
+
+
+@callback(
+    Output(f"{PREFIX}-states", "figure"),
+    Input(f"{PREFIX}-by", "value"),
+    Input(f"{PREFIX}-as-of", "value"),
+    State(f"{PREFIX}-lang-store", "data"),
+)
+def show_states(by: str, as_of: str, lang: str) -> object:
+    day = data.pick_as_of(as_of)
+    states = data.summary("followup-states", day, lambda: followup.states_by(data.tables(), day, by), by)
+    names = _town_names() if by == "town" else (i18n.labels(SECTORS, lang) if by == "sector" else {})
+    return figures.states_figure(states, names, lang)
+
+
+@callback(
+    Output(f"{PREFIX}-overdue", "rowData"),
+    Output(f"{PREFIX}-rate", "figure"),
+    Input(f"{PREFIX}-as-of", "value"),
+    State(f"{PREFIX}-lang-store", "data"),
+)
+def show_overdue(as_of: str, lang: str) -> tuple[list[dict], object]:
+    day = data.pick_as_of(as_of)
+    tables = data.tables()
+    overdue = data.summary("followup-overdue", day, lambda: followup.overdue_list(tables, day))
+    rate = data.summary("followup-rate", day, lambda: followup.rectification_rate(tables, day))
+    rows = overdue.assign(
+        deadline=overdue["deadline"].dt.strftime("%Y-%m-%d"),
+        found_date=overdue["found_date"].dt.strftime("%Y-%m-%d"),
+        town_name=overdue["town_id"].map(_town_names()),
+        sector_label=overdue["sector"].map(i18n.labels(SECTORS, lang)),
+        level_label=overdue["level"].astype(object).map(i18n.labels(HAZARD_LEVELS, lang)),
+        category_label=overdue["category"].astype(object).map(i18n.labels(HAZARD_CATEGORIES, lang)).fillna(""),
+    )[[c["field"] for c in overdue_columns(lang)]]
+    return rows.astype(object).where(rows.notna(), None).to_dict("records"), figures.rate_figure(rate, lang)
+
+
+@callback(
+    Output(f"{PREFIX}-go", "href"),
+    Input(f"{PREFIX}-overdue", "cellClicked"),
+    State(f"{PREFIX}-as-of", "value"),
+    prevent_initial_call=True,
+)
+def open_enterprise(cell: dict | None, as_of: str) -> str:
+    """The enterprise page of the clicked overdue hazard."""
+    if not cell or not cell.get("rowId"):
+        return dash.no_update
+    return "/enterprise?" + urlencode({"id": str(cell["rowId"]).split("|")[0], "as_of": as_of})

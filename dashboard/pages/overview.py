@@ -1,0 +1,143 @@
+"""总览 Overview ("/"), for leaders: headline figures with their change, town × sector heatmap, map, trend.
+
+A click on a heatmap cell opens the risk list filtered to that town and sector.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import dash
+from dash import Input, Output, State, callback, dcc, html
+
+from analytics import overview
+from analytics.schema import SECTORS
+from dashboard import figures, i18n
+from dashboard.components import data
+from dashboard.components.language import register_language_switch
+from dashboard.components.layout import kpi_card, notice, page_header, section
+from dashboard.components.urlstate import register_url_sync
+
+PREFIX = "overview"
+dash.register_page(__name__, path="/", name="总览", name_en="Overview", title="SafeRank 总览", order=0)
+register_language_switch(PREFIX)
+register_url_sync(PREFIX, [("overview-as-of", "value", "as_of"), ("overview-metric", "value", "metric")])
+
+PERCENT_METRICS = {"rectification_rate"}
+METRIC_CODES = [c.code for c in overview.MATRIX_METRICS]
+
+
+def layout(as_of: str | None = None, lang: str | None = None, metric: str | None = None, **_query: object) -> html.Div:
+    lang = i18n.current_lang(lang)
+    dates = data.scored_dates()
+    chosen = data.pick_as_of(as_of)
+    header = page_header(PREFIX, i18n.t("overview.name", lang), lang, chosen, dates)
+    store = [dcc.Store(id=f"{PREFIX}-lang-store", data=lang), dcc.Store(id=f"{PREFIX}-url-state"),
+             dcc.Location(id=f"{PREFIX}-go", refresh="callback-nav")]
+    if chosen is None:
+        return html.Div([header, *store, html.Div(notice(i18n.t("no_lists", lang), PREFIX), className="page-body")])
+    return html.Div(
+        [
+            header,
+            *store,
+            html.Div(
+                [
+                    html.Div(id=f"{PREFIX}-kpis", className="kpis"),
+                    html.Div(i18n.t("period_note", lang, days=overview.PERIOD_DAYS), className="period-note"),
+                    section(
+                        i18n.t("overview.heatmap", lang),
+                        dcc.RadioItems(
+                            id=f"{PREFIX}-metric",
+                            options=i18n.options(overview.MATRIX_METRICS, lang),
+                            value=metric if metric in METRIC_CODES else "mean_risk",
+                            inline=True,
+                            className="metric-switch",
+                            inputClassName="lang-input",
+                        ),
+                        html.Div(i18n.t("overview.heatmap_hint", lang), className="hint"),
+                        dcc.Loading(dcc.Graph(id=f"{PREFIX}-heatmap", config={"displaylogo": False})),
+                    ),
+                    html.Div(
+                        [
+                            section(i18n.t("overview.map", lang),
+                                    dcc.Graph(id=f"{PREFIX}-map", config={"displaylogo": False, "scrollZoom": False})),
+                            section(i18n.t("overview.trend", lang), dcc.Graph(id=f"{PREFIX}-trend", config={"displaylogo": False})),
+                        ],
+                        className="grid-2",
+                    ),
+                ],
+                className="page-body",
+            ),
+        ]
+    )
+
+
+def _geometry() -> dict | None:
+    """Town outlines: the simulated county's generated rectangles (no boundaries ship for a real county)."""
+    try:
+        from analytics.simulate.population import town_geometry
+    except ImportError:  # the simulator is optional for a deployment on real data
+        return None
+    return data.summary("geometry", None, lambda: town_geometry(data.tables()["towns"]))
+
+
+@callback(
+    Output(f"{PREFIX}-kpis", "children"),
+    Output(f"{PREFIX}-map", "figure"),
+    Output(f"{PREFIX}-trend", "figure"),
+    Input(f"{PREFIX}-as-of", "value"),
+    State(f"{PREFIX}-lang-store", "data"),
+)
+def update_overview(as_of: str, lang: str) -> tuple[list[html.Div], object, object]:
+    day = data.pick_as_of(as_of)
+    tables = data.tables()
+    previous = data.previous_date(day)
+    headline = data.summary(
+        "headline", day,
+        lambda: overview.headline_figures(
+            tables, day, data.risk_list(day, lang), None if previous is None else data.risk_list(previous, lang)
+        ),
+    )
+    cards = [
+        kpi_card(
+            PREFIX, code.code, code.zh if lang == "zh" else code.en,
+            (i18n.percent if code.code in PERCENT_METRICS else i18n.number)(headline.loc[code.code, "value"], lang),
+            f"{i18n.t('change_since', lang)} "
+            + i18n.change(headline.loc[code.code, "change"], lang, as_percent=code.code in PERCENT_METRICS),
+            headline.loc[code.code, "change"],
+        )
+        for code in overview.HEADLINES
+    ]
+    towns = data.summary("town_risk", day, lambda: overview.town_mean_risk(data.risk_list(day, lang), tables))
+    weekly = data.summary("weekly", day, lambda: overview.weekly_hazards(tables, day))
+    return cards, figures.town_map_figure(towns, _geometry(), lang), figures.weekly_trend_figure(weekly, lang)
+
+
+@callback(
+    Output(f"{PREFIX}-heatmap", "figure"),
+    Input(f"{PREFIX}-metric", "value"),
+    Input(f"{PREFIX}-as-of", "value"),
+    State(f"{PREFIX}-lang-store", "data"),
+)
+def update_heatmap(metric: str, as_of: str, lang: str) -> object:
+    day = data.pick_as_of(as_of)
+    tables = data.tables()
+    matrix = data.summary(
+        "matrix", day, lambda: overview.town_sector_matrix(tables, day, metric, data.risk_list(day, lang)), metric
+    )
+    town_names = dict(zip(tables["towns"]["town_id"].astype(str), tables["towns"]["name"].astype(str), strict=True))
+    return figures.heatmap_figure(matrix, metric, town_names, i18n.labels(SECTORS, lang), lang)
+
+
+@callback(
+    Output(f"{PREFIX}-go", "href"),
+    Input(f"{PREFIX}-heatmap", "clickData"),
+    State(f"{PREFIX}-as-of", "value"),
+    prevent_initial_call=True,
+)
+def open_cell(click: dict | None, as_of: str) -> str:
+    """The risk list's address for the clicked town and sector."""
+    if not click or not click.get("points"):
+        return dash.no_update
+    town, sector = click["points"][0]["customdata"]
+    return "/risk-list?" + urlencode({"town": town, "sector": sector, "as_of": as_of})
