@@ -31,10 +31,84 @@ def _command(sub: argparse._SubParsersAction, name: str, help_text: str, handler
 # (commands are added below this line, one handler each)
 
 
+def _read_password(args: argparse.Namespace) -> str:
+    """The password from stdin (``--password-stdin``) or typed twice at a hidden prompt."""
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    import getpass
+
+    from analytics.errors import UserError
+
+    first = getpass.getpass("密码 / Password: ")
+    if getpass.getpass("再次输入 / Again: ") != first:
+        raise UserError("两次输入的密码不一致。", "The two passwords differ.")
+    return first
+
+
+def _user_action(actions: argparse._SubParsersAction, name: str, help_text: str) -> argparse.ArgumentParser:
+    """An action of ``users`` that also takes ``--db``/``--lang`` after it (without resetting them)."""
+    parser = actions.add_parser(name, help=help_text)
+    parser.add_argument("--db", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    parser.add_argument("--lang", choices=("zh", "en"), default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    return parser
+
+
+def _users(args: argparse.Namespace) -> int:
+    from analytics import accounts
+    from analytics.store import open_store
+
+    store = open_store(args.db)
+    if args.action == "add":
+        user = accounts.add_user(store, args.username, args.role, _read_password(args), display_name=args.name, team=args.team)
+        print(f"{user.username} ({user.role}{', ' + user.team if user.team else ''})")
+    elif args.action == "list":
+        print(accounts.list_users(store).to_string(index=False))
+    elif args.action == "disable":
+        accounts.disable_user(store, args.username)
+    elif args.action == "enable":
+        accounts.enable_user(store, args.username)
+    elif args.action == "reset-password":
+        print(accounts.reset_password(store, args.username, _read_password(args) if args.password_stdin else None))
+    elif args.action == "token":
+        print("\t".join(accounts.create_token(store, args.username, args.label)))
+    elif args.action == "revoke-token":
+        accounts.revoke_token(store, args.token_id)
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from dashboard.serve import serve  # the CLI is the one edge that starts the dashboard
+
+    serve(args.db, host=args.host, port=args.port, prod=args.prod)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="saferank", description="SafeRank: risk targeting for a county safety office")
     sub = parser.add_subparsers(dest="command", required=True)
     # (subcommands are registered below this line)
+    users = _command(sub, "users", "accounts: add, list, disable, enable, reset-password, token, revoke-token", _users)
+    actions = users.add_subparsers(dest="action", required=True)
+    add = _user_action(actions, "add", "add an account (asks for its password, or reads it with --password-stdin)")
+    add.add_argument("username")
+    add.add_argument("--role", required=True, choices=("admin", "office", "leader", "inspector", "analyst"))
+    add.add_argument("--team", default=None, help="an inspector's team, e.g. 第3组")
+    add.add_argument("--name", default=None, help="display name")
+    add.add_argument("--password-stdin", action="store_true")
+    _user_action(actions, "list", "list accounts")
+    for action in ("disable", "enable"):
+        _user_action(actions, action, f"{action} an account").add_argument("username")
+    reset = _user_action(actions, "reset-password", "set a new password (random and printed, or --password-stdin)")
+    reset.add_argument("username")
+    reset.add_argument("--password-stdin", action="store_true")
+    token = _user_action(actions, "token", "create an API token for an account (printed once: id, token)")
+    token.add_argument("username")
+    token.add_argument("--label", default="")
+    _user_action(actions, "revoke-token", "revoke an API token by its id").add_argument("token_id")
+    serve = _command(sub, "serve", "serve the dashboard and API (development server; --prod: waitress)", _serve)
+    serve.add_argument("--prod", action="store_true", help="serve with waitress")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8050)
     return parser
 
 

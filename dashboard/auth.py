@@ -19,7 +19,8 @@ from urllib.parse import parse_qs, urlsplit
 import dash
 import flask
 
-from analytics import accounts, audit as audit_log
+from analytics import accounts
+from analytics import audit as audit_log
 from analytics.accounts import User
 from analytics.errors import UserError
 from dashboard import i18n
