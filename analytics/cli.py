@@ -31,6 +31,15 @@ def _command(sub: argparse._SubParsersAction, name: str, help_text: str, handler
 # (commands are added below this line, one handler each)
 
 
+def _simulate(args: argparse.Namespace) -> int:
+    from analytics.simulate import simulate_files
+
+    written = simulate_files(args.out_dir, enterprises=args.enterprises, seed=args.seed, start=args.start,
+                             as_of=args.as_of)
+    print(written.render(args.lang))
+    return 0
+
+
 def _read_password(args: argparse.Namespace) -> str:
     """The password from stdin (``--password-stdin``) or typed twice at a hidden prompt."""
     if args.password_stdin:
@@ -87,6 +96,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="saferank", description="SafeRank: risk targeting for a county safety office")
     sub = parser.add_subparsers(dest="command", required=True)
     # (subcommands are registered below this line)
+    simulate = _command(sub, "simulate", "write a simulated county (all ten contract tables, truth.csv, simulation.json)", _simulate)
+    simulate.add_argument("out_dir", help="folder to write the CSV files into")
+    simulate.add_argument("--enterprises", type=int, default=2000, help="number of enterprises, 500 to 1,000,000 (default 2000)")
+    simulate.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+    simulate.add_argument("--start", default=None, help="first simulated day (default: as-of minus three years)")
+    simulate.add_argument("--as-of", dest="as_of", default="2026-11-15", help="export date; nothing later is written (default 2026-11-15)")
     users = _command(sub, "users", "accounts: add, list, disable, enable, reset-password, token, revoke-token", _users)
     actions = users.add_subparsers(dest="action", required=True)
     add = _user_action(actions, "add", "add an account (asks for its password, or reads it with --password-stdin)")
