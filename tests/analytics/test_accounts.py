@@ -1,0 +1,173 @@
+"""Accounts: password hashing, lockout, disabling, API tokens, the role table, demo accounts, and
+an audit entry for every change."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from analytics import accounts, audit
+from analytics.errors import UserError
+from analytics.store import open_store
+
+PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture
+def store(tmp_path):
+    return open_store(f"sqlite:///{tmp_path / 'store.db'}")
+
+
+def _stored_hash(store, username: str) -> str:
+    with store.engine.connect() as connection:
+        return connection.execute(sa.select(accounts.users.c.password_hash).where(accounts.users.c.username == username)).scalar_one()
+
+
+def _actions(store) -> list[str]:
+    return audit.search(store)["action"].tolist()[::-1]  # oldest first
+
+
+def test_passwords_are_stored_as_salted_scrypt_hashes(store) -> None:
+    accounts.add_user(store, "a1", "office", PASSWORD)
+    accounts.add_user(store, "a2", "office", PASSWORD)
+    first, second = _stored_hash(store, "a1"), _stored_hash(store, "a2")
+    assert first.startswith("scrypt:") and PASSWORD not in first
+    assert first != second  # salted
+    assert accounts.verify_login(store, "a1", PASSWORD) == accounts.User("a1", "office", None, "a1")
+
+
+@pytest.mark.parametrize(
+    ("username", "role", "password", "team"),
+    [("a b", "office", PASSWORD, None), ("ok", "boss", PASSWORD, None), ("ok", "office", "short", None),
+     ("ok", "inspector", PASSWORD, None), ("x", "office", PASSWORD, None)],
+)
+def test_bad_accounts_are_refused_with_a_message_in_both_languages(store, username, role, password, team) -> None:
+    with pytest.raises(UserError) as refused:
+        accounts.add_user(store, username, role, password, team=team)
+    assert refused.value.zh and refused.value.en
+    assert accounts.list_users(store).empty
+
+
+def test_a_username_is_taken_once(store) -> None:
+    accounts.add_user(store, "张三", "inspector", PASSWORD, team="第3组")
+    with pytest.raises(UserError, match="already exists"):
+        accounts.add_user(store, "张三", "office", PASSWORD)
+    assert accounts.list_users(store)[["username", "role", "team"]].values.tolist() == [["张三", "inspector", "第3组"]]
+    assert "password_hash" not in accounts.list_users(store)
+
+
+def test_wrong_passwords_lock_the_account_for_a_while(store) -> None:
+    accounts.add_user(store, "a1", "office", PASSWORD)
+    for _ in range(accounts.MAX_FAILED_ATTEMPTS):
+        with pytest.raises(accounts.LoginRefused, match="Wrong username or password"):
+            accounts.verify_login(store, "a1", "wrong-password")
+    with pytest.raises(accounts.LoginRefused, match="locked"):
+        accounts.verify_login(store, "a1", PASSWORD)  # the right password does not open a locked account
+    later = accounts._now() + timedelta(minutes=accounts.LOCK_MINUTES + 1)
+    assert accounts.verify_login(store, "a1", PASSWORD, now=later).username == "a1"
+    failed = audit.search(store, {"action": "login_failed"})
+    assert len(failed) == accounts.MAX_FAILED_ATTEMPTS + 1
+
+
+def test_a_right_password_resets_the_failure_count(store) -> None:
+    accounts.add_user(store, "a1", "office", PASSWORD)
+    for _ in range(accounts.MAX_FAILED_ATTEMPTS - 1):
+        with pytest.raises(accounts.LoginRefused):
+            accounts.verify_login(store, "a1", "wrong-password")
+    accounts.verify_login(store, "a1", PASSWORD)
+    with pytest.raises(accounts.LoginRefused, match="Wrong"):
+        accounts.verify_login(store, "a1", "wrong-password")  # one failure, not the fifth
+    assert accounts.verify_login(store, "a1", PASSWORD).username == "a1"
+
+
+def test_unknown_and_disabled_accounts_get_the_same_answer_as_a_wrong_password(store) -> None:
+    accounts.add_user(store, "a1", "office", PASSWORD)
+    accounts.disable_user(store, "a1")
+    answers = set()
+    for username in ("a1", "nobody"):
+        with pytest.raises(accounts.LoginRefused) as refused:
+            accounts.verify_login(store, username, PASSWORD)
+        answers.add(refused.value.en)
+    assert answers == {"Wrong username or password."}
+    assert accounts.get_user(store, "a1") is None
+    accounts.enable_user(store, "a1")
+    assert accounts.get_user(store, "a1").role == "office"
+
+
+def test_reset_password_replaces_the_old_one_and_unlocks(store) -> None:
+    accounts.add_user(store, "a1", "office", PASSWORD)
+    for _ in range(accounts.MAX_FAILED_ATTEMPTS):
+        with pytest.raises(accounts.LoginRefused):
+            accounts.verify_login(store, "a1", "wrong-password")
+    new = accounts.reset_password(store, "a1")
+    assert len(new) >= accounts.MIN_PASSWORD_LENGTH
+    assert accounts.verify_login(store, "a1", new).username == "a1"
+    with pytest.raises(accounts.LoginRefused):
+        accounts.verify_login(store, "a1", PASSWORD)
+    with pytest.raises(UserError):
+        accounts.reset_password(store, "nobody")
+
+
+def test_tokens_are_kept_only_as_hashes_and_stop_working_when_revoked(store) -> None:
+    accounts.add_user(store, "a1", "analyst", PASSWORD)
+    token_id, token = accounts.create_token(store, "a1", "scripts")
+    with store.engine.connect() as connection:
+        stored = connection.execute(sa.select(accounts.api_tokens)).mappings().all()
+    assert token not in str(stored) and stored[0]["token_hash"] != token
+    assert accounts.user_for_token(store, token).username == "a1"
+    assert accounts.user_for_token(store, token + "x") is None
+    assert accounts.user_for_token(store, "") is None
+    accounts.revoke_token(store, token_id)
+    assert accounts.user_for_token(store, token) is None
+    with pytest.raises(UserError):
+        accounts.revoke_token(store, token_id)  # already revoked
+
+
+def test_a_disabled_account_token_stops_working(store) -> None:
+    accounts.add_user(store, "a1", "analyst", PASSWORD)
+    _, token = accounts.create_token(store, "a1")
+    accounts.disable_user(store, "a1")
+    assert accounts.user_for_token(store, token) is None
+
+
+def test_every_account_change_is_audited_with_its_actor(store) -> None:
+    admin = accounts.add_user(store, "root", "admin", PASSWORD)
+    accounts.add_user(store, "a1", "office", PASSWORD, actor=admin, source="10.0.0.9")
+    accounts.disable_user(store, "a1", actor=admin)
+    accounts.enable_user(store, "a1", actor=admin)
+    accounts.reset_password(store, "a1", actor=admin)
+    token_id, _ = accounts.create_token(store, "a1", actor=admin)
+    accounts.revoke_token(store, token_id, actor=admin)
+    accounts.verify_login(store, "root", PASSWORD, source="10.0.0.9")
+    entries = audit.search(store).iloc[::-1]
+    assert entries["action"].tolist() == [
+        "user_add", "user_add", "user_disable", "user_enable", "password_reset", "token_create", "token_revoke", "login",
+    ]
+    assert entries["username"].tolist() == ["cli"] + ["root"] * 7
+    assert entries["object_id"].tolist()[1:5] == ["a1"] * 4
+    assert entries["source"].tolist()[1] == "10.0.0.9"
+
+
+def test_the_role_table_separates_duties() -> None:
+    perms = accounts.ROLE_PERMISSIONS
+    assert perms["admin"] == {"accounts", "audit"}  # the administrator sees no lists or plans
+    assert not any("accounts" in p or "audit" in p for role, p in perms.items() if role != "admin")
+    assert "plans" not in perms["analyst"] and "plans_edit" not in perms["leader"]
+    assert perms["inspector"] <= {"enterprise", "plans", "results_entry", "dispositions"}
+    assert "risk_list_export" not in perms["leader"]  # the leader's list is read-only
+    leader = accounts.User("l", "leader")
+    assert accounts.can(leader, "overview") and not accounts.can(leader, "models") and not accounts.can(None, "overview")
+    with pytest.raises(accounts.Forbidden):
+        accounts.require(leader, "accounts")
+
+
+def test_demo_accounts_cover_every_role_and_their_passwords_work(store) -> None:
+    first = accounts.create_demo_users(store)
+    second = accounts.create_demo_users(store)  # run again: new passwords, same accounts
+    users = accounts.list_users(store)
+    assert set(users["role"]) == set(accounts.ROLES) and len(users) == len(accounts.ROLES)
+    assert all(first[name] != second[name] for name in first)
+    for username, password in second.items():
+        assert accounts.verify_login(store, username, password).username == username
