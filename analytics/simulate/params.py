@@ -152,7 +152,7 @@ RETROFIT_SMALL_SCATTERED_EXTRA = 0.08
 OTHER_STOP_PER_YEAR = 0.01
 CLOSE_PER_YEAR = 0.012
 CLOSE_SMALL_SCATTERED_EXTRA = 0.04
-POWER_RATIONING_DAILY = 0.012  # industry_trade and hazardous_chemicals during a rationing spell
+POWER_RATIONING_DAILY = 0.006  # industry_trade and hazardous_chemicals during a rationing spell
 STOP_DAYS = {
     "environmental_retrofit": (30, 180), "power_rationing": (5, 25), "rectification_order": (15, 60),
     "other": (10, 60),
