@@ -207,8 +207,6 @@ def model() -> flask.Response:
 
 @blueprint.post("/score")
 def score() -> flask.Response:
-    from analytics.scoring import score_records
-
     body = flask.request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("enterprises"), list):
         raise ApiError(
@@ -219,6 +217,12 @@ def score() -> flask.Response:
     if not records or len(records) > 1000 or not all(isinstance(r, dict) for r in records):
         raise ApiError(400, "invalid_body", "须提交 1 到 1000 条企业记录（对象）。", "Send 1 to 1000 enterprise records (objects).", "enterprises")
     as_of = body.get("as_of")
+    try:
+        from analytics.scoring import score_records
+    except ImportError as missing:
+        raise ApiError(
+            503, "not_available", "批量评分尚不可用：还没有启用的模型。", "Batch scoring is not available yet: no model is serving."
+        ) from missing
     from dashboard.app import get_store
 
     scored = score_records(get_store(), records, as_of=as_of, lang=_lang())

@@ -264,7 +264,7 @@ def guard() -> flask.Response | None:
     if is_api:
         if user is None:
             return _unauthenticated()
-        if request.blueprint != "saferank_api":
+        if request.blueprint != "saferank_api" and request.routing_exception is None:  # Dash's catch-all
             return error_response(404, "not_found", "没有这个接口。", "There is no such route.")
         return None
     if user is None:

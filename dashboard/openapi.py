@@ -12,7 +12,8 @@ _ERROR = {"$ref": "#/components/schemas/Error"}
 
 
 def _errors(*statuses: int) -> dict[str, Any]:
-    words = {400: "Bad request", 401: "Not signed in", 403: "Role may not call this", 404: "Not found", 413: "Body too large"}
+    words = {400: "Bad request", 401: "Not signed in", 403: "Role may not call this", 404: "Not found", 413: "Body too large",
+             503: "No serving model yet"}
     return {
         str(s): {"description": words[s], "content": {"application/json": {"schema": _ERROR}}} for s in statuses
     }
@@ -157,7 +158,7 @@ def document() -> dict[str, Any]:
                             "type": "object",
                             "properties": {"items": {"type": "array", "items": item}, "stored": {"type": "boolean"}},
                         }}}},
-                        **_errors(400, 401, 403, 413),
+                        **_errors(400, 401, 403, 413, 503),
                     },
                 }
             },

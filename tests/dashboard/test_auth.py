@@ -78,7 +78,7 @@ def test_pages_open_only_for_the_roles_in_the_table(auth_app, role: str) -> None
         if role in auth.PAGE_ROLES[page["path"]]:
             assert response.status_code == 200, (role, page["path"])
         elif page["path"] == "/":
-            assert response.status_code == 302 and response.headers["Location"] == auth.home_path(auth_app.store and _user(role))
+            assert response.status_code == 302 and response.headers["Location"] == auth.home_path(_user(role))
         else:
             assert response.status_code == 403, (role, page["path"])
 
