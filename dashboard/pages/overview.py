@@ -25,6 +25,9 @@ register_url_sync(PREFIX, [("overview-as-of", "value", "as_of"), ("overview-metr
 
 PERCENT_METRICS = {"rectification_rate"}
 METRIC_CODES = [c.code for c in overview.MATRIX_METRICS]
+# The town map draws only the county's own outlines; plotly's world base map would come from a CDN,
+# so it is pointed at an empty topology served from the app's assets instead.
+MAP_CONFIG = {"displaylogo": False, "scrollZoom": False, "topojsonURL": "/assets/topojson/"}
 
 
 def layout(as_of: str | None = None, lang: str | None = None, metric: str | None = None, **_query: object) -> html.Div:
@@ -60,7 +63,7 @@ def layout(as_of: str | None = None, lang: str | None = None, metric: str | None
                     html.Div(
                         [
                             section(i18n.t("overview.map", lang),
-                                    dcc.Graph(id=f"{PREFIX}-map", config={"displaylogo": False, "scrollZoom": False})),
+                                    dcc.Graph(id=f"{PREFIX}-map", config=MAP_CONFIG)),
                             section(i18n.t("overview.trend", lang), dcc.Graph(id=f"{PREFIX}-trend", config={"displaylogo": False})),
                         ],
                         className="grid-2",
@@ -133,11 +136,25 @@ def update_heatmap(metric: str, as_of: str, lang: str) -> object:
     Output(f"{PREFIX}-go", "href"),
     Input(f"{PREFIX}-heatmap", "clickData"),
     State(f"{PREFIX}-as-of", "value"),
+    State(f"{PREFIX}-lang-store", "data"),
     prevent_initial_call=True,
 )
-def open_cell(click: dict | None, as_of: str) -> str:
-    """The risk list's address for the clicked town and sector."""
+def open_cell(click: dict | None, as_of: str, lang: str) -> str:
+    """The risk list's address for the clicked town and sector.
+
+    Plotly's heatmap click carries the axis labels (not ``customdata``), so they are mapped back to
+    the town id and sector code.
+    """
     if not click or not click.get("points"):
         return dash.no_update
-    town, sector = click["points"][0]["customdata"]
+    point = click["points"][0]
+    if point.get("customdata"):
+        town, sector = point["customdata"]
+    else:
+        towns = data.tables()["towns"]
+        by_name = dict(zip(towns["name"].astype(str), towns["town_id"].astype(str), strict=True))
+        by_label = {label: code for code, label in i18n.labels(SECTORS, lang).items()}
+        town, sector = by_name.get(point["y"]), by_label.get(point["x"])
+        if town is None or sector is None:
+            return dash.no_update
     return "/risk-list?" + urlencode({"town": town, "sector": sector, "as_of": as_of})

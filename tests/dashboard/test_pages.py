@@ -67,8 +67,10 @@ def test_overview_heatmap_cells_carry_town_and_sector_for_the_click(pages: dict)
     assert list(heatmap.y) == ["城关镇", "沿海镇"] and list(heatmap.x) == ["非煤矿山", "城镇燃气"]
     assert heatmap.z.tolist() == [[1.0, 1.0], [0.0, 1.0]]
     assert heatmap.customdata[1][1].tolist() == ["T2", "gas"]
-    href = pages["overview"].open_cell({"points": [{"customdata": ["T2", "gas"]}]}, "2026-03-01")
+    href = pages["overview"].open_cell({"points": [{"customdata": ["T2", "gas"]}]}, "2026-03-01", "zh")
     assert href == "/risk-list?town=T2&sector=gas&as_of=2026-03-01"
+    clicked = {"points": [{"x": "Town gas", "y": "沿海镇", "z": 1}]}  # what plotly sends for a heatmap
+    assert pages["overview"].open_cell(clicked, "2026-03-01", "en") == href
 
 
 def test_risk_list_rows_follow_filters_and_sorting(pages: dict) -> None:
