@@ -105,6 +105,7 @@ class World:
         self.restart_approved = np.ones(n, bool)
         self.closed_day = np.full(n, NEVER, dtype=np.int64)
         self.last_unapproved = np.full(n, -(10**6), dtype=np.int64)
+        self.approve = P.sigmoid(1.6 + 1.0 * people.culture)  # chance a restart is inspected and approved
         self.hazard_state = np.zeros((n, 4), dtype=np.int32)
         self.past_majors = np.zeros(n, dtype=np.int32)
         self.status_at_as_of = self.status.copy()
@@ -123,6 +124,8 @@ class World:
         self.contracts = S.contracts(rng, people, days)
         self.intervals = S.intervals(self.permits, self.contracts, days)
         self.counters = np.zeros((n, S.COUNTERS), dtype=np.int32)
+        self.interval_eta = np.zeros(n)  # eta from the permits and contracts in force
+        self.town_sector = people.town * len(P.SECTOR_CODES) + people.sector
         self.counter_eta = np.array([P.ETA["permit"], P.ETA["permit_uncertified"], P.ETA["contract"],
                                      P.ETA["contract_unqualified"], P.ETA["contract_no_agreement"]])
         self.accident_offset = P.ACCIDENT_OFFSET + np.array(
@@ -196,7 +199,6 @@ class World:
             self.restart_day[due] = -1
             self._record_status(day, due, OPERATING, self.stop_reason[due], approved.astype(np.int8))
             self.last_unapproved[due[~approved]] = day
-        approve = P.sigmoid(1.6 + 1.0 * people.culture)
         if self.moratorium_start[day]:
             vessels = np.flatnonzero(active & (people.sector == SECTOR["fishing_vessels"]) & (self.status == OPERATING))
             self.stop(day, vessels, SUSPENDED, REASON["seasonal"], 1.0, self.moratorium_days, self.moratorium_days)
@@ -212,9 +214,9 @@ class World:
             return
         kind = (rates[who].cumsum(axis=1) < (rng.random(len(who)) * total[who])[:, None]).sum(axis=1)
         lo, hi = P.STOP_DAYS["environmental_retrofit"]
-        self.stop(day, who[kind == 0], RETROFIT, REASON["environmental_retrofit"], approve, lo, hi)
+        self.stop(day, who[kind == 0], RETROFIT, REASON["environmental_retrofit"], self.approve, lo, hi)
         lo, hi = P.STOP_DAYS["other"]
-        self.stop(day, who[kind == 1], SUSPENDED, REASON["other"], approve, lo, hi)
+        self.stop(day, who[kind == 1], SUSPENDED, REASON["other"], self.approve, lo, hi)
         self.stop(day, who[kind == 2], CLOSED, REASON["other"], 1.0, 0, 0)
         lo, hi = P.STOP_DAYS["power_rationing"]
         self.stop(day, who[kind == 3], SUSPENDED, REASON["power_rationing"], 0.97, lo, hi)
@@ -227,10 +229,10 @@ class World:
             people.eta_static
             + P.ETA["not_operating"] * ((self.status == SUSPENDED) | (self.status == RETROFIT))
             + P.ETA["unapproved_restart"] * np.exp(-since / P.RESTART_DECAY_DAYS)
-            + (self.counters > 0) @ self.counter_eta
+            + self.interval_eta
             + P.ETA["open_major"] * (state[:, OPEN_MAJOR] > 0)
             + P.ETA["overdue_general"] * np.minimum(state[:, OVERDUE_GENERAL], P.ETA["overdue_general_cap"])
-            + self.weather[day][people.town, people.sector]
+            + self.weather[day].take(self.town_sector)
         )
 
     # --- enforcement ------------------------------------------------------------------------
@@ -247,7 +249,7 @@ class World:
         })
         if kind == "suspension":
             lo, hi = P.STOP_DAYS["rectification_order"]
-            self.stop(day, who, SUSPENDED, REASON["rectification_order"], P.sigmoid(1.6 + self.people.culture), lo, hi)
+            self.stop(day, who, SUSPENDED, REASON["rectification_order"], self.approve, lo, hi)
         elif kind == "closure":
             self.stop(day, who, CLOSED, REASON["rectification_order"], 1.0, 0, 0)
 
@@ -394,8 +396,9 @@ class World:
             for who, (column, delta) in self.agenda.pop(day):
                 np.add.at(self.hazard_state, (who, column), delta)
             span = self.intervals.on(day)
-            np.add.at(self.counters, (self.intervals.enterprise[span], self.intervals.column[span]),
-                      self.intervals.delta[span])
+            changed = self.intervals.enterprise[span]
+            np.add.at(self.counters, (changed, self.intervals.column[span]), self.intervals.delta[span])
+            self.interval_eta[changed] = (self.counters[changed] > 0) @ self.counter_eta
             active = (self.people.established_day <= day) & (self.status != CLOSED)
             self.step_status(day, active)
             active &= self.status != CLOSED
