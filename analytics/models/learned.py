@@ -1,0 +1,316 @@
+"""Learned risk models over the feature matrix: a calibrated boosted model and a logistic challenger.
+
+Both are scikit-learn estimators (``fit(X, y, sample_weight=None)``, ``predict_proba(X)[:, 1]``,
+clonable) over a feature matrix whose columns are numeric (any numeric dtype, nullable ones too;
+missing allowed) or pandas ``category``. Both also give ``contributions(X)``: one column per input
+feature, in log-odds, with the exact identity
+
+    logit(score) = base_logit_ + contributions(X).sum(axis=1)
+
+(tolerance 1e-6 in log-odds; in practice ~1e-12). ``score`` is the calibrated probability
+``predict_proba(X)[:, 1]``.
+
+- ``BoostedModel``: ``HistGradientBoostingClassifier`` on ordinal-encoded categories (exact SHAP
+  values need numeric inputs, see FIELD_NOTES), calibrated by Platt scaling of its margin fitted on
+  out-of-fold margins (folds grouped by enterprise when the index carries ``enterprise_id``, so
+  stacked snapshots of one firm never calibrate themselves). Platt scaling is affine in log-odds:
+  ``logit(score) = slope_ * margin + intercept_``, so the SHAP values of the margin (TreeExplainer,
+  exact) times ``slope_`` explain the calibrated score exactly, and ranks by score equal ranks by
+  margin (no ties introduced, unlike isotonic plateaus).
+- ``LogisticModel``: L2 logistic regression on standardised numbers (median-imputed, with a missing
+  indicator) and one-hot categories. Contribution of a feature = sum over its design columns of
+  coefficient × (value − training mean): exact, and zero for an average firm.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GroupKFold, StratifiedKFold
+from sklearn.utils.validation import check_is_fitted
+from threadpoolctl import threadpool_limits
+
+from analytics.errors import UserError
+
+ENTERPRISE = "enterprise_id"
+
+
+def as_frame(X: object, columns: list[str] | None = None) -> pd.DataFrame:
+    """``X`` as a DataFrame (arrays get ``x0, x1, ...`` or the fitted names)."""
+    if isinstance(X, pd.DataFrame):
+        return X
+    array = np.asarray(X)
+    if array.ndim != 2:
+        raise ValueError(f"Expected a 2-D feature matrix, got shape {array.shape}")
+    names = columns if columns is not None and len(columns) == array.shape[1] else [f"x{i}" for i in range(array.shape[1])]
+    return pd.DataFrame(array, columns=names)
+
+
+def logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(np.asarray(p, dtype=float), 1e-15, 1 - 1e-15)
+    return np.log(p) - np.log1p(-p)
+
+
+def _check_binary(y: object) -> np.ndarray:
+    labels = np.asarray(pd.Series(y).astype("float64"))
+    if np.isnan(labels).any():
+        raise ValueError("Labels must not be missing")
+    classes = np.unique(labels)
+    if not np.isin(classes, (0.0, 1.0)).all():
+        raise ValueError(f"Labels must be 0/1, got {classes[:5]}")
+    if len(classes) < 2:
+        raise UserError("训练数据只有一类标签（全为有或全为无重大隐患），无法训练模型。",
+                        "The training labels hold a single class; a model cannot be trained.")
+    return labels.astype(int)
+
+
+class FrameEncoder:
+    """Numbers as float64 (missing → NaN); categories as their code in the training categories.
+
+    A category unseen in training, or missing, becomes NaN: the trees send it the learned missing
+    way, the logistic design treats it as no category at all.
+    """
+
+    def __init__(self) -> None:
+        self.columns_: list[str] = []
+        self.categories_: dict[str, pd.Index] = {}
+
+    def fit(self, frame: pd.DataFrame) -> FrameEncoder:
+        self.columns_ = [str(c) for c in frame.columns]
+        self.categories_ = {
+            str(c): pd.Index(frame[c].cat.categories) for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)
+        }
+        return self
+
+    def transform(self, frame: pd.DataFrame) -> np.ndarray:
+        missing = [c for c in self.columns_ if c not in frame.columns]
+        if missing:
+            raise UserError(f"特征矩阵缺少模型所需的列：{', '.join(missing)}。",
+                            f"The feature matrix lacks columns the model needs: {', '.join(missing)}.")
+        out = np.empty((len(frame), len(self.columns_)), dtype=np.float64)
+        for j, name in enumerate(self.columns_):  # a loop over columns, not rows
+            values = frame[name]
+            if name in self.categories_:
+                codes = pd.Categorical(values.astype(object), categories=self.categories_[name]).codes
+                out[:, j] = np.where(codes < 0, np.nan, codes)
+            else:
+                out[:, j] = pd.to_numeric(values, errors="coerce").astype("float64").to_numpy(na_value=np.nan)
+        return out
+
+
+class _RiskModel(ClassifierMixin, BaseEstimator):
+    """What both learned models share: probabilities, calibrated logit and the contract of contributions."""
+
+    def _fit_frame(self, X: object, y: object) -> tuple[pd.DataFrame, np.ndarray]:
+        frame = as_frame(X)
+        labels = _check_binary(y)
+        if len(frame) != len(labels):
+            raise ValueError("X and y have different lengths")
+        self.classes_ = np.array([0, 1])
+        self.feature_names_in_ = np.array([str(c) for c in frame.columns], dtype=object)
+        self.n_features_in_ = frame.shape[1]
+        self.encoder_ = FrameEncoder().fit(frame)
+        return frame, labels
+
+    def _frame(self, X: object) -> pd.DataFrame:
+        check_is_fitted(self, "encoder_")
+        frame = as_frame(X, list(self.feature_names_in_))
+        if frame.shape[1] != self.n_features_in_ and not set(self.feature_names_in_) <= set(map(str, frame.columns)):
+            raise ValueError(f"X has {frame.shape[1]} features, the model was fitted with {self.n_features_in_}")
+        return frame
+
+    def decision_function(self, X: object) -> np.ndarray:
+        """The calibrated log-odds of the score."""
+        return self._calibrated_logit(self.encoder_.transform(self._frame(X)))
+
+    def predict_proba(self, X: object) -> np.ndarray:
+        z = self.decision_function(X)
+        p = 1.0 / (1.0 + np.exp(-z))
+        return np.column_stack([1.0 - p, p])
+
+    def predict(self, X: object) -> np.ndarray:
+        return (self.decision_function(X) > 0).astype(int)
+
+    def contributions(self, X: object) -> pd.DataFrame:
+        """Log-odds per input feature; rows sum to ``decision_function(X) - base_logit_``."""
+        frame = self._frame(X)
+        values = self._contributions(self.encoder_.transform(frame))
+        return pd.DataFrame(values, index=frame.index, columns=list(self.feature_names_in_))
+
+    def __sklearn_tags__(self):  # noqa: D105 - binary only, NaN allowed
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = False
+        tags.input_tags.allow_nan = True
+        return tags
+
+
+class BoostedModel(_RiskModel):
+    """Gradient-boosted trees, Platt-calibrated on out-of-fold margins, explained by exact TreeSHAP.
+
+    ``monotonic``: optional ``{feature: +1 | -1 | 0}`` (e.g. from the feature registry's
+    ``risk_direction``): the margin may only rise (+1) or fall (-1) with that feature.
+    """
+
+    def __init__(self, max_iter: int = 150, learning_rate: float = 0.06, max_leaf_nodes: int = 15,
+                 max_depth: int | None = 5, min_samples_leaf: int = 30, l2_regularization: float = 1.0,
+                 monotonic: dict | None = None, calibration_folds: int = 3, random_state: int = 0,
+                 threads: int = 1) -> None:
+        self.max_iter = max_iter
+        self.learning_rate = learning_rate
+        self.max_leaf_nodes = max_leaf_nodes
+        self.max_depth = max_depth
+        self.min_samples_leaf = min_samples_leaf
+        self.l2_regularization = l2_regularization
+        self.monotonic = monotonic
+        self.calibration_folds = calibration_folds
+        self.random_state = random_state
+        self.threads = threads
+
+    def _trees(self, columns: list[str], categorical: set[str]) -> HistGradientBoostingClassifier:
+        constraints = None
+        if self.monotonic:
+            # an ordinal code has no risk order: never constrain a category
+            constraints = [0 if c in categorical else int(np.sign(self.monotonic.get(c, 0))) for c in columns]
+        return HistGradientBoostingClassifier(
+            max_iter=self.max_iter, learning_rate=self.learning_rate, max_leaf_nodes=self.max_leaf_nodes,
+            max_depth=self.max_depth, min_samples_leaf=self.min_samples_leaf,
+            l2_regularization=self.l2_regularization, monotonic_cst=constraints, early_stopping=False,
+            random_state=self.random_state,
+        )
+
+    def fit(self, X: object, y: object, sample_weight: object = None) -> BoostedModel:
+        # OpenMP threads spin when the cores are shared (tests, other jobs): one thread is
+        # several times faster there and hardly slower on an idle 2-core machine.
+        with threadpool_limits(self.threads, user_api="openmp"):
+            return self._fit(X, y, sample_weight)
+
+    def _fit(self, X: object, y: object, sample_weight: object = None) -> BoostedModel:
+        frame, labels = self._fit_frame(X, y)
+        encoded = self.encoder_.transform(frame)
+        weights = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
+        columns, categorical = self.encoder_.columns_, set(self.encoder_.categories_)
+        margins = self._out_of_fold_margins(frame, encoded, labels, weights, columns, categorical)
+        platt = LogisticRegression(C=1e6, max_iter=1000)
+        platt.fit(margins.reshape(-1, 1), labels, sample_weight=weights)
+        self.slope_ = float(platt.coef_[0, 0])
+        self.intercept_ = float(platt.intercept_[0])
+        self.trees_ = self._trees(columns, categorical).fit(encoded, labels, sample_weight=weights)
+        self.explainer_ = None
+        self.base_logit_ = self.slope_ * self._expected_margin() + self.intercept_
+        return self
+
+    def _out_of_fold_margins(self, frame, encoded, labels, weights, columns, categorical) -> np.ndarray:
+        positives = int(labels.sum())
+        folds = max(2, min(self.calibration_folds, positives, len(labels) - positives))
+        if folds > min(positives, len(labels) - positives):
+            # too few of a class to cross-fit: calibrate on in-sample margins (documented fallback)
+            return self._trees(columns, categorical).fit(encoded, labels, sample_weight=weights).decision_function(encoded)
+        groups = frame.index.get_level_values(ENTERPRISE) if ENTERPRISE in (frame.index.names or []) else None
+        if groups is not None and pd.Index(groups).nunique() >= folds:
+            splits = GroupKFold(folds, shuffle=True, random_state=self.random_state).split(encoded, labels, groups)
+        else:
+            splits = StratifiedKFold(folds, shuffle=True, random_state=self.random_state).split(encoded, labels)
+        margins = np.empty(len(labels))
+        for train, test in splits:  # a loop over folds
+            fold_weights = None if weights is None else weights[train]
+            model = self._trees(columns, categorical).fit(encoded[train], labels[train], sample_weight=fold_weights)
+            margins[test] = model.decision_function(encoded[test])
+        return margins
+
+    def _explainer(self):
+        if getattr(self, "explainer_", None) is None:
+            import shap  # heavy (numba); only when explaining
+
+            self.explainer_ = shap.TreeExplainer(self.trees_)
+        return self.explainer_
+
+    def _expected_margin(self) -> float:
+        return float(np.ravel(self._explainer().expected_value)[0])
+
+    def _calibrated_logit(self, encoded: np.ndarray) -> np.ndarray:
+        check_is_fitted(self, "trees_")
+        with threadpool_limits(self.threads, user_api="openmp"):
+            return self.slope_ * self.trees_.decision_function(encoded) + self.intercept_
+
+    def _contributions(self, encoded: np.ndarray) -> np.ndarray:
+        values = np.asarray(self._explainer().shap_values(encoded, check_additivity=False))
+        return self.slope_ * values.reshape(len(encoded), -1)
+
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        state["explainer_"] = None  # rebuilt on demand; keeps the saved file small and shap-free
+        return state
+
+
+class LogisticModel(_RiskModel):
+    """L2 logistic regression: standardised numbers with missing indicators, one-hot categories."""
+
+    def __init__(self, C: float = 0.3, max_iter: int = 2000) -> None:
+        self.C = C
+        self.max_iter = max_iter
+
+    def _design(self, encoded: np.ndarray) -> np.ndarray:
+        parts = []
+        for j in range(encoded.shape[1]):  # a loop over input features
+            values = encoded[:, j]
+            missing = np.isnan(values)
+            if j in self.categories_codes_:
+                parts.append((values[:, None] == self.categories_codes_[j][None, :]).astype(float))
+            else:
+                filled = np.where(missing, self.medians_[j], values)
+                parts.append(((filled - self.means_[j]) / self.scales_[j])[:, None])
+            if j in self.indicator_features_:
+                parts.append(missing[:, None].astype(float))
+        return np.hstack(parts) if parts else np.empty((len(encoded), 0))
+
+    def fit(self, X: object, y: object, sample_weight: object = None) -> LogisticModel:
+        frame, labels = self._fit_frame(X, y)
+        encoded = self.encoder_.transform(frame)
+        categorical = [j for j, c in enumerate(self.encoder_.columns_) if c in self.encoder_.categories_]
+        self.categories_codes_ = {j: np.arange(len(self.encoder_.categories_[self.encoder_.columns_[j]]), dtype=float)
+                                  for j in categorical}
+        missing = np.isnan(encoded)
+        with np.errstate(all="ignore"):
+            medians = np.nanmedian(np.where(missing, np.nan, encoded), axis=0) if len(encoded) else np.zeros(encoded.shape[1])
+        self.medians_ = np.nan_to_num(medians)
+        filled = np.where(missing, self.medians_, encoded)
+        self.means_ = filled.mean(axis=0)
+        scales = filled.std(axis=0)
+        self.scales_ = np.where(scales > 0, scales, 1.0)
+        self.indicator_features_ = {j for j in range(encoded.shape[1]) if missing[:, j].any() and j not in categorical}
+        design = self._design(encoded)
+        self.groups_ = self._groups(encoded.shape[1])
+        self.design_means_ = np.average(design, axis=0, weights=sample_weight) if design.shape[1] else np.zeros(0)
+        self.linear_ = LogisticRegression(C=self.C, max_iter=self.max_iter)
+        self.linear_.fit(design, labels, sample_weight=None if sample_weight is None else np.asarray(sample_weight, float))
+        coef = self.linear_.coef_[0]
+        self.base_logit_ = float(self.linear_.intercept_[0] + coef @ self.design_means_)
+        return self
+
+    def _groups(self, n_features: int) -> np.ndarray:
+        """The input feature each design column belongs to."""
+        owners = []
+        for j in range(n_features):
+            width = len(self.categories_codes_[j]) if j in self.categories_codes_ else 1
+            owners.extend([j] * (width + (1 if j in self.indicator_features_ else 0)))
+        return np.array(owners, dtype=int)
+
+    def _calibrated_logit(self, encoded: np.ndarray) -> np.ndarray:
+        check_is_fitted(self, "linear_")
+        return self.linear_.decision_function(self._design(encoded))
+
+    def _contributions(self, encoded: np.ndarray) -> np.ndarray:
+        terms = (self._design(encoded) - self.design_means_) * self.linear_.coef_[0]
+        owner = np.zeros((len(self.groups_), len(self.encoder_.columns_)))
+        owner[np.arange(len(self.groups_)), self.groups_] = 1.0
+        return terms @ owner
+
+    def coefficients(self) -> pd.Series:
+        """Per input feature, the summed absolute coefficient of its design columns (for the model card)."""
+        check_is_fitted(self, "linear_")
+        sums = np.zeros(len(self.encoder_.columns_))
+        np.add.at(sums, self.groups_, np.abs(self.linear_.coef_[0]))
+        return pd.Series(sums, index=self.encoder_.columns_)
