@@ -152,25 +152,9 @@ def risk_list() -> flask.Response:
     )
 
 
-def _visible_enterprises(user: auth.User) -> pd.Index | None:
-    """For a team-scoped role, the enterprises its visits cover; None when unscoped."""
-    if user.role != "inspector":
-        return None
-    try:
-        from analytics.planning import visits_for
-    except ImportError as missing:
-        raise ApiError(
-            403, "forbidden", "检查组的数据范围尚不可用。", "The inspector's team scope is not available yet."
-        ) from missing
-    from dashboard.app import get_store
-
-    return pd.Index(visits_for(get_store(), user)["enterprise_id"].astype(str))
-
-
 @blueprint.get("/enterprises/<enterprise_id>")
 def enterprise(enterprise_id: str) -> flask.Response:
-    visible = _visible_enterprises(auth.current_user())
-    if visible is not None and enterprise_id not in visible:
+    if not auth.may_see_enterprise(auth.current_user(), enterprise_id):
         # the same answer as for an unknown id: an inspector learns nothing about other teams' firms
         raise ApiError(404, "not_found", "清单中没有这家企业。", "This enterprise is not on the list.", "enterprise_id")
     as_of, frame = _list_of(_date_arg())

@@ -62,6 +62,11 @@ VIEW_ACTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     "/enterprise": ("view_enterprise", ("enterprise_id", "id")),
 }
 
+# Callback inputs that name an enterprise: for a team-scoped role (inspector) the value must be one
+# of the team's enterprises, else the call is refused (pages need not repeat the check).
+SCOPED_INPUTS: dict[str, str] = {"enterprise-id.value": "enterprise"}
+SCOPED_QUERY: dict[str, tuple[str, ...]] = {"/enterprise": ("id", "enterprise_id")}
+
 ROUTER_OUTPUT = "_pages_content"
 ROUTER_LOCATION = "_pages_location"
 PUBLIC_ENDPOINTS = frozenset({"saferank_auth.login", "saferank_auth.logout", "saferank_api.health"})
@@ -216,6 +221,41 @@ def _audit_view(page: str | None, search: str) -> None:
     audit(action, object_id, page=page, **({"query": query} if query else {}))
 
 
+def visible_enterprises(user: User | None) -> frozenset[str] | None:
+    """The enterprises ``user`` may look at, or None when the role is not team-scoped. An inspector
+    sees the enterprises of the team's visits (``analytics.planning.visits_for``); until planning
+    exists, none (closed, not open)."""
+    if user is None:
+        return frozenset()
+    if user.role != "inspector":
+        return None
+    try:
+        from analytics.planning import visits_for
+    except ImportError:
+        return frozenset()
+    from dashboard.app import get_store
+
+    return frozenset(visits_for(get_store(), user)["enterprise_id"].astype(str))
+
+
+def may_see_enterprise(user: User | None, enterprise_id: object) -> bool:
+    visible = visible_enterprises(user)
+    return visible is None or str(enterprise_id) in visible
+
+
+def _scoped_values(body: dict, page: str | None, search: str) -> list[object]:
+    """The enterprise ids a callback body names (inputs in ``SCOPED_INPUTS``, router query)."""
+    values = [
+        item.get("value")
+        for item in _flatten([body.get("inputs"), body.get("state")])
+        if f"{item.get('id')}.{item.get('property')}" in SCOPED_INPUTS
+    ]
+    if page in SCOPED_QUERY:
+        query = parse_qs(search.lstrip("?"))
+        values += [v for key in SCOPED_QUERY[page] for v in query.get(key, [])]
+    return [v for v in values if v not in (None, "")]
+
+
 # ---- the guard -------------------------------------------------------------------------------
 
 
@@ -276,6 +316,8 @@ def guard() -> flask.Response | None:
         if not isinstance(body, dict):
             return error_response(400, "malformed", "请求格式不正确。", "The request is malformed.")
         allowed, page, search = callback_allowed(user, body)
+        if allowed and user.role == "inspector":
+            allowed = all(may_see_enterprise(user, value) for value in _scoped_values(body, page, search))
         if not allowed:
             audit("access_denied", path, outputs=str(body.get("output"))[:200])
             return _forbidden()
