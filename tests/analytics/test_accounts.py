@@ -171,3 +171,23 @@ def test_demo_accounts_cover_every_role_and_their_passwords_work(store) -> None:
     assert all(first[name] != second[name] for name in first)
     for username, password in second.items():
         assert accounts.verify_login(store, username, password).username == username
+
+
+def test_the_first_admin_is_added_from_the_command_line(tmp_path, monkeypatch, capsys) -> None:
+    import io
+
+    from analytics.cli import main
+
+    db = f"sqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
+    assert main(["users", "add", "root", "--role", "admin", "--password-stdin", "--db", db]) == 0
+    monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
+    assert main(["users", "add", "li", "--role", "inspector", "--password-stdin", "--db", db, "--lang", "en"]) == 2
+    assert "needs its team" in capsys.readouterr().err
+    assert main(["users", "reset-password", "root", "--db", db]) == 0
+    new_password = capsys.readouterr().out.strip()
+    store = open_store(db)
+    assert accounts.verify_login(store, "root", new_password).role == "admin"
+    assert main(["users", "disable", "root", "--db", db]) == 0
+    assert main(["users", "list", "--db", db]) == 0
+    assert "True" in capsys.readouterr().out
