@@ -94,7 +94,7 @@ class FrameEncoder:
         for j, name in enumerate(self.columns_):  # a loop over columns, not rows
             values = frame[name]
             if name in self.categories_:
-                codes = pd.Categorical(values.astype(object), categories=self.categories_[name]).codes
+                codes = self.categories_[name].get_indexer(values.astype(object))
                 out[:, j] = np.where(codes < 0, np.nan, codes)
             else:
                 out[:, j] = pd.to_numeric(values, errors="coerce").astype("float64").to_numpy(na_value=np.nan)
@@ -117,10 +117,9 @@ class _RiskModel(ClassifierMixin, BaseEstimator):
 
     def _frame(self, X: object) -> pd.DataFrame:
         check_is_fitted(self, "encoder_")
-        frame = as_frame(X, list(self.feature_names_in_))
-        if frame.shape[1] != self.n_features_in_ and not set(self.feature_names_in_) <= set(map(str, frame.columns)):
-            raise ValueError(f"X has {frame.shape[1]} features, the model was fitted with {self.n_features_in_}")
-        return frame
+        if not isinstance(X, pd.DataFrame) and np.shape(X)[1] != self.n_features_in_:
+            raise ValueError(f"X has {np.shape(X)[1]} features, the model was fitted with {self.n_features_in_}")
+        return as_frame(X, list(self.feature_names_in_))
 
     def decision_function(self, X: object) -> np.ndarray:
         """The calibrated log-odds of the score."""
