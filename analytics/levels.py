@@ -5,10 +5,10 @@ A level is a band of the calibrated probability (``score``), lower bound include
 =======  ==========  =========================================================
 level    default     meaning
 =======  ==========  =========================================================
-red      ≥ 0.50      more likely than not to show a major hazard or accident
-orange   ≥ 0.30
-yellow   ≥ 0.15
-blue     below 0.15
+red      ≥ 0.20      about 5× the county's typical rate (a major hazard or accident in 90 days)
+orange   ≥ 0.10
+yellow   ≥ 0.05
+blue     below 0.05
 =======  ==========  =========================================================
 
 The thresholds are configurable (``LevelThresholds(...)``, or a JSON/TOML file with keys ``red``,
@@ -16,8 +16,9 @@ The thresholds are configurable (``LevelThresholds(...)``, or a JSON/TOML file w
 
 Levels must not flicker from one day to the next while the records stay the same (day-counting
 features creep daily). Hysteresis against the previous list: an enterprise keeps its previous level
-while its score stays within ``margin`` (default 0.03) of that level's band; it changes only when
-the score leaves the band by more than the margin. Without a previous level the plain band applies.
+while its score stays within the band widened by ``margin`` (a fraction of the bounds, default 0.10:
+a yellow firm stays yellow from 0.045 to 0.11); it changes only when the score leaves that widened
+band. Scores of few percent make a relative margin the fair one at every threshold. Without a previous level the plain band applies.
 """
 
 from __future__ import annotations
@@ -41,10 +42,10 @@ LEVEL_DTYPE = pd.CategoricalDtype(LEVEL_CODES)
 class LevelThresholds:
     """Lower bounds of the red, orange and yellow bands; ``margin`` is the hysteresis width."""
 
-    red: float = 0.50
-    orange: float = 0.30
-    yellow: float = 0.15
-    margin: float = 0.03
+    red: float = 0.20
+    orange: float = 0.10
+    yellow: float = 0.05
+    margin: float = 0.10
 
     def __post_init__(self) -> None:
         if not (0.0 < self.yellow < self.orange < self.red <= 1.0):
@@ -106,7 +107,7 @@ def assign_levels(scores: pd.Series, thresholds: LevelThresholds = LevelThreshol
     lower, upper = thresholds.bounds()
     safe = np.where(known, before_codes, 3)
     values = scores.to_numpy(dtype=float)
-    inside = (values >= lower[safe] - thresholds.margin) & (values < upper[safe] + thresholds.margin)
+    inside = (values >= lower[safe] * (1 - thresholds.margin)) & (values < upper[safe] * (1 + thresholds.margin))
     codes = np.where(known & inside, safe, levels.cat.codes.to_numpy())
     return pd.Series(pd.Categorical.from_codes(codes, dtype=LEVEL_DTYPE), index=scores.index, name="risk_level")
 
