@@ -33,6 +33,7 @@ from analytics.errors import UserError
 
 MODELS_ENV = "SAFERANK_MODELS"
 POINTER = "serving.json"
+STATUS_ZH = {"serving": "在用", "previous": "曾在用", "candidate": "候选"}
 CARD_FIELDS_ZH = {
     "version": "版本", "model": "模型", "status": "状态", "trained_as_of": "训练截止日期",
     "training_window": "训练窗口", "n_rows": "训练样本数", "n_positive": "阳性样本数", "seed": "随机种子",
@@ -190,6 +191,22 @@ class ModelRegistry:
         frame = pd.DataFrame(rows, columns=["version", "model", "trained_as_of", "created_at", "status",
                                             "precision_at_capacity", "brier"])
         return frame.sort_values(["created_at", "version"], ascending=False, kind="stable").reset_index(drop=True)
+
+    def render_versions(self, lang: str = "zh") -> str:
+        versions = self.versions()
+        if versions.empty:
+            return f"模型目录 {self.root} 中尚无模型版本。" if lang == "zh" else f"No model versions in {self.root} yet."
+        if lang == "zh":
+            versions = versions.assign(status=versions["status"].map(STATUS_ZH))
+        return versions.to_string(index=False)
+
+    def promote_message(self, version: str, lang: str = "zh") -> str:
+        self.promote(version)
+        return f"在用模型已切换为 {version}。" if lang == "zh" else f"Version {version} now serves."
+
+    def rollback_message(self, lang: str = "zh") -> str:
+        version = self.rollback()
+        return f"已回退，在用模型为 {version}。" if lang == "zh" else f"Rolled back; version {version} serves again."
 
     def load(self, version: str | None = None) -> tuple[object, dict]:
         """The fitted model and its card (``version`` None: the serving one), after the integrity checks."""

@@ -1,0 +1,237 @@
+"""Training and choosing the serving model: stacked snapshots, the backtest, the selection rule, the fallback.
+
+- ``training_set(tables, as_of, snapshots=12)``: feature snapshots at monthly as-of dates whose
+  90-day label windows closed by ``as_of`` (so training as of a day uses only what was known that
+  day), stacked with ``build_labels`` on the enterprises whose outcome was observed (inspected, or an
+  accident); index ``(snapshot, enterprise_id)``; weights are the labels module's inverse-propensity
+  weights when it gives them, else 1.
+- ``choose(metrics)``: highest precision at capacity in the backtest, then lowest Brier score, then
+  the simpler model (rule of thumb < logistic < boosted).
+- ``too_little_history(y)``: fewer than ``MIN_POSITIVES`` labelled positives, a fresh county: the
+  rule-of-thumb scorecard serves and the card and the CLI say so in both languages.
+- ``train_models(store, as_of, registry)``: all of it, registering the winner (first one served).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from analytics.timeline import HORIZON_DAYS, as_known_on, rolling_origins, to_timestamp
+
+MIN_POSITIVES = 30
+SNAPSHOTS = 12
+BACKTEST_ORIGINS = 4
+CAPACITY = 0.05
+SEED = 0
+SIMPLICITY = {"random": -1, "rule_of_thumb": 0, "logistic": 1, "boosted": 2}
+METRIC_LABELS = {
+    "precision_at_capacity": ("容量内命中率", "Precision at capacity"),
+    "brier": ("Brier 分数", "Brier score"),
+    "capture_of_best": ("占最优命中比例", "Share of best possible"),
+}
+FALLBACK_NOTE = {
+    "zh": "本县已标注的阳性样本不足 {n} 个（实有 {found} 个），暂用经验评分卡（RuleOfThumb），积累检查结果后再训练模型。",
+    "en": "This county has fewer than {n} labelled positives ({found} found), so the office's rule-of-thumb "
+          "scorecard serves until more inspection results accumulate.",
+}
+
+
+def _weights(labels: pd.DataFrame) -> np.ndarray:
+    """Inverse-propensity weights when the labels module provides them, else ones."""
+    from analytics import labels as labels_module
+
+    if "weight" in labels.columns:
+        return labels["weight"].to_numpy(dtype=float)
+    weigh = getattr(labels_module, "propensity_weights", None)
+    if weigh is not None:
+        return np.asarray(weigh(labels), dtype=float)
+    return np.ones(len(labels))
+
+
+def _align_categories(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    stacked = pd.concat(frames)
+    for name in frames[0].columns:
+        kinds = [f[name].dtype for f in frames if name in f]
+        if any(isinstance(k, pd.CategoricalDtype) for k in kinds):
+            union = pd.Index([]).append([pd.Index(k.categories) for k in kinds if isinstance(k, pd.CategoricalDtype)]).unique()
+            stacked[name] = pd.Categorical(stacked[name].astype(object), categories=union)
+    return stacked
+
+
+def snapshot_dates(as_of: object, snapshots: int = SNAPSHOTS, horizon_days: int = HORIZON_DAYS) -> list[pd.Timestamp]:
+    """Monthly as-of dates, the latest ``horizon_days`` before ``as_of`` (its label window closed)."""
+    return rolling_origins(to_timestamp(as_of) - pd.Timedelta(days=horizon_days), count=snapshots)
+
+
+def training_set(tables: dict[str, pd.DataFrame], as_of: object, snapshots: int = SNAPSHOTS,
+                 horizon_days: int = HORIZON_DAYS) -> tuple[pd.DataFrame, pd.Series, np.ndarray]:
+    """``(X, y, weights)`` stacked over ``snapshot_dates``; only records known on ``as_of`` are used."""
+    from analytics.features import build_features
+    from analytics.labels import build_labels
+
+    known = as_known_on(tables, as_of)
+    frames, targets, weights = [], [], []
+    for snapshot in snapshot_dates(as_of, snapshots, horizon_days):  # a loop over dates
+        features = build_features(known, snapshot)
+        labels = build_labels(known, snapshot, horizon_days=horizon_days).reindex(features.index)
+        observed = (labels["inspected"].fillna(False).astype(bool) | labels["accident"].fillna(False).astype(bool))
+        if not observed.any():
+            continue
+        chosen = features.loc[observed.to_numpy()]
+        chosen.index = pd.MultiIndex.from_arrays([np.full(len(chosen), snapshot), chosen.index.astype(str)],
+                                                 names=["snapshot", "enterprise_id"])
+        frames.append(chosen)
+        targets.append(labels.loc[observed, "label"].fillna(False).astype(int).to_numpy())
+        weights.append(_weights(labels.loc[observed]))
+    if not frames:
+        return pd.DataFrame(), pd.Series(dtype=int), np.zeros(0)
+    X = _align_categories(frames)
+    return X, pd.Series(np.concatenate(targets), index=X.index, name="label"), np.concatenate(weights)
+
+
+def too_little_history(y: pd.Series, min_positives: int = MIN_POSITIVES) -> bool:
+    return int(y.sum()) < min_positives
+
+
+def choose(metrics: pd.DataFrame) -> str:
+    """The winner among ``metrics`` (index model name; ``precision_at_capacity``, ``brier``), never random/truth."""
+    eligible = metrics.drop(index=[m for m in ("random", "truth") if m in metrics.index])
+    ordered = eligible.assign(
+        _precision=-eligible["precision_at_capacity"].round(6),
+        _brier=eligible["brier"].fillna(np.inf).round(6),
+        _simple=[SIMPLICITY.get(name, 9) for name in eligible.index],
+    ).sort_values(["_precision", "_brier", "_simple"], kind="stable")
+    return str(ordered.index[0])
+
+
+def candidates(seed: int = SEED) -> dict[str, object]:
+    """The learned models tried, with monotonic constraints from the feature registry's risk directions."""
+    from analytics.features.registry import FEATURES
+    from analytics.models.learned import BoostedModel, LogisticModel
+
+    specs = FEATURES.values() if isinstance(FEATURES, dict) else FEATURES
+    directions = {s.name: int(s.risk_direction) for s in specs if getattr(s, "risk_direction", 0)}
+    return {"logistic": LogisticModel(), "boosted": BoostedModel(monotonic=directions or None, random_state=seed)}
+
+
+def version_id(name: str, as_of: pd.Timestamp, fingerprint: str, params: dict) -> str:
+    digest = hashlib.sha256(json.dumps([name, fingerprint, params], sort_keys=True, default=str).encode()).hexdigest()
+    return f"{as_of:%Y%m%d}-{name}-{digest[:8]}"
+
+
+@dataclass
+class TrainingReport:
+    """What ``saferank train`` prints: the comparison table and what was registered."""
+
+    as_of: pd.Timestamp
+    metrics: pd.DataFrame
+    winner: str
+    version: str
+    serving: str | None
+    n_rows: int
+    n_positive: int
+    notes: dict[str, str] = field(default_factory=dict)
+
+    def render(self, lang: str = "zh") -> str:
+        i = 0 if lang == "zh" else 1
+        table = self.metrics.rename(columns={k: v[i] for k, v in METRIC_LABELS.items()})
+        lines = [table.to_string(float_format=lambda v: f"{v:.4f}")]
+        if lang == "zh":
+            lines.append(f"训练截止 {self.as_of.date()}：{self.n_rows} 个样本，其中阳性 {self.n_positive} 个。")
+            lines.append(f"胜出模型：{self.winner}，已登记为版本 {self.version}；当前在用版本：{self.serving}。")
+        else:
+            lines.append(f"Trained as of {self.as_of.date()}: {self.n_rows} rows, {self.n_positive} positive.")
+            lines.append(f"Winner: {self.winner}, registered as {self.version}; serving: {self.serving}.")
+        if self.notes.get(lang):
+            lines.append(self.notes[lang])
+        return "\n".join(lines)
+
+
+def _metrics_table(result: object) -> pd.DataFrame:
+    """The backtest's figures averaged over origins: index model, columns as ``METRIC_LABELS``."""
+    frame = getattr(result, "metrics", result)
+    frame = frame.reset_index() if "model" not in frame.columns else frame
+    kept = [c for c in METRIC_LABELS if c in frame.columns]
+    table = frame.groupby("model", sort=False)[kept].mean()
+    order = [m for m in ("random", "rule_of_thumb", "logistic", "boosted", "truth") if m in table.index]
+    return table.loc[order + [m for m in table.index if m not in order]]
+
+
+def train_on_tables(tables: dict[str, pd.DataFrame], as_of: object, registry, truth: pd.DataFrame | None = None,
+                    capacity: float = CAPACITY, snapshots: int = SNAPSHOTS, origins: int = BACKTEST_ORIGINS,
+                    min_positives: int = MIN_POSITIVES, seed: int = SEED) -> TrainingReport:
+    """Train, backtest, choose and register (see the module docstring); ``tables`` may hold later records."""
+    from analytics.backtest import run_backtest
+    from analytics.models.registry import data_fingerprint
+    from analytics.models.scorecard import RuleOfThumb
+
+    as_of = to_timestamp(as_of)
+    known = as_known_on(tables, as_of)
+    X, y, weights = training_set(known, as_of, snapshots)
+    fingerprint = data_fingerprint(known)
+    dates = snapshot_dates(as_of, snapshots)
+    notes: dict[str, str] = {}
+    if too_little_history(y, min_positives):
+        winner, model = "rule_of_thumb", RuleOfThumb()
+        notes = {lang: text.format(n=min_positives, found=int(y.sum())) for lang, text in FALLBACK_NOTE.items()}
+        metrics = pd.DataFrame(columns=list(METRIC_LABELS))
+        features = build_feature_names(known, as_of)
+        model.fit(*_scorecard_fit_data(known, as_of))
+    else:
+        tried = candidates(seed)
+        origin_dates = rolling_origins(as_of - pd.Timedelta(days=HORIZON_DAYS), count=origins)
+        result = run_backtest(known, origin_dates, {"rule_of_thumb": RuleOfThumb(), **tried}, capacity=capacity, truth=truth)
+        metrics = _metrics_table(result)
+        winner = choose(metrics)
+        model = RuleOfThumb() if winner == "rule_of_thumb" else tried[winner]
+        model.fit(X, y, sample_weight=weights) if winner != "rule_of_thumb" else model.fit(X, y)
+        features = list(X.columns)
+    params = {k: v for k, v in model.get_params().items() if not callable(v)}
+    version = version_id(winner, as_of, fingerprint, params)
+    card = {
+        "version": version, "model": winner, "trained_as_of": as_of.date().isoformat(),
+        "training_window": [dates[0].date().isoformat(), as_of.date().isoformat()],
+        "snapshots": [d.date().isoformat() for d in dates], "n_rows": int(len(y)), "n_positive": int(y.sum()),
+        "features": features, "params": params, "capacity": capacity,
+        "metrics": {name: {k: (None if pd.isna(v) else float(v)) for k, v in row.items()} for name, row in metrics.iterrows()},
+        "data_fingerprint": fingerprint, "seed": seed, "notes": notes, "selection": SELECTION_RULE,
+    }
+    registry.register(model, card)
+    return TrainingReport(as_of, metrics, winner, version, registry.serving(), int(len(y)), int(y.sum()), notes)
+
+
+SELECTION_RULE = {
+    "zh": "按回测容量内命中率择优，其次 Brier 分数，再次模型简单者。",
+    "en": "Highest backtest precision at capacity, then lowest Brier score, then the simpler model.",
+}
+
+
+def build_feature_names(tables: dict[str, pd.DataFrame], as_of: pd.Timestamp) -> list[str]:
+    from analytics.features import build_features
+
+    return [str(c) for c in build_features(tables, as_of).columns]
+
+
+def _scorecard_fit_data(tables: dict[str, pd.DataFrame], as_of: pd.Timestamp) -> tuple[pd.DataFrame, pd.Series]:
+    """The rule of thumb needs no labels; it is fitted on the current features with a blank target."""
+    from analytics.features import build_features
+
+    X = build_features(tables, as_of)
+    return X, pd.Series(np.zeros(len(X), dtype=int), index=X.index)
+
+
+def train_models(store, as_of: object | None = None, models_dir: object = None, truth: object = None,
+                 capacity: float = CAPACITY) -> TrainingReport:
+    """``saferank train``: train on the store as known on ``as_of`` (default: the newest inspection)."""
+    from analytics.models.registry import ModelRegistry
+    from analytics.risklist import latest_record_date
+    from analytics.store import read_tables
+
+    as_of = to_timestamp(as_of) if as_of is not None else latest_record_date(store)
+    truth_frame = pd.read_csv(truth, dtype={"enterprise_id": str}) if truth else None
+    return train_on_tables(read_tables(store, as_of=as_of), as_of, ModelRegistry(models_dir), truth_frame, capacity)
