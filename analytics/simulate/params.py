@@ -81,8 +81,8 @@ ETA_SIZE = {"large": -0.3, "medium": -0.1, "small": 0.0, "micro": 0.15}
 ETA = {
     "hazardous_chemicals": 0.4, "major_hazard_level": 0.35,  # per step of (5 - level) when level > 0
     "dust_explosion": 0.9, "confined_space": 0.35, "ammonia_refrigeration": 0.9, "small_scattered": 0.7,
-    "culture": -0.55,  # latent safety culture, N(0, 1), never recorded
-    "hidden": 0.20,  # sd of the part nobody can observe
+    "culture": -0.50,  # latent safety culture, N(0, 1), never recorded
+    "hidden": 0.15,  # sd of the part nobody can observe
     "unapproved_restart": 1.6,  # decays with RESTART_DECAY_DAYS
     "permit": 0.3, "permit_uncertified": 1.2,
     "contract": 0.1, "contract_unqualified": 0.9, "contract_no_agreement": 0.4,

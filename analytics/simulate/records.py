@@ -30,6 +30,8 @@ def _frame(parts: list[dict[str, np.ndarray]], columns: tuple[str, ...]) -> pd.D
 
 
 def _ids(prefix: str, count: int) -> np.ndarray:
+    if count == 0:
+        return np.empty(0, dtype=object)
     return np.char.add(prefix, np.char.zfill((np.arange(count) + 1).astype(str), 8))
 
 

@@ -19,7 +19,7 @@ prevalence: hazardous chemicals and a major-hazard-source level 1–4, combustib
 spaces, ammonia refrigeration, 小散乱污. On every day, a firm has a rate ``exp(eta)`` at which a visit
 finds a major hazard, where ``eta`` adds up (coefficients in ``params.py``):
 - its sector, size and recorded risk factors;
-- its culture (−0.55 per sd) and a small hidden part nobody can see (sd 0.2);
+- its culture (−0.5 per sd) and a small hidden part nobody can see (sd 0.15);
 - its production status (a stopped firm produces less risk), an unapproved restart (+1.6, fading
   over about four months), an open special-operation permit (+0.3; +1.2 when operators are
   uncertified), an outsourcing contract in force (+0.1; +0.9 with an unqualified contractor, +0.4
@@ -34,8 +34,8 @@ hire unqualified contractors without agreements, rectify late or never, and have
 vectorised over enterprises. Firms stop for environmental retrofits (30–180 days), power-rationing
 spells (two 40-day spells), rectification orders after major hazards or accidents, other reasons,
 or close for good; fishing vessels stop for the summer moratorium (伏季休渔, 1 May–16 Sep), and a
-few sail early. Each restart is approved or not (about one in six is not; worse culture, more
-often). Work permits (hot work, height, lifting, maintenance, confined space ...; a third by
+few sail early. Each restart is approved or not (one in ten is not; one in four after a retrofit,
+rectification order or other stop; worse culture, more often). Work permits (hot work, height, lifting, maintenance, confined space ...; a third by
 contractors, some with uncertified operators) and outsourcing contracts (60–540 days) are planned
 ahead; weather alerts arrive by season, county-wide or per town (gales on the coast).
 
@@ -66,15 +66,15 @@ on for 90 more days to compute ``truth.csv`` (never an import table):
 The path within the window (weather, restarts, permits) is part of the truth and unknown at as-of.
 
 Base rates of the shipped sample (2,000 firms, seed 7; ``simulation.json`` holds them for any run):
-1.40 inspections per firm-year, 1.13 hazards per inspection, a major hazard at 6.0 % of inspections
-(random 3.6 %, routine 3.1 %, targeted 6.4 %, unannounced 4.9 %, complaint 10.6 %, follow-up
-17.0 %), 0.28 % of firms a year with an accident; mean true ``p_label`` 3.5 %, and the top 5 % by
-truth 7.3 times the mean.
+1.45 inspections per firm-year, 1.14 hazards per inspection, a major hazard at 6.4 % of inspections
+(random 3.3 %, routine 3.5 %, targeted 6.5 %, unannounced 7.2 %, complaint 12.6 %, follow-up
+17.2 %), 0.23 % of firms a year with an accident; mean true ``p_label`` 3.7 %, and the top 5 % by
+truth 7.6 times the mean.
 
 **The campaign's figures.** The campaign report counted 295 enterprises checked and 383 hazards by
 15 groups in a fortnight, in a county of about 20,000 supervised units: 1.5 % of the county per
 fortnight, 1.3 hazards per enterprise. Scaled to 20,000 firms, the simulated campaign's unannounced
-visits come to about 298 per fortnight with about 341 hazards (1.1 per visit): an ordinary
+visits come to about 322 per fortnight with about 372 hazards (1.16 per visit): an ordinary
 campaign fortnight. Routine, random and targeted visits by towns and departments come on top, which
 is why all inspections together reach about 1.4 per firm a year.
 """
