@@ -18,6 +18,7 @@ from analytics.schema import (
     PENALTY_KINDS,
     STATUS,
     STATUS_REASONS,
+    TABLES,
 )
 from analytics.simulate import params as P
 from analytics.simulate.dynamics import NEVER, World
@@ -119,5 +120,9 @@ def export_tables(world: World, start: pd.Timestamp) -> dict[str, pd.DataFrame]:
         "inspections": inspections, "hazards": hazards, "special_operations": special_operations,
         "contracts": contracts, "penalties": penalties, "accidents": accidents, "weather_alerts": weather_alerts,
     }
+    for name, frame in frames.items():  # the literal column names above must be the contract's
+        differ = set(TABLES[name].column_names) ^ set(frame.columns)
+        if differ:
+            raise RuntimeError(f"simulated {name} columns differ from the contract: {sorted(differ)}")
     tables = {name: typed(name, frame) for name, frame in frames.items()}
     return {name: t for name, t in tables.items() if not (name in OPTIONAL_TABLES and t.empty)}

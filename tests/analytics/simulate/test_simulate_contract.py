@@ -151,3 +151,10 @@ def test_town_geometry_is_deterministic_geojson_matching_the_towns(county):
 def test_there_are_fifteen_teams_named_as_the_office_names_them(county):
     teams = set(county.tables["inspections"]["team"].astype(object))
     assert teams == {f"第{i}组" for i in range(1, 16)}
+
+
+@pytest.mark.parametrize("name", schema.LOAD_ORDER)
+def test_every_contract_column_holds_values(county_dir, name):
+    frame = _read(county_dir, name)
+    empty = [c for c in frame.columns if (frame[c] == "").all()]
+    assert not empty, f"{name}: columns never filled: {empty}"
