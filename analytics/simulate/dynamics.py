@@ -105,7 +105,7 @@ class World:
         self.restart_approved = np.ones(n, bool)
         self.closed_day = np.full(n, NEVER, dtype=np.int64)
         self.last_unapproved = np.full(n, -(10**6), dtype=np.int64)
-        self.approve = P.sigmoid(2.0 + 1.0 * people.culture)  # chance a restart is inspected and approved
+        self.approve = P.trace("restart_approved", people.culture)  # chance a restart is inspected and approved
         self.hazard_state = np.zeros((n, 4), dtype=np.int32)
         self.past_majors = np.zeros(n, dtype=np.int32)
         self.status_at_as_of = self.status.copy()
@@ -339,8 +339,8 @@ class World:
         allowed = lo + np.floor(rng.random(count) * (hi - lo + 1)).astype(np.int64)
         deadline = day + allowed
         culture = people.culture[enterprise]
-        on_time = P.sigmoid(1.3 + 1.5 * culture + 0.3 * major)
-        never = P.sigmoid(-3.2 - 1.5 * culture)
+        on_time = P.trace("rectified_on_time", culture + 0.3 / 1.5 * major)
+        never = P.trace("never_rectified", culture)
         draw = rng.random(count)
         rectified = np.where(
             draw < on_time, day + 1 + np.floor(rng.random(count) * allowed).astype(np.int64),

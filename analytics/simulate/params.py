@@ -163,12 +163,28 @@ ACCIDENT_OFFSET = -9.0  # accident daily rate = exp(eta + offset)
 ACCIDENT_SECTOR = {"construction": 0.8, "fishing_vessels": 0.9, "mining": 0.8, "road_transport": 0.6}
 SEVERITY_MIX = (0.55, 0.40, 0.045, 0.005, 0.0)
 
+# How culture shows in the records: log-odds intercept and slope per sd of culture.
+CULTURE_TRACES = {
+    "restart_approved": (2.0, 1.0),
+    "rectified_on_time": (1.3, 1.5),  # +0.3 for a major hazard
+    "never_rectified": (-3.2, -1.5),
+    "operators_uncertified": (-2.3, -1.2),  # +0.7 when a contractor does the work
+    "contractor_qualified": (2.0, 1.2),
+    "safety_agreement": (1.5, 1.2),
+}
+
 CULTURE_SIZE = {"large": 0.5, "medium": 0.25, "small": 0.0, "micro": -0.2}
 CULTURE_SMALL_SCATTERED = -0.5
 
 
 def sigmoid(x: np.ndarray | float) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.asarray(x, dtype=float)))
+
+
+def trace(name: str, culture: np.ndarray) -> np.ndarray:
+    """The probability of a culture trace (``CULTURE_TRACES``) for each culture value."""
+    intercept, slope = CULTURE_TRACES[name]
+    return sigmoid(intercept + slope * culture)
 
 
 def as_dict() -> dict[str, object]:

@@ -128,7 +128,7 @@ def permits(rng: np.random.Generator, people: Population, days: int) -> pd.DataF
     by_contractor = rng.random(count) < 0.35
     operators = 1 + rng.poisson(2.0, count)
     culture = people.culture[enterprise]
-    uncertified = rng.random(count) < P.sigmoid(-2.3 - 1.2 * culture + 0.7 * by_contractor)
+    uncertified = rng.random(count) < P.trace("operators_uncertified", culture - 0.7 / 1.2 * by_contractor)
     certified = np.where(uncertified, np.floor(rng.random(count) * operators), operators).astype(np.int64)
     return pd.DataFrame({
         "enterprise": enterprise,
@@ -146,8 +146,8 @@ def contracts(rng: np.random.Generator, people: Population, days: int) -> pd.Dat
     enterprise, start = _spread(rng, people, P.CONTRACTS_PER_YEAR, days, (2.0, 1.5, 1.0, 0.7), -365)
     count = len(enterprise)
     culture = people.culture[enterprise]
-    qualified = rng.random(count) < P.sigmoid(2.0 + 1.2 * culture)
-    agreement = rng.random(count) < P.sigmoid(1.5 + 1.2 * culture)
+    qualified = rng.random(count) < P.trace("contractor_qualified", culture)
+    agreement = rng.random(count) < P.trace("safety_agreement", culture)
     return pd.DataFrame({
         "enterprise": enterprise,
         "contractor": CONTRACTOR_NAMES[rng.integers(0, len(CONTRACTOR_NAMES), count)],
