@@ -270,6 +270,7 @@ class World:
             ("routine", P.INSPECTIONS_PER_YEAR["routine"], self.routine_weight),
         ]
         if self.campaign[day]:
+            plan[-1] = ("routine", P.INSPECTIONS_PER_YEAR["routine"] * P.CAMPAIGN_ROUTINE_FACTOR, self.routine_weight)
             plan.insert(2, ("unannounced", P.CAMPAIGN_UNANNOUNCED_PER_YEAR, (1.0 + points) ** P.UNANNOUNCED_POWER))
         for mode, per_year, weight in plan:
             count = rng.poisson(operating_count * per_year * factor)

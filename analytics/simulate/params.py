@@ -132,6 +132,7 @@ CONTRACT_WORK = ("设备检维修", "清洁保洁", "装卸搬运", "污水处�
 # Inspections per enterprise and year by mode (follow-ups are scheduled after hazards instead).
 INSPECTIONS_PER_YEAR = {"routine": 0.55, "random": 0.22, "targeted": 0.30, "complaint": 0.05}
 CAMPAIGN_UNANNOUNCED_PER_YEAR = 0.40  # during the winter campaign, mid-Nov to end of Feb
+CAMPAIGN_ROUTINE_FACTOR = 0.5  # the campaign's unannounced visits replace half the routine ones
 WEEKEND_FACTOR = 0.1
 TEAMS = 15
 TARGETED_POWER = 1.0  # weight = (1 + rule-of-thumb points) ** power
