@@ -170,21 +170,23 @@ def enterprise(enterprise_id: str) -> flask.Response:
 
 @blueprint.get("/model")
 def model() -> flask.Response:
+    """The serving model's card (``analytics.models.registry``) and the newest list it made."""
+    from analytics.models.registry import ModelRegistry
     from dashboard.components import data
 
-    dates = data.scored_dates()
-    if not dates:
+    registry = ModelRegistry(flask.current_app.extensions["saferank"]["config"]["models_dir"])
+    version = registry.serving()
+    if version is None:
         raise ApiError(404, "no_model", "尚无启用的模型。", "No model is serving yet.")
-    frame = data.risk_list(dates[0], _lang())
-    versions = frame["model_version"].dropna().astype(str).unique().tolist() if "model_version" in frame else []
-    auth.audit("view_model", versions[0] if versions else None, api=True)
+    card = registry.card(version)
+    dates = data.scored_dates()
+    auth.audit("view_model", version, api=True)
     return flask.jsonify(
         {
-            "model_version": versions[0] if versions else None,
-            "latest_list": f"{dates[0]:%Y-%m-%d}",
+            "model_version": version,
+            "card": card,
+            "history": registry.versions().astype(object).where(lambda f: f.notna(), None).to_dict(orient="records"),
             "scored_dates": [f"{d:%Y-%m-%d}" for d in dates],
-            "enterprises": len(frame),
-            "level_counts": {c: int((frame["risk_level"].astype(object) == c).sum()) for c in LEVEL_CODES},
         }
     )
 
@@ -200,16 +202,17 @@ def score() -> flask.Response:
     records = body["enterprises"]
     if not records or len(records) > 1000 or not all(isinstance(r, dict) for r in records):
         raise ApiError(400, "invalid_body", "须提交 1 到 1000 条企业记录（对象）。", "Send 1 to 1000 enterprise records (objects).", "enterprises")
-    as_of = body.get("as_of")
-    try:
-        from analytics.scoring import score_records
-    except ImportError as missing:
-        raise ApiError(
-            503, "not_available", "批量评分尚不可用：还没有启用的模型。", "Batch scoring is not available yet: no model is serving."
-        ) from missing
+    from analytics.scoring import RecordError, score_records
     from dashboard.app import get_store
 
-    scored = score_records(get_store(), records, as_of=as_of, lang=_lang())
+    models_dir = flask.current_app.extensions["saferank"]["config"]["models_dir"]
+    try:
+        scored = score_records(get_store(), records, as_of=body.get("as_of"), lang=_lang(), models_dir=models_dir)
+    except RecordError as error:
+        raise ApiError(400, "invalid_record", error.zh, error.en, error.field) from error
+    except (UserError, ImportError) as error:  # no serving model (or its parts) on this server
+        zh, en = (error.zh, error.en) if isinstance(error, UserError) else ("评分模块尚未就绪。", "Scoring is not installed yet.")
+        raise ApiError(503, "not_available", zh, en) from error
     auth.audit("score", None, api=True, records=len(records))
     return flask.jsonify({"items": _items(scored), "stored": False})
 

@@ -32,6 +32,7 @@ DEFAULTS: dict[str, Any] = {
     "language": "zh",  # when neither the URL nor the language cookie says
     "secure_cookies": False,  # True behind TLS (the reverse proxy terminates HTTPS)
     "max_content_length": 2 * 1024 * 1024,  # request bodies above this get 413
+    "models_dir": None,  # the model registry folder; else $SAFERANK_MODELS; else data/models
 }
 
 

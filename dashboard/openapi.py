@@ -84,7 +84,7 @@ def document() -> dict[str, Any]:
             },
             "/model": {
                 "get": {
-                    "summary": "The serving model: version, scored dates, level counts (office, analyst)",
+                    "summary": "The serving model's card, the registry's versions and the scored dates (office, analyst)",
                     "parameters": [lang],
                     "responses": {
                         "200": {"description": "Model card", "content": {"application/json": {"schema": {"type": "object"}}}},

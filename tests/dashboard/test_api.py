@@ -147,6 +147,39 @@ def test_oversized_and_malformed_bodies_get_json_4xx(auth_app) -> None:
     assert client.get("/api/v1/nothing", headers=headers).status_code == 404
 
 
+def test_the_model_route_shows_the_serving_card(auth_app) -> None:
+    from pathlib import Path
+
+    from sklearn.dummy import DummyClassifier
+
+    from analytics.models.registry import ModelRegistry
+
+    client = auth_app.client()
+    headers = _bearer(auth_app, "analyst")
+    missing = client.get("/api/v1/model", headers=headers)
+    assert missing.status_code == 404 and _error(missing)["code"] == "no_model"
+    registry = ModelRegistry(Path(auth_app.app.server.extensions["saferank"]["config"]["models_dir"]))
+    registry.register(DummyClassifier().fit([[0], [1]], [0, 1]), {"version": "v-test", "model": "dummy"})
+    body = client.get("/api/v1/model", headers=headers).get_json()
+    assert body["model_version"] == "v-test" and body["card"]["model"] == "dummy"
+    assert [row["status"] for row in body["history"]] == ["serving"]
+    assert audit.search(auth_app.store, {"action": "view_model"})["object_id"].iloc[0] == "v-test"
+
+
+def test_score_names_the_broken_field_and_stores_nothing(auth_app) -> None:
+    client = auth_app.client()
+    headers = _bearer(auth_app, "office")
+    record = {"enterprise_id": "N1", "name": "新企业", "town_id": "T1", "sector": "mining"}
+    for broken, field in (({**record, "sector": "bakery"}, "sector"), ({**record, "employees": "many"}, "employees"),
+                          ({k: v for k, v in record.items() if k != "name"}, "name"), ({**record, "colour": "red"}, "colour")):
+        response = client.post("/api/v1/score", json={"enterprises": [broken]}, headers=headers)
+        assert response.status_code == 400 and _error(response)["field"] == field, broken
+    answer = client.post("/api/v1/score", json={"enterprises": [record]}, headers=headers)
+    assert answer.status_code in (200, 400, 503)  # 400: town T1 is not in this test's empty store
+    items = client.get("/api/v1/risk-list?limit=1000", headers=headers).get_json()["items"]
+    assert "N1" not in {item["enterprise_id"] for item in items}
+
+
 def test_the_openapi_document_describes_every_route(auth_app) -> None:
     document = auth_app.client().get("/api/v1/openapi.json", headers=_bearer(auth_app, "leader")).get_json()
     described = {(path, method.upper()) for path, item in document["paths"].items() for method in item}

@@ -49,8 +49,9 @@ def auth_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AuthApp]:
     patch.setattr(data, "scored_dates", lambda: sorted(lists, reverse=True))
     patch.setattr(data, "risk_list", lambda as_of, lang="zh", model_version=None: lists[pd.Timestamp(as_of)])
     data.clear()
-    db = tmp_path_factory.mktemp("auth") / "store.db"
-    app = create_app({"db": f"sqlite:///{db}", "secret_key": "test-secret-" + "x" * 32})
+    folder = tmp_path_factory.mktemp("auth")
+    app = create_app({"db": f"sqlite:///{folder / 'store.db'}", "secret_key": "test-secret-" + "x" * 32,
+                      "models_dir": str(folder / "models")})
     store = app.server.extensions["saferank"]["store"]
     tokens = {}
     for role in ROLES:
