@@ -31,6 +31,40 @@ def _command(sub: argparse._SubParsersAction, name: str, help_text: str, handler
 # (commands are added below this line, one handler each)
 
 
+def _train(args: argparse.Namespace) -> int:
+    from analytics.models.select import train_models
+    from analytics.store import open_store
+
+    report = train_models(open_store(args.db), as_of=args.as_of, models_dir=args.models, truth=args.truth,
+                          capacity=args.capacity)
+    print(report.render(args.lang))
+    return 0
+
+
+def _score(args: argparse.Namespace) -> int:
+    from analytics.risklist import score_store
+    from analytics.store import open_store
+
+    report = score_store(open_store(args.db), as_of=args.as_of, out=args.out, models_dir=args.models, levels=args.levels)
+    print(report.render(args.lang))
+    return 0
+
+
+def _models(args: argparse.Namespace) -> int:
+    from analytics.models.registry import ModelRegistry
+
+    registry = ModelRegistry(args.models)
+    if args.action == "list":
+        print(registry.render_versions(args.lang))
+    elif args.action == "show":
+        print(registry.card_text(args.version))
+    elif args.action == "promote":
+        print(registry.promote_message(args.version, args.lang))
+    elif args.action == "rollback":
+        print(registry.rollback_message(args.lang))
+    return 0
+
+
 def _simulate(args: argparse.Namespace) -> int:
     from analytics.simulate import simulate_files
 
@@ -96,6 +130,23 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="saferank", description="SafeRank: risk targeting for a county safety office")
     sub = parser.add_subparsers(dest="command", required=True)
     # (subcommands are registered below this line)
+    train = _command(sub, "train", "train the candidate models, backtest them against random and the rule of thumb, register the winner", _train)
+    train.add_argument("--as-of", dest="as_of", default=None, help="training date (default: the newest inspection in the store)")
+    train.add_argument("--models", default=None, help="model registry folder (default: $SAFERANK_MODELS or data/models)")
+    train.add_argument("--truth", default=None, help="truth.csv of a simulated county: adds the truth row to the comparison")
+    train.add_argument("--capacity", type=float, default=0.05, help="share of enterprises the office can inspect (default 0.05)")
+    score = _command(sub, "score", "score every operating enterprise with the serving model, store the risk list, write its CSV", _score)
+    score.add_argument("--as-of", dest="as_of", default=None, help="list date (default: the newest inspection in the store)")
+    score.add_argument("--out", default=None, help="CSV file to write (UTF-8 with BOM, the contract's columns)")
+    score.add_argument("--models", default=None, help="model registry folder (default: $SAFERANK_MODELS or data/models)")
+    score.add_argument("--levels", default=None, help="JSON/TOML file with risk level thresholds (red, orange, yellow, margin)")
+    models = _command(sub, "models", "model registry: list, show VERSION, promote VERSION, rollback", _models)
+    models.add_argument("--models", default=None, help="model registry folder (default: $SAFERANK_MODELS or data/models)")
+    model_actions = models.add_subparsers(dest="action", required=True)
+    _user_action(model_actions, "list", "list model versions and which one serves")
+    _user_action(model_actions, "show", "print a version's model card").add_argument("version")
+    _user_action(model_actions, "promote", "make a version the serving one").add_argument("version")
+    _user_action(model_actions, "rollback", "serve the previously serving version again")
     simulate = _command(sub, "simulate", "write a simulated county (all ten contract tables, truth.csv, simulation.json)", _simulate)
     simulate.add_argument("out_dir", help="folder to write the CSV files into")
     simulate.add_argument("--enterprises", type=int, default=2000, help="number of enterprises, 500 to 1,000,000 (default 2000)")
