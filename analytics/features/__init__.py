@@ -1,1 +1,10 @@
-"""Point-in-time feature families and their registry."""
+"""Point-in-time feature families and their registry.
+
+``build_features(tables, as_of, families=None)`` is the matrix; ``skipped_families(tables)`` says
+which families were left out and why; ``registry.FEATURES`` describes every column.
+"""
+
+from analytics.features.build import FAMILY_COMPUTE, build_features, skipped_families
+from analytics.features.registry import FEATURES, FeatureSpec
+
+__all__ = ["FAMILY_COMPUTE", "FEATURES", "FeatureSpec", "build_features", "skipped_families"]

@@ -1,0 +1,100 @@
+"""``build_features``: the point-in-time feature matrix of the enterprises operating on an as-of date.
+
+The matrix is built from ``timeline.as_known_on(tables, as_of)`` only, so passing tables that hold
+later records is safe. One row per enterprise of ``timeline.operating_on`` (index ``enterprise_id``,
+sorted), one column per registered feature of each family whose tables are present; numeric columns
+are ``float64``, categorical ones pandas ``category`` with fixed categories (the contract's codes, the
+towns table), so matrices of different dates stack.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+import pandas as pd
+
+from analytics.errors import UserError
+from analytics.features import (
+    context,
+    enforcement,
+    history,
+    operations,
+    outsourcing,
+    profile,
+    rectification,
+    season,
+    status,
+    weather,
+)
+from analytics.features.registry import FAMILY_TABLES, family_features
+from analytics.features.workspace import Workspace
+from analytics.timeline import as_known_on, operating_on, to_timestamp
+
+FAMILY_COMPUTE: dict[str, Callable[[Workspace], dict[str, object]]] = {
+    "profile": profile.compute,
+    "season": season.compute,
+    "status": status.compute,
+    "history": history.compute,
+    "rectification": rectification.compute,
+    "enforcement": enforcement.compute_enforcement,
+    "incidents": enforcement.compute_incidents,
+    "operations": operations.compute,
+    "outsourcing": outsourcing.compute,
+    "weather": weather.compute,
+    "context": context.compute,
+}
+
+
+def skipped_families(tables: dict[str, pd.DataFrame], as_of: object = None) -> dict[str, tuple[str, ...]]:
+    """Family → what it lacks: absent tables (``"penalties"``) or empty needed columns
+    (``"hazards.rectified_date"``, judged on the tables as known on ``as_of`` when given)."""
+    known = tables if as_of is None else as_known_on(tables, as_of)
+    skipped: dict[str, tuple[str, ...]] = {}
+    for family, needed in FAMILY_TABLES.items():
+        missing = tuple(name for name in needed if name not in known)
+        if not missing and family == "rectification":
+            missing = rectification.missing_columns(known)
+        if missing:
+            skipped[family] = missing
+    return skipped
+
+
+def _check_families(families: Iterable[str]) -> list[str]:
+    chosen = list(families)
+    unknown = [f for f in chosen if f not in FAMILY_COMPUTE]
+    if unknown:
+        known = ", ".join(FAMILY_COMPUTE)
+        raise UserError(f"未知的特征族：{', '.join(unknown)}（可选：{known}）。",
+                        f"Unknown feature families: {', '.join(unknown)} (choose from: {known}).")
+    return chosen
+
+
+def build_features(tables: dict[str, pd.DataFrame], as_of: object, families: Iterable[str] | None = None) -> pd.DataFrame:
+    """The feature matrix on ``as_of`` (see the module docstring); ``families`` limits the families built."""
+    as_of = to_timestamp(as_of)
+    chosen = list(FAMILY_COMPUTE) if families is None else _check_families(families)
+    known = as_known_on(tables, as_of)
+    enterprises = operating_on(known, as_of)
+    ids = pd.Index(enterprises["enterprise_id"].astype(str).to_numpy(), name="enterprise_id")
+    enterprises = enterprises.set_axis(ids).sort_index()
+    workspace = Workspace(known, as_of, enterprises)
+    skipped = skipped_families(known)
+    columns: dict[str, object] = {}
+    for family in chosen:
+        if family in skipped:
+            continue
+        values = workspace_values(FAMILY_COMPUTE[family](workspace), family)
+        for name in family_features(family):
+            if name in values:
+                value = values[name]
+                columns[name] = value.to_numpy() if isinstance(value, pd.Series) and not isinstance(
+                    value.dtype, pd.CategoricalDtype) else (value.array if isinstance(value, pd.Series) else value)
+    return pd.DataFrame(columns, index=enterprises.index)
+
+
+def workspace_values(values: dict[str, object], family: str) -> dict[str, object]:
+    """A family's output, checked against the registry (a name it does not register is a bug)."""
+    unregistered = set(values) - set(family_features(family))
+    if unregistered:
+        raise RuntimeError(f"family {family} computed unregistered features: {sorted(unregistered)}")
+    return values

@@ -1,0 +1,42 @@
+"""Profile: what the enterprise is (sector, size, town, dangerous processes, age); no events needed.
+
+A missing yes/no attribute counts as "no" (0): the office recorded nothing, and nothing is invented.
+Major hazard source level is graded 1 (most severe) to 4, 0 for none; the feature is a severity that
+rises with danger: ``5 - level`` for a graded source, 0 for none or unknown.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from analytics import schema
+from analytics.features.workspace import Workspace, flags
+
+FLAGS = ("hazardous_chemicals", "dust_explosion", "confined_space", "ammonia_refrigeration", "small_scattered")
+
+
+def town_categories(tables: dict[str, pd.DataFrame]) -> pd.CategoricalDtype:
+    """Town categories from the towns table (undated, so the same on every as-of date)."""
+    towns = tables.get("towns")
+    source = towns["town_id"] if towns is not None and len(towns) else tables["enterprises"]["town_id"]
+    return pd.CategoricalDtype(sorted(source.dropna().astype(str).unique()))
+
+
+def compute(ws: Workspace) -> dict[str, object]:
+    ent = ws.enterprises
+    level = pd.to_numeric(ent["major_hazard_level"], errors="coerce").astype("float64").to_numpy()
+    severity = np.where(level > 0, 5 - level, 0.0)
+    established = ent["established"].to_numpy(dtype="datetime64[ns]")
+    years = (ws.as_of.to_datetime64() - established) / np.timedelta64(1, "D") / 365.25
+    out: dict[str, object] = {
+        "sector": ent["sector"].astype(object).astype(pd.CategoricalDtype(schema.TABLES["enterprises"].column("sector").code_values())),
+        "size": ent["size"].astype(object).astype(pd.CategoricalDtype(schema.TABLES["enterprises"].column("size").code_values())),
+        "town": ent["town_id"].astype(object).astype(town_categories(ws.tables)),
+        "employees": pd.to_numeric(ent["employees"], errors="coerce").astype("float64").to_numpy(),
+    }
+    for name in FLAGS:
+        out[name] = flags(ent[name]).astype("float64")
+    out["major_hazard_severity"] = severity
+    out["years_in_operation"] = np.asarray(years, dtype="float64")
+    return out

@@ -1,0 +1,58 @@
+"""Rectification: open and overdue hazards, how late, and the share rectified on time.
+
+Uses ``rectified_date`` (empty: still open on ``as_of``; ``as_known_on`` blanks later ones) and
+``deadline``. Some offices record neither (real exports often lack deadlines): then the numbers
+cannot be known and are not invented —
+- no rectified date known on ``as_of`` at all: the whole family is absent (``skipped_families``
+  reports ``hazards.rectified_date``);
+- no deadline known: the deadline features (``DEADLINE_FEATURES``: overdue counts, days overdue,
+  on-time share) are absent from the matrix, the open counts stay.
+``on_time_share`` counts hazards whose deadline has passed by ``as_of``: rectified on or before the
+deadline over all of them; NaN when none was due.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from analytics.features.workspace import Workspace, day_numbers, ratio
+
+
+def missing_columns(known: dict[str, pd.DataFrame]) -> tuple[str, ...]:
+    """The hazards columns this family needs that hold no value on the as-of date."""
+    hazards = known.get("hazards")
+    if hazards is None or not hazards["rectified_date"].notna().any():
+        return ("hazards.rectified_date",)
+    return ()
+
+
+def has_deadlines(known: dict[str, pd.DataFrame]) -> bool:
+    return bool(known["hazards"]["deadline"].notna().any())
+
+
+def compute(ws: Workspace) -> dict[str, object]:
+    hazards, hpos = ws.events("hazards")
+    major = hazards["level"].astype(object).eq("major").to_numpy()
+    rectified = day_numbers(hazards["rectified_date"])
+    deadline = day_numbers(hazards["deadline"])
+    open_ = np.isnan(rectified)
+    out: dict[str, object] = {
+        "open_hazards": ws.count(hpos, open_),
+        "open_major": ws.count(hpos, open_ & major),
+    }
+    if not has_deadlines(ws.tables):
+        return out
+    overdue = open_ & (deadline < ws.today)
+    days_over = np.where(overdue, ws.today - deadline, 0.0)
+    n_overdue = ws.count(hpos, overdue)
+    due = deadline < ws.today
+    on_time = due & ~open_ & (rectified <= deadline)
+    out.update({
+        "overdue_hazards": n_overdue,
+        "overdue_major": ws.count(hpos, overdue & major),
+        "max_days_overdue": np.nan_to_num(ws.latest(hpos, days_over, overdue), nan=0.0),
+        "mean_days_overdue": np.nan_to_num(ratio(ws.count(hpos, overdue, days_over), n_overdue), nan=0.0),
+        "on_time_share": ratio(ws.count(hpos, on_time), ws.count(hpos, due)),
+    })
+    return out
