@@ -6,7 +6,6 @@ Two families because they need different tables: ``enforcement`` (penalties) and
 
 from __future__ import annotations
 
-
 from analytics import schema
 from analytics.features.workspace import Workspace, day_numbers
 

@@ -236,7 +236,7 @@ _add("town_major_rate", "context", "本镇街近一年每次检查重大隐患�
 FEATURES: dict[str, FeatureSpec] = {spec.name: spec for spec in _specs}
 if len(FEATURES) != len(_specs):  # a guard at import: two features with one name would silently overwrite
     raise RuntimeError("duplicate feature names in the registry")
-del _specs
+
 
 
 def family_features(family: str) -> list[str]:
