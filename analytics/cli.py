@@ -31,6 +31,16 @@ def _command(sub: argparse._SubParsersAction, name: str, help_text: str, handler
 # (commands are added below this line, one handler each)
 
 
+def _backtest(args: argparse.Namespace) -> int:
+    from analytics.backtest import backtest_store
+    from analytics.store import open_store
+
+    result = backtest_store(open_store(args.db), as_of=args.as_of, origins=args.origins, capacity=args.capacity,
+                            report=args.report, json_path=args.json, truth=args.truth)
+    print(result.render(args.lang))
+    return 0
+
+
 def _train(args: argparse.Namespace) -> int:
     from analytics.models.select import train_models
     from analytics.store import open_store
@@ -130,6 +140,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="saferank", description="SafeRank: risk targeting for a county safety office")
     sub = parser.add_subparsers(dest="command", required=True)
     # (subcommands are registered below this line)
+    backtest = _command(sub, "backtest", "rolling-origin backtest of the models against random order and the rule of thumb", _backtest)
+    backtest.add_argument("--as-of", dest="as_of", default=None, help="last day of data used (default: the newest inspection)")
+    backtest.add_argument("--origins", type=int, default=12, help="number of monthly origins (default 12)")
+    backtest.add_argument("--capacity", default="0.05", help="share of operating firms (0.05) or a count (50) (default 0.05)")
+    backtest.add_argument("--report", default=None, help="write the offline HTML report here")
+    backtest.add_argument("--json", default=None, help="write the same numbers as JSON here")
+    backtest.add_argument("--truth", default=None, help="truth.csv of a simulated county: adds capture of the best possible")
     train = _command(sub, "train", "train the candidate models, backtest them against random and the rule of thumb, register the winner", _train)
     train.add_argument("--as-of", dest="as_of", default=None, help="training date (default: the newest inspection in the store)")
     train.add_argument("--models", default=None, help="model registry folder (default: $SAFERANK_MODELS or data/models)")
