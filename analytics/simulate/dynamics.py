@@ -104,6 +104,7 @@ class World:
         self.restart_day = np.full(n, -1, dtype=np.int64)
         self.restart_approved = np.ones(n, bool)
         self.closed_day = np.full(n, NEVER, dtype=np.int64)
+        self.changed_on = np.full(n, -1, dtype=np.int64)  # one status change a day at most
         self.last_unapproved = np.full(n, -(10**6), dtype=np.int64)
         self.approve = P.trace("restart_approved", people.culture)  # chance a restart is inspected and approved
         self.hazard_state = np.zeros((n, 4), dtype=np.int32)
@@ -169,6 +170,7 @@ class World:
                        approved: np.ndarray | int) -> None:
         if len(who) == 0:
             return
+        self.changed_on[who] = day
         self.records["status"].append({
             "day": np.full(len(who), day), "enterprise": who, "status": np.full(len(who), status),
             "reason": np.broadcast_to(reason, len(who)).copy(), "approved": np.broadcast_to(approved, len(who)).copy(),
@@ -176,7 +178,7 @@ class World:
 
     def stop(self, day: int, who: np.ndarray, status: int, reason: int, approve_probability: np.ndarray | float,
              shortest: int, longest: int) -> None:
-        who = who[self.status[who] == OPERATING]
+        who = who[(self.status[who] == OPERATING) & (self.changed_on[who] != day)]
         if len(who) == 0:
             return
         rng = self.rng
@@ -200,7 +202,8 @@ class World:
             self._record_status(day, due, OPERATING, self.stop_reason[due], approved.astype(np.int8))
             self.last_unapproved[due[~approved]] = day
         if self.moratorium_start[day]:
-            vessels = np.flatnonzero(active & (people.sector == SECTOR["fishing_vessels"]) & (self.status == OPERATING))
+            vessels = np.flatnonzero(active & (people.sector == SECTOR["fishing_vessels"]) & (self.status == OPERATING)
+                                     & (self.changed_on != day))
             self.stop(day, vessels, SUSPENDED, REASON["seasonal"], 1.0, self.moratorium_days, self.moratorium_days)
             early = vessels[rng.random(len(vessels)) < P.EARLY_SAILING_SHARE * 2 * P.sigmoid(-people.culture[vessels])]
             self.restart_day[early] = day + rng.integers(45, 120, len(early))

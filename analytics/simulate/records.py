@@ -47,7 +47,7 @@ def export_tables(world: World, start: pd.Timestamp) -> dict[str, pd.DataFrame]:
         "severity": np.array([c.code for c in ACCIDENT_SEVERITIES]),
     }
 
-    def date(day: np.ndarray) -> pd.Series:
+    def date(day: np.ndarray) -> np.ndarray:
         day = np.asarray(day, dtype=float)
         return (start + pd.to_timedelta(np.where(day >= NEVER, np.nan, day), unit="D")).values
 

@@ -66,16 +66,16 @@ on for 90 more days to compute ``truth.csv`` (never an import table):
 The path within the window (weather, restarts, permits) is part of the truth and unknown at as-of.
 
 Base rates of the shipped sample (2,000 firms, seed 7; ``simulation.json`` holds them for any run):
-1.28 inspections per firm-year, 1.11 hazards per inspection, a major hazard at 5.3 % of inspections
-(random 2.4 %, routine 3.0 %, targeted 6.9 %, unannounced 4.6 %, complaint 10.0 %, follow-up
-13.1 %), 0.19 % of firms a year with an accident; mean true ``p_label`` 3.7 %, and the top 5 % by
-truth 7.6 times the mean. Targeted visits find majors nearly three times as often as random ones:
-the selection bias a model trained on inspected firms must live with.
+1.30 inspections per firm-year, 1.12 hazards per inspection, a major hazard at 5.9 % of inspections
+(random 4.1 %, routine 2.8 %, targeted 6.7 %, unannounced 6.3 %, complaint 10.7 %, follow-up
+14.6 %), 0.27 % of firms a year with an accident; mean true ``p_label`` 3.6 %, and the top 5 % by
+truth 7.4 times the mean. Targeted visits find majors more often than random ones (about twice as
+often at 100,000 firms): the selection bias a model trained on inspected firms must live with.
 
 **The campaign's figures.** The campaign report counted 295 enterprises checked and 383 hazards by
 15 groups in a fortnight, in a county of about 20,000 supervised units: 1.5 % of the county per
 fortnight, 1.3 hazards per enterprise. Scaled to 20,000 firms, the simulated campaign's unannounced
-visits come to about 316 per fortnight with about 355 hazards (1.12 per visit): an ordinary
+visits come to about 313 per fortnight with about 378 hazards (1.2 per visit): an ordinary
 campaign fortnight. Routine, random and targeted visits by towns and departments come on top, which
 is why all inspections together reach about 1.3 per firm a year.
 """

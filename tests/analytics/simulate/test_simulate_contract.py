@@ -110,6 +110,11 @@ def test_status_changes_alternate_between_stops_and_restarts(county):
     assert set(events["reason"].dropna().astype(object)) == {c.code for c in schema.STATUS_REASONS}
 
 
+def test_an_enterprise_changes_status_at_most_once_a_day(county):
+    events = county.tables["status_events"]
+    assert not events.duplicated(["enterprise_id", "date"]).any()
+
+
 def test_fishing_vessels_sit_in_coastal_towns_and_only_they_have_length_and_crew(county):
     enterprises = county.tables["enterprises"]
     vessel = enterprises["sector"] == "fishing_vessels"
