@@ -36,7 +36,6 @@ INPUTS = ("hazardous_chemicals", "major_hazard_severity", "major_hazards_365d", 
 EXPECTED_FAILED_CHECKS = {
     "check_classifiers_train": "a fixed points rule over named features does not learn from anonymous arrays",
     "check_classifiers_one_label": "a single class means: keep the fixed points-to-probability map",
-    "check_classifiers_one_label_sample_weights": "a single class means: keep the fixed points-to-probability map",
 }
 
 
