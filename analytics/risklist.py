@@ -11,7 +11,9 @@
 - ``write_contract_csv``: exactly ``schema.RISK_LIST_COLUMNS``, UTF-8 with BOM, ``\\n`` line ends,
   reasons in Chinese joined with "；" (English with ``lang="en"``).
 - ``rescore_enterprise``: one enterprise's rows and its town are read, its features, score, level and
-  reasons recomputed and its stored row updated (ranks of the rows it passes shift by one).
+  reasons recomputed and its stored row updated (ranks of the rows it passes shift by one). The
+  county-wide features (family ``context``: sector and town rates) are taken from the stored row,
+  where ``score_enterprises`` kept them (column ``context``): they describe the county, not the firm.
 """
 
 from __future__ import annotations
@@ -59,19 +61,31 @@ risk_scores = sa.Table(
     sa.Column("reasons_zh", sa.Text(), nullable=False),
     sa.Column("reasons_en", sa.Text(), nullable=False),
     sa.Column("contributions", sa.Text(), nullable=False),
+    # county-wide feature values (family "context") the row was scored with: one-enterprise
+    # re-scoring reads only that firm's rows and takes these from here
+    sa.Column("context", sa.Text(), nullable=True),
 )
+COUNTY_WIDE_FAMILIES = ("context",)
 
 
 def list_id_of(as_of: object, model_version: str) -> str:
     return f"{to_timestamp(as_of).date().isoformat()}/{model_version}"
 
 
-def _contributions_json(contributions: pd.DataFrame) -> pd.Series:
-    """One compact JSON object per row (``{feature: log-odds}``), made by pandas' C writer."""
-    if contributions.shape[1] == 0:
-        return pd.Series("{}", index=contributions.index, dtype=object)
-    text = contributions.round(CONTRIBUTION_DECIMALS).reset_index(drop=True).to_json(orient="records", lines=True)
-    return pd.Series(text.rstrip("\n").split("\n"), index=contributions.index, dtype=object)
+def _rows_json(frame: pd.DataFrame, decimals: int | None = CONTRIBUTION_DECIMALS) -> pd.Series:
+    """One compact JSON object per row (``{column: value}``), made by pandas' C writer."""
+    if frame.shape[1] == 0:
+        return pd.Series("{}", index=frame.index, dtype=object)
+    frame = frame.round(decimals) if decimals is not None else frame
+    text = frame.reset_index(drop=True).to_json(orient="records", lines=True, double_precision=15)
+    return pd.Series(text.rstrip("\n").split("\n"), index=frame.index, dtype=object)
+
+
+def county_wide_features(columns: object) -> list[str]:
+    """The feature columns computed over the whole county (registry families ``COUNTY_WIDE_FAMILIES``)."""
+    from analytics.features import FEATURES
+
+    return [c for c in columns if c in FEATURES and FEATURES[c].family in COUNTY_WIDE_FAMILIES]
 
 
 def rank_scores(scores: pd.Series) -> pd.DataFrame:
@@ -124,7 +138,8 @@ def score_enterprises(tables: dict[str, pd.DataFrame], as_of: object, model: obj
     })
     for flag in FLAG_CODES:
         out[flag] = flags[flag].to_numpy()
-    out["contributions"] = _contributions_json(contributions.loc[order]).to_numpy()
+    out["contributions"] = _rows_json(contributions.loc[order]).to_numpy()
+    out["context"] = _rows_json(X.loc[order, county_wide_features(X.columns)].astype("float64"), None).to_numpy()
     return out
 
 
@@ -143,6 +158,7 @@ def save_risk_list(store, risk_list: pd.DataFrame, seed: int | None = None) -> s
         "reasons_zh": risk_list["reasons"].astype(str),
         "reasons_en": risk_list["reasons_en"].astype(str),
         "contributions": risk_list["contributions"].astype(str),
+        "context": risk_list["context"].astype(str) if "context" in risk_list else None,
     })
     with store.engine.begin() as connection:
         connection.execute(risk_scores.delete().where(risk_scores.c.list_id == list_id))
@@ -249,9 +265,10 @@ def rescore_enterprise(store, enterprise_id: str, as_of: object | None = None, m
                        registry=None) -> pd.Series:
     """Recompute one enterprise's row of the stored list of ``as_of`` (latest list when None); returns it.
 
-    The model is the one that made the list (from ``registry``) unless ``model`` is given. Features
-    that compare a firm with the whole county are computed from the firm's own rows only, so they
-    may differ from a full re-score; the full ``saferank score`` remains the reference.
+    The model is the one that made the list (from ``registry``) unless ``model`` is given. The
+    county-wide features come from the stored row (the county as it was when the list was made);
+    everything else from the firm's own records, so the result equals a full re-score of that firm
+    up to the county-wide rates' change by its own new records.
     """
     from analytics.models.registry import ModelRegistry
 
@@ -261,12 +278,29 @@ def rescore_enterprise(store, enterprise_id: str, as_of: object | None = None, m
     as_of = pd.Timestamp(found["as_of"])
     if model is None:
         model, _ = (registry or ModelRegistry()).load(found["model_version"])
+    from analytics.features import build_features
+
     tables = _enterprise_tables(store, str(enterprise_id))
+    features = build_features(tables, as_of)
+    stored = _stored_context(store, found["list_id"], str(enterprise_id))
+    for name, value in stored.items():
+        if name in features.columns:
+            features[name] = np.nan if value is None else float(value)
     previous = previous_levels(store, as_of)
     before = None if previous is None else previous.reindex([str(enterprise_id)]).dropna()
-    row = score_enterprises(tables, as_of, model, found["model_version"], previous_levels=before).iloc[0]
+    row = score_enterprises(tables, as_of, model, found["model_version"], previous_levels=before,
+                            features=features).iloc[0]
     _update_row(store, found["list_id"], row)
     return row
+
+
+def _stored_context(store, list_id: str, enterprise_id: str) -> dict:
+    import json
+
+    with store.engine.connect() as connection:
+        text = connection.execute(sa.select(risk_scores.c.context).where(
+            (risk_scores.c.list_id == list_id) & (risk_scores.c.enterprise_id == enterprise_id))).scalar()
+    return json.loads(text) if text else {}
 
 
 def _update_row(store, list_id: str, row: pd.Series) -> None:
@@ -288,7 +322,8 @@ def _update_row(store, list_id: str, row: pd.Series) -> None:
             connection.execute(risk_scores.update().where(others & (risk_scores.c.rank > old_rank) & (risk_scores.c.rank <= new_rank))
                                .values(rank=risk_scores.c.rank - 1))
         values = {"score": float(row["score"]), "rank": int(new_rank), "risk_level": str(row["risk_level"]),
-                  "reasons_zh": row["reasons"], "reasons_en": row["reasons_en"], "contributions": row["contributions"]}
+                  "reasons_zh": row["reasons"], "reasons_en": row["reasons_en"], "contributions": row["contributions"],
+                  "context": row["context"]}
         if old_rank is None:
             connection.execute(risk_scores.insert().values(list_id=list_id, enterprise_id=row["enterprise_id"], **values))
         else:

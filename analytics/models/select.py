@@ -24,15 +24,17 @@ import pandas as pd
 from analytics.timeline import HORIZON_DAYS, as_known_on, rolling_origins, to_timestamp
 
 MIN_POSITIVES = 30
-SNAPSHOTS = 12
+SNAPSHOTS = 24
 BACKTEST_ORIGINS = 4
 CAPACITY = 0.05
 SEED = 0
-SIMPLICITY = {"random": -1, "rule_of_thumb": 0, "logistic": 1, "boosted": 2}
+SIMPLICITY = {"random": -1, "rule_of_thumb": 0, "logistic": 1, "boosted": 2, "blend": 3}
 METRIC_LABELS = {
     "precision_at_capacity": ("容量内命中率", "Precision at capacity"),
     "brier": ("Brier 分数", "Brier score"),
-    "capture_of_best": ("占最优命中比例", "Share of best possible"),
+    "precision_random_only": ("容量内命中率（仅双随机）", "Precision (random inspections only)"),
+    "capture_of_best": ("占最优命中比例（回测）", "Share of best possible (backtest)"),
+    "capture_at_as_of": ("占最优命中比例（评估日）", "Share of best possible (as-of list)"),
 }
 FALLBACK_NOTE = {
     "zh": "本县已标注的阳性样本不足 {n} 个（实有 {found} 个），暂用经验评分卡（RuleOfThumb），积累检查结果后再训练模型。",
@@ -41,16 +43,13 @@ FALLBACK_NOTE = {
 }
 
 
-def _weights(labels: pd.DataFrame) -> np.ndarray:
-    """Inverse-propensity weights when the labels module provides them, else ones."""
-    from analytics import labels as labels_module
+def _weights(features: pd.DataFrame, labels: pd.DataFrame, weighted: bool) -> pd.Series:
+    """``labels.inspection_weights`` (inverse propensity of being inspected) or ones."""
+    from analytics.labels import inspection_weights
 
-    if "weight" in labels.columns:
-        return labels["weight"].to_numpy(dtype=float)
-    weigh = getattr(labels_module, "propensity_weights", None)
-    if weigh is not None:
-        return np.asarray(weigh(labels), dtype=float)
-    return np.ones(len(labels))
+    if not weighted:
+        return pd.Series(1.0, index=features.index)
+    return inspection_weights(features, labels)
 
 
 def _align_categories(frames: list[pd.DataFrame]) -> pd.DataFrame:
@@ -69,7 +68,7 @@ def snapshot_dates(as_of: object, snapshots: int = SNAPSHOTS, horizon_days: int 
 
 
 def training_set(tables: dict[str, pd.DataFrame], as_of: object, snapshots: int = SNAPSHOTS,
-                 horizon_days: int = HORIZON_DAYS) -> tuple[pd.DataFrame, pd.Series, np.ndarray]:
+                 horizon_days: int = HORIZON_DAYS, weighted: bool = True) -> tuple[pd.DataFrame, pd.Series, np.ndarray]:
     """``(X, y, weights)`` stacked over ``snapshot_dates``; only records known on ``as_of`` are used."""
     from analytics.features import build_features
     from analytics.labels import build_labels
@@ -87,7 +86,7 @@ def training_set(tables: dict[str, pd.DataFrame], as_of: object, snapshots: int 
                                                  names=["snapshot", "enterprise_id"])
         frames.append(chosen)
         targets.append(labels.loc[observed, "label"].fillna(False).astype(int).to_numpy())
-        weights.append(_weights(labels.loc[observed]))
+        weights.append(_weights(features, labels, weighted).loc[observed].to_numpy(dtype=float))
     if not frames:
         return pd.DataFrame(), pd.Series(dtype=int), np.zeros(0)
     X = _align_categories(frames)
@@ -112,11 +111,12 @@ def choose(metrics: pd.DataFrame) -> str:
 def candidates(seed: int = SEED) -> dict[str, object]:
     """The learned models tried, with monotonic constraints from the feature registry's risk directions."""
     from analytics.features.registry import FEATURES
-    from analytics.models.learned import BoostedModel, LogisticModel
+    from analytics.models.learned import BlendModel, BoostedModel, LogisticModel
 
     specs = FEATURES.values() if isinstance(FEATURES, dict) else FEATURES
     directions = {s.name: int(s.risk_direction) for s in specs if getattr(s, "risk_direction", 0)}
-    return {"logistic": LogisticModel(), "boosted": BoostedModel(monotonic=directions or None, random_state=seed)}
+    boosted = BoostedModel(monotonic=directions or None, random_state=seed)
+    return {"logistic": LogisticModel(), "boosted": boosted, "blend": BlendModel(LogisticModel(), boosted)}
 
 
 def version_id(name: str, as_of: pd.Timestamp, fingerprint: str, params: dict) -> str:
@@ -152,21 +152,26 @@ class TrainingReport:
         return "\n".join(lines)
 
 
-def _metrics_table(result: object) -> pd.DataFrame:
-    """The backtest's figures averaged over origins: index model, columns as ``METRIC_LABELS``."""
-    frame = getattr(result, "metrics", result)
-    frame = frame.reset_index() if "model" not in frame.columns else frame
-    kept = [c for c in METRIC_LABELS if c in frame.columns]
-    table = frame.groupby("model", sort=False)[kept].mean()
-    order = [m for m in ("random", "rule_of_thumb", "logistic", "boosted", "truth") if m in table.index]
-    return table.loc[order + [m for m in table.index if m not in order]]
+def capture_of_best(scores: np.ndarray, truth: np.ndarray, capacity: float) -> float:
+    """Truth's ``p_label`` summed over the model's top ``k`` over its sum over the truth's own top ``k``."""
+    from analytics.backtest import capacity_count
+
+    k = capacity_count(capacity, len(scores))
+    order = np.lexsort((np.arange(len(scores)), -np.round(scores, 6)))  # the list's own tie rule: position = id order
+    best = np.sort(truth)[::-1][:k].sum()
+    return float(truth[order[:k]].sum() / best) if best > 0 else float("nan")
+
+
+def _fit(model: object, X: pd.DataFrame, y: pd.Series, weights: np.ndarray) -> object:
+    return model.fit(X, y, sample_weight=weights)
 
 
 def train_on_tables(tables: dict[str, pd.DataFrame], as_of: object, registry, truth: pd.DataFrame | None = None,
                     capacity: float = CAPACITY, snapshots: int = SNAPSHOTS, origins: int = BACKTEST_ORIGINS,
                     min_positives: int = MIN_POSITIVES, seed: int = SEED) -> TrainingReport:
     """Train, backtest, choose and register (see the module docstring); ``tables`` may hold later records."""
-    from analytics.backtest import run_backtest
+    from analytics.backtest import default_models, run_backtest
+    from analytics.features import build_features
     from analytics.models.registry import data_fingerprint
     from analytics.models.scorecard import RuleOfThumb
 
@@ -175,22 +180,32 @@ def train_on_tables(tables: dict[str, pd.DataFrame], as_of: object, registry, tr
     X, y, weights = training_set(known, as_of, snapshots)
     fingerprint = data_fingerprint(known)
     dates = snapshot_dates(as_of, snapshots)
+    now = build_features(known, as_of)
     notes: dict[str, str] = {}
     if too_little_history(y, min_positives):
-        winner, model = "rule_of_thumb", RuleOfThumb()
+        winner, model = "rule_of_thumb", RuleOfThumb().fit(now)
         notes = {lang: text.format(n=min_positives, found=int(y.sum())) for lang, text in FALLBACK_NOTE.items()}
         metrics = pd.DataFrame(columns=list(METRIC_LABELS))
-        features = build_feature_names(known, as_of)
-        model.fit(*_scorecard_fit_data(known, as_of))
     else:
-        tried = candidates(seed)
+        models = default_models(include_learned=True, seed=seed)
         origin_dates = rolling_origins(as_of - pd.Timedelta(days=HORIZON_DAYS), count=origins)
-        result = run_backtest(known, origin_dates, {"rule_of_thumb": RuleOfThumb(), **tried}, capacity=capacity, truth=truth)
-        metrics = _metrics_table(result)
+        result = run_backtest(known, origin_dates, models, capacity=capacity, truth=truth, snapshots=snapshots, seed=seed)
+        summary = result.summary()
+        metrics = summary[[c for c in METRIC_LABELS if c in summary.columns]].copy()
+        fitted = {name: _fit(models[name], X, y, weights) for name in models if name != "random"}
+        if truth is not None:
+            truth_p = truth.assign(enterprise_id=truth["enterprise_id"].astype(str)).set_index("enterprise_id")["p_label"]
+            truth_now = truth_p.reindex(now.index.astype(str)).fillna(0.0).to_numpy()
+            rng = np.random.default_rng(seed)
+            as_of_capture = {name: capture_of_best(m.predict_proba(now[list(X.columns)])[:, 1], truth_now, capacity)
+                             for name, m in fitted.items()}
+            as_of_capture["random"] = float(np.mean([capture_of_best(rng.random(len(now)), truth_now, capacity)
+                                                     for _ in range(20)]))
+            as_of_capture["truth"] = 1.0
+            metrics["capture_at_as_of"] = pd.Series(as_of_capture)
         winner = choose(metrics)
-        model = RuleOfThumb() if winner == "rule_of_thumb" else tried[winner]
-        model.fit(X, y, sample_weight=weights) if winner != "rule_of_thumb" else model.fit(X, y)
-        features = list(X.columns)
+        model = fitted[winner]
+    features = list(getattr(model, "feature_names_in_", now.columns))
     params = {k: v for k, v in model.get_params().items() if not callable(v)}
     version = version_id(winner, as_of, fingerprint, params)
     card = {
@@ -209,20 +224,6 @@ SELECTION_RULE = {
     "zh": "按回测容量内命中率择优，其次 Brier 分数，再次模型简单者。",
     "en": "Highest backtest precision at capacity, then lowest Brier score, then the simpler model.",
 }
-
-
-def build_feature_names(tables: dict[str, pd.DataFrame], as_of: pd.Timestamp) -> list[str]:
-    from analytics.features import build_features
-
-    return [str(c) for c in build_features(tables, as_of).columns]
-
-
-def _scorecard_fit_data(tables: dict[str, pd.DataFrame], as_of: pd.Timestamp) -> tuple[pd.DataFrame, pd.Series]:
-    """The rule of thumb needs no labels; it is fitted on the current features with a blank target."""
-    from analytics.features import build_features
-
-    X = build_features(tables, as_of)
-    return X, pd.Series(np.zeros(len(X), dtype=int), index=X.index)
 
 
 def train_models(store, as_of: object | None = None, models_dir: object = None, truth: object = None,

@@ -27,7 +27,8 @@ def data():
 
 @pytest.fixture(scope="session")
 def fitted(data):
-    from analytics.models.learned import BoostedModel, LogisticModel
+    from analytics.models.learned import BlendModel, BoostedModel, LogisticModel
 
     X, y = data
-    return {"boosted": BoostedModel(max_iter=60).fit(X, y), "logistic": LogisticModel().fit(X, y)}
+    return {"boosted": BoostedModel(max_iter=60, min_samples_leaf=50).fit(X, y), "logistic": LogisticModel(C=0.3).fit(X, y),
+            "blend": BlendModel(LogisticModel(C=0.3), BoostedModel(max_iter=60, min_samples_leaf=50)).fit(X, y)}

@@ -7,12 +7,12 @@ from sklearn.base import clone
 from sklearn.metrics import roc_auc_score
 
 from analytics.errors import UserError
-from analytics.models.learned import BoostedModel, LogisticModel, logit
+from analytics.models.learned import BlendModel, BoostedModel, LogisticModel, logit
 
 TOLERANCE = 1e-6  # log-odds
 
 
-@pytest.mark.parametrize("name", ["boosted", "logistic"])
+@pytest.mark.parametrize("name", ["boosted", "logistic", "blend"])
 def test_contributions_add_up_to_the_logit_of_the_score_minus_the_base(fitted, data, name):
     model, (X, _) = fitted[name], data
     score = model.predict_proba(X)[:, 1]
@@ -23,7 +23,7 @@ def test_contributions_add_up_to_the_logit_of_the_score_minus_the_base(fitted, d
     assert np.abs(gap).max() < TOLERANCE
 
 
-@pytest.mark.parametrize("name", ["boosted", "logistic"])
+@pytest.mark.parametrize("name", ["boosted", "logistic", "blend"])
 def test_models_learn_the_signal_and_are_calibrated_on_average(fitted, data, name):
     model, (X, y) = fitted[name], data
     score = model.predict_proba(X)[:, 1]
@@ -38,7 +38,7 @@ def test_noise_feature_matters_least(fitted, data, name):
     assert importance.idxmin() == "noise"
 
 
-@pytest.mark.parametrize("make", [lambda: BoostedModel(max_iter=30), LogisticModel])
+@pytest.mark.parametrize("make", [lambda: BoostedModel(max_iter=30), LogisticModel, lambda: BlendModel(boosted=BoostedModel(max_iter=30))])
 def test_fit_is_deterministic_and_row_order_changes_no_score(data, make):
     X, y = data
     first = make().fit(X, y).predict_proba(X)[:, 1]
@@ -72,6 +72,7 @@ def test_sample_weights_change_the_fit(data):
     weights = np.where(y == 1, 3.0, 1.0)
     plain = LogisticModel().fit(X, y).predict_proba(X)[:, 1]
     weighted = LogisticModel().fit(X, y, sample_weight=weights).predict_proba(X)[:, 1]
+    assert abs(plain.mean() - y.mean()) < 0.03
     assert weighted.mean() > plain.mean() + 0.05
 
 
