@@ -310,7 +310,7 @@ def _group_rows(by: str, groups: np.ndarray, labels: pd.DataFrame, weights: np.n
 def _calibration(pooled: pd.DataFrame) -> pd.DataFrame:
     """Per model, deciles of the score among labelled firms pooled over origins (weighted rates)."""
     rows = []
-    for model, part in pooled.groupby("model", sort=False):  # a loop over models
+    for model, part in (pooled.groupby("model", sort=False) if len(pooled) else ()):  # a loop over models
         decile = pd.qcut(part["score"].rank(method="first"), 10, labels=False) + 1
         grouped = part.assign(decile=decile, wp=part["w"] * part["score"], wy=part["w"] * part["y"]).groupby("decile")
         sums = grouped[["w", "wp", "wy"]].sum()
