@@ -92,7 +92,14 @@ def _batch_tables(store, enterprises: pd.DataFrame) -> dict[str, pd.DataFrame]:
             stored = metadata.tables.get(name)
             if name == "enterprises":
                 continue
-            frame = pd.DataFrame() if stored is None else pd.read_sql(_batch_query(stored, spec.column_names, ids, towns), connection)
+            if stored is None:
+                continue
+            frame = pd.read_sql(_batch_query(stored, spec.column_names, ids, towns), connection)
+            if frame.empty and "enterprise_id" in spec.column_names:
+                # The store holds this table but the batch has no rows in it: a firm with no events,
+                # not a skipped family. One row of another firm keeps the family (and the model's
+                # columns) present; features are built for the batch's firms only.
+                frame = pd.read_sql(sa.select(stored).where(stored.c.enterprise_id.not_in(ids)).limit(1), connection)
             if not frame.empty or spec.required:
                 out[name] = typed(name, frame)
     known_towns = set(out["towns"]["town_id"].astype(str))
