@@ -29,7 +29,7 @@ from analytics.schema import LOAD_ORDER, TABLES, Column, Table
 SCHEMA_VERSION = 1
 DEFAULT_URL = "sqlite:///data/saferank.db"
 # Modules that declare extra tables on ``metadata`` (e.g. "analytics.risklist").
-TABLE_MODULES: tuple[str, ...] = ("analytics.risklist",)
+TABLE_MODULES: tuple[str, ...] = ("analytics.risklist", "analytics.dispositions")
 # The surrogate key of tables without an id column of their own (status_events).
 ROW_ID = "row_id"
 
