@@ -1,0 +1,163 @@
+"""The store: typed round trip, upsert by id with counts, one transaction, point-in-time reads,
+schema version, URL resolution and extra tables of other modules; on SQLite and PostgreSQL."""
+
+# ruff: noqa: F811  (pytest fixtures imported from test_store_backends are redefined as arguments)
+from __future__ import annotations
+
+import sys
+import textwrap
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+from test_store_backends import store, store_url  # noqa: F401  (fixtures)
+
+from analytics import store as store_module
+from analytics.errors import UserError
+from analytics.frames import typed
+from analytics.store import WriteCounts, open_store, read_tables, resolve_url, set_meta, write_tables
+
+
+def county() -> dict[str, pd.DataFrame]:
+    return {
+        "towns": typed("towns", [
+            {"town_id": "T1", "name": "城关镇", "coastal": True},
+            {"town_id": "T2", "name": "河口镇", "coastal": False},
+        ]),
+        "enterprises": typed("enterprises", [
+            {"enterprise_id": "E1", "name": "甲化工", "town_id": "T1", "sector": "hazardous_chemicals",
+             "size": "small", "employees": 40, "longitude": 120.25, "latitude": 30.5,
+             "hazardous_chemicals": True, "major_hazard_level": 2, "status": "operating",
+             "established": "2015-06-01"},
+            {"enterprise_id": "E2", "name": "乙渔船", "town_id": "T2", "sector": "fishing_vessels",
+             "vessel_length_m": 24.5, "crew": 6, "established": "2025-01-01"},
+        ]),
+        "status_events": typed("status_events", [
+            {"enterprise_id": "E1", "date": "2024-03-01", "status": "suspended", "reason": "seasonal"},
+            {"enterprise_id": "E1", "date": "2024-05-01", "status": "operating", "approved": False},
+        ]),
+        "inspections": typed("inspections", [
+            {"inspection_id": "I1", "enterprise_id": "E1", "date": "2024-02-01", "team": "第1组", "mode": "random"},
+            {"inspection_id": "I2", "enterprise_id": "E1", "date": "2024-06-10", "mode": "follow_up"},
+        ]),
+        "hazards": typed("hazards", [
+            {"hazard_id": "H1", "enterprise_id": "E1", "inspection_id": "I1", "found_date": "2024-02-01",
+             "level": "major", "category": "chemicals", "deadline": "2024-03-01", "rectified_date": "2024-06-15"},
+            {"hazard_id": "H2", "enterprise_id": "E1", "inspection_id": "I2", "found_date": "2024-06-10",
+             "level": "general"},
+        ]),
+    }
+
+
+def test_written_tables_read_back_identical_in_key_order(store):
+    tables = county()
+    write_tables(store, tables)
+    back = read_tables(store)
+    assert list(back) == ["towns", "enterprises", "status_events", "inspections", "hazards"]
+    for name, frame in tables.items():
+        pd.testing.assert_frame_equal(back[name], frame)
+
+
+def test_a_required_table_without_rows_is_present_and_an_empty_optional_one_absent(store):
+    write_tables(store, {"towns": county()["towns"], "penalties": typed("penalties", [])})
+    back = read_tables(store)
+    assert set(back) == {"towns", "enterprises", "inspections", "hazards"}
+    assert back["hazards"].empty and list(back["hazards"].columns) == list(typed("hazards").columns)
+    assert back["hazards"].dtypes.equals(typed("hazards").dtypes)
+
+
+def test_writing_the_same_tables_twice_changes_nothing_the_second_time(store):
+    first = write_tables(store, county())
+    assert first["hazards"] == WriteCounts(inserted=2, updated=0, unchanged=0)
+    assert first["status_events"] == WriteCounts(inserted=2, updated=0, unchanged=0)
+    second = write_tables(store, county())
+    assert all(c == WriteCounts(0, 0, len(county()[n])) for n, c in second.items())
+    assert len(read_tables(store)["status_events"]) == 2
+
+
+def test_a_later_export_inserts_new_ids_and_updates_changed_ones(store):
+    write_tables(store, county())
+    hazards = typed("hazards", [
+        {"hazard_id": "H2", "enterprise_id": "E1", "inspection_id": "I2", "found_date": "2024-06-10",
+         "level": "general", "rectified_date": "2024-07-01"},
+        {"hazard_id": "H3", "enterprise_id": "E2", "found_date": "2024-07-02", "level": "major"},
+    ])
+    events = typed("status_events", [
+        {"enterprise_id": "E1", "date": "2024-05-01", "status": "operating", "approved": True},
+    ])
+    counts = write_tables(store, {"hazards": hazards, "status_events": events})
+    assert counts["hazards"] == WriteCounts(inserted=1, updated=1, unchanged=0)
+    assert counts["status_events"] == WriteCounts(inserted=0, updated=1, unchanged=0)
+    back = read_tables(store)
+    assert back["hazards"]["hazard_id"].tolist() == ["H1", "H2", "H3"]
+    assert back["hazards"].set_index("hazard_id").loc["H2", "rectified_date"] == pd.Timestamp("2024-07-01")
+    approved = back["status_events"]["approved"]
+    assert approved.isna().tolist() == [True, False] and bool(approved.iloc[1]) is True
+
+
+def test_a_failing_table_leaves_the_whole_write_undone(store):
+    tables = county()
+    tables["hazards"] = typed("hazards", [{"hazard_id": None, "enterprise_id": "E1", "found_date": "2024-01-01",
+                                           "level": "general"}])
+    with pytest.raises(store.engine.dialect.loaded_dbapi.Error):
+        write_tables(store, tables)
+    back = read_tables(store)
+    assert all(back[name].empty for name in ("towns", "enterprises", "inspections", "hazards"))
+
+
+def test_reading_as_of_a_date_gives_what_was_known_then(store):
+    write_tables(store, county())
+    known = read_tables(store, as_of="2024-04-01")
+    assert known["hazards"]["hazard_id"].tolist() == ["H1"]
+    assert known["hazards"]["rectified_date"].isna().all()  # rectified in June, after the date
+    assert known["inspections"]["inspection_id"].tolist() == ["I1"]
+    assert known["enterprises"]["enterprise_id"].tolist() == ["E1"]  # E2 established in 2025
+    assert known["enterprises"]["status"].tolist() == ["suspended"]
+
+
+def test_reading_some_tables_as_of_a_date_returns_only_those(store):
+    write_tables(store, county())
+    known = read_tables(store, as_of="2024-12-31", names=["hazards"])
+    assert list(known) == ["hazards"]
+    assert len(known["hazards"]) == 2
+    with pytest.raises(KeyError):
+        read_tables(store, names=["risk_scores"])
+
+
+def test_a_store_of_another_schema_version_is_refused_with_what_to_do(store_url):
+    set_meta(open_store(store_url), {"schema_version": "99"})
+    with pytest.raises(UserError) as caught:
+        open_store(store_url)
+    assert "99" in caught.value.zh and "重新导入" in caught.value.zh
+    assert "99" in caught.value.en and "import the original data files again" in caught.value.en
+
+
+def test_the_url_comes_from_the_argument_then_the_environment_then_the_default(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SAFERANK_DB", "sqlite:///env.db")
+    assert resolve_url("sqlite:///given.db") == "sqlite:///given.db"
+    assert resolve_url() == "sqlite:///env.db"
+    monkeypatch.delenv("SAFERANK_DB")
+    assert resolve_url() == "sqlite:///data/saferank.db"
+    assert (tmp_path / "data").is_dir()
+    store = open_store()
+    assert store.dialect == "sqlite" and (tmp_path / "data" / "saferank.db").exists()
+    store.dispose()
+
+
+def test_tables_of_listed_modules_are_created(tmp_path, monkeypatch):
+    module = tmp_path / "extra_tables_for_store_test.py"
+    module.write_text(textwrap.dedent("""
+        import sqlalchemy as sa
+        from analytics.store import metadata
+        notes = sa.Table("store_test_notes", metadata, sa.Column("note_id", sa.Integer, primary_key=True))
+    """))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(store_module, "TABLE_MODULES", ("extra_tables_for_store_test",))
+    try:
+        opened = open_store(f"sqlite:///{tmp_path / 'store.db'}")
+        assert sa.inspect(opened.engine).has_table("store_test_notes")
+        opened.dispose()
+    finally:
+        store_module.metadata.remove(store_module.metadata.tables["store_test_notes"])
+        sys.modules.pop("extra_tables_for_store_test", None)
