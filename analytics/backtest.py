@@ -332,7 +332,8 @@ def run_backtest(tables: dict[str, pd.DataFrame], origins: list[object] | None =
     origins = sorted(to_timestamp(o) for o in (origins if origins is not None else default_origins(tables)))
     if not origins:
         raise UserError("没有回测起点。", "No backtest origins were given.")
-    models = default_models(include_learned=False) if models is None else models
+    # the baselines are always in the comparison, whatever the caller passes
+    models = {**default_models(include_learned=False), **(models or {})}
     cache = _Cache(tables, horizon_days, weighted)
     span = (origins[-1].year - origins[0].year) * 12 + origins[-1].month - origins[0].month
     grid = rolling_origins(origins[-1] - pd.Timedelta(days=horizon_days), count=span + snapshots + 1)
