@@ -245,20 +245,26 @@ def _enterprise_tables(store, enterprise_id: str) -> dict[str, pd.DataFrame]:
             table = metadata.tables.get(name)
             if table is None:
                 continue
-            frame = pd.read_sql(sa.select(table).where(table.c.enterprise_id == enterprise_id), connection)
-            if name == "enterprises" or not frame.empty or TABLES[name].required:
+            frame = pd.read_sql(sa.select(*[table.c[c] for c in TABLES[name].column_names])
+                                .where(table.c.enterprise_id == enterprise_id), connection)
+            # a table the store holds stays present (empty) so its feature family is not skipped
+            if not frame.empty or TABLES[name].required or _holds_rows(connection, table):
                 out[name] = typed(name, frame)
         if out.get("enterprises") is None or out["enterprises"].empty:
             raise UserError(f"企业 {enterprise_id} 不存在。", f"Enterprise {enterprise_id} does not exist.")
         town = out["enterprises"]["town_id"].iloc[0]
         towns = metadata.tables["towns"]
-        out["towns"] = typed("towns", pd.read_sql(sa.select(towns).where(towns.c.town_id == town), connection))
+        out["towns"] = typed("towns", pd.read_sql(sa.select(*[towns.c[c] for c in TABLES["towns"].column_names])
+                                                  .where(towns.c.town_id == town), connection))
         alerts = metadata.tables.get("weather_alerts")
-        if alerts is not None:
+        if alerts is not None and _holds_rows(connection, alerts):
             frame = pd.read_sql(sa.select(alerts).where((alerts.c.town_id == town) | alerts.c.town_id.is_(None)), connection)
-            if not frame.empty:
-                out["weather_alerts"] = typed("weather_alerts", frame)
+            out["weather_alerts"] = typed("weather_alerts", frame)
     return out
+
+
+def _holds_rows(connection, table: sa.Table) -> bool:
+    return connection.execute(sa.select(sa.literal(1)).select_from(table).limit(1)).first() is not None
 
 
 def rescore_enterprise(store, enterprise_id: str, as_of: object | None = None, model: object | None = None,

@@ -147,6 +147,19 @@ class _RiskModel(ClassifierMixin, BaseEstimator):
         return tags
 
 
+def _fit_trees(trees: HistGradientBoostingClassifier, encoded: np.ndarray, labels: np.ndarray,
+               weights: np.ndarray | None) -> HistGradientBoostingClassifier:
+    """Fit, with columns that hold no value at all set to 0 (scikit-learn cannot bin an empty column).
+
+    Such a column gets no split, so whatever it holds later changes neither score nor SHAP value.
+    """
+    empty = np.isnan(encoded).all(axis=0)
+    if empty.any():
+        encoded = encoded.copy()
+        encoded[:, empty] = 0.0
+    return trees.fit(encoded, labels, sample_weight=weights)
+
+
 class BoostedModel(_RiskModel):
     """Gradient-boosted trees, Platt-calibrated on out-of-fold margins, explained by exact TreeSHAP.
 
@@ -201,7 +214,7 @@ class BoostedModel(_RiskModel):
         platt.fit(margins.reshape(-1, 1), labels, sample_weight=weights)
         self.slope_ = float(platt.coef_[0, 0])
         self.intercept_ = float(platt.intercept_[0])
-        self.trees_ = self._trees(columns, categorical).fit(encoded, labels, sample_weight=weights)
+        self.trees_ = _fit_trees(self._trees(columns, categorical), encoded, labels, weights)
         self.explainer_ = None
         self.base_logit_ = self.slope_ * self._expected_margin() + self.intercept_
         return self
@@ -211,7 +224,7 @@ class BoostedModel(_RiskModel):
         folds = max(2, min(self.calibration_folds, positives, len(labels) - positives))
         if folds > min(positives, len(labels) - positives):
             # too few of a class to cross-fit: calibrate on in-sample margins (documented fallback)
-            return self._trees(columns, categorical).fit(encoded, labels, sample_weight=weights).decision_function(encoded)
+            return _fit_trees(self._trees(columns, categorical), encoded, labels, weights).decision_function(encoded)
         groups = frame.index.get_level_values(ENTERPRISE) if ENTERPRISE in (frame.index.names or []) else None
         if groups is not None and pd.Index(groups).nunique() >= folds:
             splits = GroupKFold(folds, shuffle=True, random_state=self.random_state).split(encoded, labels, groups)
@@ -220,7 +233,7 @@ class BoostedModel(_RiskModel):
         margins = np.empty(len(labels))
         for train, test in splits:  # a loop over folds
             fold_weights = None if weights is None else weights[train]
-            model = self._trees(columns, categorical).fit(encoded[train], labels[train], sample_weight=fold_weights)
+            model = _fit_trees(self._trees(columns, categorical), encoded[train], labels[train], fold_weights)
             margins[test] = model.decision_function(encoded[test])
         return margins
 
@@ -252,7 +265,7 @@ class BoostedModel(_RiskModel):
 class LogisticModel(_RiskModel):
     """L2 logistic regression: standardised numbers with missing indicators, one-hot categories."""
 
-    def __init__(self, C: float = 0.005, max_iter: int = 2000) -> None:
+    def __init__(self, C: float = 0.002, max_iter: int = 2000) -> None:
         self.C = C
         self.max_iter = max_iter
 

@@ -227,7 +227,7 @@ SELECTION_RULE = {
 
 
 def train_models(store, as_of: object | None = None, models_dir: object = None, truth: object = None,
-                 capacity: float = CAPACITY) -> TrainingReport:
+                 capacity: float = CAPACITY, snapshots: int = SNAPSHOTS, origins: int = BACKTEST_ORIGINS) -> TrainingReport:
     """``saferank train``: train on the store as known on ``as_of`` (default: the newest inspection)."""
     from analytics.models.registry import ModelRegistry
     from analytics.risklist import latest_record_date
@@ -235,4 +235,5 @@ def train_models(store, as_of: object | None = None, models_dir: object = None, 
 
     as_of = to_timestamp(as_of) if as_of is not None else latest_record_date(store)
     truth_frame = pd.read_csv(truth, dtype={"enterprise_id": str}) if truth else None
-    return train_on_tables(read_tables(store, as_of=as_of), as_of, ModelRegistry(models_dir), truth_frame, capacity)
+    return train_on_tables(read_tables(store, as_of=as_of), as_of, ModelRegistry(models_dir), truth_frame, capacity,
+                           snapshots=snapshots, origins=origins)

@@ -101,3 +101,12 @@ def test_pickled_boosted_model_explains_the_same(fitted, data, tmp_path):
     loaded = joblib.load(tmp_path / "m.joblib")
     X = data[0].head(50)
     np.testing.assert_allclose(loaded.contributions(X).to_numpy(), fitted["boosted"].contributions(X).to_numpy())
+
+
+def test_a_feature_with_no_value_in_training_is_harmless(data):
+    X, y = data
+    X = X.assign(empty=np.nan)
+    model = BoostedModel(max_iter=20).fit(X, y)
+    filled = X.assign(empty=5.0)
+    np.testing.assert_allclose(model.predict_proba(filled), model.predict_proba(X))
+    assert (model.contributions(filled)["empty"] == 0).all()

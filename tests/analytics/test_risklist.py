@@ -1,0 +1,90 @@
+"""The risk list: ranks and ties, levels, reasons, the contract's CSV byte for byte, the stored lists."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analytics.frames import typed
+from analytics.models.learned import LogisticModel, logit
+from analytics.schema import RISK_LIST_COLUMNS
+
+AS_OF = pd.Timestamp("2026-06-30")
+IDS = ["E03", "E01", "E02", "E04", "E05", "E06"]
+
+
+@pytest.fixture(scope="module")
+def tables():
+    enterprises = typed("enterprises", [
+        {"enterprise_id": e, "name": f"企业{e}", "town_id": "T1", "sector": s, "established": "2020-01-01", "status": "operating"}
+        for e, s in zip(IDS, ["mining", "gas", "tourism", "mining", "gas", "fireworks"])
+    ])
+    return {"towns": typed("towns", [{"town_id": "T1", "name": "城关镇"}]), "enterprises": enterprises,
+            "inspections": typed("inspections"), "hazards": typed("hazards")}
+
+
+@pytest.fixture(scope="module")
+def features():
+    return pd.DataFrame({
+        "overdue_major": [3.0, 0.0, 1.0, 3.0, 0.0, 5.0],
+        "days_unapproved": [45.0, 0.0, 0.0, 45.0, 0.0, 90.0],
+    }, index=pd.Index(IDS, name="enterprise_id"))
+
+
+@pytest.fixture(scope="module")
+def model(features):
+    rng = np.random.default_rng(1)
+    X = pd.DataFrame({"overdue_major": rng.poisson(1, 400).astype(float), "days_unapproved": rng.choice([0.0, 45.0], 400)})
+    y = (rng.random(400) < 1 / (1 + np.exp(-(-3 + 0.8 * X["overdue_major"] + 0.02 * X["days_unapproved"])))).astype(int)
+    return LogisticModel().fit(X, y)
+
+
+@pytest.fixture(scope="module")
+def risk_list(tables, features, model):
+    from analytics.risklist import score_enterprises
+
+    return score_enterprises(tables, AS_OF, model, "v-test", features=features)
+
+
+def test_list_has_the_contract_columns_first_and_one_row_per_enterprise(risk_list):
+    assert tuple(risk_list.columns[: len(RISK_LIST_COLUMNS)]) == RISK_LIST_COLUMNS
+    assert sorted(risk_list["enterprise_id"]) == sorted(IDS)
+    assert (risk_list["as_of"] == "2026-06-30").all() and (risk_list["model_version"] == "v-test").all()
+    assert list(risk_list["rank"]) == list(range(1, 7))
+
+
+def test_ties_are_broken_by_enterprise_id(risk_list):
+    tied = risk_list.loc[risk_list["enterprise_id"].isin(["E03", "E04"])]
+    assert tied["score"].nunique() == 1
+    assert list(tied["enterprise_id"]) == ["E03", "E04"]
+    assert (np.diff(risk_list["score"].to_numpy()) <= 0).all()
+
+
+def test_reasons_are_phrased_and_contributions_add_up_to_the_score(risk_list, model, features):
+    top = risk_list.iloc[0]
+    assert top["enterprise_id"] == "E06"
+    assert top["reasons"] and top["reasons_en"] and "；" in top["reasons"]
+    contributions = pd.Series(json.loads(top["contributions"]))
+    gap = logit(np.array([top["score"]]))[0] - model.base_logit_ - contributions.sum()
+    assert abs(gap) < 1e-3  # score rounded to 6 decimals and contributions to 4
+
+
+def test_contract_csv_header_and_encoding_byte_for_byte(risk_list, tmp_path):
+    from analytics.risklist import write_contract_csv
+
+    path = write_contract_csv(risk_list, tmp_path / "list.csv")
+    data = path.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf" + b"enterprise_id,as_of,score,rank,risk_level,reasons,model_version\n")
+    back = pd.read_csv(path, encoding="utf-8-sig", dtype={"enterprise_id": str})
+    assert list(back.columns) == list(RISK_LIST_COLUMNS)
+    assert back["reasons"].fillna("").tolist() == risk_list["reasons"].tolist()
+    assert back["score"].tolist() == pytest.approx(risk_list["score"].tolist(), abs=1e-6)
+
+
+def test_no_enterprise_is_a_user_error(tables, model, features):
+    from analytics.errors import UserError
+    from analytics.risklist import score_enterprises
+
+    with pytest.raises(UserError):
+        score_enterprises(tables, AS_OF, model, "v", features=features.iloc[:0])
