@@ -390,7 +390,7 @@ def backtest_store(store: object, as_of: object = None, origins: int = ORIGINS, 
     """``saferank backtest``: backtest the default models on the store; write the HTML/JSON report if asked."""
     from analytics.store import read_tables
 
-    tables = read_tables(store)
+    tables = read_tables(store, as_of=as_of) if as_of is not None else read_tables(store)
     origin_dates = default_origins(tables, count=int(origins), as_of=as_of)
     truth_frame = pd.read_csv(truth, dtype={"enterprise_id": str}) if truth else None
     result = run_backtest(tables, origin_dates, default_models(include_learned), parse_capacity(capacity), truth_frame)

@@ -213,3 +213,18 @@ def test_simulated_features_fill_every_family_present(simulated):
     always_known = [c for c in X.columns if not c.startswith(("days_since", "hazards_per", "last_inspection", "on_time",
                                                               "outsourced", "employees", "years", "size"))]
     assert X[always_known].notna().all().all()
+
+
+def test_cli_backtest_writes_report_and_json(simulated, tmp_path, capsys):
+    from analytics.cli import main
+    from analytics.store import open_store, write_tables
+
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    write_tables(open_store(url), simulated.tables)
+    code = main(["backtest", "--db", url, "--origins", "1", "--capacity", "40", "--lang", "en",
+                 "--report", str(tmp_path / "bt.html"), "--json", str(tmp_path / "bt.json")])
+    out = capsys.readouterr().out
+    assert code == 0 and "Precision at capacity" in out and "rule_of_thumb" in out
+    data = json.loads((tmp_path / "bt.json").read_text(encoding="utf-8"))
+    assert data["parameters"]["capacity"] == 40 and {"random", "rule_of_thumb", "logistic"} <= {r["model"] for r in data["summary"]}
+    assert (tmp_path / "bt.html").stat().st_size > 1_000_000  # plotly.js inlined
