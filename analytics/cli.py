@@ -31,6 +31,41 @@ def _command(sub: argparse._SubParsersAction, name: str, help_text: str, handler
 # (commands are added below this line, one handler each)
 
 
+def _dispositions(args: argparse.Namespace) -> int:
+    from analytics.dispositions import export_dispositions
+    from analytics.store import open_store
+
+    print(export_dispositions(open_store(args.db), args.out, as_of=args.as_of, rules_path=args.rules,
+                              campaign=args.campaign, lang=args.lang).render(args.lang))
+    return 0
+
+
+def _bulletin(args: argparse.Namespace) -> int:
+    from analytics.bulletin import bulletin_store
+    from analytics.store import open_store
+
+    print(bulletin_store(open_store(args.db), args.start, args.end, args.out, html_path=args.html,
+                         lang=args.lang).render(args.lang))
+    return 0
+
+
+def _places(args: argparse.Namespace) -> int:
+    from analytics.lists import export_list
+    from analytics.store import open_store
+
+    print(export_list(open_store(args.db), "places", args.out, as_of=args.as_of, lang=args.lang).render(args.lang))
+    return 0
+
+
+def _people(args: argparse.Namespace) -> int:
+    from analytics.lists import export_list
+    from analytics.store import open_store
+
+    print(export_list(open_store(args.db), "people", args.out, as_of=args.as_of, window_days=args.days,
+                      lang=args.lang).render(args.lang))
+    return 0
+
+
 def _backtest(args: argparse.Namespace) -> int:
     from analytics.backtest import backtest_store
     from analytics.store import open_store
@@ -140,6 +175,23 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="saferank", description="SafeRank: risk targeting for a county safety office")
     sub = parser.add_subparsers(dest="command", required=True)
     # (subcommands are registered below this line)
+    dispositions = _command(sub, "dispositions", "三个一批: the recommended batch (standardise, upgrade, close) per red/orange firm, with the office's decisions, as a workbook", _dispositions)
+    dispositions.add_argument("--as-of", dest="as_of", default=None, help="risk list date (default: the latest stored list)")
+    dispositions.add_argument("--out", required=True, help="workbook to write (.xlsx)")
+    dispositions.add_argument("--rules", default=None, help="JSON file overriding the rules' thresholds (see analytics.dispositions.DispositionRules)")
+    dispositions.add_argument("--campaign", default="default", help="campaign whose decisions to show (default: default)")
+    bulletin = _command(sub, "bulletin", "group bulletin (通报): inspections, hazards, rectification per team and town for a period", _bulletin)
+    bulletin.add_argument("--start", required=True, help="first day of the period")
+    bulletin.add_argument("--end", required=True, help="last day of the period")
+    bulletin.add_argument("--out", required=True, help="workbook to write (.xlsx)")
+    bulletin.add_argument("--html", default=None, help="also write the printable page here (Chinese) and *.en.html (English)")
+    places = _command(sub, "places", "places list: crowded places and venues ranked by risk, as a workbook", _places)
+    places.add_argument("--as-of", dest="as_of", default=None, help="risk list date (default: the latest stored list)")
+    places.add_argument("--out", required=True, help="workbook to write (.xlsx)")
+    people = _command(sub, "people", "people list: uncertified operations, unqualified contractors' crews, fishing crews under alerts, by exposure", _people)
+    people.add_argument("--as-of", dest="as_of", default=None, help="last day of the window (default: the latest stored list's date)")
+    people.add_argument("--days", type=int, default=30, help="window length in days (default 30)")
+    people.add_argument("--out", required=True, help="workbook to write (.xlsx)")
     backtest = _command(sub, "backtest", "rolling-origin backtest of the models against random order and the rule of thumb", _backtest)
     backtest.add_argument("--as-of", dest="as_of", default=None, help="last day of data used (default: the newest inspection)")
     backtest.add_argument("--origins", type=int, default=12, help="number of monthly origins (default 12)")
