@@ -9,7 +9,10 @@ import re
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
-from test_auth_support import ROLES, auth_app  # noqa: F401 (auth_app is a fixture)
+from test_auth_support import (
+    ROLES,
+    auth_app_fixture,  # noqa: F401 (registers the fixture "auth_app")
+)
 
 from analytics import accounts, audit
 from dashboard import api, auth

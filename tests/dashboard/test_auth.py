@@ -12,7 +12,11 @@ import time
 
 import dash
 import pytest
-from test_auth_support import ROLES, auth_app, callback_body  # noqa: F401 (auth_app is a fixture)
+from test_auth_support import (
+    ROLES,
+    auth_app_fixture,  # noqa: F401 (registers the fixture "auth_app")
+    callback_body,
+)
 
 from analytics import audit
 from dashboard import auth
@@ -298,10 +302,7 @@ def test_an_inspector_opens_only_the_team_s_enterprises(auth_app, team_visits) -
         assert (api_answer.status_code == 200) == allowed, enterprise_id
 
 
-def test_without_planning_an_inspector_sees_no_enterprise(auth_app) -> None:
-    import importlib.util
-
-    if importlib.util.find_spec("analytics.planning") is not None:
-        pytest.skip("planning exists: the team scope comes from it (see the test above)")
+def test_with_no_plan_stored_an_inspector_sees_no_enterprise(auth_app) -> None:
     response = auth_app.client("inspector").post("/_dash-update-component", json=_enterprise_call(auth_app, "E1"))
     assert response.status_code == 403
+    assert auth.visible_enterprises(_user("inspector")) is not None

@@ -36,8 +36,8 @@ class AuthApp:
         return client
 
 
-@pytest.fixture(scope="module")
-def auth_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AuthApp]:
+@pytest.fixture(scope="module", name="auth_app")
+def auth_app_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AuthApp]:
     from analytics import accounts
     from dashboard.app import create_app
     from dashboard.components import data
