@@ -393,22 +393,25 @@ def merge_decisions(recommended: pd.DataFrame, stored: pd.DataFrame) -> pd.DataF
 
 
 def disposition_list(store, as_of: object | None = None, rules: DispositionRules | None = None,
-                     campaign: str = DEFAULT_CAMPAIGN, user=None) -> pd.DataFrame:
+                     campaign: str = DEFAULT_CAMPAIGN, user=None, tables: dict[str, pd.DataFrame] | None = None,
+                     risk_list: pd.DataFrame | None = None) -> pd.DataFrame:
     """The campaign list of a stored risk list (latest when ``as_of`` is None): every red/orange
     enterprise and every one already decided in ``campaign``, with recommendation and decision.
 
     ``user``: an inspector sees only the enterprises of their team's visits (``planning.visits_for``);
-    ``None`` is the command line (everything).
+    ``None`` is the command line (everything). ``tables``/``risk_list``: already read (the pages'
+    cache); else read from ``store``. Decisions are always read fresh.
     """
     from analytics.risklist import read_risk_list
     from analytics.store import read_tables
 
-    risk_list = read_risk_list(store, as_of=as_of)
+    risk_list = read_risk_list(store, as_of=as_of) if risk_list is None else risk_list
     if risk_list.empty:
         raise UserError("尚无风险清单：请先评分（saferank score）。", "No risk list yet: score first (saferank score).")
     day = to_timestamp(risk_list["as_of"].iloc[0])
     stored = decisions(store, campaign)
-    recommended = recommend(read_tables(store), day, risk_list, rules, include=stored["enterprise_id"])
+    tables = read_tables(store) if tables is None else tables
+    recommended = recommend(tables, day, risk_list, rules, include=stored["enterprise_id"])
     out = merge_decisions(recommended, stored).assign(as_of=day)
     if user is not None and user.role == "inspector":
         out = out.loc[out["enterprise_id"].isin(_team_enterprises(store, user))]

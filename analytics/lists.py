@@ -157,7 +157,7 @@ def _unqualified(known: dict[str, pd.DataFrame], first: pd.Timestamp, as_of: pd.
     crew_en = (people.astype(str) + " operators").where(known_crew, "crew size unknown (counted as 1)")
     return pd.DataFrame({
         "kind": "unqualified_contractor", "enterprise_id": rows["enterprise_id"], "people": people,
-        "days": rows["days"], "permit_ids": rows["contract_id"].map(permits).fillna(""),
+        "days": rows["days"], "permit_ids": rows["contract_id"].map(permits).astype(object).fillna(""),
         "contract_ids": rows["contract_id"], "alert_ids": "",
         "first_day": rows["first_day"], "last_day": rows["last_day"],
         "evidence_zh": "外包单位“" + rows["contractor"] + "”资质不合规，" + crew_zh,

@@ -1,0 +1,149 @@
+"""检查情况通报 ("/bulletin"): a period's work per inspection team and town, ranked by rectification rate."""
+
+from __future__ import annotations
+
+import dash
+import dash_ag_grid as dag
+import pandas as pd
+from dash import Input, Output, State, callback, dcc, html
+
+from analytics import bulletin
+from analytics.errors import UserError
+from dashboard import auth, i18n
+from dashboard.components import data
+from dashboard.components.language import language_switch, register_language_switch
+from dashboard.components.layout import notice, section
+from dashboard.components.urlstate import register_url_sync
+
+PREFIX = "bulletin"
+PERIOD_DAYS = 30
+dash.register_page(__name__, path="/bulletin", name="检查通报", name_en="Bulletin", title="SafeRank 检查通报", order=9)
+register_language_switch(PREFIX)
+register_url_sync(PREFIX, [(f"{PREFIX}-period", "start_date", "start"), (f"{PREFIX}-period", "end_date", "end")])
+
+PHRASES: dict[str, tuple[str, str]] = {
+    "title": ("检查情况通报", "Inspection bulletin"),
+    "period": ("统计期间", "Period"),
+    "teams": ("各检查组（按整改率排名）", "Inspection teams (ranked by rectification rate)"),
+    "towns": ("各镇街（按整改率排名）", "Towns (ranked by rectification rate)"),
+    "xlsx": ("导出 Excel", "Export Excel"),
+    "html_zh": ("打印版通报（中文）", "Printable bulletin (Chinese)"),
+    "html_en": ("打印版通报（英文）", "Printable bulletin (English)"),
+    "no_data": ("尚无检查记录：请先导入数据。", "No inspections yet: import data first."),
+}
+
+
+def _t(key: str, lang: str) -> str:
+    zh, en = PHRASES[key]
+    return zh if lang == "zh" else en
+
+
+def columns(key: str, lang: str) -> list[dict]:
+    fields = ["place", key, *bulletin.COUNTS, "rate"]
+    return [{"field": f, "headerName": bulletin.COLUMN_LABELS[f][0 if lang == "zh" else 1],
+             "width": 170 if f == key else 110, **({"pinned": "left"} if f in ("place", key) else {})} for f in fields]
+
+
+def default_period(requested_start: object, requested_end: object) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """The requested period, else the ``PERIOD_DAYS`` days up to the newest inspection; None without any."""
+    dates = data.tables()["inspections"]["date"]
+    if dates.empty:
+        return None
+    try:
+        end = pd.Timestamp(str(requested_end)).normalize() if requested_end else dates.max()
+        start = pd.Timestamp(str(requested_start)).normalize() if requested_start else end - pd.Timedelta(days=PERIOD_DAYS - 1)
+    except ValueError:
+        end = dates.max()
+        start = end - pd.Timedelta(days=PERIOD_DAYS - 1)
+    return start, end
+
+
+def layout(start: str | None = None, end: str | None = None, lang: str | None = None, **_query: object) -> html.Div:
+    lang = i18n.current_lang(lang)
+    period = default_period(start, end)
+    header = html.Div([html.H1(_t("title", lang), className="page-title"), language_switch(PREFIX, lang)],
+                      className="page-header")
+    stores = [dcc.Store(id=f"{PREFIX}-lang-store", data=lang), dcc.Store(id=f"{PREFIX}-url-state"),
+              dcc.Download(id=f"{PREFIX}-download")]
+    if period is None:
+        return html.Div([header, *stores, html.Div(notice(_t("no_data", lang), PREFIX), className="page-body")])
+
+    def grid(key: str) -> dag.AgGrid:
+        return dag.AgGrid(id=f"{PREFIX}-{key}s", columnDefs=columns(key, lang), rowData=[],
+                          defaultColDef={"sortable": True, "resizable": True},
+                          style={"height": "420px", "width": "100%", "fontSize": "15px"})
+
+    return html.Div([
+        header, *stores,
+        html.Div([
+            html.Div([
+                html.Label(_t("period", lang)),
+                dcc.DatePickerRange(id=f"{PREFIX}-period", start_date=f"{period[0]:%Y-%m-%d}",
+                                    end_date=f"{period[1]:%Y-%m-%d}", display_format="YYYY-MM-DD"),
+                html.Button(_t("xlsx", lang), id=f"{PREFIX}-export-xlsx", n_clicks=0, className="button"),
+                html.Button(_t("html_zh", lang), id=f"{PREFIX}-export-html-zh", n_clicks=0, className="button"),
+                html.Button(_t("html_en", lang), id=f"{PREFIX}-export-html-en", n_clicks=0, className="button"),
+            ], className="toolbar"),
+            html.Div(id=f"{PREFIX}-headline", className="headline"),
+            html.Div(id=f"{PREFIX}-message", className="message"),
+            section(_t("teams", lang), grid("team")),
+            section(_t("towns", lang), grid("town")),
+        ], className="page-body"),
+    ])
+
+
+def period_bulletin(start: str, end: str) -> bulletin.Bulletin:
+    start, end = pd.Timestamp(start).normalize(), pd.Timestamp(end).normalize()
+    return data.summary("bulletin", end, lambda: bulletin.group_bulletin(data.tables(), start, end), start)
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    return frame.astype(object).where(frame.notna(), None).to_dict("records")
+
+
+@callback(
+    Output(f"{PREFIX}-headline", "children"),
+    Output(f"{PREFIX}-teams", "rowData"),
+    Output(f"{PREFIX}-towns", "rowData"),
+    Output(f"{PREFIX}-message", "children"),
+    Input(f"{PREFIX}-period", "start_date"),
+    Input(f"{PREFIX}-period", "end_date"),
+    State(f"{PREFIX}-lang-store", "data"),
+)
+def show(start: str, end: str, lang: str) -> tuple[object, list[dict], list[dict], str]:
+    try:
+        result = period_bulletin(start, end)
+    except UserError as error:
+        return "", [], [], error.render(lang)
+    teams, towns = result.labelled("teams", lang), result.labelled("towns", lang)
+    teams.columns = [c["field"] for c in columns("team", lang)]
+    towns.columns = [c["field"] for c in columns("town", lang)]
+    headline = [html.H2(result.period(lang), className="section-title"), html.P(result.headline(lang) + ("。" if lang == "zh" else ".")),
+                html.P(result.details(lang))]
+    return headline, _records(teams), _records(towns), ""
+
+
+@callback(
+    Output(f"{PREFIX}-download", "data"),
+    Input(f"{PREFIX}-export-xlsx", "n_clicks"),
+    Input(f"{PREFIX}-export-html-zh", "n_clicks"),
+    Input(f"{PREFIX}-export-html-en", "n_clicks"),
+    State(f"{PREFIX}-period", "start_date"),
+    State(f"{PREFIX}-period", "end_date"),
+    State(f"{PREFIX}-lang-store", "data"),
+    prevent_initial_call=True,
+)
+def export(_xlsx: int, _zh: int, _en: int, start: str, end: str, lang: str) -> dict:
+    return export_file(dash.ctx.triggered_id, start, end, lang)
+
+
+def export_file(which: str, start: str, end: str, lang: str) -> dict:
+    """The workbook (in the page's language) or the printable page in Chinese or English (by button id)."""
+    result = period_bulletin(start, end)
+    name = f"bulletin_{result.start:%Y%m%d}_{result.end:%Y%m%d}"
+    auth.audit("export_list", f"bulletin:{result.start:%Y-%m-%d}:{result.end:%Y-%m-%d}", format=which)
+    if which == f"{PREFIX}-export-html-zh":
+        return dcc.send_string(result.html("zh"), f"{name}.html")
+    if which == f"{PREFIX}-export-html-en":
+        return dcc.send_string(result.html("en"), f"{name}.en.html")
+    return dcc.send_bytes(result.excel_bytes(lang), f"{name}.xlsx")

@@ -1,0 +1,187 @@
+"""三个一批 ("/dispositions"): the recommended batch per red/orange firm with its evidence; a person confirms or changes it."""
+
+from __future__ import annotations
+
+import dash
+import dash_ag_grid as dag
+import pandas as pd
+from dash import Input, Output, State, callback, dcc, html
+
+from analytics import dispositions
+from analytics.errors import UserError
+from dashboard import auth, i18n
+from dashboard.components import data
+from dashboard.components.language import register_language_switch
+from dashboard.components.layout import notice, page_header, section
+from dashboard.components.urlstate import as_list, register_url_sync
+
+PREFIX = "dispositions"
+GRID = f"{PREFIX}-grid"
+dash.register_page(__name__, path="/dispositions", name="三个一批", name_en="Dispositions", title="SafeRank 三个一批",
+                   order=6)
+register_language_switch(PREFIX)
+register_url_sync(PREFIX, [(f"{PREFIX}-as-of", "value", "as_of"), (f"{PREFIX}-batch", "value", "batch")])
+
+PHRASES: dict[str, tuple[str, str]] = {
+    "title": ("三个一批（规范达标、改造提升、关停取缔）", "Three batches: standardise, upgrade, close"),
+    "how": ("系统按规则给出建议及依据；请选中一行，确认或改判后保存。决定按企业和专项行动保存，重新评分后仍然有效。",
+            "The system recommends from its rules, with the evidence; select a row, confirm or change the batch and "
+            "save. Decisions are kept per enterprise and campaign, so they survive re-scoring."),
+    "batch": ("按处置决定筛选", "Filter by decision"),
+    "export": ("导出 Excel", "Export Excel"),
+    "selected": ("选中企业", "Selected"),
+    "none": ("未选中", "none"),
+    "decision": ("处置决定", "Decision"),
+    "note": ("备注", "Note"),
+    "save": ("确认并保存", "Confirm and save"),
+    "saved": ("已保存：{name} → {batch}", "Saved: {name} → {batch}"),
+    "count": ("共 {total} 家企业", "{total} enterprises"),
+}
+
+
+def _t(key: str, lang: str, **values: object) -> str:
+    zh, en = PHRASES[key]
+    return (zh if lang == "zh" else en).format(**values)
+
+
+def columns(lang: str) -> list[dict]:
+    def header(field: str) -> str:
+        zh, en = dispositions.COLUMN_LABELS[field]
+        return zh if lang == "zh" else en
+
+    widths = {"enterprise_id": 150, "name": 200, "town_id": 110, "sector": 150, "risk_level": 100, "rank": 80,
+              "score": 100, "recommended": 110, "decision": 110, "state": 100, "evidence": 480, "deadline": 120,
+              "follow_up_date": 120, "penalties": 300, "decided_by": 100, "decided_at": 120, "note": 160}
+    return [{"field": field, "headerName": header(field), "width": widths[field],
+             **({"wrapText": True, "autoHeight": True} if field == "evidence" else {})}
+            for field in dispositions.COLUMN_LABELS]
+
+
+def layout(as_of: str | None = None, lang: str | None = None, batch: str | None = None, **_query: object) -> html.Div:
+    lang = i18n.current_lang(lang)
+    dates = data.scored_dates()
+    chosen = data.pick_as_of(as_of)
+    header = page_header(PREFIX, _t("title", lang), lang, chosen, dates)
+    stores = [dcc.Store(id=f"{PREFIX}-lang-store", data=lang), dcc.Store(id=f"{PREFIX}-url-state"),
+              dcc.Store(id=f"{PREFIX}-saved", data=0), dcc.Download(id=f"{PREFIX}-download")]
+    if chosen is None:
+        return html.Div([header, *stores, html.Div(notice(i18n.t("no_lists", lang), PREFIX), className="page-body")])
+    picked = [b for b in as_list(batch) if b in dispositions.BATCH_CODES] or list(dispositions.BATCH_CODES)
+    decide = html.Div([
+        html.Span(_t("selected", lang) + "：", className="field-label"),
+        html.Span(_t("none", lang), id=f"{PREFIX}-selected", className="selected-name"),
+        html.Label(_t("decision", lang), htmlFor=f"{PREFIX}-decision"),
+        dcc.Dropdown(id=f"{PREFIX}-decision", options=i18n.options(dispositions.BATCHES, lang), clearable=False,
+                     style={"minWidth": "160px"}),
+        dcc.Input(id=f"{PREFIX}-note", type="text", placeholder=_t("note", lang), debounce=True, maxLength=500),
+        html.Button(_t("save", lang), id=f"{PREFIX}-save", n_clicks=0, className="button primary"),
+        html.Div(id=f"{PREFIX}-message", className="message"),
+    ], className="toolbar")
+    return html.Div([
+        header, *stores,
+        html.Div([
+            html.P(_t("how", lang), className="hint"),
+            html.Div([
+                html.Label(_t("batch", lang)),
+                dcc.Checklist(id=f"{PREFIX}-batch", options=i18n.options(dispositions.BATCHES, lang), value=picked,
+                              inline=True, inputClassName="lang-input"),
+                html.Button(_t("export", lang), id=f"{PREFIX}-export", n_clicks=0, className="button"),
+                html.Span(id=f"{PREFIX}-count", className="count"),
+            ], className="toolbar"),
+            decide,
+            section(_t("title", lang), dag.AgGrid(
+                id=GRID, columnDefs=columns(lang), rowData=[], getRowId="params.data.enterprise_id",
+                defaultColDef={"sortable": True, "resizable": True, "filter": True},
+                dashGridOptions={"rowSelection": {"mode": "singleRow"}, "pagination": True, "paginationPageSize": 50},
+                style={"height": "640px", "width": "100%", "fontSize": "15px"})),
+        ], className="page-body"),
+    ])
+
+
+def campaign_list(as_of: str | None, lang: str) -> pd.DataFrame:
+    """The campaign list of the chosen date, with the stored decisions read fresh."""
+    day = data.pick_as_of(as_of)
+    return dispositions.disposition_list(data.store(), day, user=auth.current_user(), tables=data.tables(),
+                                         risk_list=data.risk_list(day, lang))
+
+
+@callback(
+    Output(GRID, "rowData"),
+    Output(f"{PREFIX}-count", "children"),
+    Input(f"{PREFIX}-as-of", "value"),
+    Input(f"{PREFIX}-batch", "value"),
+    Input(f"{PREFIX}-saved", "data"),
+    State(f"{PREFIX}-lang-store", "data"),
+)
+def show_rows(as_of: str, batches: list[str], _saved: int, lang: str) -> tuple[list[dict], str]:
+    frame = campaign_list(as_of, lang)
+    frame = frame.loc[frame["decision"].isin(batches or [])]
+    rows = dispositions.labelled(frame, lang)
+    rows.columns = list(dispositions.COLUMN_LABELS)
+    return rows.astype(object).where(rows.notna(), None).to_dict("records"), _t("count", lang, total=len(rows))
+
+
+@callback(
+    Output(f"{PREFIX}-selected", "children"),
+    Output(f"{PREFIX}-decision", "value"),
+    Output(f"{PREFIX}-note", "value"),
+    Input(GRID, "selectedRows"),
+    State(f"{PREFIX}-lang-store", "data"),
+)
+def pick(selected: list[dict] | None, lang: str) -> tuple[str, str | None, str]:
+    """The selected firm, its current decision (as a code) and note."""
+    if not selected:
+        return _t("none", lang), None, ""
+    row = selected[0]
+    by_label = {(c.zh if lang == "zh" else c.en): c.code for c in dispositions.BATCHES}
+    return f"{row['name']}（{row['enterprise_id']}）", by_label.get(row["decision"]), row.get("note") or ""
+
+
+@callback(
+    Output(f"{PREFIX}-message", "children"),
+    Output(f"{PREFIX}-saved", "data"),
+    Input(f"{PREFIX}-save", "n_clicks"),
+    State(GRID, "selectedRows"),
+    State(f"{PREFIX}-decision", "value"),
+    State(f"{PREFIX}-note", "value"),
+    State(f"{PREFIX}-as-of", "value"),
+    State(f"{PREFIX}-saved", "data"),
+    State(f"{PREFIX}-lang-store", "data"),
+    prevent_initial_call=True,
+)
+def save(_clicks: int, selected: list[dict] | None, decision: str | None, note: str | None, as_of: str,
+         saved: int, lang: str) -> tuple[str, int]:
+    """Store the person's decision (who and when come from the session) and reload the rows."""
+    row = (selected or [{}])[0]
+    by_label = {label: code for c in dispositions.BATCHES for label, code in ((c.zh, c.code), (c.en, c.code))}
+    try:
+        dispositions.confirm(data.store(), row.get("enterprise_id", ""), decision or "", user=auth.current_user(),
+                             recommended=by_label.get(row.get("recommended")), as_of=data.pick_as_of(as_of),
+                             note=note or "", source=_source())
+    except UserError as error:
+        return error.render(lang), dash.no_update
+    label = i18n.label(dispositions.BATCHES, decision, lang)
+    return _t("saved", lang, name=row.get("name", ""), batch=label), (saved or 0) + 1
+
+
+def _source() -> str | None:
+    try:
+        import flask
+
+        return flask.request.remote_addr
+    except RuntimeError:  # outside a request (tests)
+        return None
+
+
+@callback(
+    Output(f"{PREFIX}-download", "data"),
+    Input(f"{PREFIX}-export", "n_clicks"),
+    State(f"{PREFIX}-as-of", "value"),
+    State(f"{PREFIX}-lang-store", "data"),
+    prevent_initial_call=True,
+)
+def export(_clicks: int, as_of: str, lang: str) -> dict:
+    frame = campaign_list(as_of, lang)
+    day = data.pick_as_of(as_of)
+    auth.audit("export_list", f"dispositions:{day:%Y-%m-%d}", rows=len(frame))
+    return dcc.send_bytes(dispositions.excel_bytes(frame, lang=lang), f"dispositions_{day:%Y%m%d}.xlsx")

@@ -1,0 +1,100 @@
+"""场所清单 ("/places"): crowded places and venues ranked among themselves by the risk score."""
+
+from __future__ import annotations
+
+import io
+
+import dash
+import dash_ag_grid as dag
+import pandas as pd
+from dash import Input, Output, State, callback, dcc, html
+
+from analytics import lists
+from dashboard import auth, i18n
+from dashboard.components import data
+from dashboard.components.language import register_language_switch
+from dashboard.components.layout import notice, page_header, section
+from dashboard.components.urlstate import register_url_sync
+
+PREFIX = "places"
+GRID = f"{PREFIX}-grid"
+dash.register_page(__name__, path="/places", name="场所清单", name_en="Places", title="SafeRank 场所清单", order=7)
+register_language_switch(PREFIX)
+register_url_sync(PREFIX, [(f"{PREFIX}-as-of", "value", "as_of")])
+
+PHRASES: dict[str, tuple[str, str]] = {
+    "title": ("人员密集场所清单", "Crowded places and venues"),
+    "how": ("消防重点单位及人员密集场所、文化旅游场所单独排名：其风险落在公众身上。",
+            "Fire-safety key units, crowded places and tourism venues ranked on their own: their risk falls on the public."),
+    "export": ("导出 Excel", "Export Excel"),
+    "count": ("共 {total} 处场所", "{total} places"),
+}
+
+
+def _t(key: str, lang: str, **values: object) -> str:
+    zh, en = PHRASES[key]
+    return (zh if lang == "zh" else en).format(**values)
+
+
+def columns(lang: str) -> list[dict]:
+    widths = {"name": 220, "reasons": 420, "sector": 200}
+    return [{"field": f, "headerName": lists.COLUMN_LABELS[f][0 if lang == "zh" else 1], "width": widths.get(f, 110)}
+            for f in lists.PLACE_COLUMNS]
+
+
+def layout(as_of: str | None = None, lang: str | None = None, **_query: object) -> html.Div:
+    lang = i18n.current_lang(lang)
+    chosen = data.pick_as_of(as_of)
+    header = page_header(PREFIX, _t("title", lang), lang, chosen, data.scored_dates())
+    stores = [dcc.Store(id=f"{PREFIX}-lang-store", data=lang), dcc.Store(id=f"{PREFIX}-url-state"),
+              dcc.Download(id=f"{PREFIX}-download")]
+    if chosen is None:
+        return html.Div([header, *stores, html.Div(notice(i18n.t("no_lists", lang), PREFIX), className="page-body")])
+    return html.Div([
+        header, *stores,
+        html.Div([
+            html.P(_t("how", lang), className="hint"),
+            html.Div([html.Button(_t("export", lang), id=f"{PREFIX}-export", n_clicks=0, className="button"),
+                      html.Span(id=f"{PREFIX}-count", className="count")], className="toolbar"),
+            section(_t("title", lang), dag.AgGrid(
+                id=GRID, columnDefs=columns(lang), rowData=[], getRowId="params.data.enterprise_id",
+                defaultColDef={"sortable": True, "resizable": True, "filter": True},
+                dashGridOptions={"pagination": True, "paginationPageSize": 50},
+                style={"height": "640px", "width": "100%", "fontSize": "15px"})),
+        ], className="page-body"),
+    ])
+
+
+def place_rows(as_of: str | None, lang: str) -> pd.DataFrame:
+    day = data.pick_as_of(as_of)
+    frame = data.summary("places", day, lambda: lists.places_list(data.tables(), day, data.risk_list(day, lang)), lang)
+    return lists.labelled(frame, lang, data.tables()["towns"])
+
+
+@callback(
+    Output(GRID, "rowData"),
+    Output(f"{PREFIX}-count", "children"),
+    Input(f"{PREFIX}-as-of", "value"),
+    State(f"{PREFIX}-lang-store", "data"),
+)
+def show(as_of: str, lang: str) -> tuple[list[dict], str]:
+    rows = place_rows(as_of, lang)
+    rows.columns = list(lists.PLACE_COLUMNS)
+    return rows.astype(object).where(rows.notna(), None).to_dict("records"), _t("count", lang, total=len(rows))
+
+
+@callback(
+    Output(f"{PREFIX}-download", "data"),
+    Input(f"{PREFIX}-export", "n_clicks"),
+    State(f"{PREFIX}-as-of", "value"),
+    State(f"{PREFIX}-lang-store", "data"),
+    prevent_initial_call=True,
+)
+def export(_clicks: int, as_of: str, lang: str) -> dict:
+    day = data.pick_as_of(as_of)
+    rows = place_rows(as_of, lang)
+    auth.audit("export_list", f"places:{day:%Y-%m-%d}", rows=len(rows))
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        rows.to_excel(writer, index=False, sheet_name="场所清单" if lang == "zh" else "Places")
+    return dcc.send_bytes(buffer.getvalue(), f"places_{day:%Y%m%d}.xlsx")
