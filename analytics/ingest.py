@@ -56,6 +56,7 @@ class Source:
     rows: np.ndarray  # Excel row number of each data row
     columns: dict[str, str] = field(default_factory=dict)  # contract name -> header as written
     extra: list[str] = field(default_factory=list)  # headers that are no contract column
+    clean: pd.DataFrame | None = None  # the cells without surrounding spaces
 
 
 def detect_encoding(path: Path) -> str:
@@ -80,18 +81,33 @@ def _table_of(stem: str) -> str | None:
     return None
 
 
+_EDGE_SPACE = re.compile(r"(?m)^[^\S\n]|[^\S\n]$")
+
+
+def strip_cells(values: pd.Series) -> pd.Series:
+    """Cells without surrounding spaces (also full-width ones); one C-level scan decides whether
+    the column needs the (slower) element-wise strip at all."""
+    if _EDGE_SPACE.search("\n".join(values.tolist())) is None:
+        return values
+    return values.str.strip()
+
+
 def _frame_of(grid: pd.DataFrame, table: str, name: str, stem: str) -> Source:
     grid = grid.fillna("").astype(str)
     if grid.empty:
         return Source(table, name, stem, pd.DataFrame(), np.array([], dtype=int))
     headers = [h.strip() for h in grid.iloc[0].tolist()]
-    while headers and headers[-1] == "" and (grid.iloc[1:, len(headers) - 1].str.strip() == "").all():
+    while headers and headers[-1] == "" and (strip_cells(grid.iloc[1:, len(headers) - 1]) == "").all():
         headers.pop()  # trailing empty columns Excel leaves behind
     body = grid.iloc[1:, : len(headers)]
     body.columns = headers
-    blank = (body.apply(lambda c: c.str.strip()) == "").all(axis=1).to_numpy()
+    clean = pd.DataFrame({i: strip_cells(body.iloc[:, i]) for i in range(len(headers))})
+    blank = (clean == "").all(axis=1).to_numpy()
+    clean.columns = headers
     rows = np.arange(2, len(grid) + 1)[~blank]
-    return Source(table, name, stem, body.loc[~blank].reset_index(drop=True), rows)
+    source = Source(table, name, stem, body.loc[~blank].reset_index(drop=True), rows)
+    source.clean = clean.loc[~blank].reset_index(drop=True)
+    return source
 
 
 def read_sources(path: str | Path) -> tuple[list[Source], list[tuple[str, str]]]:
@@ -263,7 +279,7 @@ def _combine(sources: list[Source]) -> pd.DataFrame:
     parts = []
     for source in sources:
         spec = TABLES[source.table]
-        part = pd.DataFrame({name: source.cells[header].str.strip() if header else "" for name, header in
+        part = pd.DataFrame({name: source.clean[header] if header else "" for name, header in
                              ((c.name, source.columns.get(c.name)) for c in spec.columns)}, index=source.cells.index)
         part[SOURCE] = source.name
         part[ROW] = source.rows
