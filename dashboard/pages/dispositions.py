@@ -92,7 +92,7 @@ def layout(as_of: str | None = None, lang: str | None = None, batch: str | None 
             section(_t("title", lang), dag.AgGrid(
                 id=GRID, columnDefs=columns(lang), rowData=[], getRowId="params.data.enterprise_id",
                 defaultColDef={"sortable": True, "resizable": True, "filter": True},
-                dashGridOptions={"rowSelection": {"mode": "singleRow"}, "pagination": True, "paginationPageSize": 50},
+                dashGridOptions={"rowSelection": {"mode": "singleRow", "enableClickSelection": True}, "pagination": True, "paginationPageSize": 50},
                 style={"height": "640px", "width": "100%", "fontSize": "15px"})),
         ], className="page-body"),
     ])
