@@ -66,6 +66,16 @@ def _people(args: argparse.Namespace) -> int:
     return 0
 
 
+def _plan(args: argparse.Namespace) -> int:
+    from analytics.plans_store import plan_store
+    from analytics.store import open_store
+
+    report = plan_store(open_store(args.db), start=args.start, days=args.days, teams_file=args.teams,
+                        random_share=args.random_share, seed=args.seed, out=args.out, lang=args.lang)
+    print(report.render(args.lang))
+    return 0
+
+
 def _backtest(args: argparse.Namespace) -> int:
     from analytics.backtest import backtest_store
     from analytics.store import open_store
@@ -192,6 +202,13 @@ def build_parser() -> argparse.ArgumentParser:
     people.add_argument("--as-of", dest="as_of", default=None, help="last day of the window (default: the latest stored list's date)")
     people.add_argument("--days", type=int, default=30, help="window length in days (default 30)")
     people.add_argument("--out", required=True, help="workbook to write (.xlsx)")
+    plan = _command(sub, "plan", "draw an inspection plan (follow-ups, risk rank, random draws) from the newest risk list; store it, write xlsx and print view", _plan)
+    plan.add_argument("--start", default=None, help="first day (default: the day after the risk list's as-of date)")
+    plan.add_argument("--days", type=int, default=20, help="number of days (default 20)")
+    plan.add_argument("--teams", default=None, help="team file CSV/xlsx: team (检查组), towns (负责镇街), daily_capacity (每日检查数); default 15 teams round-robin, 3 visits a day")
+    plan.add_argument("--random-share", dest="random_share", type=float, default=0.25, help="share of random draws (default 0.25)")
+    plan.add_argument("--seed", type=int, default=None, help="random seed (default: drawn and recorded)")
+    plan.add_argument("--out", default=None, help="xlsx to write (default data/plans/<plan id>.xlsx); the print view goes next to it (.html)")
     backtest = _command(sub, "backtest", "rolling-origin backtest of the models against random order and the rule of thumb", _backtest)
     backtest.add_argument("--as-of", dest="as_of", default=None, help="last day of data used (default: the newest inspection)")
     backtest.add_argument("--origins", type=int, default=12, help="number of monthly origins (default 12)")
