@@ -248,3 +248,18 @@ def test_workbook_has_list_summary_and_rules(store) -> None:
     assert sheets["汇总"]["企业数"].sum() == len(frame)
     assert set(sheets["三个一批"]["系统建议"]) <= {"规范达标", "改造提升", "关停取缔", "待研判"}
     assert set(BATCH_CODES) == {"standardise", "upgrade", "close", "review"}
+
+
+@pytest.mark.postgres
+def test_decisions_on_postgresql(pg_url) -> None:
+    from analytics.risklist import save_risk_list
+    from analytics.store import open_store, write_tables
+
+    store = open_store(pg_url)
+    write_tables(store, tables())
+    save_risk_list(store, risk_list())
+    confirm(store, "REFUSE", "close", recommended="close", as_of=AS_OF, campaign="pg")
+    confirm(store, "REFUSE", "upgrade", recommended="close", as_of=AS_OF, campaign="pg")
+    rows = disposition_list(store, campaign="pg").set_index("enterprise_id")
+    assert rows.loc["REFUSE", ["decision", "state"]].tolist() == ["upgrade", "changed"]
+    assert len(decisions(store, "pg")) == 1
