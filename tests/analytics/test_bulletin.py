@@ -131,3 +131,18 @@ def test_printable_pages_in_both_languages(bulletin) -> None:
 def test_end_before_start_is_refused() -> None:
     with pytest.raises(UserError):
         group_bulletin(tables(), END, START)
+
+
+def test_cli_writes_the_workbook_and_both_pages(tmp_path, capsys) -> None:
+    from analytics.cli import main
+    from analytics.store import open_store, write_tables
+
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    write_tables(open_store(url), tables())
+    code = main(["bulletin", "--db", url, "--start", "2026-06-01", "--end", "2026-06-30", "--out",
+                 str(tmp_path / "b.xlsx"), "--html", str(tmp_path / "b.html")])
+    assert code == 0 and "检查企业 3 家，发现隐患 6 项" in capsys.readouterr().out
+    assert (tmp_path / "b.en.html").read_text(encoding="utf-8").count("<table>") == 2
+    assert main(["bulletin", "--db", url, "--start", "2026-06-30", "--end", "2026-06-01", "--out",
+                 str(tmp_path / "x.xlsx"), "--lang", "en"]) == 2
+    assert "end date is before" in capsys.readouterr().err

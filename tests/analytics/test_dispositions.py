@@ -263,3 +263,15 @@ def test_decisions_on_postgresql(pg_url) -> None:
     rows = disposition_list(store, campaign="pg").set_index("enterprise_id")
     assert rows.loc["REFUSE", ["decision", "state"]].tolist() == ["upgrade", "changed"]
     assert len(decisions(store, "pg")) == 1
+
+
+def test_cli_writes_the_workbook_in_either_language(store, tmp_path, capsys) -> None:
+    from analytics.cli import main
+
+    url = str(store.engine.url)
+    rules = tmp_path / "rules.json"
+    rules.write_text('{"close_small_scattered": false}', encoding="utf-8")
+    assert main(["dispositions", "--db", url, "--out", str(tmp_path / "d.xlsx"), "--rules", str(rules)]) == 0
+    assert capsys.readouterr().out.startswith("三个一批（2026-06-30）：规范达标 2 家，改造提升 1 家，关停取缔 3 家，待研判 5 家。")
+    assert main(["dispositions", "--db", url, "--out", str(tmp_path / "d.xlsx"), "--lang", "en"]) == 0
+    assert list(pd.read_excel(tmp_path / "d.xlsx", sheet_name=None)) == ["Dispositions", "Summary", "Rules"]

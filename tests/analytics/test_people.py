@@ -112,3 +112,25 @@ def test_without_the_optional_tables_the_list_is_empty() -> None:
     base = {k: v for k, v in tables().items() if k in ("towns", "enterprises", "inspections", "hazards")}
     empty = people_list(base, AS_OF)
     assert empty.empty and list(empty.columns) == list(PEOPLE_COLUMNS)
+
+
+def test_cli_people_and_places(tmp_path, capsys) -> None:
+    from analytics.cli import main
+    from analytics.risklist import save_risk_list
+    from analytics.store import open_store, write_tables
+
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    store = open_store(url)
+    write_tables(store, tables())
+    assert main(["places", "--db", url, "--out", str(tmp_path / "p.xlsx")]) == 2  # no risk list yet
+    assert "尚无风险清单" in capsys.readouterr().err
+    ids = tables()["enterprises"]["enterprise_id"].astype(str).tolist()
+    save_risk_list(store, pd.DataFrame({
+        "enterprise_id": ids, "as_of": "2026-06-30", "score": 0.1, "rank": range(1, len(ids) + 1),
+        "risk_level": "blue", "reasons": "", "reasons_en": "", "contributions": "{}", "model_version": "t"}))
+    assert main(["people", "--db", url, "--out", str(tmp_path / "people.xlsx")]) == 0
+    assert "人群清单（2026-06-30）：7 行" in capsys.readouterr().out
+    sheet = pd.read_excel(tmp_path / "people.xlsx", sheet_name="人群清单")
+    assert sheet["暴露（人×天）"].tolist() == [96, 40, 16, 12, 10, 6, 4]
+    assert main(["places", "--db", url, "--out", str(tmp_path / "p.xlsx"), "--lang", "en"]) == 0
+    assert "Places list (2026-06-30): 0 rows" in capsys.readouterr().out
