@@ -67,8 +67,10 @@ def _team_order(teams: pd.Series) -> list[str]:
     return unique.iloc[pd.DataFrame({"n": number, "t": unique}).sort_values(["n", "t"]).index].tolist()
 
 
-def write_plan_xlsx(visits: pd.DataFrame, tables: dict[str, pd.DataFrame], path: str | Path, lang: str = "zh") -> Path:
-    """One sheet per team, rows by date and slot, plus a first sheet with the confidentiality note."""
+def write_plan_xlsx(visits: pd.DataFrame, tables: dict[str, pd.DataFrame], path: str | Path, lang: str = "zh",
+                    teams: pd.Series | None = None) -> Path:
+    """One sheet per team (every team of ``teams``, else of the visits), rows by date and slot, plus a
+    first sheet with the confidentiality note."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     frame = printable_visits(visits, tables, lang)
@@ -76,7 +78,7 @@ def write_plan_xlsx(visits: pd.DataFrame, tables: dict[str, pd.DataFrame], path:
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
         pd.DataFrame({("说明" if lang == "zh" else "Note"): [CONFIDENTIAL[0 if lang == "zh" else 1]]}) \
             .to_excel(writer, sheet_name="说明" if lang == "zh" else "Note", index=False)
-        for team in _team_order(visits["team"]):
+        for team in _team_order(visits["team"] if teams is None else pd.Series(teams)):
             frame.loc[frame[team_column] == team].to_excel(writer, sheet_name=team[:31], index=False)
     return path
 

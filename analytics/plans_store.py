@@ -198,7 +198,7 @@ def plan_store(store, start: object | None = None, days: int = 20, teams_file: s
     plan = build_plan(risk_list, tables, teams, start, days, rules, seed)
     save_plan(store, plan, created_by)
     xlsx = Path(out) if out else Path("data") / "plans" / f"{plan.plan_id}.xlsx"
-    write_plan_xlsx(plan.visits, tables, xlsx, lang)
+    write_plan_xlsx(plan.visits, tables, xlsx, lang, teams=plan.teams["team"])
     html = write_plan_html(plan, tables, xlsx.with_suffix(".html"), lang)
     return PlanReport(plan, xlsx, html)
 

@@ -259,3 +259,119 @@ def test_capacity_team_towns_random_share_and_followups_hold_on_random_counties(
             assert covering and all(totals[t] == capacity[t] for t in covering)
         else:  # capacity_after_due: its team's last day is booked
             assert reason == "capacity_after_due" and any(last_days.get(t) == plan.end for t in covering)
+
+
+# --- the store, scoping and the CLI ---------------------------------------------------------------
+@pytest.fixture()
+def stored_county(tmp_path):
+    import plan_county
+
+    store, _ = plan_county.stored(f"sqlite:///{tmp_path / 'plan.db'}")
+    yield store
+    store.dispose()
+
+
+def test_saved_plan_reads_back_with_rules_seed_teams_and_visits(stored_county) -> None:
+    import plan_county
+
+    from analytics.plans_store import list_plans, read_plan, save_plan
+    from analytics.risklist import read_risk_list
+
+    teams = teams_of(("第1组", "TA", 2), ("第2组", "TB", 2))
+    rules = PlanRules(random_share=0.5, sector_quotas={"gas": 1})
+    plan = build_plan(read_risk_list(stored_county), plan_county.tables(), teams, plan_county.START, 3, rules, seed=9)
+    plan_id = save_plan(stored_county, plan, created_by="office1")
+    back = read_plan(stored_county, plan_id)
+    pd.testing.assert_frame_equal(back.visits[list(plan.visits.columns)], plan.visits, check_dtype=False)
+    assert (back.rules, back.seed, back.days, back.start) == (rules, 9, 3, plan_county.START)
+    assert back.model_version == "rule_of_thumb-test" and back.expected_found == pytest.approx(plan.expected_found)
+    redrawn = build_plan(read_risk_list(stored_county), plan_county.tables(), back.teams, back.start, back.days,
+                         back.rules, back.seed)
+    pd.testing.assert_frame_equal(redrawn.visits, plan.visits)  # the recorded seed re-draws the same plan
+    assert list_plans(stored_county).loc[0, "created_by"] == "office1"
+    with pytest.raises(UserError):
+        read_plan(stored_county, "P-none")
+
+
+def test_visits_are_scoped_by_role_team_and_day(stored_county) -> None:
+    import plan_county
+
+    from analytics.accounts import User
+    from analytics.planning import visits_for
+    from analytics.plans_store import save_plan
+    from analytics.risklist import read_risk_list
+
+    teams = teams_of(("第1组", "TA", 2), ("第2组", "TB", 2))
+    plan = build_plan(read_risk_list(stored_county), plan_county.tables(), teams, plan_county.START, 3,
+                      PlanRules(random_share=0), seed=1)
+    save_plan(stored_county, plan)
+    today = plan_county.START + pd.Timedelta(days=1)
+    everything = visits_for(stored_county, None)
+    assert len(everything) == len(plan.visits)
+    inspector = visits_for(stored_county, User("i1", "inspector", team="第1组"), today=today)
+    assert set(inspector["team"]) == {"第1组"} and inspector["date"].max() <= today and len(inspector) > 0
+    leader = visits_for(stored_county, User("l1", "leader"), today=today)
+    assert leader["date"].max() <= today and set(leader["team"]) == {"第1组", "第2组"}
+    assert visits_for(stored_county, User("a1", "analyst")).empty
+    assert len(visits_for(stored_county, User("o1", "office"), today=today)) == len(plan.visits)
+    # a newer plan over the same days replaces the older one's visits there
+    newer = build_plan(read_risk_list(stored_county), plan_county.tables(), teams_of(("第1组", "TA", 1)),
+                       plan_county.START, 1, PlanRules(random_share=0), seed=2)
+    newer_id = save_plan(stored_county, newer)
+    first_day = visits_for(stored_county, None).loc[lambda v: v["date"] == plan_county.START]
+    assert set(first_day["plan_id"]) == {newer_id}
+
+
+def test_saferank_plan_out_of_the_box_writes_sheets_per_team_and_the_print_view(stored_county, tmp_path, capsys) -> None:
+    import openpyxl
+
+    from analytics.cli import main
+    from analytics.plans_store import list_plans
+
+    out = tmp_path / "plan.xlsx"
+    assert main(["plan", "--db", stored_county.url, "--seed", "5", "--days", "3", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "预计发现重大隐患" in printed and "纯随机抽查" in printed and "随机种子 5" in printed
+    book = openpyxl.load_workbook(out)
+    assert book.sheetnames == ["说明"] + [f"第{i}组" for i in range(1, 16)]  # every team has its sheet
+    header = [cell.value for cell in book["第1组"][1]]
+    assert header[:5] == ["检查日期", "检查组", "序号", "企业编码", "企业名称"]
+    page = out.with_suffix(".html").read_text(encoding="utf-8")
+    assert "注意保密" in page and "page-break-after" in page and "EA1公司" in page
+    assert main(["plan", "--db", stored_county.url, "--seed", "5", "--days", "3", "--lang", "en",
+                 "--out", str(tmp_path / "en.xlsx")]) == 0
+    assert "Expected major hazards found" in capsys.readouterr().out
+    assert [c.value for c in openpyxl.load_workbook(tmp_path / "en.xlsx")["第1组"][1]][:2] == ["Inspection date", "Team"]
+    plans = list_plans(stored_county)
+    assert len(plans) == 2 and (plans["seed"] == 5).all()
+
+
+def test_saferank_plan_without_a_risk_list_says_what_to_do(tmp_path, capsys) -> None:
+    from analytics.cli import main
+
+    assert main(["plan", "--db", f"sqlite:///{tmp_path / 'empty.db'}"]) == 2
+    assert "saferank score" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_on_the_simulated_county_the_plan_expects_three_times_a_random_plan() -> None:
+    """A 20-day plan (15 teams × 3 a day) on a 10,000-firm simulated county, listed by the rule of thumb:
+    expected major hazards (true probabilities of the simulation) at least 3× a random plan's."""
+    from analytics.features import build_features
+    from analytics.models.scorecard import RuleOfThumb
+    from analytics.risklist import score_enterprises
+    from analytics.simulate import simulate_county
+    from analytics.timeline import as_known_on
+
+    county = simulate_county(10_000, seed=7)
+    known = as_known_on(county.tables, county.as_of)
+    features = build_features(known, county.as_of)
+    risk_list = score_enterprises(known, county.as_of, RuleOfThumb().fit(features), "rule_of_thumb", features=features)
+    teams = default_teams(county.tables["towns"]["town_id"])
+    plan = build_plan(risk_list, county.tables, teams, county.as_of + pd.Timedelta(days=1), 20, seed=1)
+    truth = county.truth.set_index("enterprise_id")["p_label"]
+    found = truth.reindex(plan.visits["enterprise_id"]).sum()
+    random = truth.reindex(risk_list["enterprise_id"]).mean() * len(plan.visits)
+    assert len(plan.visits) == 900
+    assert found / random >= 3
+    assert plan.ratio >= 3  # as the plan itself reports it, on the list's probabilities
