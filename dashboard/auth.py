@@ -36,6 +36,8 @@ PAGE_ROLES: dict[str, frozenset[str]] = {
     "/inspector": frozenset({"office", "inspector"}),
     "/dispositions": frozenset({"office", "inspector"}),
     "/bulletin": frozenset({"office", "leader"}),
+    "/places": frozenset({"office", "leader", "analyst"}),
+    "/people": frozenset({"office", "leader"}),  # names people (crews, workers): not for analysts
     "/admin": frozenset({"admin"}),
 }
 
@@ -51,6 +53,8 @@ PAGE_PREFIXES: dict[str, str] = {
     "inspector-": "/inspector",
     "dispositions-": "/dispositions",
     "bulletin-": "/bulletin",
+    "places-": "/places",
+    "people-": "/people",
     "admin-": "/admin",
 }
 
