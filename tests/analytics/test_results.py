@@ -1,0 +1,146 @@
+"""Results entry: the importer's checks on form records, the same records as an import, closing hazards, rescoring."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from plan_county import AS_OF, START, stored, tables
+
+from analytics.accounts import User
+from analytics.errors import UserError
+from analytics.ingest import ImportFailed
+from analytics.planning import PlanRules, build_plan
+from analytics.plans_store import save_plan
+from analytics.results import check_records, record_results, results_records
+from analytics.risklist import read_risk_list
+from analytics.store import read_tables
+from analytics.teams import typed_teams
+
+TEAMS = typed_teams(pd.DataFrame([("第1组", "TA", 2), ("第2组", "TB", 2)], columns=["team", "town_id", "daily_capacity"]))
+
+
+@pytest.fixture()
+def county(tmp_path):
+    """The stored county with a saved plan from ``START``; its visits by enterprise."""
+    store, model = stored(f"sqlite:///{tmp_path / 'results.db'}")
+    plan = build_plan(read_risk_list(store), tables(), TEAMS, START, 3, PlanRules(random_share=0), seed=4)
+    save_plan(store, plan)
+    from analytics.planning import visits_for
+
+    visits = visits_for(store, None).set_index("enterprise_id")
+    yield store, model, visits
+    store.dispose()
+
+
+def test_form_records_go_through_the_importers_checks_in_both_languages() -> None:
+    visit = {"visit_id": "P1-0001", "enterprise_id": "EA2", "team": "第1组", "reason_code": "risk_rank"}
+    records = results_records(visit, "2026-03-02", [{"level": "重大隐患", "category": "消防", "deadline": "2026/03/20"}])
+    hazards = check_records("hazards", records["hazards"], export_date="2026-03-05")
+    assert hazards.loc[0, ["hazard_id", "level", "category"]].tolist() == ["P1-0001-01", "major", "fire"]
+    assert hazards.loc[0, "deadline"] == pd.Timestamp("2026-03-20")
+    inspection = check_records("inspections", records["inspections"], export_date="2026-03-05")
+    assert inspection.loc[0, "mode"] == "unannounced"  # 四不两直 unless follow-up or random draw
+    bad = results_records(visit, "2026-03-02", [{"level": "serious", "deadline": "2026-02-01"}])
+    with pytest.raises(ImportFailed) as error:
+        check_records("hazards", bad["hazards"], export_date="2026-03-05")
+    assert "不是隐患等级的有效取值" in error.value.zh and "Not a valid level" in error.value.en
+    assert "Must not be before found_date" in error.value.en  # both problems, at once
+    with pytest.raises(ImportFailed) as error:
+        check_records("inspections", records["inspections"], export_date="2026-03-01")
+    assert "After the export date" in error.value.en
+
+
+def test_results_land_as_contract_records_and_entering_twice_changes_nothing(county) -> None:
+    store, model, visits = county
+    visit_id = visits.loc["EA2", "visit_id"]
+    findings = [{"level": "major", "category": "fire", "deadline": "2026-03-20"},
+                {"level": "general", "deadline": "2026-03-10"}]
+    record_results(store, visit_id, findings=findings, export_date="2026-03-05", rescore=False)
+    stored_tables = read_tables(store)
+    inspection = stored_tables["inspections"].set_index("inspection_id").loc[visit_id]
+    assert (inspection["enterprise_id"], inspection["team"], inspection["date"]) == ("EA2", visits.loc["EA2", "team"],
+                                                                                    visits.loc["EA2", "date"])
+    new = stored_tables["hazards"].loc[lambda h: h["inspection_id"] == visit_id]
+    assert new["level"].astype(str).tolist() == ["major", "general"]
+    assert new["rectified_date"].isna().all()
+    record_results(store, visit_id, findings=findings, export_date="2026-03-05", rescore=False)
+    again = read_tables(store)
+    for name in ("inspections", "hazards"):
+        pd.testing.assert_frame_equal(again[name], stored_tables[name])
+
+
+def test_followup_visit_records_mode_and_the_rectification_closes_the_hazard(county) -> None:
+    store, _, visits = county
+    visit_id = visits.loc["EA1", "visit_id"]
+    assert visits.loc["EA1", "reason_code"] == "follow_up"
+    record_results(store, visit_id, rectifications=[{"hazard_id": "HA1", "rectified_date": "2026-03-02"}],
+                   export_date="2026-03-05", rescore=False)
+    stored_tables = read_tables(store)
+    assert stored_tables["inspections"].set_index("inspection_id").loc[visit_id, "mode"] == "follow_up"
+    hazard = stored_tables["hazards"].set_index("hazard_id").loc["HA1"]
+    assert hazard["rectified_date"] == pd.Timestamp("2026-03-02")
+    assert (hazard["level"], hazard["deadline"]) == ("general", pd.Timestamp("2026-02-20"))  # nothing else changed
+    with pytest.raises(ImportFailed):  # a rectification before the hazard was found breaks the contract
+        record_results(store, visit_id, rectifications=[{"hazard_id": "HA1", "rectified_date": "2025-01-01"}],
+                       export_date="2026-03-05", rescore=False)
+    with pytest.raises(UserError) as error:
+        record_results(store, visit_id, rectifications=[{"hazard_id": "HB9", "rectified_date": "2026-03-02"}],
+                       export_date="2026-03-05", rescore=False)
+    assert "HB9" in error.value.zh
+
+
+def test_an_inspector_records_only_the_own_teams_visits_up_to_today(county) -> None:
+    store, _, visits = county
+    other_team = "第2组" if visits.loc["EA2", "team"] == "第1组" else "第1组"
+    with pytest.raises(UserError) as error:
+        record_results(store, visits.loc["EA2", "visit_id"], findings=[], user=User("i2", "inspector", team=other_team),
+                       rescore=False)
+    assert "不属于本组" in error.value.zh
+    with pytest.raises(UserError):
+        record_results(store, visits.loc["EA2", "visit_id"], user=User("a1", "analyst"), rescore=False)
+
+
+def test_results_by_form_and_by_import_give_identical_records(county, tmp_path) -> None:
+    from analytics.ingest import import_files
+    from analytics.store import open_store, write_tables
+
+    store, _, visits = county
+    visit_id = visits.loc["EB2", "visit_id"]
+    findings = [{"level": "major", "category": "equipment", "deadline": "2026-03-25"}]
+    record_results(store, visit_id, findings=findings, export_date="2026-03-05", rescore=False)
+    by_form = read_tables(store)
+
+    other = open_store(f"sqlite:///{tmp_path / 'imported.db'}")
+    write_tables(other, tables())
+    folder = tmp_path / "files"
+    folder.mkdir()
+    day = visits.loc["EB2", "date"].strftime("%Y/%m/%d")  # as an office's export would write it
+    (folder / "inspections.csv").write_text(
+        f"检查编号,企业编码,检查日期,检查组,检查方式\n{visit_id},EB2,{day},{visits.loc['EB2', 'team']},四不两直\n", encoding="utf-8-sig")
+    (folder / "hazards.csv").write_text(
+        f"隐患编号,企业编码,检查编号,发现日期,隐患等级,隐患类别,整改期限\n{visit_id}-01,EB2,{visit_id},{day},重大隐患,设备设施,2026-03-25\n",
+        encoding="utf-8-sig")
+    # the importer needs the required tables in the file set; towns and enterprises as already stored
+    for name in ("towns", "enterprises"):
+        tables()[name].to_csv(folder / f"{name}.csv", index=False)
+    import_files(other, folder, export_date="2026-03-05")
+    by_import = read_tables(other)
+    for name in ("inspections", "hazards"):
+        pd.testing.assert_frame_equal(by_import[name], by_form[name])
+    other.dispose()
+
+
+def test_the_enterprise_is_rescored_at_once_and_its_reasons_name_the_new_hazard(county) -> None:
+    store, model, visits = county
+    visit_id = visits.loc["EA3", "visit_id"]
+    before = read_risk_list(store).set_index("enterprise_id").loc["EA3"]
+    assert "隐患" not in before["reasons"]
+    report = record_results(store, visit_id, date=AS_OF, findings=[{"level": "major", "deadline": "2026-03-31"}],
+                            export_date="2026-03-05", model=model)
+    after = read_risk_list(store).set_index("enterprise_id").loc["EA3"]
+    assert after["score"] > before["score"] and after["rank"] < before["rank"]
+    assert "重大隐患" in after["reasons"]
+    assert report.after["score"] == pytest.approx(after["score"]) and report.after["rank"] == after["rank"] == 4
+    text = report.render("zh")
+    assert "重新评分" in text and f"{before['score']:.3f} → {after['score']:.3f}" in text
+    assert "Rescored" in report.render("en")
