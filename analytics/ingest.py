@@ -172,7 +172,7 @@ class ImportFailed(UserError):
     exit_code = 3
 
     def __init__(self, issues: pd.DataFrame, errors_path: Path | None = None) -> None:
-        self.issues = issues.reset_index(drop=True)
+        self.issues = issues[ISSUE_COLUMNS].reset_index(drop=True)
         self.errors_path = errors_path
         super().__init__(self._text("zh"), self._text("en"))
 
@@ -196,7 +196,7 @@ class ImportFailed(UserError):
 def render_issues(issues: pd.DataFrame, lang: str = "zh") -> list[str]:
     """One line per issue: file, row, column, value, reason."""
     reason = issues["reason_zh"] if lang == "zh" else issues["reason_en"]
-    row = issues["row"].astype("Int64").astype(str).replace("<NA>", "-")
+    row = issues["row"].astype("Int64").astype(str).fillna("-")
     if lang == "zh":
         text = issues["file"] + " 第" + row + "行 [" + issues["column"] + "] “" + issues["value"].astype(str) + "”：" + reason
     else:
@@ -325,8 +325,8 @@ def check_table(spec: Table, frame: pd.DataFrame, export_date: pd.Timestamp) -> 
                               "The same record (enterprise, date, status) appears more than once."))
     for rule in spec.row_rules:
         first, other = typed[rule.column], typed[rule.other]
-        if rule.kind == "both_or_neither":
-            mask = first.isna() != other.isna()
+        if rule.kind == "both_or_neither":  # on the cells as given: a cell that is no number is reported once
+            mask = (frame[rule.column] == "") != (frame[rule.other] == "")
             zh = f"{spec.column(rule.column).zh}和{spec.column(rule.other).zh}须同时填写或同时留空。"
             en = f"{rule.column} and {rule.other} must both be given or both be empty."
         elif rule.kind == "not_before":
