@@ -31,6 +31,23 @@ def _command(sub: argparse._SubParsersAction, name: str, help_text: str, handler
 # (commands are added below this line, one handler each)
 
 
+def _import(args: argparse.Namespace) -> int:
+    from analytics.ingest import import_files
+    from analytics.store import open_store
+
+    report = import_files(open_store(args.db), args.source, skip_bad=args.skip_bad, rejects_dir=args.rejects,
+                          export_date=args.export_date, errors_path=args.errors)
+    print(report.render(args.lang))
+    return 0
+
+
+def _template(args: argparse.Namespace) -> int:
+    from analytics.templates import render_written, write_templates
+
+    print(render_written(write_templates(args.out_dir, xlsx=args.xlsx), args.lang))
+    return 0
+
+
 def _dispositions(args: argparse.Namespace) -> int:
     from analytics.dispositions import export_dispositions
     from analytics.store import open_store
@@ -185,6 +202,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="saferank", description="SafeRank: risk targeting for a county safety office")
     sub = parser.add_subparsers(dest="command", required=True)
     # (subcommands are registered below this line)
+    imports = _command(sub, "import", "check and load a folder of contract CSVs or one .xlsx workbook (all or nothing unless --skip-bad)", _import)
+    imports.add_argument("source", help="folder with towns.csv, enterprises.csv, ... or one .xlsx workbook")
+    imports.add_argument("--skip-bad", dest="skip_bad", action="store_true", help="load the good rows; write bad rows to rejects files")
+    imports.add_argument("--rejects", default=None, help="folder for <table>.rejects.csv (default: next to the input)")
+    imports.add_argument("--export-date", dest="export_date", default=None, help="date of the export; later dates are errors (default today)")
+    imports.add_argument("--errors", default=None, help="write the full list of problems to this CSV")
+    template = _command(sub, "template", "write blank import templates with Chinese headers (CSV, or one .xlsx with --xlsx)", _template)
+    template.add_argument("out_dir", help="folder to write the templates into")
+    template.add_argument("--xlsx", action="store_true", help="one workbook with a sheet per table")
     dispositions = _command(sub, "dispositions", "三个一批: the recommended batch (standardise, upgrade, close) per red/orange firm, with the office's decisions, as a workbook", _dispositions)
     dispositions.add_argument("--as-of", dest="as_of", default=None, help="risk list date (default: the latest stored list)")
     dispositions.add_argument("--out", required=True, help="workbook to write (.xlsx)")
