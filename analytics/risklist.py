@@ -247,8 +247,12 @@ def _enterprise_tables(store, enterprise_id: str) -> dict[str, pd.DataFrame]:
                 continue
             frame = pd.read_sql(sa.select(*[table.c[c] for c in TABLES[name].column_names])
                                 .where(table.c.enterprise_id == enterprise_id), connection)
-            # a table the store holds stays present (empty) so its feature family is not skipped
-            if not frame.empty or TABLES[name].required or _holds_rows(connection, table):
+            if frame.empty and name != "enterprises":
+                # The firm has no such records, but the store holds the table: one record of
+                # another firm (not on this firm's list, so it adds nothing to its features) keeps
+                # the feature family present, as in a full scoring.
+                frame = pd.read_sql(_stand_in(table, TABLES[name], enterprise_id), connection)
+            if not frame.empty or TABLES[name].required:
                 out[name] = typed(name, frame)
         if out.get("enterprises") is None or out["enterprises"].empty:
             raise UserError(f"企业 {enterprise_id} 不存在。", f"Enterprise {enterprise_id} does not exist.")
@@ -261,6 +265,16 @@ def _enterprise_tables(store, enterprise_id: str) -> dict[str, pd.DataFrame]:
             frame = pd.read_sql(sa.select(alerts).where((alerts.c.town_id == town) | alerts.c.town_id.is_(None)), connection)
             out["weather_alerts"] = typed("weather_alerts", frame)
     return out
+
+
+def _stand_in(table: sa.Table, spec, enterprise_id: str) -> sa.Select:
+    """The oldest record of another firm (a rectified one for hazards: the family needs one)."""
+    query = sa.select(*[table.c[c] for c in spec.column_names]).where(table.c.enterprise_id != enterprise_id)
+    if "rectified_date" in spec.column_names:
+        query = query.where(table.c.rectified_date.is_not(None)).order_by(table.c.rectified_date)
+    elif spec.date_column:
+        query = query.order_by(table.c[spec.date_column])
+    return query.limit(1)
 
 
 def _holds_rows(connection, table: sa.Table) -> bool:

@@ -131,3 +131,21 @@ def test_a_store_without_labels_is_served_by_the_scorecard_and_says_so(county, t
     assert "经验评分卡" in report.render("zh") and "rule-of-thumb" in report.render("en")
     scored = score_store(store, AS_OF, models_dir=tmp_path / "models")
     assert scored.n > 0 and "rule-of-thumb" in scored.render("en")
+
+
+def test_one_enterprise_without_any_record_is_rescored_like_the_full_list(trained):
+    from analytics.models.registry import ModelRegistry
+    from analytics.risklist import read_risk_list, rescore_enterprise, score_store
+    from analytics.store import read_tables
+
+    store, folder, _ = trained
+    score_store(store, AS_OF, models_dir=folder / "models")
+    tables = read_tables(store, as_of=AS_OF)
+    busy = set(tables["inspections"]["enterprise_id"].astype(str)) | set(tables["status_events"]["enterprise_id"].astype(str))
+    listed = read_risk_list(store, AS_OF).set_index("enterprise_id")
+    quiet = [e for e in listed.index if e not in busy][:3]
+    assert quiet
+    for enterprise_id in quiet:
+        row = rescore_enterprise(store, enterprise_id, AS_OF, registry=ModelRegistry(folder / "models"))
+        assert row["score"] == pytest.approx(listed.loc[enterprise_id, "score"], abs=1e-6)
+        assert row["reasons"] == listed.loc[enterprise_id, "reasons"]
