@@ -4,7 +4,7 @@ Budgets: the whole list under 30 s; one enterprise re-scored (its rows read from
 features, score, level, reasons, the stored row updated) under 200 ms. A model is trained on a
 small simulated county first (not timed), then a large county is simulated (not timed) and scored.
 
-    .venv/bin/python benchmarks/bench_score.py [--enterprises 100000] [--model boosted|logistic]
+    .venv/bin/python benchmarks/bench_score.py [--enterprises 100000] [--models logistic boosted blend]
 """
 
 from __future__ import annotations
@@ -23,19 +23,18 @@ BUDGET_LIST_SECONDS = 30.0
 BUDGET_ONE_MS = 200.0
 
 
-def _train(model_name: str, as_of):
+def _train(model_names: list[str], as_of) -> dict[str, object]:
     from analytics.models.select import candidates, training_set
 
     small = simulate_county(enterprises=2000, seed=7, as_of=as_of)
     X, y, weights = training_set(small.tables, as_of)
-    model = candidates()[model_name]
-    return model.fit(X, y, sample_weight=weights)
+    return {name: candidates()[name].fit(X, y, sample_weight=weights) for name in model_names}
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--enterprises", type=int, default=100_000)
-    parser.add_argument("--model", choices=("boosted", "logistic"), default="boosted")
+    parser.add_argument("--models", nargs="+", choices=("logistic", "boosted", "blend"), default=["logistic", "boosted"])
     parser.add_argument("--as-of", dest="as_of", default="2026-11-15")
     parser.add_argument("--repeat", type=int, default=20, help="single-enterprise re-scores to time")
     args = parser.parse_args()
@@ -45,31 +44,34 @@ def main() -> int:
     from analytics.risklist import rescore_enterprise, save_risk_list, score_enterprises
 
     began = time.perf_counter()
-    model = _train(args.model, args.as_of)
-    print(f"train {args.model} on 2,000 firms: {time.perf_counter() - began:.1f} s (not in the budget)")
+    models = _train(args.models, args.as_of)
+    print(f"train {', '.join(models)} on 2,000 firms: {time.perf_counter() - began:.1f} s (not in the budget)")
     began = time.perf_counter()
     county = simulate_county(enterprises=args.enterprises, seed=11, as_of=args.as_of)
     print(f"simulate {args.enterprises:,} firms: {time.perf_counter() - began:.1f} s (not in the budget)")
 
     tables, as_of = county.tables, county.as_of
-    t0 = time.perf_counter()
-    X = build_features(tables, as_of)
-    t1 = time.perf_counter()
-    wanted = list(model.feature_names_in_)
-    scores = model.predict_proba(X[wanted])[:, 1]
-    t2 = time.perf_counter()
-    contributions = model.contributions(X[wanted])
-    t3 = time.perf_counter()
-    explained = reasons(contributions, X[wanted])
-    t4 = time.perf_counter()
-    risk_list = score_enterprises(tables, as_of, model, "bench", features=X)
-    t5 = time.perf_counter()
-    print(f"features {t1 - t0:.2f} s | scores {t2 - t1:.2f} s | contributions {t3 - t2:.2f} s | reasons {t4 - t3:.2f} s")
-    total = t4 - t0
-    print(f"features + model + reasons for {len(X):,} firms: {total:.1f} s (budget {BUDGET_LIST_SECONDS:.0f} s) "
-          f"{'OK' if total < BUDGET_LIST_SECONDS else 'OVER'}")
-    print(f"full score_enterprises (ranks, levels, flags, JSON) on the built features: {t5 - t4:.1f} s")
-    assert len(explained) == len(risk_list) and np.isfinite(scores).all()
+    for name, model in models.items():
+        t0 = time.perf_counter()
+        X = build_features(tables, as_of)
+        t1 = time.perf_counter()
+        wanted = list(model.feature_names_in_)
+        scores = model.predict_proba(X[wanted])[:, 1]
+        t2 = time.perf_counter()
+        contributions = model.contributions(X[wanted])
+        t3 = time.perf_counter()
+        explained = reasons(contributions, X[wanted])
+        t4 = time.perf_counter()
+        risk_list = score_enterprises(tables, as_of, model, "bench", features=X)
+        t5 = time.perf_counter()
+        total = t4 - t0
+        print(f"[{name}] features {t1 - t0:.2f} s | scores {t2 - t1:.2f} s | contributions {t3 - t2:.2f} s | "
+              f"reasons {t4 - t3:.2f} s")
+        print(f"[{name}] features + model + reasons for {len(X):,} firms: {total:.1f} s (budget {BUDGET_LIST_SECONDS:.0f} s) "
+              f"{'OK' if total < BUDGET_LIST_SECONDS else 'OVER'}")
+        print(f"[{name}] whole score_enterprises (again: model, reasons, ranks, levels, flags, JSON): {t5 - t4:.1f} s")
+        assert len(explained) == len(risk_list) and np.isfinite(scores).all()
+    model = models[args.models[0]]
 
     from analytics.store import open_store, write_tables
 

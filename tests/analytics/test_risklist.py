@@ -88,3 +88,39 @@ def test_no_enterprise_is_a_user_error(tables, model, features):
 
     with pytest.raises(UserError):
         score_enterprises(tables, AS_OF, model, "v", features=features.iloc[:0])
+
+
+def test_levels_hold_against_the_last_list_before_the_date_only(risk_list, tmp_path):
+    from analytics.risklist import previous_levels, read_risk_list, save_risk_list
+    from analytics.store import open_store
+
+    store = open_store(f"sqlite:///{tmp_path / 's.db'}")
+    earlier = risk_list.assign(as_of="2026-06-29", risk_level="red")
+    later = risk_list.assign(as_of="2026-07-01", risk_level="blue")
+    save_risk_list(store, earlier)
+    save_risk_list(store, later)
+    held = previous_levels(store, AS_OF)
+    assert set(held) == {"red"} and len(held) == len(risk_list)
+    assert previous_levels(store, "2026-06-29") is None
+    assert read_risk_list(store)["as_of"].iloc[0] == "2026-07-01"
+    assert read_risk_list(store, as_of="2026-06-29")["risk_level"].eq("red").all()
+
+
+def test_models_cli_list_show_promote_rollback(tmp_path, capsys):
+    from analytics.cli import main
+    from analytics.models.registry import ModelRegistry
+
+    registry = ModelRegistry(tmp_path)
+    model = LogisticModel().fit(pd.DataFrame({"x": [0.0, 1.0, 0.0, 1.0]}), [0, 1, 0, 1])
+    for version in ("v1", "v2"):
+        registry.register(model, {"version": version, "model": "logistic"})
+    assert main(["models", "--models", str(tmp_path), "promote", "v2", "--lang", "en"]) == 0
+    assert "v2 now serves" in capsys.readouterr().out
+    assert main(["models", "--models", str(tmp_path), "list"]) == 0
+    assert "在用" in capsys.readouterr().out
+    assert main(["models", "--models", str(tmp_path), "rollback"]) == 0
+    assert registry.serving() == "v1"
+    assert main(["models", "--models", str(tmp_path), "show", "v1"]) == 0
+    assert "模型卡" in capsys.readouterr().out
+    assert main(["models", "--models", str(tmp_path), "rollback", "--lang", "en"]) == 2
+    assert "no previously serving" in capsys.readouterr().err
