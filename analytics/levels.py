@@ -81,7 +81,10 @@ class LevelThresholds:
         return lower, upper
 
 
-def plain_levels(scores: pd.Series, thresholds: LevelThresholds = LevelThresholds()) -> pd.Series:
+DEFAULT_THRESHOLDS = LevelThresholds()
+
+
+def plain_levels(scores: pd.Series, thresholds: LevelThresholds = DEFAULT_THRESHOLDS) -> pd.Series:
     """Each score's band, with no memory of earlier lists."""
     values = scores.to_numpy(dtype=float)
     codes = np.select(
@@ -91,7 +94,7 @@ def plain_levels(scores: pd.Series, thresholds: LevelThresholds = LevelThreshold
     return pd.Series(pd.Categorical.from_codes(codes, dtype=LEVEL_DTYPE), index=scores.index, name="risk_level")
 
 
-def assign_levels(scores: pd.Series, thresholds: LevelThresholds = LevelThresholds(),
+def assign_levels(scores: pd.Series, thresholds: LevelThresholds = DEFAULT_THRESHOLDS,
                   previous: pd.Series | None = None) -> pd.Series:
     """Levels for ``scores`` (index: enterprise_id), holding each ``previous`` level inside its band ± margin.
 

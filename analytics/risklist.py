@@ -26,7 +26,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from analytics.errors import UserError
-from analytics.levels import LEVEL_DTYPE, LevelThresholds, assign_levels
+from analytics.levels import DEFAULT_THRESHOLDS, LEVEL_DTYPE, LevelThresholds, assign_levels
 from analytics.models.explain import reasons as explain_reasons
 from analytics.schema import RISK_LIST_COLUMNS, TABLES
 from analytics.store import metadata
@@ -97,7 +97,7 @@ def rank_scores(scores: pd.Series) -> pd.DataFrame:
 
 
 def score_enterprises(tables: dict[str, pd.DataFrame], as_of: object, model: object, model_version: str = "",
-                      thresholds: LevelThresholds = LevelThresholds(), previous_levels: pd.Series | None = None,
+                      thresholds: LevelThresholds = DEFAULT_THRESHOLDS, previous_levels: pd.Series | None = None,
                       top: int = REASON_COUNT, features: pd.DataFrame | None = None) -> pd.DataFrame:
     """The risk list of ``as_of`` (one row per enterprise operating then), in rank order.
 

@@ -18,7 +18,7 @@ IDS = ["E03", "E01", "E02", "E04", "E05", "E06"]
 def tables():
     enterprises = typed("enterprises", [
         {"enterprise_id": e, "name": f"企业{e}", "town_id": "T1", "sector": s, "established": "2020-01-01", "status": "operating"}
-        for e, s in zip(IDS, ["mining", "gas", "tourism", "mining", "gas", "fireworks"])
+        for e, s in zip(IDS, ["mining", "gas", "tourism", "mining", "gas", "fireworks"], strict=False)
     ])
     return {"towns": typed("towns", [{"town_id": "T1", "name": "城关镇"}]), "enterprises": enterprises,
             "inspections": typed("inspections"), "hazards": typed("hazards")}

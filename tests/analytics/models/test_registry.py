@@ -33,7 +33,7 @@ def test_later_versions_are_candidates_until_promoted_and_rollback_returns(tmp_p
     register(registry, fitted, "v1")
     register(registry, fitted, "v2")
     assert registry.serving() == "v1"
-    assert dict(zip(registry.versions()["version"], registry.versions()["status"])) == {"v1": "serving", "v2": "candidate"}
+    assert dict(zip(registry.versions()["version"], registry.versions()["status"], strict=False)) == {"v1": "serving", "v2": "candidate"}
     registry.promote("v2")
     assert registry.serving() == "v2"
     assert registry.rollback() == "v1"
