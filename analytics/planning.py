@@ -61,6 +61,8 @@ ALERT_SECTORS: dict[str, tuple[str, ...]] = {
 }
 VISIT_COLUMNS = ("date", "team", "slot", "enterprise_id", "town_id", "sector", "score", "rank", "reason_code",
                  "reason_zh", "reason_en", "hazard_ids")
+SHOWN_UNPLANNED = 10  # the summary names this many; the plan holds them all
+UNPLANNED_COLUMNS = ("enterprise_id", "hazards", "first_hazard_id", "deadline", "reason_code", "reason_zh", "reason_en")
 _TIER = {"town_minimum": 0, "sector_quota": 1, "weather_alert": 2, "risk_rank": 3}
 _TIER_NAMES = np.array(list(_TIER), dtype=object)
 
@@ -147,8 +149,10 @@ class Plan:
                 f"随机种子 {self.seed}（用同一种子重抽得到同一计划）。",
             ]
             if len(self.unplanned):
+                shown = self.unplanned.head(SHOWN_UNPLANNED)
                 lines.append(f"有 {len(self.unplanned)} 家企业的回头看未能排入：" + "；".join(
-                    f"{e}（{r}）" for e, r in zip(self.unplanned["enterprise_id"], self.unplanned["reason_zh"], strict=True)))
+                    shown["enterprise_id"] + "（" + shown["reason_zh"] + "）")
+                    + ("……" if len(self.unplanned) > SHOWN_UNPLANNED else "。"))
         else:
             parts = ", ".join(f"{c.en} {counts[c.code]}" for c in VISIT_REASONS if counts[c.code])
             lines = [
@@ -158,8 +162,10 @@ class Plan:
                 f"Seed {self.seed} (re-drawing with it gives the same plan).",
             ]
             if len(self.unplanned):
+                shown = self.unplanned.head(SHOWN_UNPLANNED)
                 lines.append(f"{len(self.unplanned)} follow-up(s) could not be planned: " + "; ".join(
-                    f"{e} ({r})" for e, r in zip(self.unplanned["enterprise_id"], self.unplanned["reason_en"], strict=True)))
+                    shown["enterprise_id"] + " (" + shown["reason_en"] + ")")
+                    + (" ..." if len(self.unplanned) > SHOWN_UNPLANNED else "."))
         return "\n".join(lines)
 
 
@@ -180,16 +186,27 @@ def _candidates(risk_list: pd.DataFrame, enterprises: pd.DataFrame) -> pd.DataFr
     return out.sort_values(["rank", "enterprise_id"], kind="stable").reset_index(drop=True)
 
 
-def due_followups(hazards: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
-    """Per enterprise, the open hazards whose deadline is reached by ``end``: ``enterprise_id``,
-    ``deadline`` (earliest), ``hazard_ids`` ("H1,H2"), ``release`` (first day index it may be planned)."""
+def due_hazards(hazards: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
+    """The open hazards whose deadline is reached by ``end`` (ids as text), by enterprise and deadline."""
     due = hazards.loc[hazards["rectified_date"].isna() & hazards["deadline"].notna() & (hazards["deadline"] <= end)]
     due = due.assign(enterprise_id=due["enterprise_id"].astype(str), hazard_id=due["hazard_id"].astype(str))
-    due = due.sort_values(["enterprise_id", "deadline", "hazard_id"], kind="stable")
-    grouped = due.groupby("enterprise_id", sort=True)
-    out = pd.DataFrame({"deadline": grouped["deadline"].min(), "hazard_ids": grouped["hazard_id"].agg(",".join)})
+    return due.sort_values(["enterprise_id", "deadline", "hazard_id"], kind="stable")
+
+
+def due_followups(due: pd.DataFrame, start: pd.Timestamp) -> pd.DataFrame:
+    """Per enterprise with hazards due (``due_hazards``): ``deadline`` (earliest), ``hazards`` (count),
+    ``first_hazard_id`` and ``release`` (first day index of the plan it may be planned on)."""
+    first = due.drop_duplicates("enterprise_id").set_index("enterprise_id")
+    out = pd.DataFrame({"deadline": first["deadline"], "hazards": due["enterprise_id"].value_counts(sort=False)
+                        .reindex(first.index).astype("int64"), "first_hazard_id": first["hazard_id"]})
     out["release"] = ((out["deadline"] - start).dt.days).clip(lower=0).astype("int64")
-    return out.reset_index()
+    return out.rename_axis("enterprise_id").reset_index()
+
+
+def joined_hazard_ids(due: pd.DataFrame, enterprise_ids: pd.Series) -> pd.Series:
+    """"H1,H2" per enterprise of ``enterprise_ids`` (only those: joining is per enterprise)."""
+    wanted = due.loc[due["enterprise_id"].isin(enterprise_ids)]
+    return wanted.groupby("enterprise_id")["hazard_id"].agg(",".join).reindex(enterprise_ids).fillna("")
 
 
 def _alert_release(candidates: pd.DataFrame, alerts: pd.DataFrame | None, rules: PlanRules, start: pd.Timestamp,
@@ -230,16 +247,15 @@ def build_plan(risk_list: pd.DataFrame, tables: dict[str, pd.DataFrame], teams: 
     n = len(candidates)
     ids = candidates["enterprise_id"].to_numpy(dtype=object)
 
-    followups = due_followups(known["hazards"], start, end)
+    due = due_hazards(known["hazards"], end)
+    followups = due_followups(due, start)
     follow_pos = pd.Series(np.arange(n), index=ids).reindex(followups["enterprise_id"]).to_numpy()
     listed = ~np.isnan(follow_pos)
     is_follow = np.zeros(n, bool)
     release = np.zeros(n, "int64")
-    hazard_ids = np.full(n, "", dtype=object)
     follow_index = follow_pos[listed].astype("int64")
     is_follow[follow_index] = True
     release[follow_index] = followups.loc[listed, "release"].to_numpy()
-    hazard_ids[follow_index] = followups.loc[listed, "hazard_ids"].to_numpy()
     deadline = pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns]")
     deadline.iloc[follow_index] = followups.loc[listed, "deadline"].to_numpy()
 
@@ -291,7 +307,8 @@ def build_plan(risk_list: pd.DataFrame, tables: dict[str, pd.DataFrame], teams: 
 
     visits = pd.concat(parts, ignore_index=True)
     visits = visits.merge(candidates, left_on="row", right_index=True)
-    visits["hazard_ids"] = hazard_ids[visits["row"].to_numpy()]
+    visits["hazard_ids"] = joined_hazard_ids(due, visits["enterprise_id"].where(visits["reason_code"] == "follow_up")) \
+        .to_numpy(dtype=object)
     visits["date"] = start + pd.to_timedelta(visits["day"], unit="D")
     visits = _with_reasons(visits, deadline.to_numpy()[visits["row"].to_numpy()])
     visits = visits.sort_values(["date", "team", "slot"], kind="stable").reset_index(drop=True)[list(VISIT_COLUMNS)]
@@ -400,7 +417,7 @@ def _unplanned(followups: pd.DataFrame, listed: np.ndarray, follow_pos: np.ndarr
     reason[missed & ~has_team] = "no_team"
     reason[missed & has_team] = "capacity"
     reason[missed & has_team & np.isin(positions, late)] = "capacity_after_due"
-    out = followups.assign(reason_code=reason).loc[reason != "", ["enterprise_id", "hazard_ids", "deadline", "reason_code"]]
+    out = followups.assign(reason_code=reason).loc[reason != "", list(UNPLANNED_COLUMNS[:-2])]
     labels = {c.code: (c.zh, c.en) for c in UNPLANNED_REASONS}
     return out.assign(reason_zh=out["reason_code"].map(lambda c: labels[c][0]),
                       reason_en=out["reason_code"].map(lambda c: labels[c][1])).reset_index(drop=True)

@@ -17,7 +17,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from analytics.errors import UserError
-from analytics.planning import VISIT_COLUMNS, Plan, PlanRules, build_plan
+from analytics.planning import UNPLANNED_COLUMNS, VISIT_COLUMNS, Plan, PlanRules, build_plan
 from analytics.store import metadata
 from analytics.teams import default_teams, read_teams, typed_teams
 from analytics.timeline import to_timestamp
@@ -115,7 +115,7 @@ def read_plan(store, plan_id: str) -> Plan:
             raise UserError(f"检查计划 {plan_id} 不存在。", f"The plan {plan_id} does not exist.")
         visits = pd.read_sql(sa.select(plan_visits).where(plan_visits.c.plan_id == plan_id), connection)
     unplanned = pd.read_json(_text_io(row["unplanned"]), orient="records", dtype=False) if row["unplanned"] != "[]" else \
-        pd.DataFrame(columns=["enterprise_id", "hazard_ids", "deadline", "reason_code", "reason_zh", "reason_en"])
+        pd.DataFrame(columns=list(UNPLANNED_COLUMNS))
     unplanned["deadline"] = pd.to_datetime(unplanned["deadline"])
     return Plan(
         visits=_typed_visits(visits).sort_values(["date", "team", "slot"], kind="stable").reset_index(drop=True),
@@ -161,6 +161,29 @@ def read_visits(store, user=None, today: object | None = None) -> pd.DataFrame:
     return visits.sort_values(["date", "team", "slot"], kind="stable").reset_index(drop=True)[columns]
 
 
+def plan_tables(store, start: pd.Timestamp, days: int, rules: PlanRules) -> dict[str, pd.DataFrame]:
+    """What ``build_plan`` reads, and only that: towns, enterprises, the alerts, the inspections of the
+    ``skip_recent_days`` before ``start`` and the hazards still open the day before it whose deadline
+    falls in the period (a county's full history would be most of the time of ``saferank plan``)."""
+    from analytics import frames
+    from analytics.store import CONTRACT_TABLES, read_tables
+
+    tables = read_tables(store, names=("towns", "enterprises", "weather_alerts"))
+    day_before = (start - pd.Timedelta(days=1)).date()
+    end = (start + pd.Timedelta(days=days - 1)).date()
+    inspections, hazards = CONTRACT_TABLES["inspections"], CONTRACT_TABLES["hazards"]
+    with store.engine.connect() as connection:
+        recent = pd.read_sql(sa.select(inspections).where(
+            inspections.c.date > (start - pd.Timedelta(days=rules.skip_recent_days + 1)).date(),
+            inspections.c.date <= day_before), connection)
+        open_due = pd.read_sql(sa.select(hazards).where(
+            hazards.c.found_date <= day_before, hazards.c.deadline <= end,
+            sa.or_(hazards.c.rectified_date.is_(None), hazards.c.rectified_date > day_before)), connection)
+    tables["inspections"] = frames.typed("inspections", recent)
+    tables["hazards"] = frames.typed("hazards", open_due)
+    return tables
+
+
 @dataclass
 class PlanReport:
     """What ``saferank plan`` prints."""
@@ -185,16 +208,15 @@ def plan_store(store, start: object | None = None, days: int = 20, teams_file: s
     """
     from analytics.plan_export import write_plan_html, write_plan_xlsx
     from analytics.risklist import read_risk_list
-    from analytics.store import read_tables
 
     risk_list = read_risk_list(store)
     if risk_list.empty:
         raise UserError("尚无已保存的风险清单：请先运行 saferank score。", "No risk list is stored yet: run saferank score first.")
-    tables = read_tables(store)
-    town_ids = tables["towns"]["town_id"].astype(str).tolist()
-    teams = read_teams(teams_file, town_ids) if teams_file else default_teams(town_ids)
     start = to_timestamp(start) if start else to_timestamp(risk_list["as_of"].iloc[0]) + pd.Timedelta(days=1)
     rules = rules or PlanRules(random_share=random_share)
+    tables = plan_tables(store, start, days, rules)
+    town_ids = tables["towns"]["town_id"].astype(str).tolist()
+    teams = read_teams(teams_file, town_ids) if teams_file else default_teams(town_ids)
     plan = build_plan(risk_list, tables, teams, start, days, rules, seed)
     save_plan(store, plan, created_by)
     xlsx = Path(out) if out else Path("data") / "plans" / f"{plan.plan_id}.xlsx"
