@@ -64,6 +64,9 @@ risk_scores = sa.Table(
     # county-wide feature values (family "context") the row was scored with: one-enterprise
     # re-scoring reads only that firm's rows and takes these from here
     sa.Column("context", sa.Text(), nullable=True),
+    # one-firm re-scoring counts the firms ahead of it and shifts ranks: both by range in one list
+    sa.Index("ix_risk_scores_list_score", "list_id", "score"),
+    sa.Index("ix_risk_scores_list_rank", "list_id", "rank"),
 )
 COUNTY_WIDE_FAMILIES = ("context",)
 
@@ -328,9 +331,13 @@ def _update_row(store, list_id: str, row: pd.Series) -> None:
     with store.engine.begin() as connection:
         old_rank = connection.execute(sa.select(risk_scores.c.rank).where(key)).scalar()
         others = (risk_scores.c.list_id == list_id) & (risk_scores.c.enterprise_id != row["enterprise_id"])
-        ahead = (risk_scores.c.score > row["score"]) | (
-            (risk_scores.c.score == row["score"]) & (risk_scores.c.enterprise_id < row["enterprise_id"]))
-        new_rank = 1 + connection.execute(sa.select(sa.func.count()).where(others & ahead)).scalar()
+        this_list = risk_scores.c.list_id == list_id
+        # two index range counts (list_id, score) rather than one OR that scans the list
+        higher = connection.execute(sa.select(sa.func.count()).where(this_list & (risk_scores.c.score > row["score"])
+                                                                     & (risk_scores.c.enterprise_id != row["enterprise_id"]))).scalar()
+        tied = connection.execute(sa.select(sa.func.count()).where(this_list & (risk_scores.c.score == row["score"])
+                                                                   & (risk_scores.c.enterprise_id < row["enterprise_id"]))).scalar()
+        new_rank = 1 + higher + tied
         if old_rank is None:
             connection.execute(risk_scores.update().where(others & (risk_scores.c.rank >= new_rank))
                                .values(rank=risk_scores.c.rank + 1))
