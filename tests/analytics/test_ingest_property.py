@@ -1,0 +1,126 @@
+"""Property: any valid file set, written in any accepted encoding, header language, date format and
+code/boolean spelling, imports to exactly the values it holds."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from analytics.frames import typed
+from analytics.ingest import import_files
+from analytics.schema import DATE_FORMATS, FALSE_WORDS, TABLES, TRUE_WORDS
+from analytics.store import open_store, read_tables
+
+ROOT = Path(__file__).resolve().parents[2]
+EXPORT = pd.Timestamp("2026-11-15")
+
+
+def _gb_safe_chinese() -> str:
+    """Chinese characters whose GB18030 bytes both lie in 0xA1-0xBF: each starts with a byte UTF-8
+    never starts a character with, so a GB18030 file holding one can never pass for UTF-8 (a short
+    file of other characters could, which is the one limit of detecting an encoding)."""
+    chars = []
+    for lead in range(0xB0, 0xC0):
+        for trail in range(0xA1, 0xC0):
+            try:
+                chars.append(bytes([lead, trail]).decode("gb2312"))
+            except UnicodeDecodeError:
+                continue
+    return "".join(chars)
+
+
+TEXT = st.text(alphabet=_gb_safe_chinese()[:60] + "abcXYZ019 ,\"'-_/", min_size=1, max_size=8).map(str.strip).filter(bool)
+DAYS = st.dates(min_value=pd.Timestamp("2018-01-01").date(), max_value=EXPORT.date())
+
+
+@st.composite
+def file_sets(draw):
+    towns = draw(st.lists(TEXT, min_size=1, max_size=4, unique=True))
+    ids = draw(st.lists(TEXT, min_size=1, max_size=6, unique=True))
+    spec = TABLES["enterprises"]
+    enterprises = [{
+        "enterprise_id": e, "name": draw(TEXT), "town_id": draw(st.sampled_from(towns)),
+        "sector": draw(st.sampled_from(spec.column("sector").code_values())),
+        "size": draw(st.none() | st.sampled_from(spec.column("size").code_values())),
+        "employees": draw(st.none() | st.integers(0, 10_000)),
+        "latitude": draw(st.none() | st.floats(3, 54).map(lambda x: round(x, 6))),
+        "hazardous_chemicals": draw(st.none() | st.booleans()),
+        "established": draw(st.none() | DAYS),
+    } for e in ids]
+    for firm in enterprises:
+        firm["longitude"] = None if firm["latitude"] is None else draw(st.floats(73, 136).map(lambda x: round(x, 6)))
+    inspections = [{"inspection_id": f"JC{i}", "enterprise_id": draw(st.sampled_from(ids)), "date": draw(DAYS),
+                    "team": draw(st.none() | TEXT), "mode": draw(st.none() | st.sampled_from(["random", "targeted"]))}
+                   for i in range(draw(st.integers(0, 4)))]
+    hazards = []
+    for i in range(draw(st.integers(0, 6))):
+        found = draw(DAYS)
+        hazards.append({
+            "hazard_id": f"YH{i}", "enterprise_id": draw(st.sampled_from(ids)),
+            "inspection_id": draw(st.none() | st.sampled_from([r["inspection_id"] for r in inspections] or [None])),
+            "found_date": found, "level": draw(st.sampled_from(["general", "major"])),
+            "rectified_date": draw(st.none() | st.dates(min_value=found, max_value=EXPORT.date())),
+        })
+    rows = {
+        "towns": [{"town_id": t, "name": draw(TEXT), "coastal": draw(st.none() | st.booleans())} for t in towns],
+        "enterprises": enterprises, "inspections": inspections, "hazards": hazards,
+    }
+    styles = {name: {"encoding": draw(st.sampled_from(["utf-8", "utf-8-sig", "gb18030"])),
+                     "chinese": draw(st.booleans()), "date": draw(st.sampled_from(DATE_FORMATS)),
+                     "labels": draw(st.booleans()), "true": draw(st.sampled_from(sorted(TRUE_WORDS))),
+                     "false": draw(st.sampled_from(sorted(FALSE_WORDS)))} for name in rows}
+    return rows, styles
+
+
+def _write(folder: Path, rows: dict, styles: dict) -> None:
+    for name, records in rows.items():
+        spec, style = TABLES[name], styles[name]
+        frame = pd.DataFrame(records, columns=[c.name for c in spec.columns if not records or c.name in records[0]])
+        for column in spec.columns:
+            if column.name not in frame:
+                continue
+            values = frame[column.name].astype(object)
+            if column.type == "date":
+                values = values.map(lambda d, f=style["date"]: "" if pd.isna(d) else d.strftime(f))
+            elif column.type == "bool":
+                values = values.map(lambda b, s=style: "" if pd.isna(b) else (s["true"] if b else s["false"]))
+            elif column.type == "code" and style["labels"]:
+                labels = {c.code: c.zh for c in column.codes}
+                values = values.map(lambda c, m=labels: "" if pd.isna(c) else m[c])
+            frame[column.name] = values.map(lambda v: "" if pd.isna(v) else str(v))
+        if style["chinese"]:
+            frame = frame.rename(columns={c.name: c.zh for c in spec.columns})
+        frame.to_csv(folder / f"{name}.csv", index=False, encoding=style["encoding"])
+
+
+def _expected(rows: dict) -> dict[str, pd.DataFrame]:
+    out = {}
+    for name, records in rows.items():
+        spec = TABLES[name]
+        frame = typed(name, pd.DataFrame(records, columns=spec.column_names) if not records else records)
+        for column in spec.columns:
+            if column.default is not None:
+                frame[column.name] = frame[column.name].fillna(column.default)
+        out[name] = frame.sort_values(spec.key).reset_index(drop=True)
+    return out
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(file_sets())
+def test_valid_files_in_any_accepted_spelling_import_to_the_same_values(file_set):
+    rows, styles = file_set
+    with tempfile.TemporaryDirectory(dir=ROOT / ".tmp" if (ROOT / ".tmp").is_dir() else None) as folder:
+        folder = Path(folder)
+        _write(folder, rows, styles)
+        store = open_store(f"sqlite:///{folder / 'store.db'}")
+        try:
+            import_files(store, folder, export_date=EXPORT)
+            back = read_tables(store)
+        finally:
+            store.dispose()
+    for name, frame in _expected(rows).items():
+        pd.testing.assert_frame_equal(back[name], frame, check_exact=False, rtol=1e-12)
