@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
+from typing import BinaryIO
 
 import pandas as pd
 
@@ -67,12 +68,13 @@ def _team_order(teams: pd.Series) -> list[str]:
     return unique.iloc[pd.DataFrame({"n": number, "t": unique}).sort_values(["n", "t"]).index].tolist()
 
 
-def write_plan_xlsx(visits: pd.DataFrame, tables: dict[str, pd.DataFrame], path: str | Path, lang: str = "zh",
-                    teams: pd.Series | None = None) -> Path:
+def write_plan_xlsx(visits: pd.DataFrame, tables: dict[str, pd.DataFrame], path: str | Path | BinaryIO, lang: str = "zh",
+                    teams: pd.Series | None = None) -> Path | BinaryIO:
     """One sheet per team (every team of ``teams``, else of the visits), rows by date and slot, plus a
     first sheet with the confidentiality note."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(path, str | Path):  # else a binary file object (the page's download)
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
     frame = printable_visits(visits, tables, lang)
     team_column = _label("team", lang)
     with pd.ExcelWriter(path, engine="openpyxl") as writer:

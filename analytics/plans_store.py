@@ -138,8 +138,9 @@ def _typed_visits(visits: pd.DataFrame) -> pd.DataFrame:
                          slot=visits["slot"].astype("int64"), rank=visits["rank"].astype("int64"))
 
 
-def read_visits(store, user=None, today: object | None = None) -> pd.DataFrame:
-    """The stored visits ``user`` may see (see ``planning.visits_for``), by date, team and slot."""
+def read_visits(store, user=None, today: object | None = None, plan_id: str | None = None) -> pd.DataFrame:
+    """The stored visits ``user`` may see (see ``planning.visits_for``), by date, team and slot; with
+    ``plan_id``, that plan's (same scoping), else each day's newest plan."""
     from analytics.accounts import can
 
     columns = list(STORED_VISIT_COLUMNS)
@@ -151,6 +152,8 @@ def read_visits(store, user=None, today: object | None = None) -> pd.DataFrame:
         query = query.where(plan_visits.c.date <= today.date())
     if user is not None and user.role == "inspector":
         query = query.where(plan_visits.c.team == (user.team or ""))
+    if plan_id is not None:
+        query = query.where(plan_visits.c.plan_id == plan_id)
     with store.engine.connect() as connection:
         visits = pd.read_sql(query, connection)
     if visits.empty:
@@ -198,27 +201,40 @@ class PlanReport:
         return self.plan.render(lang) + "\n" + written
 
 
-def plan_store(store, start: object | None = None, days: int = 20, teams_file: str | Path | None = None,
-               random_share: float = 0.25, seed: int | None = None, out: str | Path | None = None,
-               lang: str = "zh", created_by: str = "cli", rules: PlanRules | None = None) -> PlanReport:
-    """Draw a plan from the newest stored risk list, store it, write its xlsx and print view.
+def create_plan(store, start: object | None = None, days: int = 20, teams: pd.DataFrame | None = None,
+                rules: PlanRules | None = None, seed: int | None = None, created_by: str = "cli") -> tuple[Plan, dict]:
+    """Draw a plan from the newest stored risk list and store it; returns it and the tables it read.
 
-    ``start`` defaults to the day after the list's as-of date; ``out`` to ``data/plans/<plan_id>.xlsx``
-    under the working directory (the print view is written next to it, ``.html``).
+    ``start`` defaults to the day after the list's as-of date; ``teams`` to ``default_teams``.
     """
-    from analytics.plan_export import write_plan_html, write_plan_xlsx
     from analytics.risklist import read_risk_list
 
     risk_list = read_risk_list(store)
     if risk_list.empty:
         raise UserError("尚无已保存的风险清单：请先运行 saferank score。", "No risk list is stored yet: run saferank score first.")
     start = to_timestamp(start) if start else to_timestamp(risk_list["as_of"].iloc[0]) + pd.Timedelta(days=1)
-    rules = rules or PlanRules(random_share=random_share)
+    rules = rules or PlanRules()
     tables = plan_tables(store, start, days, rules)
     town_ids = tables["towns"]["town_id"].astype(str).tolist()
-    teams = read_teams(teams_file, town_ids) if teams_file else default_teams(town_ids)
-    plan = build_plan(risk_list, tables, teams, start, days, rules, seed)
+    plan = build_plan(risk_list, tables, default_teams(town_ids) if teams is None else teams, start, days, rules, seed)
     save_plan(store, plan, created_by)
+    return plan, tables
+
+
+def plan_store(store, start: object | None = None, days: int = 20, teams_file: str | Path | None = None,
+               random_share: float = 0.25, seed: int | None = None, out: str | Path | None = None,
+               lang: str = "zh", created_by: str = "cli", rules: PlanRules | None = None) -> PlanReport:
+    """``saferank plan``: ``create_plan``, then the xlsx (one sheet per team) and the print view.
+
+    ``out`` defaults to ``data/plans/<plan_id>.xlsx`` under the working directory (the print view is
+    written next to it, ``.html``).
+    """
+    from analytics.plan_export import write_plan_html, write_plan_xlsx
+    from analytics.store import read_tables
+
+    teams = read_teams(teams_file, read_tables(store, names=("towns",))["towns"]["town_id"].astype(str).tolist()) \
+        if teams_file else None
+    plan, tables = create_plan(store, start, days, teams, rules or PlanRules(random_share=random_share), seed, created_by)
     xlsx = Path(out) if out else Path("data") / "plans" / f"{plan.plan_id}.xlsx"
     write_plan_xlsx(plan.visits, tables, xlsx, lang, teams=plan.teams["team"])
     html = write_plan_html(plan, tables, xlsx.with_suffix(".html"), lang)

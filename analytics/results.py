@@ -136,6 +136,12 @@ def _visit(store, visit_id: str, user) -> dict:
     return found.iloc[0].to_dict()
 
 
+def open_hazards(store, enterprise_id: str) -> pd.DataFrame:
+    """The enterprise's stored hazards not yet rectified (typed), oldest deadline first."""
+    hazards = _stored_hazards(store, str(enterprise_id))
+    return hazards.loc[hazards["rectified_date"].isna()].sort_values(["deadline", "hazard_id"]).reset_index(drop=True)
+
+
 def _stored_hazards(store, enterprise_id: str) -> pd.DataFrame:
     from analytics import frames
     from analytics.store import CONTRACT_TABLES
@@ -164,29 +170,29 @@ def _rectified(stored: pd.DataFrame, rectifications: Sequence[Mapping[str, objec
 
 def record_results(store, visit_id: str, date: object | None = None, findings: Sequence[Mapping[str, object]] = (),
                    rectifications: Sequence[Mapping[str, object]] = (), user=None, export_date: object | None = None,
-                   rescore: bool = True, models_dir: str | None = None, model: object | None = None) -> ResultsReport:
+                   rescore: bool = True, models_dir: str | None = None, model: object | None = None,
+                   source: str | None = None) -> ResultsReport:
     """Record the results of the stored visit ``visit_id``: the inspection (on ``date``, default the
     visit's day), its ``findings`` (new hazards) and ``rectifications`` (``hazard_id`` and
     ``rectified_date`` of hazards of the same enterprise). Checked like an import, written with
     ``write_tables`` in one transaction, then the enterprise is rescored (``rescore=False`` skips that).
     """
-    from analytics.store import write_tables
-
     visit = _visit(store, str(visit_id), user)
     enterprise_id = str(visit["enterprise_id"])
     day = visit["date"] if date in (None, "") else date
     records = results_records(visit, day, findings)
     records["hazards"] += _rectified(_stored_hazards(store, enterprise_id), rectifications, enterprise_id)
     written = {name: check_records(name, rows, export_date) for name, rows in records.items() if rows}
-    return _write_and_rescore(store, enterprise_id, written, user, rescore, models_dir, model, write_tables)
+    return _write_and_rescore(store, enterprise_id, written, user, rescore, models_dir, model, source)
 
 
 def _write_and_rescore(store, enterprise_id: str, written: dict[str, pd.DataFrame], user, rescore: bool,
-                       models_dir: str | None, model: object | None, write_tables) -> ResultsReport:
+                       models_dir: str | None, model: object | None, source: str | None) -> ResultsReport:
     from analytics import audit
+    from analytics.store import write_tables
 
     write_tables(store, written)
-    audit.record(store, user, "results_entry", enterprise_id,
+    audit.record(store, user, "results_entry", enterprise_id, source=source,
                  details={name: frame.iloc[:, 0].astype(str).tolist() for name, frame in written.items()})
     report = ResultsReport(enterprise_id, written)
     if rescore:
@@ -208,7 +214,10 @@ def _rescore(store, enterprise_id: str, models_dir: str | None, model: object | 
         from analytics.models.registry import ModelRegistry
 
         registry = ModelRegistry(models_dir)
-    rescore_enterprise(store, enterprise_id, model=model, registry=registry)
+    try:
+        rescore_enterprise(store, enterprise_id, model=model, registry=registry)
+    except UserError as error:  # the results are stored; only the new score is missing
+        return None, None, {"zh": f"结果已保存，但未能重新评分：{error.zh}", "en": f"Results saved, but not rescored: {error.en}"}
     updated = read_risk_list(store, as_of=current["as_of"].iloc[0], model_version=current["model_version"].iloc[0])
     after = updated.loc[updated["enterprise_id"].astype(str) == enterprise_id].iloc[0]  # its rank in the whole list
     as_of = str(current["as_of"].iloc[0])

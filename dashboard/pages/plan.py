@@ -1,0 +1,284 @@
+"""检查计划 Plan ("/plan"): set the rules, draw a plan, see it by team and day and on the town map, export it.
+
+Plans are confidential (四不两直). The auth seam lets the office and leaders open this page; what
+each sees is scoped in ``analytics.planning.visits_for`` (a leader no plan before its day). Only the
+office (permission ``plans_edit``) may draw a plan; exports need ``plans_export`` and are audited.
+"""
+
+from __future__ import annotations
+
+import io
+
+import dash
+import dash_ag_grid as dag
+import pandas as pd
+import plotly.graph_objects as go
+from dash import Input, Output, State, callback, dcc, html
+
+from analytics import accounts
+from analytics.errors import UserError
+from analytics.plan_export import plan_html, printable_visits, write_plan_xlsx
+from analytics.planning import VISIT_REASONS, PlanRules, visits_for
+from analytics.plans_store import create_plan, list_plans
+from analytics.schema import SECTORS
+from dashboard import auth, figures, i18n
+from dashboard.components import data
+from dashboard.components.language import language_switch, register_language_switch
+from dashboard.components.layout import notice, section
+
+PREFIX = "plan"
+GRID = f"{PREFIX}-grid"
+dash.register_page(__name__, path="/plan", name="检查计划", name_en="Plan", title="SafeRank 检查计划", order=7)
+register_language_switch(PREFIX)
+
+PHRASES: dict[str, tuple[str, str]] = {
+    "title": ("检查计划（四不两直、双随机）", "Inspection plan (unannounced, double-random)"),
+    "secret": ("检查计划属于工作秘密，不得提前告知被检查单位。", "Plans are confidential: never tell an enterprise in advance."),
+    "rules": ("计划规则", "Rules"),
+    "start": ("开始日期", "First day"),
+    "days": ("天数", "Days"),
+    "random_share": ("随机抽取比例", "Random share"),
+    "skip": ("近期已检查（天）不再安排", "Skip firms inspected in the last (days)"),
+    "min_town": ("每个镇街至少检查", "Minimum visits per town"),
+    "quota_sectors": ("重点行业", "Key sectors"),
+    "quota": ("每个重点行业至少检查", "Minimum visits per key sector"),
+    "seed": ("随机种子（留空自动生成）", "Seed (empty: drawn)"),
+    "build": ("生成计划", "Draw the plan"),
+    "built": ("已生成计划 {plan_id}。", "Plan {plan_id} drawn."),
+    "plan": ("计划", "Plan"),
+    "team": ("检查组", "Team"),
+    "date": ("日期", "Day"),
+    "all": ("全部", "All"),
+    "expected": ("预计发现重大隐患", "Expected major hazards found"),
+    "this_plan": ("本计划", "This plan"),
+    "random_plan": ("同样次数的纯随机抽查", "Random plan of the same size"),
+    "summary": ("{visits} 次检查；预计发现重大隐患 {found:.1f} 处，纯随机抽查预计 {random:.1f} 处（{ratio}）。随机种子 {seed}。",
+                "{visits} visits; expected major hazards found {found:.1f}, a random plan of the same size {random:.1f} "
+                "({ratio}). Seed {seed}."),
+    "map": ("各镇街检查次数", "Visits per town"),
+    "visits": ("检查次数", "Visits"),
+    "export": ("导出 Excel（每组一页）", "Export Excel (a sheet per team)"),
+    "print": ("打印版（每组每天一页）", "Print view (a page per team and day)"),
+    "no_plans": ("尚无检查计划。", "No plan yet."),
+    "no_list": ("尚无风险清单：请先导入数据并评分（saferank score）。", "No risk list yet: import and score first (saferank score)."),
+    "leader_scope": ("分管领导仅可查看当天及以前的检查安排。", "Leaders see the visits of today and earlier only."),
+}
+
+
+def _t(key: str, lang: str, **values: object) -> str:
+    zh, en = PHRASES[key]
+    return (zh if lang == "zh" else en).format(**values)
+
+
+def columns(lang: str) -> list[dict]:
+    sample = printable_visits(pd.DataFrame(columns=["date", "team", "slot", "enterprise_id", "town_id", "sector", "score",
+                                                    "rank", "reason_zh", "reason_en", "hazard_ids"]), data_tables(), lang)
+    widths = [120, 90, 70, 170, 200, 110, 150, 100, 80, 320, 200]
+    return [{"field": f"c{i}", "headerName": name, "width": w, **({"wrapText": True, "autoHeight": True} if i == 9 else {})}
+            for i, (name, w) in enumerate(zip(sample.columns, widths, strict=True))]
+
+
+def data_tables() -> dict[str, pd.DataFrame]:
+    return data.tables()
+
+
+def layout(lang: str | None = None, plan_id: str | None = None, **_query: object) -> html.Div:
+    lang = i18n.current_lang(lang)
+    user = auth.current_user()
+    plans = list_plans(data.store())
+    header = html.Div([html.H1(_t("title", lang), className="page-title"), language_switch(PREFIX, lang)],
+                      className="page-header")
+    stores = [dcc.Store(id=f"{PREFIX}-lang-store", data=lang), dcc.Download(id=f"{PREFIX}-download")]
+    body: list = [html.Div(_t("secret", lang), className="notice notice-secret", id=f"{PREFIX}-secret")]
+    if user is not None and user.role == "leader":
+        body.append(html.Div(_t("leader_scope", lang), className="notice"))
+    if accounts.can(user, "plans_edit"):
+        body.append(rules_form(lang))
+    options = [{"label": f"{p} · {s:%Y-%m-%d} +{d}", "value": p}
+               for p, s, d in zip(plans["plan_id"], pd.to_datetime(plans["start"]), plans["days"], strict=True)]
+    chosen = plan_id if plan_id in set(plans["plan_id"]) else (options[0]["value"] if options else None)
+    pickers = html.Div([
+        html.Label(_t("plan", lang), htmlFor=f"{PREFIX}-id"),
+        dcc.Dropdown(id=f"{PREFIX}-id", options=options, value=chosen, clearable=False, style={"minWidth": "320px"}),
+        html.Label(_t("team", lang), htmlFor=f"{PREFIX}-team"),
+        dcc.Dropdown(id=f"{PREFIX}-team", options=[], value=None, placeholder=_t("all", lang), style={"minWidth": "120px"}),
+        html.Label(_t("date", lang), htmlFor=f"{PREFIX}-date"),
+        dcc.Dropdown(id=f"{PREFIX}-date", options=[], value=None, placeholder=_t("all", lang), style={"minWidth": "140px"}),
+        *([html.Button(_t("export", lang), id=f"{PREFIX}-export", n_clicks=0, className="button"),
+           html.Button(_t("print", lang), id=f"{PREFIX}-print", n_clicks=0, className="button")]
+          if accounts.can(user, "plans_export") else []),
+    ], className="toolbar")
+    body += [
+        section(_t("plan", lang), pickers, html.Div(id=f"{PREFIX}-summary", className="plan-summary"),
+                html.Div(notice(_t("no_plans", lang), PREFIX) if not options else None, id=f"{PREFIX}-empty")),
+        html.Div([
+            section(_t("expected", lang), dcc.Graph(id=f"{PREFIX}-expected", config={"displaylogo": False})),
+            section(_t("map", lang), dcc.Graph(id=f"{PREFIX}-map", config={"displaylogo": False})),
+        ], className="two-columns"),
+        section(_t("team", lang) + " × " + _t("date", lang),
+                dag.AgGrid(id=GRID, columnDefs=columns(lang), rowData=[],
+                           defaultColDef={"sortable": True, "resizable": True, "filter": True},
+                           dashGridOptions={"pagination": True, "paginationPageSize": 60},
+                           style={"height": "620px", "width": "100%", "fontSize": "16px"})),
+    ]
+    return html.Div([header, *stores, html.Div(body, className="page-body")])
+
+
+def rules_form(lang: str) -> html.Section:
+    defaults = PlanRules()
+
+    def field(key: str, control: object) -> html.Div:
+        return html.Div([html.Label(_t(key, lang), htmlFor=control.id), control], className="field")
+
+    return section(_t("rules", lang), html.Div([
+        field("start", dcc.Input(id=f"{PREFIX}-start", type="date")),
+        field("days", dcc.Input(id=f"{PREFIX}-days", type="number", min=1, max=90, step=1, value=20)),
+        field("random_share", dcc.Input(id=f"{PREFIX}-random-share", type="number", min=0, max=1, step=0.05,
+                                        value=defaults.random_share)),
+        field("skip", dcc.Input(id=f"{PREFIX}-skip", type="number", min=0, step=1, value=defaults.skip_recent_days)),
+        field("min_town", dcc.Input(id=f"{PREFIX}-min-town", type="number", min=0, step=1, value=0)),
+        field("quota_sectors", dcc.Dropdown(id=f"{PREFIX}-quota-sectors", options=i18n.options(SECTORS, lang), multi=True,
+                                            style={"minWidth": "260px"})),
+        field("quota", dcc.Input(id=f"{PREFIX}-quota", type="number", min=0, step=1, value=0)),
+        field("seed", dcc.Input(id=f"{PREFIX}-seed", type="number", step=1)),
+        html.Button(_t("build", lang), id=f"{PREFIX}-build", n_clicks=0, className="button primary"),
+        html.Div(id=f"{PREFIX}-message", className="message"),
+    ], className="toolbar wrap"))
+
+
+@callback(
+    Output(f"{PREFIX}-id", "options"),
+    Output(f"{PREFIX}-id", "value"),
+    Output(f"{PREFIX}-message", "children"),
+    Input(f"{PREFIX}-build", "n_clicks"),
+    State(f"{PREFIX}-start", "value"),
+    State(f"{PREFIX}-days", "value"),
+    State(f"{PREFIX}-random-share", "value"),
+    State(f"{PREFIX}-skip", "value"),
+    State(f"{PREFIX}-min-town", "value"),
+    State(f"{PREFIX}-quota-sectors", "value"),
+    State(f"{PREFIX}-quota", "value"),
+    State(f"{PREFIX}-seed", "value"),
+    State(f"{PREFIX}-lang-store", "data"),
+    prevent_initial_call=True,
+)
+def draw(_clicks: int, start: str | None, days: int | None, share: float | None, skip: int | None, min_town: int | None,
+         quota_sectors: list | None, quota: int | None, seed: int | None, lang: str) -> tuple:
+    """Draw and store a plan with the form's rules (office only); the new plan becomes the shown one."""
+    user = auth.current_user()
+    try:
+        accounts.require(user, "plans_edit")
+        rules = PlanRules(random_share=float(0.25 if share is None else share), skip_recent_days=int(skip or 0),
+                          min_visits_per_town=int(min_town or 0),
+                          sector_quotas={s: int(quota or 0) for s in (quota_sectors or []) if quota})
+        plan, _ = create_plan(data.store(), start or None, int(days or 20), rules=rules,
+                              seed=None if seed in (None, "") else int(seed), created_by=user.username)
+    except UserError as error:
+        return dash.no_update, dash.no_update, html.Span(error.render(lang), className="error")
+    plans = list_plans(data.store())
+    options = [{"label": f"{p} · {s:%Y-%m-%d} +{d}", "value": p}
+               for p, s, d in zip(plans["plan_id"], pd.to_datetime(plans["start"]), plans["days"], strict=True)]
+    return options, plan.plan_id, _t("built", lang, plan_id=plan.plan_id)
+
+
+def _visible(plan_id: str | None) -> pd.DataFrame:
+    """The chosen plan's visits the signed-in user may see."""
+    if not plan_id:
+        return visits_for(data.store(), auth.current_user(), plan_id="")
+    return visits_for(data.store(), auth.current_user(), plan_id=plan_id)
+
+
+def _filtered(visits: pd.DataFrame, team: str | None, day: str | None) -> pd.DataFrame:
+    keep = pd.Series(True, index=visits.index)
+    if team:
+        keep &= visits["team"] == team
+    if day:
+        keep &= visits["date"] == pd.Timestamp(day)
+    return visits.loc[keep]
+
+
+def grid_rows(visits: pd.DataFrame, lang: str) -> list[dict]:
+    frame = printable_visits(visits, data_tables(), lang)
+    frame.columns = [f"c{i}" for i in range(frame.shape[1])]
+    return frame.astype(object).where(frame.notna(), None).to_dict("records")
+
+
+@callback(
+    Output(GRID, "rowData"),
+    Output(f"{PREFIX}-summary", "children"),
+    Output(f"{PREFIX}-expected", "figure"),
+    Output(f"{PREFIX}-map", "figure"),
+    Output(f"{PREFIX}-team", "options"),
+    Output(f"{PREFIX}-date", "options"),
+    Input(f"{PREFIX}-id", "value"),
+    Input(f"{PREFIX}-team", "value"),
+    Input(f"{PREFIX}-date", "value"),
+    State(f"{PREFIX}-lang-store", "data"),
+)
+def show_plan(plan_id: str | None, team: str | None, day: str | None, lang: str) -> tuple:
+    visits = _visible(plan_id)
+    plans = list_plans(data.store()).set_index("plan_id")
+    if not plan_id or plan_id not in plans.index:
+        return [], "", figures.empty_figure(lang), figures.empty_figure(lang), [], []
+    stored = plans.loc[plan_id]
+    ratio = stored["expected_found"] / stored["expected_random"] if stored["expected_random"] else float("nan")
+    summary = _t("summary", lang, visits=int(stored["visits"]), found=stored["expected_found"],
+                 random=stored["expected_random"], ratio=(f"{ratio:.1f}×" if pd.notna(ratio) else "—"), seed=int(stored["seed"]))
+    counts = visits["reason_code"].value_counts()
+    reasons = " · ".join(f"{(c.zh if lang == 'zh' else c.en)} {int(counts.get(c.code, 0))}" for c in VISIT_REASONS
+                         if counts.get(c.code, 0))
+    expected = figures.bar_figure([_t("this_plan", lang), _t("random_plan", lang)],
+                                  [float(stored["expected_found"]), float(stored["expected_random"])], lang)
+    shown = _filtered(visits, team, day)
+    team_options = [{"label": t, "value": t} for t in sorted(visits["team"].unique(), key=_team_number)]
+    date_options = [{"label": i18n.date(d, lang), "value": f"{d:%Y-%m-%d}"} for d in sorted(visits["date"].unique())]
+    return (grid_rows(shown, lang), [html.P(summary), html.P(reasons)], expected, town_visits_figure(shown, lang),
+            team_options, date_options)
+
+
+def _team_number(team: str) -> tuple[int, str]:
+    digits = "".join(ch for ch in str(team) if ch.isdigit())
+    return (int(digits) if digits else 10**6, str(team))
+
+
+def town_visits_figure(visits: pd.DataFrame, lang: str) -> go.Figure:
+    """Visits per town on the town outlines (the simulated county's; no map without outlines)."""
+    try:
+        from analytics.simulate.population import town_geometry
+    except ImportError:
+        return figures.empty_figure(lang)
+    towns = data_tables()["towns"]
+    geojson = data.summary("geometry", None, lambda: town_geometry(towns))
+    per_town = visits.groupby("town_id").size().reindex(towns["town_id"].astype(str), fill_value=0)
+    figure = go.Figure(go.Choropleth(
+        geojson=geojson, locations=per_town.index, featureidkey="properties.town_id", z=per_town.to_numpy(),
+        text=towns["name"].astype(str), colorscale=figures.RISK_SCALE, zmin=0, marker={"line": {"color": "#fff", "width": 1.5}},
+        colorbar={"title": {"text": _t("visits", lang)}},
+        hovertemplate="%{text}<br>" + _t("visits", lang) + " %{z}<extra></extra>"))
+    figure.update_geos(fitbounds="geojson", visible=False, projection={"type": "mercator"})
+    return figures.themed(figure, height=420).update_layout(margin={"l": 0, "r": 0, "t": 10, "b": 0})
+
+
+@callback(
+    Output(f"{PREFIX}-download", "data"),
+    Input(f"{PREFIX}-export", "n_clicks"),
+    Input(f"{PREFIX}-print", "n_clicks"),
+    State(f"{PREFIX}-id", "value"),
+    State(f"{PREFIX}-team", "value"),
+    State(f"{PREFIX}-date", "value"),
+    State(f"{PREFIX}-lang-store", "data"),
+    prevent_initial_call=True,
+)
+def export(_xlsx: int, _print: int, plan_id: str, team: str | None, day: str | None, lang: str) -> dict:
+    """The shown visits as xlsx (a sheet per team) or as the print view; audited."""
+    user = auth.current_user()
+    if not accounts.can(user, "plans_export") or not plan_id:
+        return dash.no_update
+    shown = _filtered(_visible(plan_id), team, day)
+    kind = "print" if dash.ctx.triggered_id == f"{PREFIX}-print" else "xlsx"
+    auth.audit("export_plan", plan_id, team=team, date=day, rows=len(shown), format=kind)
+    if kind == "print":
+        return dcc.send_string(plan_html(shown, data_tables(), lang, f"{plan_id}"), f"{plan_id}.html")
+    buffer = io.BytesIO()
+    write_plan_xlsx(shown, data_tables(), buffer, lang)
+    return dcc.send_bytes(buffer.getvalue(), f"{plan_id}.xlsx")

@@ -1,0 +1,167 @@
+"""The plan and inspector pages on the tiny stored county: who sees what, drawing, exporting, entering results.
+
+The app is created first (pages cannot be imported before it); callbacks are called as plain
+functions with ``dashboard.auth.current_user`` pointed at a test account.
+"""
+
+from __future__ import annotations
+
+import importlib
+import io
+import sys
+from pathlib import Path
+
+import dash
+import openpyxl
+import pandas as pd
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "analytics"))
+import plan_county  # noqa: E402
+
+from analytics.accounts import User  # noqa: E402
+
+OFFICE = User("office1", "office", display_name="安委办")
+LEADER = User("leader1", "leader")
+
+
+@pytest.fixture(scope="module")
+def pages() -> dict[str, object]:
+    dash.Dash("dashboard", use_pages=True, pages_folder="", serve_locally=True)
+    return {name: importlib.import_module(f"dashboard.pages.{name}") for name in ("plan", "inspector")}
+
+
+@pytest.fixture()
+def site(tmp_path, monkeypatch):
+    """The stored county behind the pages' data layer; ``site.user`` is who is signed in."""
+    from dashboard import auth
+    from dashboard.components import data
+
+    store, _ = plan_county.stored(f"sqlite:///{tmp_path / 'pages.db'}")
+
+    class Site:
+        user: User | None = OFFICE
+        audited: list[tuple] = []
+
+    monkeypatch.setattr(data, "store", lambda: store)
+    monkeypatch.setattr(auth, "current_user", lambda: Site.user)
+    monkeypatch.setattr(auth, "audit", lambda action, object_id=None, **details: Site.audited.append((action, object_id, details)))
+    data.clear()
+    Site.store = store
+    yield Site
+    data.clear()
+    store.dispose()
+
+
+def _ids(component: object) -> list[str]:
+    found = []
+    if isinstance(component, list | tuple):
+        return [i for c in component for i in _ids(c)]
+    if hasattr(component, "id") and isinstance(getattr(component, "id", None), str):
+        found.append(component.id)
+    children = getattr(component, "children", None)
+    return found + (_ids(children) if children is not None else [])
+
+
+def _texts(component: object) -> str:
+    if isinstance(component, str):
+        return component
+    if isinstance(component, list | tuple):
+        return " ".join(_texts(c) for c in component)
+    children = getattr(component, "children", None)
+    return _texts(children) if children is not None else ""
+
+
+def _draw(pages, start: str = "2026-03-02", days: int = 3, seed: int = 7):
+    return pages["plan"].draw(1, start, days, 0.25, 30, 1, ["gas"], 1, seed, "zh")
+
+
+def test_office_draws_a_plan_and_sees_it_by_team_and_day(pages, site) -> None:
+    plan = pages["plan"]
+    page = plan.layout(lang="zh")
+    ids = _ids(page)
+    assert all(i.startswith("plan-") for i in ids) and "plan-build" in ids and "plan-secret" in ids
+    assert "不得提前告知" in _texts(page)
+    options, chosen, message = _draw(pages)
+    assert chosen in {o["value"] for o in options} and chosen in message
+    rows, summary, expected, town_map, teams, dates = plan.show_plan(chosen, None, None, "zh")
+    assert rows and "预计发现重大隐患" in _texts(summary) and "随机种子 7" in _texts(summary)
+    assert list(expected.data[0].y) == ["本计划", "同样次数的纯随机抽查"] and expected.data[0].x[0] > 0
+    assert town_map.data[0].type == "choropleth" and sum(town_map.data[0].z) == len(rows)
+    assert {o["value"] for o in teams} == {r["c1"] for r in rows}
+    one_team = teams[0]["value"]
+    only, *_ = plan.show_plan(chosen, one_team, dates[0]["value"], "zh")
+    assert only and {r["c1"] for r in only} == {one_team} and {r["c0"] for r in only} == {dates[0]["value"]}
+    en_rows, en_summary, *_ = plan.show_plan(chosen, None, None, "en")
+    assert "expected major hazards found" in _texts(en_summary) and "Seed 7" in _texts(en_summary)
+
+
+def test_a_leader_sees_no_visit_before_its_day_and_may_not_draw(pages, site) -> None:
+    plan = pages["plan"]
+    tomorrow = (pd.Timestamp.now().normalize() + pd.Timedelta(days=1)).strftime("%Y-%m-%d")
+    _, future_plan, _ = _draw(pages, start=tomorrow)
+    site.user = LEADER
+    assert "plan-build" not in _ids(plan.layout(lang="zh"))
+    rows, *_ = plan.show_plan(future_plan, None, None, "zh")
+    assert rows == []
+    _, _, refused = _draw(pages)
+    assert "无权" in _texts(refused)
+    assert plan.export(1, 0, future_plan, None, None, "zh") is dash.no_update  # no plans_export for leaders
+
+
+def test_export_gives_a_sheet_per_team_and_a_print_view_and_is_audited(pages, site, monkeypatch) -> None:
+    plan = pages["plan"]
+    _, chosen, _ = _draw(pages)
+    monkeypatch.setattr(dash, "ctx", type("Ctx", (), {"triggered_id": "plan-export"})())
+    sent = plan.export(1, 0, chosen, None, None, "zh")
+    import base64
+
+    book = openpyxl.load_workbook(io.BytesIO(base64.b64decode(sent["content"])))
+    assert book.sheetnames[0] == "说明" and len(book.sheetnames) > 1
+    monkeypatch.setattr(dash, "ctx", type("Ctx", (), {"triggered_id": "plan-print"})())
+    page = plan.export(0, 1, chosen, None, None, "en")
+    assert "Confidential" in page["content"] and page["filename"].endswith(".html")
+    assert [a[0] for a in site.audited[-2:]] == ["export_plan", "export_plan"]
+
+
+def test_an_inspector_sees_the_own_teams_visits_and_enters_results(pages, site) -> None:
+    from analytics.planning import visits_for
+    from analytics.store import read_tables
+
+    inspector = pages["inspector"]
+    _draw(pages, days=2)
+    visits = visits_for(site.store, None)
+    follow = visits.loc[visits["reason_code"] == "follow_up"].iloc[0]
+    site.user = User("i1", "inspector", team=follow["team"])
+    page = inspector.layout(lang="zh")
+    assert all(i.startswith("inspector-") for i in _ids(page))
+    own = visits_for(site.store, site.user)
+    assert set(own["team"]) == {follow["team"]}
+    rows = inspector.visit_rows(own, "zh")
+    chosen = next(r for r in rows if r["visit_id"] == follow["visit_id"])
+    visit_id, info, day, open_rows = inspector.open_visit([chosen], "zh")
+    assert visit_id == follow["visit_id"] and "回头看" in info and [r["hazard_id"] for r in open_rows] == ["HA1"]
+    findings = [{"level": "重大隐患", "category": "消防", "deadline": "2026-04-01"}, {"level": "", "category": "", "deadline": ""}]
+    closing = [{**open_rows[0], "rectified_date": day}]
+    message = inspector.save(1, visit_id, day, findings, closing, "zh")
+    assert "已记录" in _texts(message)
+    stored = read_tables(site.store)
+    hazards = stored["hazards"].set_index("hazard_id")
+    assert hazards.loc["HA1", "rectified_date"] == pd.Timestamp(day)
+    assert hazards.loc[f"{visit_id}-01", "level"] == "major" and hazards.loc[f"{visit_id}-01", "category"] == "fire"
+    bad = inspector.save(1, visit_id, day, [{"level": "重大隐患", "category": "", "deadline": "明天"}], [], "zh")
+    assert "不是有效日期" in _texts(bad)
+
+
+def test_an_inspector_cannot_open_another_teams_visit(pages, site) -> None:
+    from analytics.planning import visits_for
+
+    inspector = pages["inspector"]
+    _draw(pages, days=2)
+    visits = visits_for(site.store, None)
+    theirs = visits.iloc[0]
+    site.user = User("i9", "inspector", team="第99组")
+    visit_id, info, _, rows = inspector.open_visit([{"visit_id": theirs["visit_id"]}], "zh")
+    assert visit_id is None and rows == [] and "请先" in info
+    refused = inspector.save(1, theirs["visit_id"], None, [], [], "zh")
+    assert "不属于本组" in _texts(refused)
