@@ -12,6 +12,7 @@ rejected too). Writing is ``store.write_tables``: upsert by id, so importing twi
 from __future__ import annotations
 
 import re
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -124,11 +125,22 @@ def read_sources(path: str | Path) -> tuple[list[Source], list[tuple[str, str]]]
             if table is None:
                 ignored.append((file.name, ""))
                 continue
-            grid = pd.read_csv(file, header=None, dtype=str, keep_default_na=False, skip_blank_lines=False,
-                               encoding=detect_encoding(file))
+            try:
+                grid = pd.read_csv(file, header=None, dtype=str, keep_default_na=False, skip_blank_lines=False,
+                                   encoding=detect_encoding(file))
+            except (pd.errors.ParserError, UnicodeDecodeError) as error:
+                raise UserError(f"无法读取 {file.name}：{error}（请检查某行的单元格是否多于表头，或文件是否损坏）。",
+                                f"Cannot read {file.name}: {error} (a row with more cells than the header, or a "
+                                "damaged file?).") from error
+            except pd.errors.EmptyDataError:
+                grid = pd.DataFrame()
             sources.append(_frame_of(grid, table, file.name, file.stem))
     elif path.suffix.lower() in (".xlsx", ".xlsm") and path.is_file():
-        sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=str, keep_default_na=False, engine="openpyxl")
+        try:
+            sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=str, keep_default_na=False, engine="openpyxl")
+        except (zipfile.BadZipFile, OSError, ValueError) as error:
+            raise UserError(f"无法读取工作簿 {path.name}：{error}。请用 Excel 另存为 .xlsx 后重试。",
+                            f"Cannot read the workbook {path.name}: {error}. Save it again as .xlsx in Excel and retry.") from error
         for sheet, grid in sheets.items():
             if sheet.startswith(GUIDE_PREFIXES):
                 continue
@@ -528,4 +540,4 @@ def import_files(store: store_module.Store, path: str | Path, *, skip_bad: bool 
         for name, (frame, _) in checked.items()
     ])
     return ImportReport(summary, export, [(s.name, h) for s in sources for h in s.extra], [f for f, _ in ignored],
-                        rejects, issues)
+                        rejects, issues[ISSUE_COLUMNS])

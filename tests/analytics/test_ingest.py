@@ -388,3 +388,24 @@ def test_templates_have_chinese_headers_and_import_once_filled(tmp_path, capsys)
     assert import_files(store, tmp_path / "book" / "saferank_template.xlsx", export_date=EXPORT).ignored == []
     store.dispose()
     assert write_templates(tmp_path / "again")[-1].name == "_说明.csv"
+
+
+def test_the_shipped_sample_county_imports_without_a_rejected_row_and_again_without_a_change(sqlite_store):
+    county = Path(__file__).resolve().parents[2] / "data" / "sample" / "county"
+    first = import_files(sqlite_store, county, export_date="2026-11-15").summary.set_index("table")
+    written = {name: len(pd.read_csv(county / f"{name}.csv", dtype=str)) for name in first.index}
+    assert first["inserted"].to_dict() == written and first["rejected"].sum() == 0
+    again = import_files(sqlite_store, county, export_date="2026-11-15").summary.set_index("table")
+    assert again["unchanged"].to_dict() == written
+
+
+def test_an_unreadable_file_is_named_in_the_error(sqlite_store, tmp_path):
+    folder = write_set(tmp_path / "files", base_rows())
+    (folder / "towns.csv").write_text("town_id,name\nT1,城关镇,多出的格\n", encoding="utf-8")
+    with pytest.raises(UserError, match="towns.csv"):
+        import_files(sqlite_store, folder, export_date=EXPORT)
+    (tmp_path / "broken.xlsx").write_bytes(b"not a workbook")
+    with pytest.raises(UserError, match="broken.xlsx"):
+        import_files(sqlite_store, tmp_path / "broken.xlsx", export_date=EXPORT)
+    with pytest.raises(UserError, match="No folder or .xlsx"):
+        import_files(sqlite_store, tmp_path / "nowhere", export_date=EXPORT)
