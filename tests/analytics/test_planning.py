@@ -375,3 +375,21 @@ def test_on_the_simulated_county_the_plan_expects_three_times_a_random_plan() ->
     assert len(plan.visits) == 900
     assert found / random >= 3
     assert plan.ratio >= 3  # as the plan itself reports it, on the list's probabilities
+
+
+def test_saferank_plan_with_a_team_file_keeps_its_teams_towns_and_capacity(stored_county, tmp_path, capsys) -> None:
+    from analytics.cli import main
+    from analytics.planning import visits_for
+
+    teams = tmp_path / "teams.csv"
+    teams.write_text("检查组,负责镇街,每日检查数\n东片组,TA,1\n西片组,TB,2\n", encoding="utf-8")
+    assert main(["plan", "--db", stored_county.url, "--teams", str(teams), "--days", "2", "--seed", "1",
+                 "--random-share", "0", "--out", str(tmp_path / "p.xlsx")]) == 0
+    visits = visits_for(stored_county, None)
+    assert set(zip(visits["team"], visits["town_id"], strict=True)) <= {("东片组", "TA"), ("西片组", "TB")}
+    assert visits.groupby(["team", "date"]).size().max() <= 2
+    assert (visits.loc[visits["team"] == "东片组"].groupby("date").size() <= 1).all()
+    assert (visits["reason_code"] != "random_draw").all()
+    teams.write_text("检查组,负责镇街\n东片组,TX\n", encoding="utf-8")
+    assert main(["plan", "--db", stored_county.url, "--teams", str(teams), "--lang", "en"]) == 2
+    assert "town TX does not exist" in capsys.readouterr().err
