@@ -8,6 +8,7 @@ ids separated by commas, semicolons, 、 or spaces) and optionally ``daily_capac
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -53,23 +54,25 @@ def typed_teams(frame: pd.DataFrame) -> pd.DataFrame:
     return out.drop_duplicates(["team", "town_id"]).reset_index(drop=True)
 
 
-def _read_raw(path: Path) -> pd.DataFrame:
-    if not path.exists():
+def _read_raw(path: Path, content: bytes | None = None) -> pd.DataFrame:
+    if content is None and not path.exists():
         raise UserError(f"找不到检查组文件：{path}。", f"The team file does not exist: {path}.")
+    data = content if content is not None else path.read_bytes()
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return pd.read_excel(path, dtype=str)
+        return pd.read_excel(io.BytesIO(data), dtype=str)
     for encoding in ("utf-8-sig", "gb18030"):
         try:
-            return pd.read_csv(path, dtype=str, encoding=encoding)
+            return pd.read_csv(io.BytesIO(data), dtype=str, encoding=encoding)
         except UnicodeDecodeError:
             continue
-    raise UserError(f"检查组文件 {path} 的编码无法识别。", f"The team file {path} has an unknown encoding.")
+    raise UserError(f"检查组文件 {path.name} 的编码无法识别。", f"The team file {path.name} has an unknown encoding.")
 
 
-def read_teams(path: str | Path, town_ids: Sequence[str] | None = None) -> pd.DataFrame:
-    """The teams of a CSV/xlsx team file (long form); every problem is reported at once."""
+def read_teams(path: str | Path, town_ids: Sequence[str] | None = None, content: bytes | None = None) -> pd.DataFrame:
+    """The teams of a CSV/xlsx team file (long form); every problem is reported at once. With
+    ``content``, the file's bytes (an upload) and ``path`` only names it."""
     path = Path(path)
-    raw = _read_raw(path)
+    raw = _read_raw(path, content)
     aliases = {alias: name for name, spellings in FILE_HEADERS.items() for alias in spellings}
     raw = raw.rename(columns=lambda c: aliases.get(str(c).strip(), str(c).strip()))
     missing = [name for name in ("team", "towns") if name not in raw.columns]

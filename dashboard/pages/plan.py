@@ -7,6 +7,7 @@ office (permission ``plans_edit``) may draw a plan; exports need ``plans_export`
 
 from __future__ import annotations
 
+import base64
 import io
 
 import dash
@@ -21,6 +22,7 @@ from analytics.plan_export import plan_html, printable_visits, write_plan_xlsx
 from analytics.planning import VISIT_REASONS, PlanRules, visits_for
 from analytics.plans_store import create_plan, list_plans
 from analytics.schema import SECTORS
+from analytics.teams import read_teams
 from dashboard import auth, figures, i18n
 from dashboard.components import data
 from dashboard.components.language import language_switch, register_language_switch
@@ -44,6 +46,8 @@ PHRASES: dict[str, tuple[str, str]] = {
     "quota": ("每个重点行业至少检查", "Minimum visits per key sector"),
     "seed": ("随机种子（留空自动生成）", "Seed (empty: drawn)"),
     "build": ("生成计划", "Draw the plan"),
+    "teams_file": ("上传检查组文件（检查组、负责镇街、每日检查数）", "Upload a team file (team, towns, daily_capacity)"),
+    "default_teams": ("默认：15 个检查组轮流分片，每组每天 3 家", "Default: 15 teams sharing the towns, 3 visits a day"),
     "built": ("已生成计划 {plan_id}。", "Plan {plan_id} drawn."),
     "plan": ("计划", "Plan"),
     "team": ("检查组", "Team"),
@@ -141,6 +145,10 @@ def rules_form(lang: str) -> html.Section:
                                             style={"minWidth": "260px"})),
         field("quota", dcc.Input(id=f"{PREFIX}-quota", type="number", min=0, step=1, value=0)),
         field("seed", dcc.Input(id=f"{PREFIX}-seed", type="number", step=1)),
+        html.Div([dcc.Upload(html.Button(_t("teams_file", lang), className="button"), id=f"{PREFIX}-teams-file",
+                             accept=".csv,.xlsx"),
+                  html.Span(_t("default_teams", lang), id=f"{PREFIX}-teams-name", className="field-label")],
+                 className="field"),
         html.Button(_t("build", lang), id=f"{PREFIX}-build", n_clicks=0, className="button primary"),
         html.Div(id=f"{PREFIX}-message", className="message"),
     ], className="toolbar wrap"))
@@ -160,18 +168,25 @@ def rules_form(lang: str) -> html.Section:
     State(f"{PREFIX}-quota", "value"),
     State(f"{PREFIX}-seed", "value"),
     State(f"{PREFIX}-lang-store", "data"),
+    State(f"{PREFIX}-teams-file", "contents"),
+    State(f"{PREFIX}-teams-file", "filename"),
     prevent_initial_call=True,
 )
 def draw(_clicks: int, start: str | None, days: int | None, share: float | None, skip: int | None, min_town: int | None,
-         quota_sectors: list | None, quota: int | None, seed: int | None, lang: str) -> tuple:
-    """Draw and store a plan with the form's rules (office only); the new plan becomes the shown one."""
+         quota_sectors: list | None, quota: int | None, seed: int | None, lang: str, teams_file: str | None = None,
+         teams_name: str | None = None) -> tuple:
+    """Draw and store a plan with the form's rules and team file (office only); the new plan becomes the shown one."""
     user = auth.current_user()
     try:
         accounts.require(user, "plans_edit")
+        teams = None
+        if teams_file:
+            towns = data_tables()["towns"]["town_id"].astype(str).tolist()
+            teams = read_teams(teams_name or "teams.csv", towns, content=base64.b64decode(teams_file.split(",", 1)[-1]))
         rules = PlanRules(random_share=float(0.25 if share is None else share), skip_recent_days=int(skip or 0),
                           min_visits_per_town=int(min_town or 0),
                           sector_quotas={s: int(quota or 0) for s in (quota_sectors or []) if quota})
-        plan, _ = create_plan(data.store(), start or None, int(days or 20), rules=rules,
+        plan, _ = create_plan(data.store(), start or None, int(days or 20), teams=teams, rules=rules,
                               seed=None if seed in (None, "") else int(seed), created_by=user.username)
     except UserError as error:
         return dash.no_update, dash.no_update, html.Span(error.render(lang), className="error")

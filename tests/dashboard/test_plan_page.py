@@ -165,3 +165,18 @@ def test_an_inspector_cannot_open_another_teams_visit(pages, site) -> None:
     assert visit_id is None and rows == [] and "请先" in info
     refused = inspector.save(1, theirs["visit_id"], None, [], [], "zh")
     assert "不属于本组" in _texts(refused)
+
+
+def test_the_office_may_draw_with_an_uploaded_team_file(pages, site) -> None:
+    import base64
+
+    from analytics.planning import visits_for
+
+    content = "检查组,负责镇街,每日检查数\n东片组,TA,1\n西片组,TB,1\n".encode("gb18030")
+    upload = "data:text/csv;base64," + base64.b64encode(content).decode()
+    _, chosen, message = pages["plan"].draw(1, "2026-03-02", 2, 0, 30, 0, [], 0, 3, "zh", upload, "teams.csv")
+    visits = visits_for(site.store, None, plan_id=chosen)
+    assert set(visits["team"]) <= {"东片组", "西片组"} and visits.groupby(["team", "date"]).size().max() == 1
+    bad = "data:text/csv;base64," + base64.b64encode(b"team,towns\nX,TZ\n").decode()
+    _, _, refused = pages["plan"].draw(1, "2026-03-02", 2, 0, 30, 0, [], 0, 3, "en", bad, "teams.csv")
+    assert "town TZ does not exist" in _texts(refused)
