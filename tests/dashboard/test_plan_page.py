@@ -180,3 +180,39 @@ def test_the_office_may_draw_with_an_uploaded_team_file(pages, site) -> None:
     bad = "data:text/csv;base64," + base64.b64encode(b"team,towns\nX,TZ\n").decode()
     _, _, refused = pages["plan"].draw(1, "2026-03-02", 2, 0, 30, 0, [], 0, 3, "en", bad, "teams.csv")
     assert "town TZ does not exist" in _texts(refused)
+
+
+def test_in_the_served_app_an_inspector_gets_the_own_visits_and_never_the_plan(tmp_path, monkeypatch) -> None:
+    """Through the real guard: the router renders /inspector with the team's visits only; /plan is refused."""
+    import json
+    import time
+
+    from test_auth_support import callback_body
+
+    from analytics import accounts
+    from analytics.planning import PlanRules, build_plan
+    from analytics.plans_store import save_plan
+    from analytics.risklist import read_risk_list
+    from analytics.teams import typed_teams
+    from dashboard.app import create_app
+    from dashboard.components import data
+
+    data.clear()
+    url = f"sqlite:///{tmp_path / 'served.db'}"
+    store, _ = plan_county.stored(url)
+    teams = typed_teams(pd.DataFrame([("第1组", "TA", 2), ("第2组", "TB", 2)], columns=["team", "town_id", "daily_capacity"]))
+    save_plan(store, build_plan(read_risk_list(store), plan_county.tables(), teams, plan_county.START, 2,
+                                PlanRules(random_share=0), seed=1))
+    app = create_app({"db": url, "secret_key": "plan-test-" + "x" * 32, "models_dir": str(tmp_path / "models")})
+    accounts.add_user(app.server.extensions["saferank"]["store"], "insp", "inspector", "correct-horse-battery", team="第1组")
+    client = app.server.test_client()
+    with client.session_transaction() as session:
+        session["user"], session["seen"] = "insp", time.time()
+    router = next(key for key in app.callback_map if "_pages_content" in key)
+    page = client.post("/_dash-update-component", json=callback_body(app, router, "/inspector"))
+    assert page.status_code == 200
+    text = json.dumps(page.get_json(), ensure_ascii=False)
+    assert "EA1公司" in text and "EB1公司" not in text and "EB2公司" not in text  # 第2组 covers TB
+    refused = client.post("/_dash-update-component", json=callback_body(app, router, "/plan"))
+    assert refused.status_code == 403
+    data.clear()
