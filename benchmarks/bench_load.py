@@ -1,7 +1,7 @@
 """Load test on loopback: N concurrent signed-in users against ``saferank serve --prod`` for a while.
 
     .venv/bin/python benchmarks/bench_load.py --db sqlite:///benchmarks/out/load.db [--users 20 --seconds 60]
-    .venv/bin/python benchmarks/bench_load.py --build 100000     # simulate, import and score a store first
+    .venv/bin/python benchmarks/bench_load.py --build 100000     # simulate, load and score a store first
 
 Each virtual user signs in once (session cookie) and holds an API token, then loops over a mix a
 dashboard user makes: the app shell (``/_dash-layout``), the page router rendering the risk list,
@@ -31,9 +31,9 @@ OUT = ROOT / "benchmarks" / "out"
 HOST = "127.0.0.1"
 
 
-def build_store(url: str, enterprises: int, models_dir: Path) -> None:
-    """Simulate a county, load it, train and score it (simulate → write_tables → train_models →
-    score_store); exits naming the piece that is missing."""
+def build_store(url: str, enterprises: int, models_dir: Path, train: bool) -> None:
+    """Simulate a county, load it, get a serving model and score it (simulate → write_tables →
+    train_models, or with ``train=False`` the office's rule of thumb → score_store)."""
     from analytics.simulate import simulate_county
     from analytics.store import open_store
 
@@ -47,9 +47,21 @@ def build_store(url: str, enterprises: int, models_dir: Path) -> None:
         from analytics.store import write_tables
     except ImportError as missing:
         sys.exit(f"missing: {missing} (cannot build the store)")
+
+    def rule_of_thumb() -> None:
+        # The load test measures the web layer; which model made the list does not change its cost.
+        import pandas as pd
+
+        from analytics.models.registry import ModelRegistry
+        from analytics.models.scorecard import INPUTS, RuleOfThumb
+
+        model = RuleOfThumb().fit(pd.DataFrame({name: [0.0] for name in INPUTS}))
+        ModelRegistry(models_dir).register(model, {"version": "rule-of-thumb-bench", "model": "rule_of_thumb"})
+
     for step, run in (
         ("loaded", lambda: write_tables(store, county.tables)),
-        ("trained", lambda: train_models(store, county.as_of, models_dir=models_dir)),
+        ("trained" if train else "registered the rule of thumb",
+         (lambda: train_models(store, county.as_of, models_dir=models_dir)) if train else rule_of_thumb),
         ("scored", lambda: score_store(store, county.as_of, models_dir=models_dir)),
     ):
         started = time.perf_counter()
@@ -145,13 +157,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--db", default=f"sqlite:///{OUT / 'load.db'}")
     parser.add_argument("--build", type=int, default=0, help="simulate, load and score this many enterprises first")
+    parser.add_argument("--train", action="store_true", help="with --build: train models (slow) instead of the rule of thumb")
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=60)
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     models_dir = OUT / "models"
     if args.build:
-        build_store(args.db, args.build, models_dir)
+        build_store(args.db, args.build, models_dir, args.train)
 
     from analytics import accounts
     from analytics.store import open_store
@@ -162,9 +175,10 @@ def main() -> int:
     _, token = accounts.create_token(store, username, "bench_load")
     port = _free_port()
     env = {**os.environ, "SAFERANK_SECRET_KEY": secrets.token_hex(32), "SAFERANK_MODELS": str(models_dir)}
+    server_log = (OUT / "server.log").open("w")  # waitress warns on every queued request under load
     server = subprocess.Popen(
         [sys.executable, "-m", "analytics.cli", "serve", "--prod", "--host", HOST, "--port", str(port), "--db", args.db],
-        cwd=ROOT, env=env,
+        cwd=ROOT, env=env, stdout=server_log, stderr=subprocess.STDOUT,
     )
     base = f"http://{HOST}:{port}"
     try:
@@ -173,9 +187,10 @@ def main() -> int:
     finally:
         server.terminate()
         server.wait(timeout=30)
+        server_log.close()
         accounts.disable_user(store, username)
     every = [v for values in result["latencies"].values() for v in values]
-    print(f"store: {args.db}; enterprises on the newest list: {result['listed']}")
+    print(f"store: {args.db}; enterprises on the newest list: {result['listed']}; server log: {OUT / 'server.log'}")
     print(f"{args.users} users for {result['elapsed']:.0f} s: {len(every)} requests, {len(every) / result['elapsed']:.1f} req/s, "
           f"errors {sum(result['errors'].values())}")
     print(f"{'kind':<16}{'n':>7}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}")
