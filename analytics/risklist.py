@@ -65,7 +65,7 @@ risk_scores = sa.Table(
     # re-scoring reads only that firm's rows and takes these from here
     sa.Column("context", sa.Text(), nullable=True),
     # one-firm re-scoring counts the firms ahead of it and shifts ranks: both by range in one list
-    sa.Index("ix_risk_scores_list_score", "list_id", "score"),
+    sa.Index("ix_risk_scores_list_score", "list_id", "score", "enterprise_id"),
     sa.Index("ix_risk_scores_list_rank", "list_id", "rank"),
 )
 COUNTY_WIDE_FAMILIES = ("context",)
@@ -329,12 +329,14 @@ def _stored_context(store, list_id: str, enterprise_id: str) -> dict:
 def _update_row(store, list_id: str, row: pd.Series) -> None:
     key = (risk_scores.c.list_id == list_id) & (risk_scores.c.enterprise_id == row["enterprise_id"])
     with store.engine.begin() as connection:
-        old_rank = connection.execute(sa.select(risk_scores.c.rank).where(key)).scalar()
+        old = connection.execute(sa.select(risk_scores.c.rank, risk_scores.c.score).where(key)).first()
+        old_rank = None if old is None else old.rank
         others = (risk_scores.c.list_id == list_id) & (risk_scores.c.enterprise_id != row["enterprise_id"])
         this_list = risk_scores.c.list_id == list_id
-        # two index range counts (list_id, score) rather than one OR that scans the list
-        higher = connection.execute(sa.select(sa.func.count()).where(this_list & (risk_scores.c.score > row["score"])
-                                                                     & (risk_scores.c.enterprise_id != row["enterprise_id"]))).scalar()
+        # a range count on the (list_id, score) index, less the firm's own old row, plus the ties
+        # ahead of it by id: no scan of the list's rows
+        higher = connection.execute(sa.select(sa.func.count()).where(this_list & (risk_scores.c.score > row["score"]))).scalar()
+        higher -= int(old is not None and old.score > row["score"])
         tied = connection.execute(sa.select(sa.func.count()).where(this_list & (risk_scores.c.score == row["score"])
                                                                    & (risk_scores.c.enterprise_id < row["enterprise_id"]))).scalar()
         new_rank = 1 + higher + tied
