@@ -17,3 +17,16 @@ def test_county_round_trips_through_a_sqlite_store(county, tmp_path):
         expected = table.sort_values(order, kind="stable").reset_index(drop=True)
         stored = back[name].sort_values(order, kind="stable").reset_index(drop=True)
         pd.testing.assert_frame_equal(stored, expected, check_dtype=False, check_categorical=False, obj=name)
+
+
+def test_written_files_import_cleanly_through_the_command(county, county_dir, tmp_path, capsys):
+    from analytics.cli import main
+
+    url = f"sqlite:///{tmp_path / 'imported.db'}"
+    code = main(["import", str(county_dir), "--db", url, "--export-date", str(county.as_of.date()), "--lang", "en"])
+    assert code == 0, capsys.readouterr()
+    back = read_tables(open_store(url))
+    assert {name: len(t) for name, t in back.items() if len(t)} == {name: len(t) for name, t in county.tables.items()}
+    enterprises = back["enterprises"].sort_values("enterprise_id").reset_index(drop=True)
+    pd.testing.assert_frame_equal(enterprises, county.tables["enterprises"].reset_index(drop=True),
+                                  check_dtype=False, check_categorical=False)
