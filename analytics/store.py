@@ -214,8 +214,9 @@ def set_meta(store: Store, values: dict[str, str]) -> None:
 
 
 def _fetch(connection: sa.Connection, spec: Table) -> pd.DataFrame:
-    """All rows of one contract table, ordered by their key, as raw driver values (no per-row type
-    processing: SQLite dates arrive as ISO text, parsed in one vectorised call)."""
+    """All rows of one contract table, ordered by their key, in the typed shape of
+    ``frames.typed``. Rows come from the driver's cursor as raw values (no per-row SQLAlchemy
+    processing; SQLite dates arrive as ISO text) and each column is typed in one vectorised call."""
     names = spec.column_names
     quote = connection.dialect.identifier_preparer.quote
     order = ", ".join(quote(n) for n in natural_key(spec))
@@ -227,18 +228,24 @@ def _fetch(connection: sa.Connection, spec: Table) -> pd.DataFrame:
     finally:
         cursor.close()
     if not rows:
-        return pd.DataFrame({n: pd.Series([], dtype=object) for n in names})
-    return pd.DataFrame.from_records(rows, columns=names, coerce_float=False)
+        return frames.empty(spec.name)
+    grid = np.empty((len(rows), len(names)), dtype=object)
+    grid[:] = rows
+    return pd.DataFrame({c.name: _typed_column(c, grid[:, i]) for i, c in enumerate(spec.columns)})
 
 
-def _typed(spec: Table, raw: pd.DataFrame) -> pd.DataFrame:
-    out = {}
-    for column in spec.columns:
-        values = raw[column.name]
-        if column.type == "date":
-            values = pd.to_datetime(values, format="ISO8601") if len(values) else values
-        out[column.name] = values
-    return frames.typed(spec.name, pd.DataFrame(out))
+def _typed_column(column: Column, values: np.ndarray) -> object:
+    """One column of driver values (``None`` for missing) in its ``frames`` dtype."""
+    dtype = frames.dtype_of(column)
+    if column.type == "date":
+        return pd.to_datetime(values, format="ISO8601").astype(dtype)
+    if column.type == "code":
+        return pd.Categorical(values, dtype=dtype)
+    if column.type == "float":
+        return values.astype("float64")
+    if column.type == "bool":
+        return pd.array(np.where(pd.isna(values), None, values.astype(bool)), dtype=dtype)
+    return pd.array(values, dtype=dtype)
 
 
 def read_tables(store: Store, as_of: object | None = None, names: Iterable[str] | None = None) -> dict[str, pd.DataFrame]:
@@ -257,7 +264,7 @@ def read_tables(store: Store, as_of: object | None = None, names: Iterable[str] 
     with store.engine.connect() as connection:
         for name in reading:
             spec = TABLES[name]
-            frame = _typed(spec, _fetch(connection, spec))
+            frame = _fetch(connection, spec)
             if len(frame) or spec.required:
                 tables[name] = frame
     if as_of is not None:
@@ -380,7 +387,7 @@ def _write_all(connection: sa.Connection, tables: dict[str, pd.DataFrame], sqlit
         incoming = frames.typed(name, tables[name])
         incoming = incoming.drop_duplicates(list(natural_key(spec)), keep="last").reset_index(drop=True)
         stored = _has_rows(connection, name)
-        existing = _typed(spec, _fetch(connection, spec)) if stored else frames.empty(name)
+        existing = _fetch(connection, spec) if stored else frames.empty(name)
         new, changed = _split(spec, incoming, existing)
         if sqlite_bulk and not stored and new.sum() >= BULK_ROWS:
             _bulk_sqlite(connection, spec, incoming.loc[new])
