@@ -30,6 +30,7 @@ from dashboard.components.layout import notice, section
 
 PREFIX = "plan"
 GRID = f"{PREFIX}-grid"
+MAP_CONFIG = {"displaylogo": False, "scrollZoom": False, "topojsonURL": "/assets/topojson/"}  # served here, offline
 dash.register_page(__name__, path="/plan", name="检查计划", name_en="Plan", title="SafeRank 检查计划", order=7)
 register_language_switch(PREFIX)
 
@@ -117,7 +118,7 @@ def layout(lang: str | None = None, plan_id: str | None = None, **_query: object
                 html.Div(notice(_t("no_plans", lang), PREFIX) if not options else None, id=f"{PREFIX}-empty")),
         html.Div([
             section(_t("expected", lang), dcc.Graph(id=f"{PREFIX}-expected", config={"displaylogo": False})),
-            section(_t("map", lang), dcc.Graph(id=f"{PREFIX}-map", config={"displaylogo": False})),
+            section(_t("map", lang), dcc.Graph(id=f"{PREFIX}-map", config=MAP_CONFIG)),
         ], className="two-columns"),
         section(_t("team", lang) + " × " + _t("date", lang),
                 dag.AgGrid(id=GRID, columnDefs=columns(lang), rowData=[],
@@ -138,7 +139,7 @@ def rules_form(lang: str) -> html.Section:
         field("start", dcc.Input(id=f"{PREFIX}-start", type="date")),
         field("days", dcc.Input(id=f"{PREFIX}-days", type="number", min=1, max=90, step=1, value=20)),
         field("random_share", dcc.Input(id=f"{PREFIX}-random-share", type="number", min=0, max=1, step=0.05,
-                                        value=defaults.random_share)),
+                                        value=defaults.random_share, style={"width": "90px"})),
         field("skip", dcc.Input(id=f"{PREFIX}-skip", type="number", min=0, step=1, value=defaults.skip_recent_days)),
         field("min_town", dcc.Input(id=f"{PREFIX}-min-town", type="number", min=0, step=1, value=0)),
         field("quota_sectors", dcc.Dropdown(id=f"{PREFIX}-quota-sectors", options=i18n.options(SECTORS, lang), multi=True,
@@ -225,6 +226,7 @@ def grid_rows(visits: pd.DataFrame, lang: str) -> list[dict]:
     Output(f"{PREFIX}-map", "figure"),
     Output(f"{PREFIX}-team", "options"),
     Output(f"{PREFIX}-date", "options"),
+    Output(f"{PREFIX}-empty", "children"),
     Input(f"{PREFIX}-id", "value"),
     Input(f"{PREFIX}-team", "value"),
     Input(f"{PREFIX}-date", "value"),
@@ -234,7 +236,7 @@ def show_plan(plan_id: str | None, team: str | None, day: str | None, lang: str)
     visits = _visible(plan_id)
     plans = list_plans(data.store()).set_index("plan_id")
     if not plan_id or plan_id not in plans.index:
-        return [], "", figures.empty_figure(lang), figures.empty_figure(lang), [], []
+        return [], "", figures.empty_figure(lang), figures.empty_figure(lang), [], [], notice(_t("no_plans", lang), PREFIX)
     stored = plans.loc[plan_id]
     ratio = stored["expected_found"] / stored["expected_random"] if stored["expected_random"] else float("nan")
     summary = _t("summary", lang, visits=int(stored["visits"]), found=stored["expected_found"],
@@ -248,7 +250,7 @@ def show_plan(plan_id: str | None, team: str | None, day: str | None, lang: str)
     team_options = [{"label": t, "value": t} for t in sorted(visits["team"].unique(), key=_team_number)]
     date_options = [{"label": i18n.date(d, lang), "value": f"{d:%Y-%m-%d}"} for d in sorted(visits["date"].unique())]
     return (grid_rows(shown, lang), [html.P(summary), html.P(reasons)], expected, town_visits_figure(shown, lang),
-            team_options, date_options)
+            team_options, date_options, None)
 
 
 def _team_number(team: str) -> tuple[int, str]:

@@ -84,7 +84,8 @@ def test_office_draws_a_plan_and_sees_it_by_team_and_day(pages, site) -> None:
     assert "不得提前告知" in _texts(page)
     options, chosen, message = _draw(pages)
     assert chosen in {o["value"] for o in options} and chosen in message
-    rows, summary, expected, town_map, teams, dates = plan.show_plan(chosen, None, None, "zh")
+    rows, summary, expected, town_map, teams, dates, empty = plan.show_plan(chosen, None, None, "zh")
+    assert empty is None  # the "no plan yet" notice goes once a plan is shown
     assert rows and "预计发现重大隐患" in _texts(summary) and "随机种子 7" in _texts(summary)
     assert list(expected.data[0].y) == ["本计划", "同样次数的纯随机抽查"] and expected.data[0].x[0] > 0
     assert town_map.data[0].type == "choropleth" and sum(town_map.data[0].z) == len(rows)
