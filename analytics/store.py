@@ -367,7 +367,7 @@ def write_tables(store: Store, tables: dict[str, pd.DataFrame]) -> dict[str, Wri
     with store.engine.connect() as connection:
         sqlite_bulk = connection.dialect.name == "sqlite"
         driver = connection.connection.driver_connection
-        if sqlite_bulk:  # a crash mid-import may lose the import, never the file (WAL); much faster
+        if sqlite_bulk:  # much faster; only a power cut or OS crash during the write can damage the file
             driver.execute("PRAGMA synchronous=OFF")  # may not change inside the transaction
         try:
             with connection.begin():
