@@ -144,3 +144,21 @@ def test_the_enterprise_is_rescored_at_once_and_its_reasons_name_the_new_hazard(
     text = report.render("zh")
     assert "重新评分" in text and f"{before['score']:.3f} → {after['score']:.3f}" in text
     assert "Rescored" in report.render("en")
+
+
+def test_a_finding_due_in_the_next_period_becomes_a_followup_of_the_next_plan_until_rectified(county) -> None:
+    from analytics.plans_store import create_plan
+
+    store, _, visits = county
+    visit_id = visits.loc["EA2", "visit_id"]
+    record_results(store, visit_id, findings=[{"level": "general", "category": "fire", "deadline": "2026-03-10"}],
+                   export_date="2026-03-05", rescore=False)
+    following = pd.Timestamp("2026-03-08")
+    plan, _ = create_plan(store, following, 5, teams=TEAMS, rules=PlanRules(random_share=0), seed=1)
+    follow = plan.visits.loc[plan.visits["reason_code"] == "follow_up"].set_index("enterprise_id")
+    assert follow.loc["EA2", "date"] == pd.Timestamp("2026-03-10")  # planned on the day its deadline is reached
+    assert f"{visit_id}-01" in follow.loc["EA2", "reason_zh"]
+    record_results(store, visit_id, rectifications=[{"hazard_id": f"{visit_id}-01", "rectified_date": "2026-03-04"}],
+                   export_date="2026-03-05", rescore=False)
+    closed, _ = create_plan(store, following, 5, teams=TEAMS, rules=PlanRules(random_share=0), seed=1)
+    assert "EA2" not in set(closed.visits.loc[closed.visits["reason_code"] == "follow_up", "enterprise_id"])
