@@ -116,7 +116,8 @@ def read_plan(store, plan_id: str) -> Plan:
         visits = pd.read_sql(sa.select(plan_visits).where(plan_visits.c.plan_id == plan_id), connection)
     unplanned = pd.read_json(_text_io(row["unplanned"]), orient="records", dtype=False) if row["unplanned"] != "[]" else \
         pd.DataFrame(columns=list(UNPLANNED_COLUMNS))
-    unplanned["deadline"] = pd.to_datetime(unplanned["deadline"])
+    unplanned["deadline"] = pd.to_datetime(unplanned["deadline"]).astype("datetime64[ns]")
+    unplanned["hazards"] = unplanned["hazards"].astype("int64")
     return Plan(
         visits=_typed_visits(visits).sort_values(["date", "team", "slot"], kind="stable").reset_index(drop=True),
         unplanned=unplanned, start=pd.Timestamp(row["start"]), days=int(row["days"]),

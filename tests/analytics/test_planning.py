@@ -393,3 +393,16 @@ def test_saferank_plan_with_a_team_file_keeps_its_teams_towns_and_capacity(store
     teams.write_text("检查组,负责镇街\n东片组,TX\n", encoding="utf-8")
     assert main(["plan", "--db", stored_county.url, "--teams", str(teams), "--lang", "en"]) == 2
     assert "town TX does not exist" in capsys.readouterr().err
+
+
+def test_follow_ups_left_out_are_stored_with_the_plan(stored_county) -> None:
+    from analytics.plans_store import read_plan, save_plan
+
+    hazards = [{"hazard_id": f"H{i}", "enterprise_id": f"ET1{i}", "found_date": "2026-01-01", "level": "general",
+                "deadline": "2026-02-01"} for i in range(4)]
+    risk_list, tables = county(hazards=hazards)
+    plan = build_plan(risk_list, tables, teams_of(("A", "T1", 1)), START, 2, PlanRules(random_share=0), seed=1)
+    assert len(plan.unplanned) == 2
+    back = read_plan(stored_county, save_plan(stored_county, plan))
+    pd.testing.assert_frame_equal(back.unplanned, plan.unplanned, check_dtype=False)
+    assert back.unplanned["deadline"].dtype == plan.unplanned["deadline"].dtype
