@@ -8,6 +8,9 @@ feature registry's ``reason_zh`` / ``reason_en`` templates and the enterprise's 
 ("未批擅自复产 45 天"). A firm with no positive contribution has no reason (empty text).
 
 Work is per feature and per distinct value, never per enterprise.
+
+``global_importance(model, X)`` is the same contributions seen from afar: per feature, the mean
+absolute log-odds it moves a score (over at most ``max_rows`` seeded rows), for the model card.
 """
 
 from __future__ import annotations
@@ -140,3 +143,18 @@ def reasons(contributions: pd.DataFrame, features: pd.DataFrame, top: int = 3,
     names = np.array(columns, dtype=object)[order] if order.size else np.empty(order.shape, dtype=object)
     out["reason_features"] = _join(np.where(positive, names, ""), ",", contributions.index)
     return out
+
+
+def global_importance(model: object, X: pd.DataFrame, max_rows: int = 2000, seed: int = 0) -> pd.Series:
+    """Per feature, mean ``|contributions(X)|`` in log-odds, largest first (ties by name).
+
+    Above ``max_rows`` rows a seeded sample is explained: exact TreeSHAP on a county's every firm
+    would make training slow while the ordering of features barely changes.
+    """
+    if len(X) > max_rows:
+        X = X.iloc[np.sort(np.random.default_rng(seed).choice(len(X), max_rows, replace=False))]
+    if len(X) == 0:
+        return pd.Series(dtype=float, name="importance")
+    mean_abs = model.contributions(X).abs().mean(axis=0).astype(float)
+    order = sorted(mean_abs.index, key=lambda name: (-mean_abs[name], str(name)))
+    return mean_abs.reindex(order).rename("importance")

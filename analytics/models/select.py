@@ -10,6 +10,11 @@
 - ``too_little_history(y)``: fewer than ``MIN_POSITIVES`` labelled positives, a fresh county: the
   rule-of-thumb scorecard serves and the card and the CLI say so in both languages.
 - ``train_models(store, as_of, registry)``: all of it, registering the winner (first one served).
+
+The card keeps what the model page draws, so nothing is recomputed to show it: ``backtest`` (the
+precision curve at 1–20 % capacity, calibration by decile, per town and per sector, for every model
+of the comparison; ``backtest_record``), ``importance`` (mean |contribution| per feature on the
+as-of firms, ``explain.global_importance``) and ``calibration`` (how scores became probabilities).
 """
 
 from __future__ import annotations
@@ -162,6 +167,23 @@ def capture_of_best(scores: np.ndarray, truth: np.ndarray, capacity: float) -> f
     return float(truth[order[:k]].sum() / best) if best > 0 else float("nan")
 
 
+BACKTEST_PARTS = ("parameters", "precision_curve", "calibration", "by_town", "by_sector")
+CALIBRATION_BY_MODEL = {"boosted": "platt_out_of_fold", "logistic": "logistic", "blend": "blend_of_logits"}
+
+
+def backtest_record(result: object) -> dict:
+    """The parts of a ``BacktestResult`` the model page draws, as JSON-ready records for the card."""
+    full = result.to_dict()
+    return {part: full[part] for part in BACKTEST_PARTS}
+
+
+def calibration_method(name: str, model: object) -> str:
+    """How ``model`` turns its ranking into probabilities (a code of ``analytics.modelview.CALIBRATION_METHODS``)."""
+    if name == "rule_of_thumb":
+        return "platt_points" if getattr(model, "calibrated_", False) else "fixed_points"
+    return CALIBRATION_BY_MODEL.get(name, "unknown")
+
+
 def _fit(model: object, X: pd.DataFrame, y: pd.Series, weights: np.ndarray) -> object:
     return model.fit(X, y, sample_weight=weights)
 
@@ -172,6 +194,7 @@ def train_on_tables(tables: dict[str, pd.DataFrame], as_of: object, registry, tr
     """Train, backtest, choose and register (see the module docstring); ``tables`` may hold later records."""
     from analytics.backtest import default_models, run_backtest
     from analytics.features import build_features
+    from analytics.models.explain import global_importance
     from analytics.models.registry import data_fingerprint
     from analytics.models.scorecard import RuleOfThumb
 
@@ -186,11 +209,13 @@ def train_on_tables(tables: dict[str, pd.DataFrame], as_of: object, registry, tr
         winner, model = "rule_of_thumb", RuleOfThumb().fit(now)
         notes = {lang: text.format(n=min_positives, found=int(y.sum())) for lang, text in FALLBACK_NOTE.items()}
         metrics = pd.DataFrame(columns=list(METRIC_LABELS))
+        backtest: dict = {}
     else:
         models = default_models(include_learned=True, seed=seed)
         origin_dates = rolling_origins(as_of - pd.Timedelta(days=HORIZON_DAYS), count=origins)
         result = run_backtest(known, origin_dates, models, capacity=capacity, truth=truth, snapshots=snapshots, seed=seed)
         summary = result.summary()
+        backtest = backtest_record(result)
         metrics = summary[[c for c in METRIC_LABELS if c in summary.columns]].copy()
         fitted = {name: _fit(models[name], X, y, weights) for name in models if name != "random"}
         if truth is not None:
@@ -206,6 +231,7 @@ def train_on_tables(tables: dict[str, pd.DataFrame], as_of: object, registry, tr
         winner = choose(metrics)
         model = fitted[winner]
     features = list(getattr(model, "feature_names_in_", now.columns))
+    importance = global_importance(model, now.reindex(columns=features), seed=seed)
     params = {k: v for k, v in model.get_params().items() if not callable(v)}
     version = version_id(winner, as_of, fingerprint, params)
     card = {
@@ -215,6 +241,8 @@ def train_on_tables(tables: dict[str, pd.DataFrame], as_of: object, registry, tr
         "features": features, "params": params, "capacity": capacity,
         "metrics": {name: {k: (None if pd.isna(v) else float(v)) for k, v in row.items()} for name, row in metrics.iterrows()},
         "data_fingerprint": fingerprint, "seed": seed, "notes": notes, "selection": SELECTION_RULE,
+        "calibration": calibration_method(winner, model), "backtest": backtest,
+        "importance": {name: float(value) for name, value in importance.items()},
     }
     registry.register(model, card)
     return TrainingReport(as_of, metrics, winner, version, registry.serving(), int(len(y)), int(y.sum()), notes)
