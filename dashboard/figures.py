@@ -175,34 +175,72 @@ def score_history_figure(history: pd.DataFrame, lang: str) -> go.Figure:
     return themed(figure, height=320)
 
 
-def precision_at_k_figure(curves: pd.DataFrame, lang: str) -> go.Figure:
-    """``curves``: columns ``k`` (share, 0–1), ``model`` (display name), ``precision``."""
+# The model page: the serving model in red, the office's rule of thumb in orange, random order in blue.
+MODEL_ROLE_COLORS = {
+    "serving": RISK_LEVEL_COLORS["red"],
+    "rule_of_thumb": RISK_LEVEL_COLORS["orange"],
+    "random": RISK_LEVEL_COLORS["blue"],
+}
+
+
+def precision_at_k_figure(curves: pd.DataFrame, lang: str, capacity: float | None = None) -> go.Figure:
+    """``curves`` (``analytics.modelview.precision_curves``): ``share`` (0–1), ``role``, ``label``, ``precision``;
+    a dotted line marks the backtest's capacity when it is a share."""
     if curves.empty:
         return empty_figure(lang)
     figure = go.Figure()
-    palette = ["#d62728", "#1f77b4", "#7f7f7f", "#2ca02c", "#9467bd", "#8c564b"]
-    for i, (name, group) in enumerate(curves.groupby("model", sort=False)):
-        figure.add_scatter(x=group["k"], y=group["precision"], name=str(name), mode="lines+markers",
-                           line={"width": 3, "color": palette[i % len(palette)]})
+    for (role, name), group in curves.groupby(["role", "label"], sort=False):
+        figure.add_scatter(x=group["share"], y=group["precision"], name=str(name), mode="lines+markers",
+                           line={"width": 4 if role == "serving" else 3, "color": MODEL_ROLE_COLORS.get(role, "#777777"),
+                                 "dash": "solid" if role == "serving" else "dash"},
+                           hovertemplate="%{x:.0%} · %{y:.1%}<extra>" + str(name) + "</extra>")
+    if capacity is not None and 0 < float(capacity) < 1:
+        figure.add_vline(x=float(capacity), line={"dash": "dot", "color": "#999999"},
+                         annotation_text=i18n.t("model.capacity", lang), annotation_position="top right")
     figure.update_xaxes(tickformat=".0%", title=i18n.t("model.k", lang))
-    figure.update_yaxes(tickformat=".0%", rangemode="tozero")
+    figure.update_yaxes(tickformat=".0%", rangemode="tozero", title=i18n.t("model.precision_axis", lang))
     return themed(figure)
 
 
 def calibration_figure(bins: pd.DataFrame, lang: str) -> go.Figure:
-    """``bins``: columns ``predicted``, ``observed`` (means per score bin), optional ``model``."""
+    """``bins`` (``analytics.modelview.calibration_bins``): ``predicted``, ``observed`` per score bin, ``label``, ``n``."""
     if bins.empty:
         return empty_figure(lang)
-    figure = go.Figure()
-    figure.add_scatter(x=[0, 1], y=[0, 1], mode="lines", line={"dash": "dot", "color": "#999"}, showlegend=False)
-    groups = bins.groupby("model", sort=False) if "model" in bins else [("", bins)]
-    for name, group in groups:
-        figure.add_scatter(x=group["predicted"], y=group["observed"], name=str(name), mode="lines+markers",
-                           line={"width": 3})
     upper = float(max(bins["predicted"].max(), bins["observed"].max(), 0.05)) * 1.1
+    figure = go.Figure()
+    figure.add_scatter(x=[0, upper], y=[0, upper], mode="lines", line={"dash": "dot", "color": "#999999"},
+                       name=i18n.t("model.perfect", lang))
+    for name, group in bins.groupby("label", sort=False):
+        figure.add_scatter(x=group["predicted"], y=group["observed"], name=str(name), mode="lines+markers",
+                           line={"width": 3, "color": MODEL_ROLE_COLORS["serving"]}, marker={"size": 10},
+                           customdata=group[["n"]].to_numpy(),
+                           hovertemplate="%{x:.1%} → %{y:.1%}<br>n = %{customdata[0]}<extra></extra>")
     figure.update_xaxes(tickformat=".0%", title=i18n.t("model.predicted", lang), range=[0, upper])
     figure.update_yaxes(tickformat=".0%", title=i18n.t("model.observed", lang), range=[0, upper])
     return themed(figure)
+
+
+def group_precision_figure(groups: pd.DataFrame, model_label: str, lang: str) -> go.Figure:
+    """``groups`` (``analytics.modelview.group_metrics``): per town or sector, the model's precision at
+    capacity next to the rule of thumb's, and the observed rate among inspected firms."""
+    if groups.empty:
+        return empty_figure(lang)
+    labels = groups["label"].astype(str).tolist()
+    counts = groups[["n_labelled", "n_positive"]].to_numpy()
+    hover = "%{y}: %{x:.1%}<br>" + i18n.t("model.inspected", lang) + " %{customdata[0]} · " + \
+        i18n.t("model.positives", lang) + " %{customdata[1]}<extra></extra>"
+    figure = go.Figure()
+    figure.add_bar(y=labels, x=groups["precision"], name=model_label, orientation="h", customdata=counts,
+                   marker_color=MODEL_ROLE_COLORS["serving"], hovertemplate=hover)
+    figure.add_bar(y=labels, x=groups["precision_rule"], name=i18n.t("model.rule", lang), orientation="h", customdata=counts,
+                   marker_color=MODEL_ROLE_COLORS["rule_of_thumb"], hovertemplate=hover)
+    figure.add_scatter(y=labels, x=groups["observed_rate"], name=i18n.t("model.observed", lang), mode="markers",
+                       marker={"color": MODEL_ROLE_COLORS["random"], "size": 12, "symbol": "diamond"},
+                       customdata=counts, hovertemplate=hover)
+    figure.update_layout(barmode="group")
+    figure.update_xaxes(tickformat=".0%", rangemode="tozero")
+    figure.update_yaxes(autorange="reversed")
+    return themed(figure, height=max(360, 44 * len(labels) + 140))
 
 
 def bar_figure(labels: list[str], values: list[float], lang: str, percent: bool = False, color: str = "#1f77b4") -> go.Figure:

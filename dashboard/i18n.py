@@ -86,17 +86,55 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "followup.count": ("隐患数", "Hazards"),
     # model
     "model.name": ("模型", "Model"),
-    "model.card": ("在用模型", "Serving model"),
-    "model.precision": ("前 k% 企业的命中率", "Precision at top k%"),
+    "model.card": ("模型卡", "Model card"),
+    "model.version": ("模型版本", "Model version"),
+    "model.precision": ("检查前 k% 企业的命中率（回测）", "Precision at the top k% of enterprises (backtest)"),
+    "model.precision_hint": (
+        "命中率：排名前 k% 的企业中，随后 90 天内被检查者发现重大隐患或发生事故的比例（按被检查倾向的倒数加权），"
+        "为各回测起点的平均值。数字来自训练时的回测，随模型卡保存。",
+        "Precision: among the top k% of enterprises, the share of those inspected in the next 90 days where a major "
+        "hazard was found or an accident happened (weighted by inverse inspection propensity), averaged over the "
+        "backtest origins. The numbers come from the backtest run at training and are kept with the model card.",
+    ),
+    "model.precision_axis": ("命中率（加权）", "Precision (weighted)"),
     "model.k": ("检查前 k% 的企业", "Top k% of enterprises inspected"),
-    "model.random": ("随机抽查", "Random"),
-    "model.rule": ("经验评分法", "Rule of thumb"),
+    "model.capacity": ("检查能力", "Capacity"),
+    "model.random": ("随机顺序", "Random order"),
+    "model.rule": ("经验评分卡", "Rule of thumb"),
     "model.calibration": ("校准曲线", "Calibration"),
+    "model.calibration_hint": ("按预测概率十分位分组（回测中已检查的企业）：点越接近虚线，概率越可信。",
+                               "Score deciles among the firms inspected in the backtest: the closer to the dotted "
+                               "line, the more the probabilities can be taken at their word."),
+    "model.perfect": ("完全校准", "Perfectly calibrated"),
     "model.predicted": ("预测概率", "Predicted probability"),
     "model.observed": ("实际发生率", "Observed rate"),
     "model.per_group": ("按镇街 / 行业的命中率", "Precision by town / sector"),
+    "model.group_hint": ("回测各起点合计的容量内命中率；已检查企业少的组波动大。",
+                         "Precision at capacity pooled over backtest origins; groups with few inspected firms vary a lot."),
+    "model.by": ("分组", "Group by"),
+    "model.inspected": ("已检查", "Inspected"),
+    "model.positives": ("阳性", "Positives"),
     "model.importance": ("特征重要性", "Feature importance"),
+    "model.importance_hint": ("训练日在营企业上，各特征对风险概率对数几率的平均绝对贡献（前 20 个）。",
+                              "Mean absolute contribution of each feature to the log-odds of the score, over the firms "
+                              "operating on the training date (top 20)."),
     "model.versions": ("模型版本对比", "Versions side by side"),
+    "model.versions_hint": ("各版本训练时的回测指标（各起点平均）；“在用”者生成当前风险清单。",
+                            "Each version's backtest at training (means over origins); the serving one makes the risk lists."),
+    "model.list_version": ("{date} 的风险清单由版本 {version} 生成。", "The risk list of {date} was made by version {version}."),
+    "model.not_serving": ("您查看的不是在用版本（在用：{serving}）。", "This is not the serving version (serving: {serving})."),
+    "model.none": (
+        "尚未登记任何模型（新县或尚未训练）。已有的风险清单来自经验评分卡；积累检查结果后运行 saferank train 训练并登记模型，"
+        "本页即显示模型卡、回测与特征重要性。",
+        "No model is registered yet (a new county, or no training run). Any risk list so far comes from the rule-of-thumb "
+        "scorecard; once inspection results accumulate, run saferank train, and this page shows the model card, the "
+        "backtest and feature importance.",
+    ),
+    "model.fallback": ("本版本为经验评分卡兜底（已标注阳性样本不足），没有回测结果。",
+                       "This version is the rule-of-thumb fallback (too few labelled positives), so there is no backtest."),
+    "model.no_backtest": ("本版本训练时尚未随模型卡保存回测明细：重新训练（saferank train）后即可显示回测图表与特征重要性。",
+                          "This version was trained before backtest details were kept on the card: train again "
+                          "(saferank train) to see the backtest charts and feature importance."),
     "model.missing": ("尚无模型或回测结果。", "No model or backtest results yet."),
 }
 

@@ -1,73 +1,20 @@
-"""The model page's numbers, shaped from hand-written cards in a tiny registry (values checked by hand).
-
-The page reads cards only and never loads an estimator, so a cheap fitted scorecard stands in for
-each version's model file.
-"""
+"""The model page's numbers, shaped from hand-written cards in a tiny registry (values checked by hand;
+the cards are in ``tests/model_cards.py``)."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
+from model_cards import SELECTION_RULE, build_registry
 
 from analytics import modelview
 from analytics.models.registry import ModelRegistry
-from analytics.models.scorecard import RuleOfThumb
-from analytics.models.select import FALLBACK_NOTE, SELECTION_RULE
-
-
-def _curve(model: str, precisions: tuple[float, float]) -> list[dict]:
-    return [{"model": model, "share": s, "precision": p, "precision_random_only": None}
-            for s, p in zip((0.01, 0.02), precisions, strict=True)]
-
-
-def _groups(model: str, precisions: dict[str, float]) -> list[dict]:
-    labelled = {"T1": 5, "T2": 12, "gas": 9, "mining": 3}
-    return [{"group": g, "model": model, "n_labelled": labelled[g], "n_positive": 2, "n_top": 1, "n_top_labelled": 1,
-             "observed_rate": 2 / labelled[g], "precision_at_capacity": p} for g, p in precisions.items()]
-
-
-SERVING_CARD = {
-    "version": "v2", "model": "boosted", "trained_as_of": "2026-11-15", "training_window": ["2024-10-18", "2026-11-15"],
-    "n_rows": 1200, "n_positive": 80, "features": ["hazardous_chemicals", "open_hazards", "not_in_registry"],
-    "capacity": 0.05, "created_at": "2026-11-16T08:00:00+00:00", "selection": SELECTION_RULE,
-    "calibration": "platt_out_of_fold", "notes": {},
-    "metrics": {"random": {"precision_at_capacity": 0.04, "brier": 0.07},
-                "rule_of_thumb": {"precision_at_capacity": 0.28, "brier": 0.06},
-                "logistic": {"precision_at_capacity": 0.30, "brier": 0.05},
-                "boosted": {"precision_at_capacity": 0.35, "brier": 0.05, "precision_random_only": 0.30,
-                            "capture_of_best": 0.8}},
-    "backtest": {
-        "parameters": {"capacity": 0.05},
-        "precision_curve": _curve("random", (0.05, 0.03)) + _curve("logistic", (0.5, 0.4)) + _curve("boosted", (0.6, 0.45))
-        + _curve("rule_of_thumb", (0.4, 0.3)),
-        "calibration": [{"model": m, "decile": d, "mean_score": 0.01 * d, "observed": 0.02 * d, "weight": 10.0, "n": 12}
-                        for m in ("rule_of_thumb", "boosted") for d in (2, 1)],
-        "by_town": _groups("boosted", {"T1": 0.5, "T2": 0.25}) + _groups("rule_of_thumb", {"T1": 0.2, "T2": None}),
-        "by_sector": _groups("boosted", {"gas": 0.4, "mining": 1.0}) + _groups("rule_of_thumb", {"gas": 0.1, "mining": 0.0}),
-    },
-    "importance": {"open_hazards": 0.2, "hazardous_chemicals": 0.5, "not_in_registry": 0.1},
-}
-OLD_CARD = {  # trained before the card kept backtest details
-    "version": "v1", "model": "logistic", "trained_as_of": "2026-08-15", "n_rows": 900, "n_positive": 50,
-    "features": ["open_hazards"], "capacity": 0.05, "created_at": "2026-08-16T08:00:00+00:00",
-    "metrics": {"logistic": {"precision_at_capacity": 0.25, "brier": 0.06}, "rule_of_thumb": {"precision_at_capacity": 0.2}},
-}
-FALLBACK_CARD = {
-    "version": "v0", "model": "rule_of_thumb", "trained_as_of": "2026-05-15", "n_rows": 40, "n_positive": 3,
-    "features": ["open_hazards"], "created_at": "2026-05-16T08:00:00+00:00", "metrics": {}, "capacity": 0.05,
-    "notes": {lang: text.format(n=30, found=3) for lang, text in FALLBACK_NOTE.items()}, "calibration": "fixed_points",
-}
 
 
 @pytest.fixture(scope="module")
 def registry(tmp_path_factory) -> ModelRegistry:
-    registry = ModelRegistry(tmp_path_factory.mktemp("registry"))
-    stand_in = RuleOfThumb().fit(pd.DataFrame({"open_hazards": [0, 1]}))
-    for card in (FALLBACK_CARD, OLD_CARD, SERVING_CARD):
-        registry.register(stand_in, card)
-    registry.promote("v1")
-    registry.promote("v2")
-    return registry
+    return build_registry(tmp_path_factory.mktemp("registry"))
+
 
 
 def test_versions_side_by_side_newest_first_with_the_baselines(registry):

@@ -1,0 +1,221 @@
+"""模型 Model ("/model"), for analysts and the office: the serving model's card, its backtest against
+random order and the rule of thumb, calibration, results per town and sector, feature importance,
+and every registered version side by side.
+
+Everything comes from the model registry's cards (``analytics.modelview.model_view``): training
+stores the backtest with each version, so nothing is recomputed here and no model is loaded. The
+as-of picker selects the version that made that date's risk list; any version can be picked.
+"""
+
+from __future__ import annotations
+
+import dash
+import dash_ag_grid as dag
+import pandas as pd
+from dash import Input, Output, State, callback, dcc, html
+
+from analytics import modelview
+from analytics.models.registry import ModelRegistry
+from dashboard import figures, i18n
+from dashboard.components import data
+from dashboard.components.language import register_language_switch
+from dashboard.components.layout import notice, page_header, section
+from dashboard.components.urlstate import register_url_sync
+
+PREFIX = "model"
+GROUPINGS = ("town", "sector")
+PERCENT_COLUMNS = ("precision_at_capacity", "precision_rule", "precision_random", "precision_random_only", "capture_of_best")
+dash.register_page(__name__, path="/model", name="模型", name_en="Model", title="SafeRank 模型", order=4)
+register_language_switch(PREFIX)
+register_url_sync(PREFIX, [(f"{PREFIX}-as-of", "value", "as_of"), (f"{PREFIX}-version", "value", "version"),
+                           (f"{PREFIX}-by", "value", "by")])
+
+GRAPH_CONFIG = {"displaylogo": False}
+
+
+def _registry() -> ModelRegistry:
+    """The app's registry (``create_app`` config ``models_dir``, else ``$SAFERANK_MODELS`` / ``data/models``)."""
+    import flask
+
+    folder = None
+    if flask.has_app_context():
+        folder = flask.current_app.extensions.get("saferank", {}).get("config", {}).get("models_dir")
+    return ModelRegistry(folder)
+
+
+def _town_names() -> dict[str, str]:
+    towns = data.tables().get("towns")
+    if towns is None:
+        return {}
+    return dict(zip(towns["town_id"].astype(str), towns["name"].astype(str), strict=True))
+
+
+def _list_version(day: pd.Timestamp | None, lang: str) -> str | None:
+    """The model version that made the stored risk list of ``day``."""
+    if day is None:
+        return None
+    versions = data.risk_list(day, lang).get("model_version")
+    return None if versions is None or versions.empty else str(versions.iloc[0])
+
+
+def _version_options(versions: pd.DataFrame, lang: str) -> list[dict[str, str]]:
+    return [{"label": f"{v} · {m} · {i18n.label(modelview.VERSION_STATUS, s, lang)}", "value": v}
+            for v, m, s in zip(versions["version"], versions["model"], versions["status"], strict=True)]
+
+
+def version_columns(lang: str) -> list[dict]:
+    widths = {"version": 260, "model": 150, "status": 100}
+    return [{"field": c, "headerName": i18n.label(modelview.COLUMNS, c, lang), "width": widths.get(c, 140),
+             **({} if c in widths or c in ("trained_as_of", "created_at") else {"type": "numericColumn"})}
+            for c in modelview.VERSION_COLUMNS]
+
+
+def layout(as_of: str | None = None, lang: str | None = None, version: str | None = None, by: str | None = None,
+           **_query: object) -> html.Div:
+    lang = i18n.current_lang(lang)
+    dates = data.scored_dates()
+    chosen = data.pick_as_of(as_of)
+    header = page_header(PREFIX, i18n.t("model.name", lang), lang, chosen, dates)
+    stores = [dcc.Store(id=f"{PREFIX}-lang-store", data=lang), dcc.Store(id=f"{PREFIX}-url-state")]
+    registry = _registry()
+    versions = modelview.versions_table(registry, lang)
+    if versions.empty:
+        return html.Div([header, *stores, html.Div(notice(i18n.t("model.none", lang), PREFIX), className="page-body")])
+    known = set(versions["version"])
+    listed = _list_version(chosen, lang)
+    picked = version if version in known else (listed if listed in known else registry.serving() or versions["version"].iloc[0])
+    return html.Div(
+        [
+            header,
+            *stores,
+            html.Div(
+                [
+                    html.Div(
+                        [html.Label(i18n.t("model.version", lang), htmlFor=f"{PREFIX}-version"),
+                         dcc.Dropdown(id=f"{PREFIX}-version", options=_version_options(versions, lang), value=picked,
+                                      clearable=False, style={"minWidth": "520px"}),
+                         html.Span(id=f"{PREFIX}-list-note", className="hint")],
+                        className="toolbar",
+                    ),
+                    html.Div(id=f"{PREFIX}-notice-box"),
+                    section(i18n.t("model.card", lang), html.Dl(id=f"{PREFIX}-card", className="profile model-card")),
+                    html.Div(
+                        [
+                            section(i18n.t("model.precision", lang),
+                                    html.Div(i18n.t("model.precision_hint", lang), className="hint"),
+                                    dcc.Graph(id=f"{PREFIX}-precision", config=GRAPH_CONFIG)),
+                            section(i18n.t("model.calibration", lang),
+                                    html.Div(i18n.t("model.calibration_hint", lang), className="hint"),
+                                    dcc.Graph(id=f"{PREFIX}-calibration", config=GRAPH_CONFIG)),
+                        ],
+                        className="grid-2",
+                    ),
+                    html.Div(
+                        [
+                            section(
+                                i18n.t("model.per_group", lang),
+                                html.Div([html.Label(i18n.t("model.by", lang)),
+                                          dcc.RadioItems(id=f"{PREFIX}-by", value=by if by in GROUPINGS else "town",
+                                                         options=[{"label": i18n.t(f"risk-list.{g}", lang), "value": g}
+                                                                  for g in GROUPINGS],
+                                                         inline=True, inputClassName="lang-input")], className="toolbar"),
+                                html.Div(i18n.t("model.group_hint", lang), className="hint"),
+                                dcc.Graph(id=f"{PREFIX}-groups", config=GRAPH_CONFIG),
+                            ),
+                            section(i18n.t("model.importance", lang),
+                                    html.Div(i18n.t("model.importance_hint", lang), className="hint"),
+                                    dcc.Graph(id=f"{PREFIX}-importance", config=GRAPH_CONFIG)),
+                        ],
+                        className="grid-2",
+                    ),
+                    section(
+                        i18n.t("model.versions", lang),
+                        html.Div(i18n.t("model.versions_hint", lang), className="hint"),
+                        dag.AgGrid(id=f"{PREFIX}-versions", columnDefs=version_columns(lang), rowData=[],
+                                   getRowId="params.data.version",
+                                   defaultColDef={"sortable": True, "resizable": True},
+                                   style={"height": "320px", "width": "100%", "fontSize": "16px"}),
+                    ),
+                ],
+                className="page-body",
+            ),
+        ]
+    )
+
+
+@callback(
+    Output(f"{PREFIX}-version", "value"),
+    Input(f"{PREFIX}-as-of", "value"),
+    State(f"{PREFIX}-lang-store", "data"),
+    prevent_initial_call=True,
+)
+def follow_list(as_of: str | None, lang: str | None) -> object:
+    """A new as-of date shows the version that made that date's list (when it is registered)."""
+    listed = _list_version(data.pick_as_of(as_of), lang or i18n.DEFAULT_LANG)
+    known = set(modelview.versions_table(_registry())["version"])
+    return listed if listed in known else dash.no_update
+
+
+def _card(view: modelview.ModelView, lang: str) -> list[object]:
+    items = []
+    for code, value in zip(view.card["field"], view.card["value"], strict=True):
+        shown = html.Code(value) if code in ("sha256", "version") else value
+        items += [html.Dt(i18n.label(modelview.CARD_FIELDS, code, lang)), html.Dd(shown or "—")]
+    return items
+
+
+def _notice(view: modelview.ModelView, lang: str) -> list[object]:
+    texts = {"no_model": [i18n.t("model.none", lang)], "fallback": [i18n.t("model.fallback", lang), view.note],
+             "no_backtest": [i18n.t("model.no_backtest", lang)]}.get(view.state, [])
+    if view.version is not None and view.version != view.serving:
+        texts.append(i18n.t("model.not_serving", lang, serving=view.serving or "—"))
+    return [notice(" ".join(t for t in texts if t), PREFIX)] if texts else []
+
+
+def _version_rows(versions: pd.DataFrame, lang: str) -> list[dict]:
+    rows = versions.assign(
+        status=versions["status"].map(lambda s: i18n.label(modelview.VERSION_STATUS, s, lang)),
+        lift_over_rule=versions["lift_over_rule"].map(lambda v: "—" if pd.isna(v) else f"{v:.2f}×"),
+        brier=versions["brier"].map(lambda v: "—" if pd.isna(v) else f"{v:.4f}"),
+        **{c: versions[c].map(lambda v: i18n.percent(v, lang)) for c in PERCENT_COLUMNS},
+    )
+    return rows.astype(object).where(rows.notna(), None).to_dict("records")
+
+
+@callback(
+    Output(f"{PREFIX}-notice-box", "children"),
+    Output(f"{PREFIX}-card", "children"),
+    Output(f"{PREFIX}-list-note", "children"),
+    Output(f"{PREFIX}-precision", "figure"),
+    Output(f"{PREFIX}-calibration", "figure"),
+    Output(f"{PREFIX}-importance", "figure"),
+    Output(f"{PREFIX}-versions", "rowData"),
+    Input(f"{PREFIX}-version", "value"),
+    Input(f"{PREFIX}-as-of", "value"),
+    State(f"{PREFIX}-lang-store", "data"),
+)
+def show_model(version: str | None, as_of: str | None, lang: str | None) -> tuple:
+    lang = lang or i18n.DEFAULT_LANG
+    view = modelview.model_view(_registry(), version, lang)
+    day = data.pick_as_of(as_of)
+    listed = _list_version(day, lang)
+    list_note = i18n.t("model.list_version", lang, date=i18n.date(day, lang), version=listed) if listed else ""
+    importance = figures.bar_figure(view.importance["label"].tolist(), view.importance["importance"].tolist(), lang,
+                                    color=figures.MODEL_ROLE_COLORS["random"])
+    return (_notice(view, lang), _card(view, lang), list_note,
+            figures.precision_at_k_figure(view.curves, lang, view.capacity),
+            figures.calibration_figure(view.calibration, lang), importance, _version_rows(view.versions, lang))
+
+
+@callback(
+    Output(f"{PREFIX}-groups", "figure"),
+    Input(f"{PREFIX}-version", "value"),
+    Input(f"{PREFIX}-by", "value"),
+    State(f"{PREFIX}-lang-store", "data"),
+)
+def show_groups(version: str | None, by: str | None, lang: str | None) -> object:
+    lang = lang or i18n.DEFAULT_LANG
+    view = modelview.model_view(_registry(), version, lang, town_names=_town_names())
+    groups = view.by_sector if by == "sector" else view.by_town
+    model_label = view.card.set_index("field")["value"].get("model", "") if not view.card.empty else ""
+    return figures.group_precision_figure(groups, model_label, lang)
