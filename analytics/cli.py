@@ -191,6 +191,21 @@ def _users(args: argparse.Namespace) -> int:
     return 0
 
 
+def _demo(args: argparse.Namespace) -> int:
+    from analytics.demo import demo_environment, prepare_demo
+
+    setup = prepare_demo(args.folder)
+    print(setup.render(args.lang))
+    if args.no_serve:
+        return 0
+    demo_environment(setup)
+    from dashboard.serve import serve  # the CLI is the one edge that starts the dashboard
+
+    print(f"http://{args.host}:{args.port}/")
+    serve(setup.db, host=args.host, port=args.port, prod=True)
+    return 0
+
+
 def _serve(args: argparse.Namespace) -> int:
     from dashboard.serve import serve  # the CLI is the one edge that starts the dashboard
 
@@ -283,6 +298,11 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("username")
     token.add_argument("--label", default="")
     _user_action(actions, "revoke-token", "revoke an API token by its id").add_argument("token_id")
+    demo = _command(sub, "demo", "simulated county -> import -> train -> score -> dashboard, in data/demo/", _demo)
+    demo.add_argument("--folder", default="data/demo", help="where the demo store and models go (default data/demo)")
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=8050)
+    demo.add_argument("--no-serve", action="store_true", help="build the demo store, print the accounts, and stop")
     serve = _command(sub, "serve", "serve the dashboard and API (development server; --prod: waitress)", _serve)
     serve.add_argument("--prod", action="store_true", help="serve with waitress")
     serve.add_argument("--host", default="127.0.0.1")

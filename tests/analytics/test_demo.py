@@ -1,0 +1,72 @@
+"""The demo command: the shipped county imported, a model serving, the list scored, accounts printed once.
+
+Training itself is tested in tests/analytics/models; here the demo's registry is given a model first
+(the scorecard fallback of the same training code, which takes seconds), so the test covers what the
+demo adds: the orchestration, reuse on a second run, and the accounts.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pandas as pd
+
+from analytics.accounts import verify_login
+from analytics.demo import SAMPLE_AS_OF, SAMPLE_COUNTY, prepare_demo
+from analytics.ingest import import_files
+from analytics.models.registry import ModelRegistry
+from analytics.models.select import train_on_tables
+from analytics.risklist import scored_dates
+from analytics.store import open_store, read_tables
+
+
+def _give_the_demo_a_model(folder) -> str:
+    folder.mkdir(parents=True)
+    store = open_store(f"sqlite:///{folder / 'saferank.db'}")
+    import_files(store, SAMPLE_COUNTY, export_date=SAMPLE_AS_OF)
+    registry = ModelRegistry(folder / "models")
+    train_on_tables(read_tables(store), SAMPLE_AS_OF, registry, min_positives=10**9)
+    store.dispose()
+    return registry.serving()
+
+
+def test_demo_scores_with_the_serving_model_and_prints_working_accounts(tmp_path):
+    folder = tmp_path / "demo"
+    version = _give_the_demo_a_model(folder)
+
+    setup = prepare_demo(folder)
+
+    store = open_store(setup.db)
+    assert pd.Timestamp(SAMPLE_AS_OF) in set(scored_dates(store))
+    assert set(setup.passwords) == {"demo-admin", "demo-office", "demo-leader", "demo-inspector", "demo-analyst"}
+    for username, password in setup.passwords.items():
+        assert verify_login(store, username, password).username == username
+    store.dispose()
+    text_zh, text_en = setup.render("zh"), setup.render("en")
+    assert "沿用" in text_zh and "reusing" in text_en and version in text_en
+    assert "密码仅显示这一次" in text_zh and setup.passwords["demo-office"] in text_en
+
+
+def test_a_second_run_imports_nothing_new_rescoring_nothing_and_renews_passwords(tmp_path):
+    folder = tmp_path / "demo"
+    _give_the_demo_a_model(folder)
+    first = prepare_demo(folder)
+
+    second = prepare_demo(folder)
+
+    assert len(second.steps) == len(first.steps) - 1  # no scoring step: the list of that day exists
+    store = open_store(second.db)
+    assert len(scored_dates(store)) == 1
+    assert verify_login(store, "demo-office", second.passwords["demo-office"])
+    store.dispose()
+    assert second.passwords["demo-office"] != first.passwords["demo-office"]
+
+
+def test_cli_demo_without_serving_prints_the_accounts(tmp_path):
+    folder = tmp_path / "demo"
+    _give_the_demo_a_model(folder)
+    done = subprocess.run([sys.executable, "-m", "analytics.cli", "demo", "--lang", "en", "--folder", str(folder), "--no-serve"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "Demo accounts" in done.stdout and "demo-inspector" in done.stdout
