@@ -213,13 +213,15 @@ def group_metrics(card: dict, by: str, lang: str = "zh", town_names: dict[str, s
 
 
 def feature_importance(card: dict, lang: str = "zh", top: int | None = 20) -> pd.DataFrame:
-    """Mean |contribution| per feature (log-odds) as stored at training, largest first."""
+    """Mean |contribution| per feature (log-odds) as stored at training, largest first; features that
+    never moved a score are left out."""
     from analytics.features.registry import FEATURES
 
     importance = card.get("importance") or {}
     if not importance:
         return pd.DataFrame(columns=list(IMPORTANCE_COLUMNS))
     frame = pd.DataFrame({"feature": list(importance), "importance": [float(v) for v in importance.values()]})
+    frame = frame.loc[frame["importance"] > 0]  # a feature that never moved a score is not shown as one
     frame = frame.sort_values(["importance", "feature"], ascending=[False, True], kind="stable").head(top)
     frame["label"] = frame["feature"].map(
         lambda name: (FEATURES[name].zh if lang == "zh" else FEATURES[name].en) if name in FEATURES else name)

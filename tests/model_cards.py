@@ -47,7 +47,7 @@ SERVING_CARD = {
         "by_town": _groups("boosted", {"T1": 0.5, "T2": 0.25}) + _groups("rule_of_thumb", {"T1": 0.2, "T2": None}),
         "by_sector": _groups("boosted", {"gas": 0.4, "mining": 1.0}) + _groups("rule_of_thumb", {"gas": 0.1, "mining": 0.0}),
     },
-    "importance": {"open_hazards": 0.2, "hazardous_chemicals": 0.5, "not_in_registry": 0.1},
+    "importance": {"open_hazards": 0.2, "hazardous_chemicals": 0.5, "not_in_registry": 0.1, "employees": 0.0},
 }
 OLD_CARD = {  # trained before the card kept backtest details
     "version": "v1", "model": "logistic", "trained_as_of": "2026-08-15", "n_rows": 900, "n_positive": 50,

@@ -159,8 +159,9 @@ def follow_list(as_of: str | None, lang: str | None) -> object:
 def _card(view: modelview.ModelView, lang: str) -> list[object]:
     items = []
     for code, value in zip(view.card["field"], view.card["value"], strict=True):
-        shown = html.Code(value) if code in ("sha256", "version") else value
-        items += [html.Dt(i18n.label(modelview.CARD_FIELDS, code, lang)), html.Dd(shown or "—")]
+        shown = html.Code(value, style={"wordBreak": "break-all"}) if code in ("sha256", "version") else value
+        # one grid cell per field, so a label stays above its own value
+        items.append(html.Div([html.Dt(i18n.label(modelview.CARD_FIELDS, code, lang)), html.Dd(shown or "—")]))
     return items
 
 

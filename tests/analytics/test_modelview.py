@@ -72,9 +72,9 @@ def test_metrics_per_town_and_sector_most_inspected_first_against_the_rule(regis
     assert sectors["label"].tolist() == ["城镇燃气", "非煤矿山"] and sectors["precision_rule"].tolist() == [0.1, 0.0]
 
 
-def test_feature_importance_largest_first_with_registry_labels(registry):
+def test_feature_importance_largest_first_with_registry_labels_zero_left_out(registry):
     importance = modelview.model_view(registry, lang="zh").importance
-    assert importance["feature"].tolist() == ["hazardous_chemicals", "open_hazards", "not_in_registry"]
+    assert importance["feature"].tolist() == ["hazardous_chemicals", "open_hazards", "not_in_registry"]  # not employees: 0
     assert importance["importance"].tolist() == [0.5, 0.2, 0.1]
     assert importance["label"].iloc[0] == "涉及危险化学品" and importance["label"].iloc[2] == "not_in_registry"
     assert modelview.feature_importance(registry.card("v2"), "zh", top=1)["feature"].tolist() == ["hazardous_chemicals"]
