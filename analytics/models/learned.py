@@ -24,6 +24,8 @@ feature, in log-odds, with the exact identity
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -226,6 +228,10 @@ class BoostedModel(_RiskModel):
             # too few of a class to cross-fit: calibrate on in-sample margins (documented fallback)
             return _fit_trees(self._trees(columns, categorical), encoded, labels, weights).decision_function(encoded)
         groups = frame.index.get_level_values(ENTERPRISE) if ENTERPRISE in (frame.index.names or []) else None
+        if groups is not None:
+            # integer codes in the ids' sorted order: the same folds as the ids themselves, without
+            # GroupKFold's np.isin over strings (seconds on a real county's stacked snapshots)
+            groups = pd.factorize(np.asarray(groups), sort=True)[0]
         if groups is not None and pd.Index(groups).nunique() >= folds:
             splits = GroupKFold(folds, shuffle=True, random_state=self.random_state).split(encoded, labels, groups)
         else:
@@ -290,7 +296,8 @@ class LogisticModel(_RiskModel):
         self.categories_codes_ = {j: np.arange(len(self.encoder_.categories_[self.encoder_.columns_[j]]), dtype=float)
                                   for j in categorical}
         missing = np.isnan(encoded)
-        with np.errstate(all="ignore"):
+        with warnings.catch_warnings():  # a column with no value at all has no median: 0 below
+            warnings.simplefilter("ignore", RuntimeWarning)
             medians = np.nanmedian(np.where(missing, np.nan, encoded), axis=0) if len(encoded) else np.zeros(encoded.shape[1])
         self.medians_ = np.nan_to_num(medians)
         filled = np.where(missing, self.medians_, encoded)
