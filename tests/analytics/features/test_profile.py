@@ -3,6 +3,8 @@
 import numpy as np
 import pytest
 
+from analytics.frames import typed
+
 from analytics.features import build_features
 from tests.analytics.features.conftest import AS_OF, county
 
@@ -40,3 +42,12 @@ def test_index_is_the_sorted_operating_enterprises():
     assert list(X.index) == ["E1", "E3"] and X.index.name == "enterprise_id"
     assert list(build_features(tables, "2026-02-01").index) == ["E1", "E2", "E3"]
     assert list(build_features(tables, "2025-12-31").index) == ["E1", "E2"]  # E3 not established yet
+
+
+def test_an_attribute_the_office_never_records_is_absent_not_invented():
+    tables = county()
+    tables["enterprises"] = typed("enterprises", tables["enterprises"].assign(
+        size=None, employees=None, hazardous_chemicals=None, established=None))
+    X = build_features(tables, AS_OF, families=["profile"])
+    assert not {"size", "employees", "hazardous_chemicals", "years_in_operation"} & set(X.columns)
+    assert X.loc["E1", "major_hazard_severity"] == 4.0 and X.loc["E2", "dust_explosion"] == 0.0  # recorded ones stay
