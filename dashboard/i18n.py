@@ -124,11 +124,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "model.list_version": ("{date} 的风险清单由版本 {version} 生成。", "The risk list of {date} was made by version {version}."),
     "model.not_serving": ("您查看的不是在用版本（在用：{serving}）。", "This is not the serving version (serving: {serving})."),
     "model.none": (
-        "尚未登记任何模型（新县或尚未训练）。已有的风险清单来自经验评分卡；积累检查结果后运行 saferank train 训练并登记模型，"
-        "本页即显示模型卡、回测与特征重要性。",
-        "No model is registered yet (a new county, or no training run). Any risk list so far comes from the rule-of-thumb "
-        "scorecard; once inspection results accumulate, run saferank train, and this page shows the model card, the "
-        "backtest and feature importance.",
+        "尚未登记任何模型（新县或尚未训练）。运行 saferank train：检查结果足够时训练并登记模型，不足时登记经验评分卡作为兜底；"
+        "之后本页显示模型卡、回测与特征重要性。",
+        "No model is registered yet (a new county, or no training run). Run saferank train: with enough inspection "
+        "results it trains and registers a model, otherwise it registers the rule-of-thumb scorecard as the fallback; "
+        "then this page shows the model card, the backtest and feature importance.",
     ),
     "model.fallback": ("本版本为经验评分卡兜底（已标注阳性样本不足），没有回测结果。",
                        "This version is the rule-of-thumb fallback (too few labelled positives), so there is no backtest."),
