@@ -156,7 +156,7 @@ class RuleOfThumb(ClassifierMixin, BaseEstimator):
         frame = self._frame(X)
         out = pd.DataFrame(0.0, index=frame.index, columns=[str(c) for c in frame.columns])
         scaled = self.points(frame) * self.slope_
-        for name in INPUTS:  # four columns, not rows
+        for name in scaled.columns:  # the rule's few inputs, not rows
             if name in out.columns:
                 out[name] = scaled[name].to_numpy()
         return out
