@@ -10,6 +10,14 @@ inspected there (the labelled ones):
 - precision at capacity ``k`` (default 5 % of operating firms; an int is a count): among the model's
   top ``k`` that were inspected, the (weighted) share with a label; also unweighted and on double-random
   inspections only (the unbiased sample); recall at ``k``; lift over the base rate;
+- or, with ``capacity_of="inspected"``, the office's own visits re-ordered: each origin ranks only the
+  enterprises inspected in its window (every one labelled, so no weights), ``k`` is the share
+  ``capacity`` of them, precision is the share of the top ``k`` with a label and recall the share of
+  the window's labelled firms in the top ``k`` (how a city evaluates a model that orders its routine
+  inspections: "the first half of the visits found x % of the violations");
+- ``window_days`` (default ``horizon_days``): the label window scored after each origin; monthly
+  origins with ``window_days=30`` tile a year, each visit scored once (training labels keep
+  ``horizon_days``);
 - ROC AUC and Brier score (weighted, and on random inspections only), a calibration table by score
   decile, the same counts per town and per sector;
 - with a simulated county's truth: ``capture_of_best`` = truth ``p_label`` summed over the model's
@@ -19,8 +27,12 @@ inspected there (the labelled ones):
 
 Ties in a score are broken by one seeded random order per origin, shared by all models, so the
 ``random`` baseline (a constant score: the training base rate) is a seeded random order, and a
-scorecard's plateaus are not ordered by id. Baselines always present: ``random`` and
-``rule_of_thumb``; ``default_models()`` adds the learned candidates of ``analytics.models.select``.
+scorecard's plateaus are not ordered by id. Baselines always present: ``random``, ``rule_of_thumb`` and
+the history rules of ``analytics.models.baselines`` (``prior_violations``, ``last_inspection``);
+``default_models()`` adds the learned candidates of ``analytics.models.select``. A model wrapped in
+``sklearn.frozen.FrozenEstimator`` is scored as it is at every origin (a list served all year without
+retraining). ``BacktestResult.pooled()`` pools the top-``k`` hits over origins with their binomial
+standard error.
 """
 
 from __future__ import annotations
@@ -40,6 +52,7 @@ from analytics.labels import build_labels, inspection_weights, selection_bias
 from analytics.timeline import HORIZON_DAYS, rolling_origins, to_timestamp
 
 CAPACITY = 0.05
+CAPACITY_OF = ("operating", "inspected")
 SNAPSHOTS = 6
 ORIGINS = 12
 CURVE_SHARES = tuple(round(0.01 * i, 2) for i in range(1, 21))
@@ -77,10 +90,11 @@ class RandomScore(ClassifierMixin, BaseEstimator):
 
 
 def default_models(include_learned: bool = True, seed: int = 0) -> dict[str, object]:
-    """``random`` and ``rule_of_thumb``, plus the learned candidates (``models.select.candidates``)."""
+    """``random``, ``rule_of_thumb`` and the history rules, plus the learned candidates (``models.select.candidates``)."""
+    from analytics.models.baselines import baseline_rules
     from analytics.models.scorecard import RuleOfThumb
 
-    models: dict[str, object] = {"random": RandomScore(), "rule_of_thumb": RuleOfThumb()}
+    models: dict[str, object] = {"random": RandomScore(), "rule_of_thumb": RuleOfThumb(), **baseline_rules()}
     if include_learned:
         from analytics.models.select import candidates
 
@@ -135,6 +149,16 @@ class BacktestResult:
         table = self.metrics.groupby("model", sort=False)[kept].mean()
         return table.dropna(axis=1, how="all")
 
+    def pooled(self) -> pd.DataFrame:
+        """Per model, the top-``k`` visits pooled over origins: ``n`` labelled in the top ``k``, ``hits``
+        among them, ``precision`` = hits / n (unweighted) and its binomial standard error ``se``."""
+        sums = self.metrics.groupby("model", sort=False)[["n_top_labelled", "n_top_positive"]].sum()
+        n, hits = sums["n_top_labelled"].astype(float), sums["n_top_positive"].astype(float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            precision = hits / n
+            se = np.sqrt(precision * (1 - precision) / n)
+        return pd.DataFrame({"n": n.astype(int), "hits": hits.astype(int), "precision": precision, "se": se})
+
     def group_summary(self, by: str) -> pd.DataFrame:
         """Per ``town`` or ``sector`` and model, pooled over origins."""
         part = self.groups.loc[self.groups["by"] == by]
@@ -176,11 +200,13 @@ class BacktestResult:
         table = self.summary().rename(columns={k: v[i] for k, v in METRIC_LABELS.items()})
         p = self.parameters
         if lang == "zh":
+            basis = "窗口内被检查企业" if p.get("capacity_of") == "inspected" else "在营企业"
             head = (f"回测：{len(p.get('origins', []))} 个起点（{p.get('first_origin')} 至 {p.get('last_origin')}），"
-                    f"检查能力 {p.get('capacity')}，各起点指标的平均值：")
+                    f"检查能力 {p.get('capacity')}（按{basis}计），各起点指标的平均值：")
         else:
+            basis = "firms inspected in the window" if p.get("capacity_of") == "inspected" else "operating firms"
             head = (f"Backtest: {len(p.get('origins', []))} origins ({p.get('first_origin')} to {p.get('last_origin')}), "
-                    f"capacity {p.get('capacity')}, metrics averaged over origins:")
+                    f"capacity {p.get('capacity')} (of {basis}), metrics averaged over origins:")
         lines = [head, table.to_string(float_format=lambda v: f"{v:.4f}")]
         if len(self.bias) and self.bias["ratio"].notna().any():
             ratio = float(self.bias["ratio"].mean())
@@ -195,19 +221,24 @@ class _Cache:
 
     def __init__(self, tables: dict[str, pd.DataFrame], horizon_days: int, weighted: bool) -> None:
         self.tables, self.horizon_days, self.weighted = tables, horizon_days, weighted
-        self._built: dict[pd.Timestamp, tuple[pd.DataFrame, pd.DataFrame, pd.Series]] = {}
+        self._features: dict[pd.Timestamp, pd.DataFrame] = {}
+        self._built: dict[tuple[pd.Timestamp, int], tuple[pd.DataFrame, pd.DataFrame, pd.Series]] = {}
 
-    def get(self, as_of: pd.Timestamp) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
-        if as_of not in self._built:
-            X = build_features(self.tables, as_of)
-            labels = build_labels(self.tables, as_of, self.horizon_days).reindex(X.index)
+    def get(self, as_of: pd.Timestamp, days: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
+        """Features on ``as_of``, labels of the ``days`` after it (default the horizon), weights."""
+        key = (as_of, self.horizon_days if days is None else days)
+        if key not in self._built:
+            if as_of not in self._features:
+                self._features[as_of] = build_features(self.tables, as_of)
+            X = self._features[as_of]
+            labels = build_labels(self.tables, as_of, key[1]).reindex(X.index)
             if self.weighted:
                 weights = inspection_weights(X, labels)
             else:
                 observed = labels["inspected"] | labels["accident"]
                 weights = pd.Series(observed.astype(float).to_numpy(), index=X.index, name="weight")
-            self._built[as_of] = (X, labels, weights)
-        return self._built[as_of]
+            self._built[key] = (X, labels, weights)
+        return self._built[key]
 
 
 def _training_set(cache: _Cache, dates: list[pd.Timestamp]) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
@@ -266,7 +297,7 @@ def score_origin(scores: np.ndarray, labels: pd.DataFrame, weights: np.ndarray, 
     wy = w * y
     row = {
         "k": k, "n_operating": len(y), "n_labelled": int(inspected.sum()), "n_positive": int(y[inspected].sum()),
-        "n_top_labelled": int((top & inspected).sum()),
+        "n_top_labelled": int((top & inspected).sum()), "n_top_positive": int(y[top & inspected].sum()),
         "precision_at_capacity": _share(wy[top].sum(), w[top].sum()),
         "precision_unweighted": _share(y[top & inspected].sum(), (top & inspected).sum()),
         "precision_random_only": _share(y[top & random].sum(), (top & random).sum()),
@@ -327,11 +358,16 @@ def _calibration(pooled: pd.DataFrame) -> pd.DataFrame:
 def run_backtest(tables: dict[str, pd.DataFrame], origins: list[object] | None = None,
                  models: dict[str, object] | None = None, capacity: float | int = CAPACITY,
                  truth: pd.DataFrame | None = None, horizon_days: int = HORIZON_DAYS, snapshots: int = SNAPSHOTS,
-                 seed: int = 0, weighted: bool = True) -> BacktestResult:
+                 seed: int = 0, weighted: bool = True, capacity_of: str = "operating",
+                 window_days: int | None = None) -> BacktestResult:
     """Backtest ``models`` (name → sklearn estimator, cloned at each origin) at ``origins``; see the module docstring."""
     origins = sorted(to_timestamp(o) for o in (origins if origins is not None else default_origins(tables)))
     if not origins:
         raise UserError("没有回测起点。", "No backtest origins were given.")
+    if capacity_of not in CAPACITY_OF:
+        raise UserError(f"检查能力须按 operating（在营企业）或 inspected（窗口内被检查企业）计，收到 {capacity_of}。",
+                        f"Capacity is a share of 'operating' firms or of those 'inspected' in the window; got {capacity_of}.")
+    window_days = horizon_days if window_days is None else int(window_days)
     # the baselines are always in the comparison, whatever the caller passes
     models = {**default_models(include_learned=False), **(models or {})}
     cache = _Cache(tables, horizon_days, weighted)
@@ -343,9 +379,13 @@ def run_backtest(tables: dict[str, pd.DataFrame], origins: list[object] | None =
     for number, origin in enumerate(origins):  # a loop over origins
         dates = [d for d in grid if d <= origin - pd.Timedelta(days=horizon_days)][-snapshots:]
         X_train, y, w = _training_set(cache, dates)
-        X, labels, weights = cache.get(origin)
-        k = capacity_count(capacity, len(X))
+        X, labels, weights = cache.get(origin, window_days)
         tiebreak = np.random.default_rng([seed, number]).permutation(len(X))
+        ranked = np.ones(len(X), dtype=bool)
+        if capacity_of == "inspected":  # the window's own visits, re-ordered: all labelled, nothing to weigh
+            ranked = labels["inspected"].to_numpy(dtype=bool)
+            weights = pd.Series(1.0, index=X.index, name="weight")
+        k = capacity_count(capacity, max(int(ranked.sum()), 1))
         truth_scores = None if truth_p is None else truth_p.reindex(X.index).fillna(0.0).to_numpy()
         scores: dict[str, np.ndarray] = {}
         for name, estimator in models.items():  # a loop over models
@@ -357,20 +397,27 @@ def run_backtest(tables: dict[str, pd.DataFrame], origins: list[object] | None =
         if truth_scores is not None:
             scores["truth"] = truth_scores
         bias.append({"origin": origin, **selection_bias(labels)})
+        if not ranked.any():
+            notes.append({"zh": f"{origin.date()} 之后的窗口内没有检查，跳过。", "en": f"No inspections in the window after {origin.date()}; skipped."})
+            continue
+        labels, w_ranked, X_ranked = labels.loc[ranked], weights.to_numpy()[ranked], X.loc[ranked]
+        truth_ranked = None if truth_scores is None else truth_scores[ranked]
         for name, p in scores.items():
-            row, curve, top = score_origin(p, labels, weights.to_numpy(), k, tiebreak, truth_scores)
+            p = p[ranked]
+            row, curve, top = score_origin(p, labels, w_ranked, k, tiebreak[ranked], truth_ranked)
             metrics.append({"origin": origin, "model": name, "n_train": len(y), "n_train_positive": int(y.sum()), **row})
             curves.append(curve.assign(origin=origin, model=name))
             labelled = labels["inspected"].to_numpy(dtype=bool)
             pooled.append(pd.DataFrame({"model": name, "score": p[labelled], "y": labels["label"].to_numpy(dtype=float)[labelled],
-                                        "w": weights.to_numpy()[labelled]}))
+                                        "w": w_ranked[labelled]}))
             for by, column in (("town", "town"), ("sector", "sector")):
-                if column in X.columns:
-                    group_frames.append(_group_rows(by, X[column].astype(object).to_numpy(), labels, weights.to_numpy(), top)
+                if column in X_ranked.columns:
+                    group_frames.append(_group_rows(by, X_ranked[column].astype(object).to_numpy(), labels, w_ranked, top)
                                         .assign(origin=origin, model=name))
     parameters = {
         "origins": [o.date().isoformat() for o in origins], "first_origin": origins[0].date().isoformat(),
-        "last_origin": origins[-1].date().isoformat(), "capacity": capacity, "horizon_days": horizon_days,
+        "last_origin": origins[-1].date().isoformat(), "capacity": capacity, "capacity_of": capacity_of,
+        "horizon_days": horizon_days, "window_days": window_days,
         "snapshots": snapshots, "seed": seed, "weighted": weighted, "models": list(models),
         "truth": truth is not None,
     }
@@ -386,14 +433,17 @@ def run_backtest(tables: dict[str, pd.DataFrame], origins: list[object] | None =
 
 def backtest_store(store: object, as_of: object = None, origins: int = ORIGINS, capacity: object = CAPACITY,
                    report: object = None, json_path: object = None, truth: object = None,
-                   include_learned: bool = True) -> BacktestResult:
+                   include_learned: bool = True, capacity_of: str = "operating",
+                   window_days: int | None = None) -> BacktestResult:
     """``saferank backtest``: backtest the default models on the store; write the HTML/JSON report if asked."""
     from analytics.store import read_tables
 
     tables = read_tables(store, as_of=as_of) if as_of is not None else read_tables(store)
-    origin_dates = default_origins(tables, count=int(origins), as_of=as_of)
+    origin_dates = default_origins(tables, count=int(origins), as_of=as_of,
+                                   horizon_days=HORIZON_DAYS if window_days is None else int(window_days))
     truth_frame = pd.read_csv(truth, dtype={"enterprise_id": str}) if truth else None
-    result = run_backtest(tables, origin_dates, default_models(include_learned), parse_capacity(capacity), truth_frame)
+    result = run_backtest(tables, origin_dates, default_models(include_learned), parse_capacity(capacity), truth_frame,
+                          capacity_of=capacity_of, window_days=window_days)
     if report:
         from analytics.report import write_html
 
