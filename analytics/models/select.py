@@ -33,7 +33,8 @@ SNAPSHOTS = 24
 BACKTEST_ORIGINS = 12  # 4 origins let noise pick the winner (the truth itself ranked below the rule of thumb)
 CAPACITY = 0.05
 SEED = 0
-SIMPLICITY = {"random": -1, "rule_of_thumb": 0, "logistic": 1, "boosted": 2, "blend": 3}
+SIMPLICITY = {"random": -1, "rule_of_thumb": 0, "prior_violations": 0, "last_inspection": 0, "logistic": 1, "boosted": 2,
+              "blend": 3}
 METRIC_LABELS = {
     "precision_at_capacity": ("容量内命中率", "Precision at capacity"),
     "brier": ("Brier 分数", "Brier score"),
@@ -179,7 +180,7 @@ def backtest_record(result: object) -> dict:
 
 def calibration_method(name: str, model: object) -> str:
     """How ``model`` turns its ranking into probabilities (a code of ``analytics.modelview.CALIBRATION_METHODS``)."""
-    if name == "rule_of_thumb":
+    if hasattr(model, "calibrated_"):  # the points rules (scorecard, baselines)
         return "platt_points" if getattr(model, "calibrated_", False) else "fixed_points"
     return CALIBRATION_BY_MODEL.get(name, "unknown")
 
@@ -217,7 +218,9 @@ def train_on_tables(tables: dict[str, pd.DataFrame], as_of: object, registry, tr
         summary = result.summary()
         backtest = backtest_record(result)
         metrics = summary[[c for c in METRIC_LABELS if c in summary.columns]].copy()
-        fitted = {name: _fit(models[name], X, y, weights) for name in models if name != "random"}
+        # without a truth only the winner is needed: choose() reads the backtest alone
+        needed = [n for n in models if n != "random"] if truth is not None else [choose(metrics)]
+        fitted = {name: _fit(models[name], X, y, weights) for name in needed}
         if truth is not None:
             truth_p = truth.assign(enterprise_id=truth["enterprise_id"].astype(str)).set_index("enterprise_id")["p_label"]
             truth_now = truth_p.reindex(now.index.astype(str)).fillna(0.0).to_numpy()
