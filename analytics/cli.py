@@ -98,7 +98,8 @@ def _backtest(args: argparse.Namespace) -> int:
     from analytics.store import open_store
 
     result = backtest_store(open_store(args.db), as_of=args.as_of, origins=args.origins, capacity=args.capacity,
-                            report=args.report, json_path=args.json, truth=args.truth)
+                            report=args.report, json_path=args.json, truth=args.truth, capacity_of=args.capacity_of,
+                            window_days=args.window_days)
     print(result.render(args.lang))
     return 0
 
@@ -108,7 +109,7 @@ def _train(args: argparse.Namespace) -> int:
     from analytics.store import open_store
 
     report = train_models(open_store(args.db), as_of=args.as_of, models_dir=args.models, truth=args.truth,
-                          capacity=args.capacity)
+                          capacity=args.capacity, origins=args.origins)
     print(report.render(args.lang))
     return 0
 
@@ -254,6 +255,10 @@ def build_parser() -> argparse.ArgumentParser:
     backtest.add_argument("--as-of", dest="as_of", default=None, help="last day of data used (default: the newest inspection)")
     backtest.add_argument("--origins", type=int, default=12, help="number of monthly origins (default 12)")
     backtest.add_argument("--capacity", default="0.05", help="share of operating firms (0.05) or a count (50) (default 0.05)")
+    backtest.add_argument("--capacity-of", dest="capacity_of", choices=("operating", "inspected"), default="operating",
+                          help="rank all operating firms (default), or re-order only the firms inspected in each window (capacity: a share of them)")
+    backtest.add_argument("--window-days", dest="window_days", type=int, default=None,
+                          help="days scored after each origin (default 90; 30 with monthly origins scores each visit once)")
     backtest.add_argument("--report", default=None, help="write the offline HTML report here")
     backtest.add_argument("--json", default=None, help="write the same numbers as JSON here")
     backtest.add_argument("--truth", default=None, help="truth.csv of a simulated county: adds capture of the best possible")
@@ -262,6 +267,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--models", default=None, help="model registry folder (default: $SAFERANK_MODELS or data/models)")
     train.add_argument("--truth", default=None, help="truth.csv of a simulated county: adds the truth row to the comparison")
     train.add_argument("--capacity", type=float, default=0.05, help="share of enterprises the office can inspect (default 0.05)")
+    train.add_argument("--origins", type=int, default=12, help="monthly backtest origins the candidates are compared on (default 12; fewer is faster)")
     score = _command(sub, "score", "score every operating enterprise with the serving model, store the risk list, write its CSV", _score)
     score.add_argument("--as-of", dest="as_of", default=None, help="list date (default: the newest inspection in the store)")
     score.add_argument("--out", default=None, help="CSV file to write (UTF-8 with BOM, the contract's columns)")
