@@ -419,13 +419,10 @@ def disposition_list(store, as_of: object | None = None, rules: DispositionRules
 
 
 def _team_enterprises(store, user) -> set[str]:
-    """An inspector's enterprises: those of the team's visits; none until planning exists (closed by default)."""
-    try:
-        from analytics.planning import visits_for
+    """An inspector's enterprises: those of the team's planned visits."""
+    from analytics.planning import visits_for
 
-        visits = visits_for(store, user)
-    except ImportError:  # planning (or its store) not installed yet
-        return set()
+    visits = visits_for(store, user)
     return set(visits["enterprise_id"].astype(str)) if len(visits) else set()
 
 
