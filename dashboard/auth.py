@@ -87,7 +87,14 @@ def current_language() -> str:
     cookie (``dashboard.i18n.COOKIE``), else the app's configured default."""
     if not flask.has_request_context():
         return i18n.DEFAULT_LANG
-    chosen = i18n.normal_lang(flask.request.args.get("lang")) or i18n.normal_lang(flask.request.cookies.get(i18n.COOKIE))
+    request = flask.request
+    chosen = i18n.normal_lang(request.args.get("lang"))
+    if not chosen and request.path.startswith("/_dash-"):
+        # Dash fetches the layout and runs callbacks from the page: its address (the Referer, sent
+        # same-origin) is the URL that says the language, so the navigation follows ``?lang=en``.
+        page_query = parse_qs(urlsplit(request.referrer or "").query)
+        chosen = i18n.normal_lang((page_query.get("lang") or [None])[0])
+    chosen = chosen or i18n.normal_lang(request.cookies.get(i18n.COOKIE))
     return chosen or flask.current_app.config.get("SAFERANK_LANGUAGE", i18n.DEFAULT_LANG)
 
 
@@ -293,6 +300,11 @@ def _token_user() -> User | None:
     return accounts.user_for_token(get_store(), header[7:].strip())
 
 
+def _is_asset(path: str) -> bool:
+    """A static file rather than a page: ``/assets/...``, ``/favicon.ico``, any name with an extension."""
+    return path.startswith("/assets/") or "." in path.rsplit("/", 1)[-1]
+
+
 def guard() -> flask.Response | None:
     """Flask ``before_request``: refuse what the requester may not see."""
     request = flask.request
@@ -312,7 +324,10 @@ def guard() -> flask.Response | None:
             return error_response(404, "not_found", "没有这个接口。", "There is no such route.")
         return None
     if user is None:
-        if is_dash or path.startswith("/assets/") or request.method != "GET":
+        # Only a page is sent to the login page. A file the browser fetches on its own (favicon,
+        # stylesheet) must not be: following that redirect would issue a new form token and expire
+        # the login form already on screen.
+        if is_dash or _is_asset(path) or request.method != "GET":
             return _unauthenticated()
         return flask.redirect(flask.url_for("saferank_auth.login", next=request.full_path.rstrip("?")))
     if path == "/_dash-update-component":
@@ -383,7 +398,10 @@ def login() -> flask.Response | str:
                 flask.session["seen"] = time.time()
                 flask.g.saferank_user = user
                 return flask.redirect(next_path if next_path != "/" else home_path(user))
-    flask.session["csrf"] = secrets.token_urlsafe(24)
+    # One token per session, kept while it lives: a second tab (or any stray GET of /login) must not
+    # expire the form already on screen. Signing in clears the session, and with it the token.
+    if not flask.session.get("csrf"):
+        flask.session["csrf"] = secrets.token_urlsafe(24)
     html = render_login(lang=lang, csrf=flask.session["csrf"], next_path=next_path, error=error)
     response = flask.Response(html, status=status, mimetype="text/html")
     if flask.request.args.get("lang") == lang:  # the login page's switch sets the dashboard's cookie

@@ -191,9 +191,34 @@ def test_sign_in_needs_the_form_token_and_never_redirects_off_site(auth_app) -> 
         assert not response.headers["Location"].startswith("//")
 
 
+def test_files_the_browser_fetches_while_signed_out_leave_the_login_form_valid(auth_app) -> None:
+    """Browsers ask for /favicon.ico (and stylesheets) on their own while the login form is on screen;
+    a redirect to /login there used to issue a new form token, so signing in then failed as "expired"."""
+    client = auth_app.client()
+    page = client.get("/login?next=/risk-list")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.get_data(as_text=True)).group(1)
+    for path in ("/favicon.ico", "/assets/theme.css", "/apple-touch-icon.png", "/_favicon.ico"):
+        response = client.get(path)
+        assert response.status_code == 401 and "Set-Cookie" not in response.headers, path
+    assert client.get("/risk-list").headers["Location"].startswith("/login")  # a page still goes to the login
+    assert "form expired" not in client.get("/login?lang=en").get_data(as_text=True)  # a second tab: same token
+    right = client.post("/login", data={"username": "u-office", "password": "correct-horse-battery", "csrf": csrf,
+                                        "next": "/risk-list"})
+    assert right.status_code == 302 and right.headers["Location"] == "/risk-list"
+
+
 def test_the_login_page_speaks_english_when_asked(auth_app) -> None:
     response = auth_app.client().get("/login?lang=en")
     assert "Sign in" in response.get_data(as_text=True) and "saferank_lang=en" in response.headers["Set-Cookie"]
+
+
+def test_the_navigation_speaks_the_language_of_the_page_address(auth_app) -> None:
+    """Dash fetches the layout from the page without its query; the page's ``?lang=en`` still counts."""
+    client = auth_app.client("office")
+    english = client.get("/_dash-layout", headers={"Referer": "http://localhost/risk-list?lang=en"}).get_json()
+    assert "Risk list" in _values(english, "children") and "风险清单" not in _values(english, "children")
+    chinese = client.get("/_dash-layout", headers={"Referer": "http://localhost/risk-list"}).get_json()
+    assert "风险清单" in _values(chinese, "children")
 
 
 def test_an_idle_session_expires(auth_app) -> None:
