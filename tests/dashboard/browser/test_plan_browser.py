@@ -10,13 +10,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import PASSWORD, SCREENSHOTS, sign_in
 from playwright.sync_api import Page, expect
 from werkzeug.serving import make_server
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[3]
-SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
-PASSWORD = "correct-horse-battery"
 sys.path.insert(0, str(ROOT / "tests" / "analytics"))
 
 
@@ -27,47 +26,23 @@ def plan_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, s
 
     from analytics import accounts
     from dashboard.app import create_app
-    from dashboard.components import data
 
     folder = tmp_path_factory.mktemp("plan-browser")
     url = f"sqlite:///{folder / 'store.db'}"
     store, _ = plan_county.stored(url)
     accounts.add_user(store, "office1", "office", PASSWORD)
-    data.clear()
-    # the content pages' session fixture points the data layer at a hand-made county (pytest-playwright
-    # asks for ``base_url``); these pages read the served app's own store
-    from analytics.store import read_tables
-    from dashboard.app import get_store
-
-    patch = pytest.MonkeyPatch()
-    patch.setattr(data, "store", get_store)
-    patch.setattr(data, "tables", lambda: read_tables(get_store()))
-    patch.setattr(data, "_store_key", lambda: str(get_store().engine.url))
     app = create_app({"db": url, "secret_key": "browser-" + "x" * 32, "models_dir": str(folder / "models")})
     server = make_server("127.0.0.1", 0, app.server, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_port}", url
     server.shutdown()
-    patch.undo()
-    data.clear()
-
-
-def _sign_in(page: Page, base: str, username: str, target: str) -> None:
-    # chromium's own /favicon.ico request is redirected to /login, which issues a new form token and
-    # so expires the form on screen (reported to the auth owner); keep it out of the sign-in
-    page.route("**/favicon.ico", lambda route: route.abort())
-    page.goto(f"{base}/login?next={target}")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("form button, form input[type=submit]").first.click()
-    page.wait_for_selector("#_pages_content .page-title", timeout=15_000)
 
 
 def test_office_draws_a_plan_then_the_team_enters_a_finding(page: Page, plan_site: tuple[str, str]) -> None:
     plan_url, store_url = plan_site
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    _sign_in(page, plan_url, "office1", "/plan")
+    sign_in(page, plan_url, "office1", "/plan")
     expect(page.locator(".page-title")).to_have_text("检查计划（四不两直、双随机）")
     page.fill("#plan-start", "2026-03-02")
     page.fill("#plan-days", "2")
@@ -77,7 +52,7 @@ def test_office_draws_a_plan_then_the_team_enters_a_finding(page: Page, plan_sit
     expect(page.locator("#plan-summary")).to_contain_text("预计发现重大隐患", timeout=15_000)
     expect(page.locator("#plan-grid .ag-row").first).to_be_visible(timeout=15_000)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "plan-zh.png"), full_page=True)
+    page.screenshot(path=str(SCREENSHOTS / "plan-drawn-zh.png"), full_page=True)
 
     from analytics.accounts import add_user
     from analytics.planning import visits_for
@@ -88,14 +63,14 @@ def test_office_draws_a_plan_then_the_team_enters_a_finding(page: Page, plan_sit
     team = visits.loc[visits["reason_code"] == "follow_up", "team"].iloc[0]
     add_user(store, "insp1", "inspector", PASSWORD, team=team)
     page.goto(f"{plan_url}/logout")
-    _sign_in(page, plan_url, "insp1", "/inspector")
+    sign_in(page, plan_url, "insp1", "/inspector")
     row = page.locator("#inspector-visits .ag-row", has_text="回头看").first
     row.click()
     expect(page.locator("#inspector-visit-info")).to_contain_text("回头看", timeout=10_000)
     expect(page.locator("#inspector-rectify .ag-row")).to_have_count(1, timeout=10_000)  # HA1 still open
     page.click("#inspector-save")
     expect(page.locator("#inspector-message")).to_contain_text("已记录", timeout=15_000)
-    page.screenshot(path=str(SCREENSHOTS / "inspector-zh.png"), full_page=True)
+    page.screenshot(path=str(SCREENSHOTS / "inspector-finding-zh.png"), full_page=True)
     stored = visits_for(store, None)
     assert (stored["team"] == team).any()
     inspections = pd.read_sql("select inspection_id from inspections", store.engine)
