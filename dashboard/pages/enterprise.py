@@ -129,7 +129,7 @@ def show_enterprise(enterprise_id: str | None, as_of: str, lang: str) -> tuple:
     if not enterprise_id:
         return notice(i18n.t("enterprise.pick", lang), PREFIX), None, None, empty, []
     day = data.pick_as_of(as_of)
-    tables = data.tables()
+    tables = data.enterprise_tables(enterprise_id)
     try:
         profile = enterprise_profile(tables, enterprise_id, day)
     except UserError as error:
