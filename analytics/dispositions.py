@@ -287,20 +287,24 @@ def _penalty_text(facts: pd.DataFrame, rules: DispositionRules, lang: str) -> pd
 
 
 def recommend(tables: dict[str, pd.DataFrame], as_of: object, risk_list: pd.DataFrame,
-              rules: DispositionRules | None = None, include: object = ()) -> pd.DataFrame:
+              rules: DispositionRules | None = None, include: object = (),
+              facts: pd.DataFrame | None = None) -> pd.DataFrame:
     """The recommended batch for every enterprise of ``risk_list`` at ``rules.levels`` (plus ``include`` ids).
 
     One row per enterprise in list order: ``enterprise_id``, ``name``, ``town_id``, ``sector``,
     ``risk_level``, ``rank``, ``score``, ``recommended`` (a ``BATCH_CODES`` code), ``rules`` (the
     rule codes that hold, comma-separated), ``evidence_zh``/``evidence_en``, ``deadline``,
     ``follow_up_date`` (standardise only), ``penalties_zh``/``penalties_en`` and the rule figures.
+    ``facts``: ``enterprise_facts(tables, as_of, rules)`` when the caller already has it (the pages
+    cache it: it is the whole cost, ~0.7 s at 100,000 firms, and changes only with the data).
     """
     rules = rules or DispositionRules()
     as_of = to_timestamp(as_of)
     chosen = risk_list.loc[risk_list["risk_level"].astype(object).isin(rules.levels)
                            | risk_list["enterprise_id"].astype(object).isin(list(include))]
     chosen = chosen.sort_values("rank", kind="stable")
-    facts = enterprise_facts(tables, as_of, rules).reindex(chosen["enterprise_id"].astype(object))
+    facts = enterprise_facts(tables, as_of, rules) if facts is None else facts
+    facts = facts.reindex(chosen["enterprise_id"].astype(object))
     enterprises = tables["enterprises"].set_index("enterprise_id")
     out = pd.DataFrame({
         "enterprise_id": facts.index.astype(str),
@@ -394,13 +398,13 @@ def merge_decisions(recommended: pd.DataFrame, stored: pd.DataFrame) -> pd.DataF
 
 def disposition_list(store, as_of: object | None = None, rules: DispositionRules | None = None,
                      campaign: str = DEFAULT_CAMPAIGN, user=None, tables: dict[str, pd.DataFrame] | None = None,
-                     risk_list: pd.DataFrame | None = None) -> pd.DataFrame:
+                     risk_list: pd.DataFrame | None = None, facts: pd.DataFrame | None = None) -> pd.DataFrame:
     """The campaign list of a stored risk list (latest when ``as_of`` is None): every red/orange
     enterprise and every one already decided in ``campaign``, with recommendation and decision.
 
     ``user``: an inspector sees only the enterprises of their team's visits (``planning.visits_for``);
     ``None`` is the command line (everything). ``tables``/``risk_list``: already read (the pages'
-    cache); else read from ``store``. Decisions are always read fresh.
+    cache); else read from ``store``. ``facts``: see ``recommend``. Decisions are always read fresh.
     """
     from analytics.risklist import read_risk_list
     from analytics.store import read_tables
@@ -411,7 +415,7 @@ def disposition_list(store, as_of: object | None = None, rules: DispositionRules
     day = to_timestamp(risk_list["as_of"].iloc[0])
     stored = decisions(store, campaign)
     tables = read_tables(store) if tables is None else tables
-    recommended = recommend(tables, day, risk_list, rules, include=stored["enterprise_id"])
+    recommended = recommend(tables, day, risk_list, rules, include=stored["enterprise_id"], facts=facts)
     out = merge_decisions(recommended, stored).assign(as_of=day)
     if user is not None and user.role == "inspector":
         out = out.loc[out["enterprise_id"].isin(_team_enterprises(store, user))]
