@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 
 import dash
 import dash_ag_grid as dag
+import pandas as pd
 from dash import Input, Output, State, callback, dcc, html
 
 from analytics import followup
@@ -108,8 +109,16 @@ def show_states(by: str, as_of: str, lang: str) -> object:
 def show_overdue(as_of: str, lang: str) -> tuple[list[dict], object]:
     day = data.pick_as_of(as_of)
     tables = data.tables()
-    overdue = data.summary("followup-overdue", day, lambda: followup.overdue_list(tables, day))
     rate = data.summary("followup-rate", day, lambda: followup.rectification_rate(tables, day))
+    # the grid's rows are kept ready per date and language: at 100,000 firms there are tens of
+    # thousands of overdue hazards, and turning them into records took most of a second per call
+    rows = data.summary("followup-overdue-rows", day, lambda: overdue_rows(tables, day, lang), lang)
+    return rows, figures.rate_figure(rate, lang)
+
+
+def overdue_rows(tables: dict, day: pd.Timestamp, lang: str) -> list[dict]:
+    """The overdue hazards of ``day`` as the grid's records (labels in ``lang``)."""
+    overdue = data.summary("followup-overdue", day, lambda: followup.overdue_list(tables, day))
     rows = overdue.assign(
         deadline=overdue["deadline"].dt.strftime("%Y-%m-%d"),
         found_date=overdue["found_date"].dt.strftime("%Y-%m-%d"),
@@ -118,7 +127,7 @@ def show_overdue(as_of: str, lang: str) -> tuple[list[dict], object]:
         level_label=overdue["level"].astype(object).map(i18n.labels(HAZARD_LEVELS, lang)),
         category_label=overdue["category"].astype(object).map(i18n.labels(HAZARD_CATEGORIES, lang)).fillna(""),
     )[[c["field"] for c in overdue_columns(lang)]]
-    return rows.astype(object).where(rows.notna(), None).to_dict("records"), figures.rate_figure(rate, lang)
+    return rows.astype(object).where(rows.notna(), None).to_dict("records")
 
 
 @callback(
