@@ -3,38 +3,74 @@
 Pages never hold data in module globals of their own: they ask here. The contract tables are read
 once (all dates; each summary applies ``as_known_on`` itself), risk lists once per (date, model
 version, language), and the browse frame once per list. Entries expire after ``TTL_SECONDS`` so an
-import or a new scoring shows up without a restart; ``clear()`` drops everything at once.
+import or a new scoring shows up without a restart: an expired entry is still answered once more
+while it is rebuilt in a background thread, so no visitor waits for a re-read (reading the tables
+of 100,000 firms takes ~5 s). Only the first visitor after a start (or ``clear()``) waits.
+``clear()`` drops everything at once.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Hashable
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 TTL_SECONDS = 300.0
 _cache: dict[Hashable, tuple[float, Any]] = {}
 _locks: dict[Hashable, threading.Lock] = {}
+_refreshing: set[Hashable] = set()
 _guard = threading.Lock()
+log = logging.getLogger(__name__)
 
 
 def _cached(key: Hashable, build: Callable[[], Any]) -> Any:
-    now = time.monotonic()
     hit = _cache.get(key)
-    if hit is not None and now - hit[0] < TTL_SECONDS:
+    if hit is not None:
+        if time.monotonic() - hit[0] >= TTL_SECONDS:
+            _refresh(key, build)
         return hit[1]
     with _guard:
         lock = _locks.setdefault(key, threading.Lock())
     with lock:  # one build per key even when several callbacks ask at once
         hit = _cache.get(key)
-        if hit is not None and time.monotonic() - hit[0] < TTL_SECONDS:
+        if hit is not None:
             return hit[1]
         value = build()
         _cache[key] = (time.monotonic(), value)
         return value
+
+
+def _refresh(key: Hashable, build: Callable[[], Any]) -> None:
+    """Rebuild an expired entry in a background thread (one at a time per key), in this app's context."""
+    import flask
+
+    with _guard:
+        if key in _refreshing:
+            return
+        _refreshing.add(key)
+    app = flask.current_app._get_current_object() if flask.has_app_context() else None
+
+    def run() -> None:
+        try:
+            if app is None:
+                value = build()
+            else:
+                with app.app_context():
+                    value = build()
+            if key in _cache:  # not cleared meanwhile
+                _cache[key] = (time.monotonic(), value)
+        except Exception:  # keep answering the previous value; the next expiry tries again
+            log.exception("refreshing the cached %r failed", key)
+        finally:
+            with _guard:
+                _refreshing.discard(key)
+
+    threading.Thread(target=run, name=f"saferank-refresh-{key!r:.40}", daemon=True).start()
 
 
 def clear() -> None:
@@ -56,6 +92,30 @@ def tables() -> dict[str, pd.DataFrame]:
     from analytics.store import read_tables
 
     return _cached(("tables", _store_key()), lambda: read_tables(store()))
+
+
+def enterprise_tables(enterprise_id: str) -> dict[str, pd.DataFrame]:
+    """``tables()`` cut to one enterprise's rows (tables without ``enterprise_id`` whole).
+
+    Rows are found through a per-table index of row positions built once per read of the tables,
+    so the enterprise page costs the same on a county of any size (a comparison over every row of
+    every table took ~250 ms at 100,000 firms).
+    """
+    every = tables()
+    key = ("enterprise-index", _store_key())
+    built = _cached(key, lambda: (every, _enterprise_index(every)))
+    if built[0] is not every:  # the tables were read again since: index the new ones
+        _cache.pop(key, None)
+        built = _cached(key, lambda: (every, _enterprise_index(every)))
+    index = built[1]
+    none = np.array([], dtype=np.intp)
+    return {name: frame.iloc[index[name].get(enterprise_id, none)] if name in index else frame
+            for name, frame in every.items()}
+
+
+def _enterprise_index(every: dict[str, pd.DataFrame]) -> dict[str, dict[str, np.ndarray]]:
+    return {name: frame.groupby(frame["enterprise_id"].astype(object), sort=False, dropna=True).indices
+            for name, frame in every.items() if "enterprise_id" in frame.columns}
 
 
 def scored_dates() -> list[pd.Timestamp]:
