@@ -12,7 +12,7 @@ from dash import Input, Output, State, callback, dcc, html
 from analytics import followup
 from analytics.schema import HAZARD_CATEGORIES, HAZARD_LEVELS, SECTORS, column_label
 from dashboard import figures, i18n
-from dashboard.components import data
+from dashboard.components import data, grid
 from dashboard.components.language import register_language_switch
 from dashboard.components.layout import notice, page_header, section
 from dashboard.components.urlstate import register_url_sync
@@ -22,6 +22,21 @@ GROUPS = [c.code for c in followup.GROUPINGS]
 dash.register_page(__name__, path="/followup", name="隐患整改", name_en="Follow-up", title="SafeRank 隐患整改", order=3)
 register_language_switch(PREFIX)
 register_url_sync(PREFIX, [(f"{PREFIX}-as-of", "value", "as_of"), (f"{PREFIX}-by", "value", "by")])
+OVERDUE = f"{PREFIX}-overdue"
+BLOCK_SIZE = 50  # one grid page
+# Another date empties the grid's block cache, so it asks the server for that date's rows.
+dash.clientside_callback(
+    """
+    function() {
+        var api = window.dash_ag_grid && window.dash_ag_grid.getApi ? window.dash_ag_grid.getApi("GRID_ID") : null;
+        if (api) { api.purgeInfiniteCache(); }
+        return Date.now();
+    }
+    """.replace("GRID_ID", OVERDUE),
+    Output(f"{PREFIX}-refreshed", "data"),
+    Input(f"{PREFIX}-as-of", "value"),
+    prevent_initial_call=True,
+)
 
 
 def overdue_columns(lang: str) -> list[dict]:
@@ -30,7 +45,8 @@ def overdue_columns(lang: str) -> list[dict]:
 
     return [
         {"field": "deadline", "headerName": hazard("deadline"), "width": 130},
-        {"field": "days_overdue", "headerName": i18n.t("followup.days_overdue", lang), "width": 120, "type": "numericColumn"},
+        {"field": "days_overdue", "headerName": i18n.t("followup.days_overdue", lang), "width": 120, "type": "numericColumn",
+         "filter": "agNumberColumnFilter"},
         {"field": "enterprise_name", "headerName": i18n.t("risk-list.name_col", lang), "flex": 2, "minWidth": 200},
         {"field": "town_name", "headerName": i18n.t("risk-list.town", lang), "width": 130},
         {"field": "sector_label", "headerName": i18n.t("risk-list.sector", lang), "flex": 1, "minWidth": 150},
@@ -49,7 +65,7 @@ def layout(as_of: str | None = None, lang: str | None = None, by: str | None = N
     chosen = data.pick_as_of(as_of)
     header = page_header(PREFIX, i18n.t("followup.name", lang), lang, chosen, dates)
     stores = [dcc.Store(id=f"{PREFIX}-lang-store", data=lang), dcc.Store(id=f"{PREFIX}-url-state"),
-              dcc.Location(id=f"{PREFIX}-go", refresh="callback-nav")]
+              dcc.Store(id=f"{PREFIX}-refreshed"), dcc.Location(id=f"{PREFIX}-go", refresh="callback-nav")]
     if chosen is None:
         return html.Div([header, *stores, html.Div(notice(i18n.t("no_lists", lang), PREFIX), className="page-body")])
     return html.Div(
@@ -69,10 +85,12 @@ def layout(as_of: str | None = None, lang: str | None = None, by: str | None = N
                     section(i18n.t("followup.rate", lang), dcc.Graph(id=f"{PREFIX}-rate", config={"displaylogo": False})),
                     section(
                         i18n.t("followup.overdue", lang),
-                        dag.AgGrid(id=f"{PREFIX}-overdue", columnDefs=overdue_columns(lang), rowData=[],
+                        dag.AgGrid(id=OVERDUE, columnDefs=overdue_columns(lang), rowModelType="infinite",
                                    getRowId="params.data.enterprise_id + '|' + params.data.hazard_id",
                                    defaultColDef={"sortable": True, "resizable": True, "filter": True},
-                                   dashGridOptions={"pagination": True, "paginationPageSize": 50},
+                                   dashGridOptions={"pagination": True, "paginationPageSize": BLOCK_SIZE,
+                                                    "cacheBlockSize": BLOCK_SIZE, "maxBlocksInCache": 20,
+                                                    "infiniteInitialRowCount": BLOCK_SIZE},
                                    style={"height": "560px", "width": "100%", "fontSize": "16px"}),
                     ),
                 ],
@@ -101,23 +119,37 @@ def show_states(by: str, as_of: str, lang: str) -> object:
 
 
 @callback(
-    Output(f"{PREFIX}-overdue", "rowData"),
     Output(f"{PREFIX}-rate", "figure"),
     Input(f"{PREFIX}-as-of", "value"),
     State(f"{PREFIX}-lang-store", "data"),
 )
-def show_overdue(as_of: str, lang: str) -> tuple[list[dict], object]:
+def show_rate(as_of: str, lang: str) -> object:
     day = data.pick_as_of(as_of)
     tables = data.tables()
     rate = data.summary("followup-rate", day, lambda: followup.rectification_rate(tables, day))
-    # the grid's rows are kept ready per date and language: at 100,000 firms there are tens of
-    # thousands of overdue hazards, and turning them into records took most of a second per call
+    return figures.rate_figure(rate, lang)
+
+
+@callback(
+    Output(OVERDUE, "getRowsResponse"),
+    Input(OVERDUE, "getRowsRequest"),
+    State(f"{PREFIX}-as-of", "value"),
+    State(f"{PREFIX}-lang-store", "data"),
+    prevent_initial_call=True,
+)
+def fetch_overdue(request: dict | None, as_of: str, lang: str) -> dict:
+    """The block of overdue hazards the grid asked for (sorted and filtered as its columns say)."""
+    if not request:
+        return dash.no_update
+    day = data.pick_as_of(as_of)
+    tables = data.tables()
+    # tens of thousands of rows at 100,000 firms: kept ready per date and language, served by blocks
     rows = data.summary("followup-overdue-rows", day, lambda: overdue_rows(tables, day, lang), lang)
-    return rows, figures.rate_figure(rate, lang)
+    return grid.rows_block(rows, request, BLOCK_SIZE)
 
 
-def overdue_rows(tables: dict, day: pd.Timestamp, lang: str) -> list[dict]:
-    """The overdue hazards of ``day`` as the grid's records (labels in ``lang``)."""
+def overdue_rows(tables: dict, day: pd.Timestamp, lang: str) -> pd.DataFrame:
+    """The overdue hazards of ``day`` in the grid's columns (labels in ``lang``), oldest deadline first."""
     overdue = data.summary("followup-overdue", day, lambda: followup.overdue_list(tables, day))
     rows = overdue.assign(
         deadline=overdue["deadline"].dt.strftime("%Y-%m-%d"),
@@ -126,8 +158,8 @@ def overdue_rows(tables: dict, day: pd.Timestamp, lang: str) -> list[dict]:
         sector_label=overdue["sector"].map(i18n.labels(SECTORS, lang)),
         level_label=overdue["level"].astype(object).map(i18n.labels(HAZARD_LEVELS, lang)),
         category_label=overdue["category"].astype(object).map(i18n.labels(HAZARD_CATEGORIES, lang)).fillna(""),
-    )[[c["field"] for c in overdue_columns(lang)]]
-    return rows.astype(object).where(rows.notna(), None).to_dict("records")
+    )
+    return rows[[c["field"] for c in overdue_columns(lang)]].reset_index(drop=True)
 
 
 @callback(

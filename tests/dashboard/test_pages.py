@@ -143,11 +143,15 @@ def test_followup_page_states_overdue_and_rate(pages: dict) -> None:
     figure = pages["followup"].show_states("town", "2026-03-01", "zh")
     overdue_bar = next(trace for trace in figure.data if trace.name == "逾期未改")
     assert list(overdue_bar.y) == ["城关镇", "沿海镇"] and list(overdue_bar.x) == [2, 1]
-    rows, rate = pages["followup"].show_overdue("2026-03-01", "en")
-    assert [r["hazard_id"] for r in rows] == ["H3", "H5", "H6"]
+    block = pages["followup"].fetch_overdue({"startRow": 0, "endRow": 50}, "2026-03-01", "en")
+    rows = block["rowData"]
+    assert block["rowCount"] == 3 and [r["hazard_id"] for r in rows] == ["H3", "H5", "H6"]
     assert rows[0]["days_overdue"] == 19 and rows[0]["sector_label"] == "Town gas" and rows[0]["town_name"] == "城关镇"
+    by_days = {"startRow": 0, "endRow": 50, "sortModel": [{"colId": "days_overdue", "sort": "asc"}],
+               "filterModel": {"town_name": {"filterType": "text", "type": "contains", "filter": "城关"}}}
+    assert [r["hazard_id"] for r in pages["followup"].fetch_overdue(by_days, "2026-03-01", "en")["rowData"]] == ["H6", "H3"]
     assert pages["followup"].open_enterprise({"rowId": "E2|H3"}, "2026-03-01") == "/enterprise?id=E2&as_of=2026-03-01"
-    assert rate.data[1].name == "Rectified"
+    assert pages["followup"].show_rate("2026-03-01", "en").data[1].name == "Rectified"
 
 
 @pytest.mark.parametrize("name", PAGES)

@@ -117,6 +117,9 @@ def test_language_switch_changes_the_page_and_sticks(site, open_as) -> None:
     page = open_as("office", fresh=True)  # the switch sets the language cookie: keep it to this test
     _open(page, site.url + "/followup")
     expect(page.locator(".page-title")).to_have_text("隐患整改")
+    overdue = page.locator("#followup-overdue .ag-center-cols-container .ag-row")
+    expect(overdue).to_have_count(3)  # H3, H5, H6, served block by block
+    expect(overdue.first).to_contain_text("乙燃气")
     page.locator("#followup-lang input[value='en']").check()
     expect(page.locator(".page-title")).to_have_text("Follow-up", timeout=10_000)
     _open(page, site.url + "/risk-list")  # another page, no parameter: the cookie carries the choice
