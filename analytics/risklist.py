@@ -111,12 +111,13 @@ def score_enterprises(tables: dict[str, pd.DataFrame], as_of: object, model: obj
     from analytics.riskview import FLAG_CODES, enterprise_flags
 
     as_of = to_timestamp(as_of)
-    X = build_features(tables, as_of) if features is None else features
+    wanted = getattr(model, "feature_names_in_", None)
+    X = build_features(tables, as_of, columns=wanted) if features is None else features
     if len(X) == 0:
         raise UserError(f"{as_of.date()} 没有在营企业，无法生成风险清单。",
                         f"No enterprise operates on {as_of.date()}; there is no risk list to make.")
     X.index = X.index.astype(str).rename("enterprise_id")
-    wanted = list(getattr(model, "feature_names_in_", X.columns))
+    wanted = list(X.columns if wanted is None else wanted)
     scores = pd.Series(model.predict_proba(X[wanted])[:, 1], index=X.index)
     contributions = model.contributions(X[wanted])
     ranked = rank_scores(scores)

@@ -69,8 +69,15 @@ def _check_families(families: Iterable[str]) -> list[str]:
     return chosen
 
 
-def build_features(tables: dict[str, pd.DataFrame], as_of: object, families: Iterable[str] | None = None) -> pd.DataFrame:
-    """The feature matrix on ``as_of`` (see the module docstring); ``families`` limits the families built."""
+def build_features(tables: dict[str, pd.DataFrame], as_of: object, families: Iterable[str] | None = None,
+                   columns: Iterable[str] | None = None) -> pd.DataFrame:
+    """The feature matrix on ``as_of`` (see the module docstring); ``families`` limits the families built.
+
+    Profile attributes the tables never record (``profile.unrecorded_features``) are left out, unless
+    ``columns`` names them: ``columns`` (a fitted model's ``feature_names_in_``) gives the matrix
+    exactly those columns in that order, so one firm whose record leaves an attribute blank is scored
+    with it blank, as it was in the county's matrix the model was trained on.
+    """
     as_of = to_timestamp(as_of)
     chosen = list(FAMILY_COMPUTE) if families is None else _check_families(families)
     known = as_known_on(tables, as_of)
@@ -79,6 +86,7 @@ def build_features(tables: dict[str, pd.DataFrame], as_of: object, families: Ite
     enterprises = enterprises.set_axis(ids).sort_index()
     workspace = Workspace(known, as_of, enterprises)
     skipped = skipped_families(known)
+    wanted = None if columns is None else list(columns)
     columns: dict[str, object] = {}
     for family in chosen:
         if family in skipped:
@@ -89,7 +97,14 @@ def build_features(tables: dict[str, pd.DataFrame], as_of: object, families: Ite
                 value = values[name]
                 columns[name] = value.to_numpy() if isinstance(value, pd.Series) and not isinstance(
                     value.dtype, pd.CategoricalDtype) else (value.array if isinstance(value, pd.Series) else value)
-    return pd.DataFrame(columns, index=enterprises.index)
+    matrix = pd.DataFrame(columns, index=enterprises.index)
+    if wanted is None:
+        return matrix.drop(columns=sorted(profile.unrecorded_features(known["enterprises"]) & set(matrix.columns)))
+    missing = [name for name in wanted if name not in matrix.columns]
+    if missing:
+        raise UserError(f"模型所需特征无法计算（缺少相应数据表）：{', '.join(missing)}",
+                        f"Features the model needs cannot be computed (their tables are missing): {', '.join(missing)}")
+    return matrix[wanted]
 
 
 def workspace_values(values: dict[str, object], family: str) -> dict[str, object]:

@@ -3,7 +3,9 @@
 A missing yes/no attribute counts as "no" (0): the office recorded nothing, and nothing is invented.
 An attribute the office never records at all (its column empty for every enterprise known on the
 as-of date, e.g. a city's food licences carry no size, employees or dangerous processes) is absent
-from the matrix rather than a column of invented "no"s or of nothing: ``recorded_columns`` says which.
+from the matrix rather than a column of invented "no"s or of nothing: ``unrecorded_features`` says
+which, and ``build_features`` leaves them out (unless a fitted model asks for them by name: then a firm
+whose tables leave them blank gets them as blank, exactly as in the matrix it was trained on).
 Major hazard source level is graded 1 (most severe) to 4, 0 for none; the feature is a severity that
 rises with danger: ``5 - level`` for a graded source, 0 for none or unknown.
 """
@@ -31,18 +33,12 @@ SOURCE_COLUMNS = {"size": "size", "employees": "employees", "major_hazard_severi
                   "years_in_operation": "established", **{name: name for name in FLAGS}}
 
 
-def recorded_columns(enterprises: pd.DataFrame) -> set[str]:
-    """The optional enterprise columns holding at least one value."""
-    return {column for column in set(SOURCE_COLUMNS.values()) if enterprises[column].notna().any()}
+def unrecorded_features(enterprises: pd.DataFrame) -> set[str]:
+    """The profile features read from an optional enterprise column that holds no value at all."""
+    return {name for name, column in SOURCE_COLUMNS.items() if not enterprises[column].notna().any()}
 
 
 def compute(ws: Workspace) -> dict[str, object]:
-    out = _compute(ws)
-    recorded = recorded_columns(ws.tables["enterprises"])
-    return {name: value for name, value in out.items() if name not in SOURCE_COLUMNS or SOURCE_COLUMNS[name] in recorded}
-
-
-def _compute(ws: Workspace) -> dict[str, object]:
     ent = ws.enterprises
     level = pd.to_numeric(ent["major_hazard_level"], errors="coerce").astype("float64").to_numpy()
     severity = np.where(level > 0, 5 - level, 0.0)

@@ -51,3 +51,21 @@ def test_an_attribute_the_office_never_records_is_absent_not_invented():
     X = build_features(tables, AS_OF, families=["profile"])
     assert not {"size", "employees", "hazardous_chemicals", "years_in_operation"} & set(X.columns)
     assert X.loc["E1", "major_hazard_severity"] == 4.0 and X.loc["E2", "dust_explosion"] == 0.0  # recorded ones stay
+
+
+def test_a_model_asking_for_an_attribute_gets_it_blank_for_firms_that_never_record_it(X):
+    """One firm posted for scoring may leave blank what the county's matrix (the model's) recorded."""
+    tables = county()
+    tables["enterprises"] = typed("enterprises", tables["enterprises"].assign(hazardous_chemicals=None, established=None))
+    wanted = list(X.columns)[::-1]
+    blank = build_features(tables, AS_OF, families=["profile"], columns=wanted)
+    assert list(blank.columns) == wanted
+    assert (blank["hazardous_chemicals"] == 0.0).all() and blank["years_in_operation"].isna().all()  # as for a blank firm in X
+    assert blank.loc["E1", "employees"] == X.loc["E1", "employees"]
+
+
+def test_a_model_asking_for_a_feature_whose_table_is_missing_is_told_which():
+    from analytics.errors import UserError
+
+    with pytest.raises(UserError, match="permits_90d|special"):
+        build_features(county(), AS_OF, families=["profile"], columns=["sector", "permits_90d"])
