@@ -79,11 +79,12 @@ def layout(as_of: str | None = None, lang: str | None = None, version: str | Non
     stores = [dcc.Store(id=f"{PREFIX}-lang-store", data=lang), dcc.Store(id=f"{PREFIX}-url-state")]
     registry = _registry()
     versions = modelview.versions_table(registry, lang)
-    if versions.empty:
-        return html.Div([header, *stores, html.Div(notice(i18n.t("model.none", lang), PREFIX), className="page-body")])
+    # With no version registered the page keeps its controls (empty), so its callbacks, which show the
+    # "no model" notice, find every component they name.
     known = set(versions["version"])
     listed = _list_version(chosen, lang)
-    picked = version if version in known else (listed if listed in known else registry.serving() or versions["version"].iloc[0])
+    picked = version if version in known else (
+        listed if listed in known else registry.serving() or next(iter(versions["version"]), None))
     return html.Div(
         [
             header,

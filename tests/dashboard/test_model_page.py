@@ -141,7 +141,9 @@ def test_an_older_version_and_the_fallback_say_what_is_missing(site) -> None:
 def test_without_any_model_the_page_says_so(site, tmp_path, monkeypatch) -> None:
     monkeypatch.setitem(site.app.server.extensions["saferank"]["config"], "models_dir", str(tmp_path / "empty"))
     page = _render(site, "analyst")
-    assert page.status_code == 200 and "尚未登记任何模型" in _text(page)
+    assert page.status_code == 200
+    for component in ("model-version", "model-by", "model-card", "model-precision", "model-versions"):
+        assert f'"id":"{component}"' in _text(page), component  # every id the callbacks name (no console error)
     shown = _show(site, version=None)
     assert "尚未登记任何模型" in json.dumps(shown["model-notice-box"], ensure_ascii=False)
     assert shown["model-card"]["children"] == [] and shown["model-versions"]["rowData"] == []
