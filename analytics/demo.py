@@ -1,4 +1,4 @@
-"""The demo: the shipped simulated county → import → train → score → demo accounts, in one call.
+"""The demo: the shipped simulated county → import → train → score → a plan → demo accounts, in one call.
 
 Everything lands under ``data/demo/`` (an embedded SQLite store and a model registry of its own), so a
 demo never touches an office's real store. A second run reuses what the first one built.
@@ -15,6 +15,8 @@ import pandas as pd
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_COUNTY = PACKAGE_ROOT / "data" / "sample" / "county"
 SAMPLE_AS_OF = "2026-11-15"
+DEMO_PLAN_DAYS = 5  # a first week of unannounced visits, so the plan and inspector pages have content
+DEMO_SEED = 20261116
 
 
 @dataclass
@@ -38,6 +40,7 @@ def prepare_demo(folder: str | Path = "data/demo", sample: str | Path = SAMPLE_C
     from analytics.ingest import import_files
     from analytics.models.registry import ModelRegistry
     from analytics.models.select import train_models
+    from analytics.plans_store import list_plans, plan_store
     from analytics.risklist import score_store, scored_dates
     from analytics.store import open_store
 
@@ -61,6 +64,10 @@ def prepare_demo(folder: str | Path = "data/demo", sample: str | Path = SAMPLE_C
     if pd.Timestamp(SAMPLE_AS_OF) not in set(scored_dates(store)):
         scoring = score_store(store, as_of=SAMPLE_AS_OF, models_dir=setup.models_dir)
         setup.steps.append((scoring.render("zh"), scoring.render("en")))
+    if list_plans(store).empty:
+        planned = plan_store(store, days=DEMO_PLAN_DAYS, seed=DEMO_SEED, out=folder / "plans" / "demo-plan.xlsx",
+                             created_by="demo")
+        setup.steps.append((planned.render("zh"), planned.render("en")))
     setup.passwords = create_demo_users(store)
     store.dispose()
     return setup

@@ -12,11 +12,12 @@ import sys
 
 import pandas as pd
 
-from analytics.accounts import verify_login
+from analytics.accounts import get_user, verify_login
 from analytics.demo import SAMPLE_AS_OF, SAMPLE_COUNTY, prepare_demo
 from analytics.ingest import import_files
 from analytics.models.registry import ModelRegistry
 from analytics.models.select import train_on_tables
+from analytics.plans_store import list_plans, read_visits
 from analytics.risklist import scored_dates
 from analytics.store import open_store, read_tables
 
@@ -39,6 +40,9 @@ def test_demo_scores_with_the_serving_model_and_prints_working_accounts(tmp_path
 
     store = open_store(setup.db)
     assert pd.Timestamp(SAMPLE_AS_OF) in set(scored_dates(store))
+    plans = list_plans(store)
+    assert len(plans) == 1 and (folder / "plans" / "demo-plan.xlsx").exists()
+    assert len(read_visits(store, get_user(store, "demo-inspector"), today="2026-11-20")) > 0  # the demo inspector's team has visits
     assert set(setup.passwords) == {"demo-admin", "demo-office", "demo-leader", "demo-inspector", "demo-analyst"}
     for username, password in setup.passwords.items():
         assert verify_login(store, username, password).username == username
@@ -55,7 +59,7 @@ def test_a_second_run_imports_nothing_new_rescoring_nothing_and_renews_passwords
 
     second = prepare_demo(folder)
 
-    assert len(second.steps) == len(first.steps) - 1  # no scoring step: the list of that day exists
+    assert len(second.steps) == len(first.steps) - 2  # no scoring or planning step: the list and the plan exist
     store = open_store(second.db)
     assert len(scored_dates(store)) == 1
     assert verify_login(store, "demo-office", second.passwords["demo-office"])
