@@ -75,7 +75,8 @@ def town_geometry(towns: pd.DataFrame) -> dict:
             "type": "Feature",
             "id": str(town_id),
             "properties": {"town_id": str(town_id), "name": str(name), "coastal": bool(np.isclose(e, P.BBOX[2]))},
-            "geometry": {"type": "Polygon", "coordinates": [[[w, s], [e, s], [e, n], [w, n], [w, s]]]},
+            # clockwise: plotly's map (d3-geo) reads a counter-clockwise ring as the rest of the globe
+            "geometry": {"type": "Polygon", "coordinates": [[[w, s], [w, n], [e, n], [e, s], [w, s]]]},
         })
     return {"type": "FeatureCollection", "features": features}
 

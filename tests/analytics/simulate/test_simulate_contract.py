@@ -151,6 +151,8 @@ def test_town_geometry_is_deterministic_geojson_matching_the_towns(county):
     for feature in geometry["features"]:
         ring = feature["geometry"]["coordinates"][0]
         assert ring[0] == ring[-1] and all(121.0 <= x <= 121.6 and 28.4 <= y <= 28.9 for x, y in ring)
+        signed_area = sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(ring, ring[1:]))
+        assert signed_area < 0, "rings run clockwise, or the dashboard's map fills the globe outside the town"
 
 
 def test_there_are_fifteen_teams_named_as_the_office_names_them(county):
