@@ -104,7 +104,7 @@ def town_map_figure(towns: pd.DataFrame, geojson: dict | None, lang: str) -> go.
             colorscale=RISK_SCALE,
             zmin=0,
             marker={"line": {"color": "#ffffff", "width": 1.5}},
-            colorbar={"title": {"text": i18n.t("overview.map", lang)}, "tickformat": ".0%"},
+            colorbar={"title": {"text": i18n.t("overview.map", lang)}, "tickformat": ".1%"},
             hovertemplate="%{text}<br>%{z:.1%}<br>" + i18n.t("overview.enterprises", lang) + " %{customdata[0]:,}<extra></extra>",
         )
     )
