@@ -78,7 +78,9 @@ def main() -> None:
                     page.goto(f"{base}{path}{'&' if '?' in path else '?'}lang={lang}")
                     page.wait_for_selector("#_pages_content .page-title", timeout=30_000)
                     page.wait_for_load_state("networkidle")
-                    page.wait_for_timeout(800)  # let plotly finish drawing
+                    page.mouse.wheel(0, 20_000)  # grids below the fold render their rows once scrolled to
+                    page.wait_for_timeout(800)  # let plotly and the grids finish drawing
+                    page.mouse.wheel(0, -20_000)
                     page.screenshot(path=str(out / f"{name}-{lang}.png"), full_page=True)
                     print(out / f"{name}-{lang}.png")
             context.close()

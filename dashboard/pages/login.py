@@ -46,14 +46,14 @@ def render_login(*, lang: str, csrf: str, next_path: str, error: tuple[str, str]
     error_html = f'<p class="error" role="alert">{escape(error[pick])}</p>' if error else ""
     return f"""<!doctype html>
 <html lang="{'zh-CN' if lang == 'zh' else 'en'}"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width,initial-scale=1"><title>{t('title')}</title>
+<meta name="viewport" content="width=device-width,initial-scale=1"><link rel="icon" href="data:,"><title>{t('title')}</title>
 <style>{STYLE}</style></head><body><main>
 <a class="lang" href="/login?lang={other}&amp;next={escape(quote(next_path, safe='/'), quote=True)}">{t('switch')}</a>
 <h1>{t('heading')}</h1>{error_html}
 <form method="post" action="/login" autocomplete="off">
 <input type="hidden" name="csrf" value="{escape(csrf, quote=True)}">
 <input type="hidden" name="next" value="{escape(next_path, quote=True)}">
-<label for="username">{t('username')}</label><input type="text" id="username" name="username" required autofocus>
-<label for="password">{t('password')}</label><input type="password" id="password" name="password" required>
+<label for="username">{t('username')}</label><input type="text" id="username" name="username" autocomplete="username" required autofocus>
+<label for="password">{t('password')}</label><input type="password" id="password" name="password" autocomplete="current-password" required>
 <button type="submit">{t('submit')}</button></form>
 <p class="note">{t('note')}</p></main></body></html>"""
