@@ -172,6 +172,10 @@ def score_history_figure(history: pd.DataFrame, lang: str) -> go.Figure:
         )
     )
     figure.update_yaxes(tickformat=".0%", rangemode="tozero")
+    days = pd.to_datetime(history["as_of"])
+    # whole days on the axis; a single list gets a fortnight around it instead of milliseconds
+    padding = pd.Timedelta(days=7) if days.nunique() == 1 else pd.Timedelta(days=1)
+    figure.update_xaxes(type="date", tickformat="%Y-%m-%d", range=[days.min() - padding, days.max() + padding])
     return themed(figure, height=320)
 
 
