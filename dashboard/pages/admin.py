@@ -15,6 +15,7 @@ from analytics import accounts, audit
 from analytics.errors import UserError
 from dashboard import auth
 from dashboard.app import get_store
+from dashboard.components.aggrid import ag_grid
 
 dash.register_page(__name__, path="/admin", name="系统管理", name_en="Administration", order=90)
 
@@ -55,9 +56,10 @@ def _t(key: str, lang: str, **values: object) -> str:
     return T[key][0 if lang == "zh" else 1].format(**values)
 
 
-def _grid(grid_id: str, frame: pd.DataFrame) -> dag.AgGrid:
+def _grid(grid_id: str, frame: pd.DataFrame, lang: str) -> dag.AgGrid:
     shown = frame.astype(object).where(frame.notna(), None).astype(str).replace("None", "")
-    return dag.AgGrid(
+    return ag_grid(
+        lang,
         id=grid_id,
         rowData=shown.to_dict("records"),
         columnDefs=[{"field": c} for c in shown.columns],
@@ -70,7 +72,7 @@ def _accounts_grid(lang: str) -> dag.AgGrid:
     users = accounts.list_users(get_store())
     roles = {code: labels[0 if lang == "zh" else 1] for code, labels in accounts.ROLES.items()}
     users["role"] = users["role"].map(roles).fillna(users["role"])
-    return _grid("admin-users", users)
+    return _grid("admin-users", users, lang)
 
 
 def _field(label: str, component: object) -> html.Div:
@@ -224,7 +226,7 @@ def search_audit(_clicks, username, actions, object_id, since, until, lang):
         entries = audit.search(get_store(), _audit_filters(username, actions, object_id, since, until), limit=SHOWN)
     except UserError as error:
         return html.Div(), error.render(lang)
-    return _grid("admin-audit-grid", audit.labelled(entries, lang)), _t("shown", lang, n=len(entries))
+    return _grid("admin-audit-grid", audit.labelled(entries, lang), lang), _t("shown", lang, n=len(entries))
 
 
 @callback(

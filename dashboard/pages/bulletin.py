@@ -10,6 +10,7 @@ from dash import Input, Output, State, callback, dcc, html
 from analytics import bulletin
 from analytics.errors import UserError
 from dashboard import auth, i18n
+from dashboard.components.aggrid import ag_grid
 from dashboard.components import data
 from dashboard.components.language import language_switch, register_language_switch
 from dashboard.components.layout import notice, section
@@ -69,7 +70,7 @@ def layout(start: str | None = None, end: str | None = None, lang: str | None = 
         return html.Div([header, *stores, html.Div(notice(_t("no_data", lang), PREFIX), className="page-body")])
 
     def grid(key: str) -> dag.AgGrid:
-        return dag.AgGrid(id=f"{PREFIX}-{key}s", columnDefs=columns(key, lang), rowData=[],
+        return ag_grid(lang, id=f"{PREFIX}-{key}s", columnDefs=columns(key, lang), rowData=[],
                           defaultColDef={"sortable": True, "resizable": True},
                           style={"height": "420px", "width": "100%", "fontSize": "15px"})
 

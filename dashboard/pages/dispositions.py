@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import dash
-import dash_ag_grid as dag
 import pandas as pd
 from dash import Input, Output, State, callback, dcc, html
 
 from analytics import dispositions
 from analytics.errors import UserError
 from dashboard import auth, i18n
+from dashboard.components.aggrid import ag_grid
 from dashboard.components import data
 from dashboard.components.language import register_language_switch
 from dashboard.components.layout import notice, page_header, section
@@ -89,7 +89,7 @@ def layout(as_of: str | None = None, lang: str | None = None, batch: str | None 
                 html.Span(id=f"{PREFIX}-count", className="count"),
             ], className="toolbar"),
             decide,
-            section(_t("title", lang), dag.AgGrid(
+            section(_t("title", lang), ag_grid(lang,
                 id=GRID, columnDefs=columns(lang), rowData=[], getRowId="params.data.enterprise_id",
                 defaultColDef={"sortable": True, "resizable": True, "filter": True},
                 dashGridOptions={"rowSelection": {"mode": "singleRow", "enableClickSelection": True}, "pagination": True, "paginationPageSize": 50},

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dash
-import dash_ag_grid as dag
 import pandas as pd
 from dash import Input, Output, State, callback, dcc, html
 
@@ -12,6 +11,7 @@ from analytics.errors import UserError
 from analytics.followup import HAZARD_STATES
 from analytics.schema import RISK_LEVELS, SECTORS, SIZES, STATUS, column_label
 from dashboard import figures, i18n
+from dashboard.components.aggrid import ag_grid
 from dashboard.components import data
 from dashboard.components.language import register_language_switch
 from dashboard.components.layout import level_badge, notice, page_header, section
@@ -60,7 +60,7 @@ def layout(id: str | None = None, as_of: str | None = None, lang: str | None = N
                     section(i18n.t("enterprise.history", lang), dcc.Graph(id=f"{PREFIX}-history", config={"displaylogo": False})),
                     section(
                         i18n.t("enterprise.timeline", lang),
-                        dag.AgGrid(
+                        ag_grid(lang,
                             id=f"{PREFIX}-timeline",
                             columnDefs=[
                                 {"field": "date", "headerName": i18n.t("enterprise.date", lang), "width": 140},

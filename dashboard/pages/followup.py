@@ -5,13 +5,13 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 import dash
-import dash_ag_grid as dag
 import pandas as pd
 from dash import Input, Output, State, callback, dcc, html
 
 from analytics import followup
 from analytics.schema import HAZARD_CATEGORIES, HAZARD_LEVELS, SECTORS, column_label
 from dashboard import figures, i18n
+from dashboard.components.aggrid import ag_grid
 from dashboard.components import data, grid
 from dashboard.components.language import register_language_switch
 from dashboard.components.layout import notice, page_header, section
@@ -85,7 +85,7 @@ def layout(as_of: str | None = None, lang: str | None = None, by: str | None = N
                     section(i18n.t("followup.rate", lang), dcc.Graph(id=f"{PREFIX}-rate", config={"displaylogo": False})),
                     section(
                         i18n.t("followup.overdue", lang),
-                        dag.AgGrid(id=OVERDUE, columnDefs=overdue_columns(lang), rowModelType="infinite",
+                        ag_grid(lang, id=OVERDUE, columnDefs=overdue_columns(lang), rowModelType="infinite",
                                    getRowId="params.data.enterprise_id + '|' + params.data.hazard_id",
                                    defaultColDef={"sortable": True, "resizable": True, "filter": True},
                                    dashGridOptions={"pagination": True, "paginationPageSize": BLOCK_SIZE,

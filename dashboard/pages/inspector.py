@@ -18,6 +18,7 @@ from analytics.results import open_hazards, record_results
 from analytics.schema import HAZARD_CATEGORIES, HAZARD_LEVELS, column_label
 from dashboard import auth, i18n
 from dashboard.components import data
+from dashboard.components.aggrid import ag_grid
 from dashboard.components.language import language_switch, register_language_switch
 from dashboard.components.layout import notice, section
 
@@ -92,8 +93,8 @@ def rectify_columns(lang: str) -> list[dict]:
     ]
 
 
-def _grid(grid_id: str, columns: list[dict], rows: list[dict], height: str, **options: object) -> dag.AgGrid:
-    return dag.AgGrid(id=grid_id, columnDefs=columns, rowData=rows, defaultColDef={"resizable": True},
+def _grid(grid_id: str, columns: list[dict], rows: list[dict], height: str, lang: str, **options: object) -> dag.AgGrid:
+    return ag_grid(lang, id=grid_id, columnDefs=columns, rowData=rows, defaultColDef={"resizable": True},
                       style={"height": height, "width": "100%", "fontSize": "16px"}, **options)
 
 
@@ -109,10 +110,10 @@ def layout(lang: str | None = None, **_query: object) -> html.Div:
         html.Div([html.Label(_t("date", lang), htmlFor=f"{PREFIX}-date"), dcc.Input(id=f"{PREFIX}-date", type="date")],
                  className="toolbar"),
         html.H3(_t("findings", lang)),
-        _grid(FINDINGS, finding_columns(lang), [{"level": "", "category": "", "deadline": ""}] * BLANK_FINDINGS, "260px",
+        _grid(FINDINGS, finding_columns(lang), [{"level": "", "category": "", "deadline": ""}] * BLANK_FINDINGS, "260px", lang,
               dashGridOptions={"singleClickEdit": True, "stopEditingWhenCellsLoseFocus": True}),
         html.H3(_t("rectify", lang)),
-        _grid(RECTIFY, rectify_columns(lang), [], "220px",
+        _grid(RECTIFY, rectify_columns(lang), [], "220px", lang,
               dashGridOptions={"singleClickEdit": True, "stopEditingWhenCellsLoseFocus": True}),
         html.Button(_t("save", lang), id=f"{PREFIX}-save", n_clicks=0, className="button primary"),
         html.Div(id=f"{PREFIX}-message", className="message"),
@@ -120,7 +121,7 @@ def layout(lang: str | None = None, **_query: object) -> html.Div:
     body = [
         html.Div(_t("scope", lang), className="notice notice-secret"),
         section(_t("visits", lang),
-                _grid(VISITS, visit_columns(lang), visit_rows(visits, lang), "420px",
+                _grid(VISITS, visit_columns(lang), visit_rows(visits, lang), "420px", lang,
                       getRowId="params.data.visit_id", dashGridOptions={"rowSelection": "single"})
                 if len(visits) else notice(_t("none", lang), PREFIX)),
         entry,

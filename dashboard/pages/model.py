@@ -10,13 +10,13 @@ as-of picker selects the version that made that date's risk list; any version ca
 from __future__ import annotations
 
 import dash
-import dash_ag_grid as dag
 import pandas as pd
 from dash import Input, Output, State, callback, dcc, html
 
 from analytics import modelview
 from analytics.models.registry import ModelRegistry
 from dashboard import figures, i18n
+from dashboard.components.aggrid import ag_grid
 from dashboard.components import data
 from dashboard.components.language import register_language_switch
 from dashboard.components.layout import notice, page_header, section
@@ -132,7 +132,7 @@ def layout(as_of: str | None = None, lang: str | None = None, version: str | Non
                     section(
                         i18n.t("model.versions", lang),
                         html.Div(i18n.t("model.versions_hint", lang), className="hint"),
-                        dag.AgGrid(id=f"{PREFIX}-versions", columnDefs=version_columns(lang), rowData=[],
+                        ag_grid(lang, id=f"{PREFIX}-versions", columnDefs=version_columns(lang), rowData=[],
                                    getRowId="params.data.version",
                                    defaultColDef={"sortable": True, "resizable": True},
                                    style={"height": "320px", "width": "100%", "fontSize": "16px"}),

@@ -5,12 +5,12 @@ from __future__ import annotations
 import io
 
 import dash
-import dash_ag_grid as dag
 import pandas as pd
 from dash import Input, Output, State, callback, dcc, html
 
 from analytics import lists
 from dashboard import auth, i18n
+from dashboard.components.aggrid import ag_grid
 from dashboard.components import data
 from dashboard.components.language import register_language_switch
 from dashboard.components.layout import notice, page_header, section
@@ -69,7 +69,7 @@ def layout(as_of: str | None = None, lang: str | None = None, days: str | None =
                 html.Button(_t("export", lang), id=f"{PREFIX}-export", n_clicks=0, className="button"),
                 html.Span(id=f"{PREFIX}-count", className="count"),
             ], className="toolbar"),
-            section(_t("title", lang), dag.AgGrid(
+            section(_t("title", lang), ag_grid(lang,
                 id=GRID, columnDefs=columns(lang), rowData=[],
                 defaultColDef={"sortable": True, "resizable": True, "filter": True},
                 dashGridOptions={"pagination": True, "paginationPageSize": 50},

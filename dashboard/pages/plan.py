@@ -11,7 +11,6 @@ import base64
 import io
 
 import dash
-import dash_ag_grid as dag
 import pandas as pd
 import plotly.graph_objects as go
 from dash import Input, Output, State, callback, dcc, html
@@ -24,6 +23,7 @@ from analytics.plans_store import create_plan, list_plans
 from analytics.schema import SECTORS
 from analytics.teams import read_teams
 from dashboard import auth, figures, i18n
+from dashboard.components.aggrid import ag_grid
 from dashboard.components import data
 from dashboard.components.language import language_switch, register_language_switch
 from dashboard.components.layout import notice, section
@@ -121,7 +121,7 @@ def layout(lang: str | None = None, plan_id: str | None = None, **_query: object
             section(_t("map", lang), dcc.Graph(id=f"{PREFIX}-map", config=MAP_CONFIG)),
         ], className="two-columns"),
         section(_t("team", lang) + " × " + _t("date", lang),
-                dag.AgGrid(id=GRID, columnDefs=columns(lang), rowData=[],
+                ag_grid(lang, id=GRID, columnDefs=columns(lang), rowData=[],
                            defaultColDef={"sortable": True, "resizable": True, "filter": True},
                            dashGridOptions={"pagination": True, "paginationPageSize": 60},
                            style={"height": "620px", "width": "100%", "fontSize": "16px"})),

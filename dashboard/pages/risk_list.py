@@ -14,13 +14,13 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import dash
-import dash_ag_grid as dag
 import pandas as pd
 from dash import Input, Output, State, callback, dcc, html
 
 from analytics.riskview import FLAG_CODES, FLAGS, ListFilter, Sort, select_rows
 from analytics.schema import RISK_LEVELS, RISK_LIST_COLUMNS, RISK_LIST_LABELS, SECTORS
 from dashboard import i18n
+from dashboard.components.aggrid import ag_grid
 from dashboard.components import RISK_LEVEL_COLORS, RISK_LEVEL_TEXT, data
 from dashboard.components.language import register_language_switch
 from dashboard.components.layout import level_badge, notice, page_header, section
@@ -121,7 +121,7 @@ def layout(as_of: str | None = None, lang: str | None = None, town: object = Non
         ],
         className="filters",
     )
-    grid = dag.AgGrid(
+    grid = ag_grid(lang,
         id=GRID,
         rowModelType="infinite",
         columnDefs=column_defs(lang),
