@@ -53,3 +53,23 @@ def test_one_enterprise_s_rows_are_those_filtering_would_give(monkeypatch, enter
     for name, frame in tables.items():
         expected = frame.loc[frame["enterprise_id"] == enterprise_id] if "enterprise_id" in frame.columns else frame
         pd.testing.assert_frame_equal(mine[name], expected)
+
+
+def test_serving_warms_the_cache_with_the_tables_and_the_newest_list(tmp_path) -> None:
+    from analytics.risklist import save_risk_list
+    from analytics.store import write_tables
+    from dashboard.app import create_app
+    from dashboard.serve import warm_cache
+
+    app = create_app({"db": f"sqlite:///{tmp_path / 'store.db'}", "secret_key": "warm-" + "x" * 32,
+                      "models_dir": str(tmp_path / "models")})
+    store = app.server.extensions["saferank"]["store"]
+    write_tables(store, county.tables())
+    listed = county.risk_list().assign(reasons_en="", contributions="{}")
+    save_risk_list(store, listed)
+    assert not data._cache
+
+    warm_cache(app).join(timeout=60)
+
+    kinds = {key[0] for key in data._cache}
+    assert {"dates", "tables"} <= kinds and len(data._cache) >= 3  # and the newest list
