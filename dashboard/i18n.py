@@ -139,6 +139,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
 }
 
 
+def phrase(table: dict[str, tuple[str, str]], key: str, lang: str, **values: object) -> str:
+    """A page's own phrase ``table[key]`` (zh, en) in ``lang``, with ``{name}`` fields filled from ``values``."""
+    zh, en = table[key]
+    text = zh if lang == "zh" else en
+    return text.format(**values) if values else text
+
+
 def t(key: str, lang: str = DEFAULT_LANG, **values: object) -> str:
     """The phrase ``key`` in ``lang``, with ``{name}`` fields filled from ``values``."""
     zh, en = CATALOGUE[key]

@@ -118,6 +118,14 @@ def _enterprise_index(every: dict[str, pd.DataFrame]) -> dict[str, dict[str, np.
             for name, frame in every.items() if "enterprise_id" in frame.columns}
 
 
+def town_names() -> dict[str, str]:
+    """``{town_id: name}`` of the store's towns (empty without a towns table)."""
+    towns = tables().get("towns")
+    if towns is None:
+        return {}
+    return dict(zip(towns["town_id"].astype(str), towns["name"].astype(str), strict=True))
+
+
 def scored_dates() -> list[pd.Timestamp]:
     """The dates with a stored risk list, newest first."""
     from analytics.risklist import scored_dates as stored

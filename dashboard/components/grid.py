@@ -76,3 +76,20 @@ def rows_block(frame: pd.DataFrame, request: dict[str, Any], default_size: int =
     end = int(request.get("endRow") or start + default_size)
     block = rows.iloc[start:end]
     return {"rowData": block.astype(object).where(block.notna(), None).to_dict("records"), "rowCount": len(rows)}
+
+
+_PURGE = """
+function() {
+    var api = window.dash_ag_grid && window.dash_ag_grid.getApi ? window.dash_ag_grid.getApi("GRID_ID") : null;
+    if (api) { api.purgeInfiniteCache(); }
+    return Date.now();
+}
+"""
+
+
+def purge_blocks_on(grid_id: str, stamp: Any, inputs: list) -> None:
+    """A clientside callback: when any of ``inputs`` changes, the infinite grid ``grid_id`` drops its
+    cached blocks and asks the server again; ``stamp`` (an ``Output``) records when."""
+    import dash
+
+    dash.clientside_callback(_PURGE.replace("GRID_ID", grid_id), stamp, inputs, prevent_initial_call=True)

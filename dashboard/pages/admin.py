@@ -13,7 +13,7 @@ from dash import Input, Output, State, callback, dcc, html
 
 from analytics import accounts, audit
 from analytics.errors import UserError
-from dashboard import auth
+from dashboard import auth, i18n
 from dashboard.app import get_store
 from dashboard.components.aggrid import ag_grid
 
@@ -53,7 +53,7 @@ SHOWN = 500
 
 
 def _t(key: str, lang: str, **values: object) -> str:
-    return T[key][0 if lang == "zh" else 1].format(**values)
+    return i18n.phrase(T, key, lang, **values)
 
 
 def _grid(grid_id: str, frame: pd.DataFrame, lang: str) -> dag.AgGrid:

@@ -40,8 +40,7 @@ PHRASES: dict[str, tuple[str, str]] = {
 
 
 def _t(key: str, lang: str, **values: object) -> str:
-    zh, en = PHRASES[key]
-    return (zh if lang == "zh" else en).format(**values)
+    return i18n.phrase(PHRASES, key, lang, **values)
 
 
 def columns(lang: str) -> list[dict]:

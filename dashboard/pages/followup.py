@@ -25,18 +25,7 @@ register_url_sync(PREFIX, [(f"{PREFIX}-as-of", "value", "as_of"), (f"{PREFIX}-by
 OVERDUE = f"{PREFIX}-overdue"
 BLOCK_SIZE = 50  # one grid page
 # Another date empties the grid's block cache, so it asks the server for that date's rows.
-dash.clientside_callback(
-    """
-    function() {
-        var api = window.dash_ag_grid && window.dash_ag_grid.getApi ? window.dash_ag_grid.getApi("GRID_ID") : null;
-        if (api) { api.purgeInfiniteCache(); }
-        return Date.now();
-    }
-    """.replace("GRID_ID", OVERDUE),
-    Output(f"{PREFIX}-refreshed", "data"),
-    Input(f"{PREFIX}-as-of", "value"),
-    prevent_initial_call=True,
-)
+grid.purge_blocks_on(OVERDUE, Output(f"{PREFIX}-refreshed", "data"), [Input(f"{PREFIX}-as-of", "value")])
 
 
 def overdue_columns(lang: str) -> list[dict]:
@@ -100,11 +89,6 @@ def layout(as_of: str | None = None, lang: str | None = None, by: str | None = N
     )
 
 
-def _town_names() -> dict[str, str]:
-    towns = data.tables()["towns"]
-    return dict(zip(towns["town_id"].astype(str), towns["name"].astype(str), strict=True))
-
-
 @callback(
     Output(f"{PREFIX}-states", "figure"),
     Input(f"{PREFIX}-by", "value"),
@@ -114,7 +98,7 @@ def _town_names() -> dict[str, str]:
 def show_states(by: str, as_of: str, lang: str) -> object:
     day = data.pick_as_of(as_of)
     states = data.summary("followup-states", day, lambda: followup.states_by(data.tables(), day, by), by)
-    names = _town_names() if by == "town" else (i18n.labels(SECTORS, lang) if by == "sector" else {})
+    names = data.town_names() if by == "town" else (i18n.labels(SECTORS, lang) if by == "sector" else {})
     return figures.states_figure(states, names, lang)
 
 
@@ -154,7 +138,7 @@ def overdue_rows(tables: dict, day: pd.Timestamp, lang: str) -> pd.DataFrame:
     rows = overdue.assign(
         deadline=overdue["deadline"].dt.strftime("%Y-%m-%d"),
         found_date=overdue["found_date"].dt.strftime("%Y-%m-%d"),
-        town_name=overdue["town_id"].map(_town_names()),
+        town_name=overdue["town_id"].map(data.town_names()),
         sector_label=overdue["sector"].map(i18n.labels(SECTORS, lang)),
         level_label=overdue["level"].astype(object).map(i18n.labels(HAZARD_LEVELS, lang)),
         category_label=overdue["category"].astype(object).map(i18n.labels(HAZARD_CATEGORIES, lang)).fillna(""),

@@ -48,8 +48,7 @@ PHRASES: dict[str, tuple[str, str]] = {
 
 
 def _t(key: str, lang: str) -> str:
-    zh, en = PHRASES[key]
-    return zh if lang == "zh" else en
+    return i18n.phrase(PHRASES, key, lang)
 
 
 def _labels(codes, lang: str) -> dict[str, str]:

@@ -43,13 +43,6 @@ def _registry() -> ModelRegistry:
     return ModelRegistry(folder)
 
 
-def _town_names() -> dict[str, str]:
-    towns = data.tables().get("towns")
-    if towns is None:
-        return {}
-    return dict(zip(towns["town_id"].astype(str), towns["name"].astype(str), strict=True))
-
-
 def _list_version(day: pd.Timestamp | None, lang: str) -> str | None:
     """The model version that made the stored risk list of ``day``."""
     if day is None:
@@ -217,7 +210,7 @@ def show_model(version: str | None, as_of: str | None, lang: str | None) -> tupl
 )
 def show_groups(version: str | None, by: str | None, lang: str | None) -> object:
     lang = lang or i18n.DEFAULT_LANG
-    view = modelview.model_view(_registry(), version, lang, town_names=_town_names())
+    view = modelview.model_view(_registry(), version, lang, town_names=data.town_names())
     groups = view.by_sector if by == "sector" else view.by_town
     model_label = view.card.set_index("field")["value"].get("model", "") if not view.card.empty else ""
     return figures.group_precision_figure(groups, model_label, lang)

@@ -21,6 +21,7 @@ from analytics.riskview import FLAG_CODES, FLAGS, ListFilter, Sort, select_rows
 from analytics.schema import RISK_LEVELS, RISK_LIST_COLUMNS, RISK_LIST_LABELS, SECTORS
 from dashboard import i18n
 from dashboard.components.aggrid import ag_grid
+from dashboard.components.grid import purge_blocks_on
 from dashboard.components import RISK_LEVEL_COLORS, RISK_LEVEL_TEXT, data
 from dashboard.components.language import register_language_switch
 from dashboard.components.layout import level_badge, notice, page_header, section
@@ -46,18 +47,8 @@ register_url_sync(
     ],
 )
 # A filter change empties the grid's block cache, so it asks the server for rows again.
-dash.clientside_callback(
-    """
-    function() {
-        var api = window.dash_ag_grid && window.dash_ag_grid.getApi ? window.dash_ag_grid.getApi("GRID_ID") : null;
-        if (api) { api.purgeInfiniteCache(); }
-        return Date.now();
-    }
-    """.replace("GRID_ID", GRID),
-    Output(f"{PREFIX}-refreshed", "data"),
-    [Input(f"{PREFIX}-{name}", "value") for name in ("as-of", "town", "sector", "level", "flag", "search")],
-    prevent_initial_call=True,
-)
+purge_blocks_on(GRID, Output(f"{PREFIX}-refreshed", "data"),
+                [Input(f"{PREFIX}-{name}", "value") for name in ("as-of", "town", "sector", "level", "flag", "search")])
 
 
 def _level_cell_style() -> dict:
