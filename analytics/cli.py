@@ -194,7 +194,11 @@ def _users(args: argparse.Namespace) -> int:
 
 def _demo(args: argparse.Namespace) -> int:
     from analytics.demo import demo_environment, prepare_demo
+    from analytics.errors import UserError
 
+    if args.db is not None:
+        raise UserError("演示使用 --folder 下自己的数据库，不接受 --db。",
+                        "The demo keeps its own store under --folder; --db does not apply to it.")
     setup = prepare_demo(args.folder)
     print(setup.render(args.lang))
     if args.no_serve:

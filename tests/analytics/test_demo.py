@@ -74,3 +74,10 @@ def test_cli_demo_without_serving_prints_the_accounts(tmp_path):
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert "Demo accounts" in done.stdout and "demo-inspector" in done.stdout
+
+
+def test_cli_demo_refuses_a_store_of_its_own_choosing(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "analytics.cli", "demo", "--lang", "en", "--db", f"sqlite:///{tmp_path}/x.db",
+                           "--folder", str(tmp_path / "demo"), "--no-serve"], capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0 and "--db does not apply" in done.stderr
+    assert not (tmp_path / "demo").exists() and not (tmp_path / "x.db").exists()
