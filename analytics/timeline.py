@@ -70,7 +70,7 @@ def status_on(enterprises: pd.DataFrame, status_events: pd.DataFrame, as_of: obj
     past = events.loc[events["date"] <= as_of]
     last_past = past.drop_duplicates("enterprise_id", keep="last").set_index("enterprise_id")["status"]
     ids = enterprises["enterprise_id"]
-    status = ids.map(last_past.astype(object))
+    status = ids.map(last_past.astype(object)).astype(object)  # object even when no enterprise has an event
     has_history = ids.isin(events["enterprise_id"])
     status = status.where(status.notna() | ~has_history, "operating")
     status = status.fillna(enterprises["status"].astype(object))
