@@ -305,7 +305,8 @@ def rescore_enterprise(store, enterprise_id: str, as_of: object | None = None, m
     from analytics.features import build_features
 
     tables = _enterprise_tables(store, str(enterprise_id))
-    features = build_features(tables, as_of)
+    # the model's columns: an attribute this one firm leaves blank is blank, not absent
+    features = build_features(tables, as_of, columns=getattr(model, "feature_names_in_", None))
     stored = _stored_context(store, found["list_id"], str(enterprise_id))
     for name, value in stored.items():
         if name in features.columns:

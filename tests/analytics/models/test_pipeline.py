@@ -149,3 +149,22 @@ def test_one_enterprise_without_any_record_is_rescored_like_the_full_list(traine
         row = rescore_enterprise(store, enterprise_id, AS_OF, registry=ModelRegistry(folder / "models"))
         assert row["score"] == pytest.approx(listed.loc[enterprise_id, "score"], abs=1e-6)
         assert row["reasons"] == listed.loc[enterprise_id, "reasons"]
+
+
+def test_one_enterprise_with_blank_attributes_is_rescored_like_the_full_list(trained):
+    """A firm whose record leaves size, employees or founding date blank is still scored with the
+    model's columns (one firm alone 'never records' them, the county did)."""
+    from analytics.models.registry import ModelRegistry
+    from analytics.risklist import read_risk_list, rescore_enterprise, score_store
+    from analytics.store import read_tables
+
+    store, folder, _ = trained
+    score_store(store, AS_OF, models_dir=folder / "models")
+    enterprises = read_tables(store, as_of=AS_OF)["enterprises"]
+    listed = read_risk_list(store, AS_OF).set_index("enterprise_id")
+    blank = enterprises.loc[enterprises["employees"].isna() | enterprises["established"].isna(), "enterprise_id"].astype(str)
+    blank = [e for e in blank if e in listed.index][:3]
+    assert blank, "the simulated county leaves some attributes blank"
+    for enterprise_id in blank:
+        row = rescore_enterprise(store, enterprise_id, AS_OF, registry=ModelRegistry(folder / "models"))
+        assert row["score"] == pytest.approx(listed.loc[enterprise_id, "score"], abs=1e-6)
