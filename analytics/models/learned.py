@@ -93,13 +93,17 @@ class FrameEncoder:
             raise UserError(f"特征矩阵缺少模型所需的列：{', '.join(missing)}。",
                             f"The feature matrix lacks columns the model needs: {', '.join(missing)}.")
         out = np.empty((len(frame), len(self.columns_)), dtype=np.float64)
-        for j, name in enumerate(self.columns_):  # a loop over columns, not rows
-            values = frame[name]
+        numeric = [j for j, name in enumerate(self.columns_) if name not in self.categories_]
+        names = [self.columns_[j] for j in numeric]
+        try:  # all number columns in one conversion (a column at a time costs ~20 ms for one firm)
+            out[:, numeric] = frame[names].to_numpy(dtype=np.float64, na_value=np.nan)
+        except (TypeError, ValueError):  # text in a number column: coerce column by column, as missing
+            for j, name in zip(numeric, names, strict=True):
+                out[:, j] = pd.to_numeric(frame[name], errors="coerce").astype("float64").to_numpy(na_value=np.nan)
+        for j, name in enumerate(self.columns_):  # a loop over the few category columns, not rows
             if name in self.categories_:
-                codes = self.categories_[name].get_indexer(values.astype(object))
+                codes = self.categories_[name].get_indexer(frame[name].astype(object))
                 out[:, j] = np.where(codes < 0, np.nan, codes)
-            else:
-                out[:, j] = pd.to_numeric(values, errors="coerce").astype("float64").to_numpy(na_value=np.nan)
         return out
 
 
