@@ -25,7 +25,8 @@ ranks high.
    backtest always reports the random-only figures beside the weighted ones.
 2. *Measuring the bias.* ``selection_bias(labels)``: the hit rate of firms inspected only by
    non-random visits over the hit rate of randomly inspected firms. A ratio of 1 means no selection;
-   the simulated county shows about 3 (targeted visits find majors three times as often).
+   the shipped sample county shows about 1.2 over its backtest windows (per inspection, targeted visits
+   find a major hazard at 6.7 %, random ones at 4.1 %).
 3. *Correcting it.* ``inspection_weights(X, labels)`` fits a propensity model — a logistic
    regression of "inspected in the window" on the feature matrix of the as-of date — and gives each
    inspected firm the weight ``1 / p̂`` with ``p̂`` clipped below at ``clip`` (default 0.05, so no
