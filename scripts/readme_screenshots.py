@@ -29,6 +29,7 @@ PAGES = {  # path -> (file name, account)
     "/places": ("places", "demo-office"),
     "/people": ("people", "demo-office"),
     "/bulletin": ("bulletin", "demo-office"),
+    "/inspector": ("inspector", "demo-inspector"),
     "/admin": ("admin", "demo-admin"),
 }
 
