@@ -65,6 +65,11 @@ def filter_mask(frame: pd.DataFrame, filter_model: dict[str, Any] | None) -> np.
     return mask
 
 
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """A frame as a grid's ``rowData``: one dict per row, missing values as None (JSON null)."""
+    return frame.astype(object).where(frame.notna(), None).to_dict("records")
+
+
 def rows_block(frame: pd.DataFrame, request: dict[str, Any], default_size: int = 100) -> dict[str, Any]:
     """The ``getRowsResponse`` for ``request``: the rows asked for, as records, and the matching count."""
     rows = frame.loc[filter_mask(frame, request.get("filterModel"))]
@@ -75,7 +80,7 @@ def rows_block(frame: pd.DataFrame, request: dict[str, Any], default_size: int =
     start = int(request.get("startRow") or 0)
     end = int(request.get("endRow") or start + default_size)
     block = rows.iloc[start:end]
-    return {"rowData": block.astype(object).where(block.notna(), None).to_dict("records"), "rowCount": len(rows)}
+    return {"rowData": records(block), "rowCount": len(rows)}
 
 
 _PURGE = """

@@ -11,6 +11,7 @@ from analytics import bulletin
 from analytics.errors import UserError
 from dashboard import auth, i18n
 from dashboard.components.aggrid import ag_grid
+from dashboard.components.grid import records
 from dashboard.components import data
 from dashboard.components.language import language_switch, register_language_switch
 from dashboard.components.layout import notice, section
@@ -98,7 +99,7 @@ def period_bulletin(start: str, end: str) -> bulletin.Bulletin:
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:
-    return frame.astype(object).where(frame.notna(), None).to_dict("records")
+    return records(frame)
 
 
 @callback(

@@ -10,6 +10,7 @@ from analytics import dispositions
 from analytics.errors import UserError
 from dashboard import auth, i18n
 from dashboard.components.aggrid import ag_grid
+from dashboard.components.grid import records
 from dashboard.components import data
 from dashboard.components.language import register_language_switch
 from dashboard.components.layout import notice, page_header, section
@@ -120,7 +121,7 @@ def show_rows(as_of: str, batches: list[str], _saved: int, lang: str) -> tuple[l
     frame = frame.loc[frame["decision"].isin(batches or [])]
     rows = dispositions.labelled(frame, lang)
     rows.columns = list(dispositions.COLUMN_LABELS)
-    return rows.astype(object).where(rows.notna(), None).to_dict("records"), _t("count", lang, total=len(rows))
+    return records(rows), _t("count", lang, total=len(rows))
 
 
 @callback(

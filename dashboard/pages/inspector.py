@@ -19,6 +19,7 @@ from analytics.schema import HAZARD_CATEGORIES, HAZARD_LEVELS, column_label
 from dashboard import auth, i18n
 from dashboard.components import data
 from dashboard.components.aggrid import ag_grid
+from dashboard.components.grid import records
 from dashboard.components.language import language_switch, register_language_switch
 from dashboard.components.layout import notice, section
 
@@ -136,7 +137,7 @@ def visit_rows(visits: pd.DataFrame, lang: str) -> list[dict]:
         "name": visits["enterprise_id"].map(names), "enterprise_id": visits["enterprise_id"],
         "reason": visits["reason_zh" if lang == "zh" else "reason_en"], "visit_id": visits["visit_id"],
     }).sort_values(["date", "team", "slot"], ascending=[False, True, True])
-    return rows.astype(object).where(rows.notna(), None).to_dict("records")
+    return records(rows)
 
 
 @callback(
@@ -167,7 +168,7 @@ def open_visit(selected: list[dict] | None, lang: str) -> tuple:
     info = f"{selected[0].get('name') or visit['enterprise_id']}（{visit['enterprise_id']}） · {visit['date']:%Y-%m-%d} · " \
            f"{visit['team']} · {visit['reason_zh' if lang == 'zh' else 'reason_en']}"
     return (str(visit["visit_id"]), info, f"{visit['date']:%Y-%m-%d}",
-            rows.astype(object).where(rows.notna(), None).to_dict("records"))
+            records(rows))
 
 
 def form_findings(rows: list[dict] | None, lang: str) -> list[dict]:

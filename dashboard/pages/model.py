@@ -17,6 +17,7 @@ from analytics import modelview
 from analytics.models.registry import ModelRegistry
 from dashboard import figures, i18n
 from dashboard.components.aggrid import ag_grid
+from dashboard.components.grid import records
 from dashboard.components import data
 from dashboard.components.language import register_language_switch
 from dashboard.components.layout import notice, page_header, section
@@ -174,7 +175,7 @@ def _version_rows(versions: pd.DataFrame, lang: str) -> list[dict]:
         brier=versions["brier"].map(lambda v: "—" if pd.isna(v) else f"{v:.4f}"),
         **{c: versions[c].map(lambda v: i18n.percent(v, lang)) for c in PERCENT_COLUMNS},
     )
-    return rows.astype(object).where(rows.notna(), None).to_dict("records")
+    return records(rows)
 
 
 @callback(

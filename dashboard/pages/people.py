@@ -11,6 +11,7 @@ from dash import Input, Output, State, callback, dcc, html
 from analytics import lists
 from dashboard import auth, i18n
 from dashboard.components.aggrid import ag_grid
+from dashboard.components.grid import records
 from dashboard.components import data
 from dashboard.components.language import register_language_switch
 from dashboard.components.layout import notice, page_header, section
@@ -94,7 +95,7 @@ def show(as_of: str, days: int, lang: str) -> tuple[list[dict], str]:
     rows = people_rows(as_of, days, lang)
     rows.columns = SHOWN
     total = int(rows["exposure"].sum()) if len(rows) else 0
-    return (rows.astype(object).where(rows.notna(), None).to_dict("records"),
+    return (records(rows),
             _t("count", lang, total=len(rows), exposure=i18n.number(total, lang)))
 
 

@@ -11,6 +11,7 @@ from dash import Input, Output, State, callback, dcc, html
 from analytics import lists
 from dashboard import auth, i18n
 from dashboard.components.aggrid import ag_grid
+from dashboard.components.grid import records
 from dashboard.components import data
 from dashboard.components.language import register_language_switch
 from dashboard.components.layout import notice, page_header, section
@@ -79,7 +80,7 @@ def place_rows(as_of: str | None, lang: str) -> pd.DataFrame:
 def show(as_of: str, lang: str) -> tuple[list[dict], str]:
     rows = place_rows(as_of, lang)
     rows.columns = list(lists.PLACE_COLUMNS)
-    return rows.astype(object).where(rows.notna(), None).to_dict("records"), _t("count", lang, total=len(rows))
+    return records(rows), _t("count", lang, total=len(rows))
 
 
 @callback(

@@ -24,6 +24,7 @@ from analytics.schema import SECTORS
 from analytics.teams import read_teams
 from dashboard import auth, figures, i18n
 from dashboard.components.aggrid import ag_grid
+from dashboard.components.grid import records
 from dashboard.components import data
 from dashboard.components.language import language_switch, register_language_switch
 from dashboard.components.layout import notice, section
@@ -216,7 +217,7 @@ def _filtered(visits: pd.DataFrame, team: str | None, day: str | None) -> pd.Dat
 def grid_rows(visits: pd.DataFrame, lang: str) -> list[dict]:
     frame = printable_visits(visits, data_tables(), lang)
     frame.columns = [f"c{i}" for i in range(frame.shape[1])]
-    return frame.astype(object).where(frame.notna(), None).to_dict("records")
+    return records(frame)
 
 
 @callback(
