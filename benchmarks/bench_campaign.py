@@ -15,14 +15,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from analytics.bulletin import group_bulletin
-from analytics.dispositions import recommend
+from analytics.operations.bulletin import group_bulletin
+from analytics.operations.dispositions import recommend
 from analytics.features import build_features
-from analytics.lists import people_list, places_list
+from analytics.operations.lists import people_list, places_list
 from analytics.models.scorecard import RuleOfThumb
-from analytics.risklist import save_risk_list, score_enterprises
+from analytics.risk.risklist import save_risk_list, score_enterprises
 from analytics.simulate import simulate_county
-from analytics.store import open_store, write_tables
+from analytics.store.database import open_store, write_tables
 
 OUT = Path(__file__).resolve().parent / "out"
 

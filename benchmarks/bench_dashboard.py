@@ -57,8 +57,8 @@ def build(url: str, enterprises: int, models_dir: Path) -> None:
     sys.path.insert(0, str(ROOT / "benchmarks"))
     from bench_load import build_store
 
-    from analytics.risklist import scored_dates, score_store
-    from analytics.store import open_store
+    from analytics.risk.risklist import scored_dates, score_store
+    from analytics.store.database import open_store
 
     build_store(url, enterprises, models_dir, train=False)
     store = open_store(url)
@@ -85,7 +85,7 @@ def _page_of(output: str) -> str:
 def _query(store, path: str) -> str:
     """The address a person opens: the enterprise page with the list's top firm."""
     if path == "/enterprise":
-        from analytics.risklist import read_risk_list
+        from analytics.risk.risklist import read_risk_list
 
         return "?id=" + str(read_risk_list(store)["enterprise_id"].iloc[0])
     return ""
@@ -196,7 +196,7 @@ def main() -> int:
     from werkzeug.serving import make_server
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
-    from analytics import accounts
+    from analytics.accounts import users as accounts
     from dashboard import auth
     from dashboard.app import create_app
 

@@ -43,8 +43,8 @@ def _ids(prefix: str, n: int) -> np.ndarray:
 
 def synthetic_tables(enterprises: int, seed: int = 7) -> dict[str, pd.DataFrame]:
     """Typed contract tables with random records over the three years before ``AS_OF`` (no loops per row)."""
-    from analytics import schema
-    from analytics.frames import typed
+    from analytics.contract import schema
+    from analytics.contract.frames import typed
 
     rng = np.random.default_rng(seed)
     n = enterprises

@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def generate(out: Path, enterprises: int, hazards: int, seed: int = 1) -> dict[str, int]:
     """Write a valid contract file set; returns rows per file."""
-    from analytics.schema import TABLES
+    from analytics.contract.schema import TABLES
 
     rng = np.random.default_rng(seed)
     out.mkdir(parents=True, exist_ok=True)
@@ -78,8 +78,8 @@ def generate(out: Path, enterprises: int, hazards: int, seed: int = 1) -> dict[s
 
 def _import_once(source: str, db: str) -> None:
     """Child process: one import, then its own figures on stdout."""
-    from analytics.ingest import import_files
-    from analytics.store import open_store, read_tables
+    from analytics.store.ingest import import_files
+    from analytics.store.database import open_store, read_tables
 
     store = open_store(db)
     began = time.perf_counter()

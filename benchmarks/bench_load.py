@@ -35,7 +35,7 @@ def build_store(url: str, enterprises: int, models_dir: Path, train: bool) -> No
     """Simulate a county, load it, get a serving model and score it (simulate → write_tables →
     train_models, or with ``train=False`` the office's rule of thumb → score_store)."""
     from analytics.simulate import simulate_county
-    from analytics.store import open_store
+    from analytics.store.database import open_store
 
     started = time.perf_counter()
     county = simulate_county(enterprises=enterprises)
@@ -43,8 +43,8 @@ def build_store(url: str, enterprises: int, models_dir: Path, train: bool) -> No
     store = open_store(url)
     try:
         from analytics.models.select import train_models
-        from analytics.risklist import score_store
-        from analytics.store import write_tables
+        from analytics.risk.risklist import score_store
+        from analytics.store.database import write_tables
     except ImportError as missing:
         sys.exit(f"missing: {missing} (cannot build the store)")
 
@@ -166,8 +166,8 @@ def main() -> int:
     if args.build:
         build_store(args.db, args.build, models_dir, args.train)
 
-    from analytics import accounts
-    from analytics.store import open_store
+    from analytics.accounts import users as accounts
+    from analytics.store.database import open_store
 
     store = open_store(args.db)
     username, password = f"bench-{secrets.token_hex(3)}", secrets.token_urlsafe(16)
@@ -177,7 +177,7 @@ def main() -> int:
     env = {**os.environ, "SAFERANK_SECRET_KEY": secrets.token_hex(32), "SAFERANK_MODELS": str(models_dir)}
     server_log = (OUT / "server.log").open("w")  # waitress warns on every queued request under load
     server = subprocess.Popen(
-        [sys.executable, "-m", "analytics.cli", "serve", "--prod", "--host", HOST, "--port", str(port), "--db", args.db],
+        [sys.executable, "-m", "saferank.cli", "serve", "--prod", "--host", HOST, "--port", str(port), "--db", args.db],
         cwd=ROOT, env=env, stdout=server_log, stderr=subprocess.STDOUT,
     )
     base = f"http://{HOST}:{port}"

@@ -22,10 +22,10 @@ BUDGET_SECONDS = 10.0
 def build_store(url: str, enterprises: int):
     from analytics.features import build_features
     from analytics.models.scorecard import RuleOfThumb
-    from analytics.risklist import save_risk_list, score_enterprises
+    from analytics.risk.risklist import save_risk_list, score_enterprises
     from analytics.simulate import simulate_county
-    from analytics.store import open_store, write_tables
-    from analytics.timeline import as_known_on
+    from analytics.store.database import open_store, write_tables
+    from analytics.snapshot.timeline import as_known_on
 
     started = time.perf_counter()
     county = simulate_county(enterprises, seed=7)
@@ -51,11 +51,11 @@ def main() -> int:
         db.unlink()
     store, county = build_store(url, args.enterprises)
 
-    from analytics.planning import build_plan
-    from analytics.plans_store import plan_store
-    from analytics.risklist import read_risk_list
-    from analytics.store import read_tables
-    from analytics.teams import default_teams
+    from analytics.operations.planning import build_plan
+    from analytics.operations.plans_store import plan_store
+    from analytics.risk.risklist import read_risk_list
+    from analytics.store.database import read_tables
+    from analytics.operations.teams import default_teams
 
     risk_list, tables = read_risk_list(store), read_tables(store)
     teams = default_teams(tables["towns"]["town_id"].astype(str))

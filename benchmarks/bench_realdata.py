@@ -69,13 +69,13 @@ def main() -> None:
     warnings.simplefilter("ignore", RuntimeWarning)
     from sklearn.frozen import FrozenEstimator
 
-    from analytics.backtest import backtest_store, run_backtest
+    from analytics.models.backtest import backtest_store, run_backtest
     from analytics.features import skipped_families
-    from analytics.ingest import import_files
+    from analytics.store.ingest import import_files
     from analytics.models.registry import ModelRegistry
     from analytics.models.select import train_models
-    from analytics.store import open_store, read_tables
-    from analytics.timeline import rolling_origins
+    from analytics.store.database import open_store, read_tables
+    from analytics.snapshot.timeline import rolling_origins
 
     out = Path(args.out or tempfile.mkdtemp(prefix="saferank-realdata-"))
     out.mkdir(parents=True, exist_ok=True)

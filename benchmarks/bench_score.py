@@ -41,7 +41,7 @@ def main() -> int:
 
     from analytics.features import build_features
     from analytics.models.explain import reasons
-    from analytics.risklist import rescore_enterprise, save_risk_list, score_enterprises
+    from analytics.risk.risklist import rescore_enterprise, save_risk_list, score_enterprises
 
     began = time.perf_counter()
     models = _train(args.models, args.as_of)
@@ -73,7 +73,7 @@ def main() -> int:
         assert len(explained) == len(risk_list) and np.isfinite(scores).all()
     model = models[args.models[0]]
 
-    from analytics.store import open_store, write_tables
+    from analytics.store.database import open_store, write_tables
 
     with tempfile.TemporaryDirectory() as folder:
         from analytics.models.registry import ModelRegistry

@@ -21,7 +21,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from analytics.simulate import simulate_county
-from analytics.timeline import as_known_on, label_window
+from analytics.snapshot.timeline import as_known_on, label_window
 
 FLAGS = ("hazardous_chemicals", "dust_explosion", "confined_space", "ammonia_refrigeration", "small_scattered")
 

@@ -14,12 +14,11 @@ import pandas as pd
 from werkzeug.exceptions import HTTPException
 
 import analytics
-from analytics.errors import UserError
-from analytics.schema import RISK_LEVELS, SECTORS
+from analytics.contract.errors import UserError
+from analytics.contract.schema import RISK_LEVELS, SECTORS
 from dashboard import auth
+from dashboard.openapi import DEFAULT_LIMIT, MAX_LIMIT, document
 
-MAX_LIMIT = 1000
-DEFAULT_LIMIT = 100
 LEVEL_CODES = tuple(c.code for c in RISK_LEVELS)
 SECTOR_CODES = tuple(c.code for c in SECTORS)
 
@@ -130,7 +129,7 @@ def health() -> flask.Response:
 
 @blueprint.get("/risk-list")
 def risk_list() -> flask.Response:
-    from analytics.riskview import ListFilter, select_rows
+    from analytics.views.riskview import ListFilter, select_rows
 
     limit = _int_arg("limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
     offset = _int_arg("offset", 0, 0, 10_000_000)
@@ -202,8 +201,8 @@ def score() -> flask.Response:
     records = body["enterprises"]
     if not records or len(records) > 1000 or not all(isinstance(r, dict) for r in records):
         raise ApiError(400, "invalid_body", "须提交 1 到 1000 条企业记录（对象）。", "Send 1 to 1000 enterprise records (objects).", "enterprises")
-    from analytics.scoring import RecordError, score_records
-    from dashboard.app import get_store
+    from analytics.risk.scoring import RecordError, score_records
+    from dashboard.context import get_store
 
     models_dir = flask.current_app.extensions["saferank"]["config"]["models_dir"]
     try:
@@ -219,7 +218,6 @@ def score() -> flask.Response:
 
 @blueprint.get("/openapi.json")
 def openapi() -> flask.Response:
-    from dashboard.openapi import document
 
     return flask.jsonify(document())
 

@@ -17,8 +17,8 @@ import dash
 import flask
 from dash import dcc, html
 
-from analytics.store import open_store
-from dashboard import auth
+from analytics.store.database import open_store
+from dashboard import api, auth
 
 PACKAGE = Path(__file__).resolve().parent
 PAGES = PACKAGE / "pages"
@@ -48,12 +48,6 @@ def _secret_key(configured: str | None) -> str:
     SECRET_FILE.touch(mode=0o600)
     SECRET_FILE.write_text(key, encoding="utf-8")
     return key
-
-
-def get_store():
-    """The store of the app serving this request (or of the most recently created app)."""
-    server = flask.current_app if flask.has_app_context() else dash.get_app().server
-    return server.extensions["saferank"]["store"]
 
 
 def _navigation() -> html.Nav:
@@ -107,8 +101,6 @@ def create_app(config: dict[str, Any] | None = None) -> dash.Dash:
     )
     server.extensions["saferank"] = {"store": open_store(settings["db"]), "config": settings}
     auth.install(server)  # before Dash: the guard must run before Dash's own request hooks
-    from dashboard import api
-
     api.install(server)
     app = dash.Dash(
         "dashboard",
@@ -124,6 +116,7 @@ def create_app(config: dict[str, Any] | None = None) -> dash.Dash:
         update_title=None,
     )
     app.layout = _layout
+    server.extensions["saferank"]["dash"] = app  # the guard checks callbacks against this app's map
     # One request so that Dash moves the pages' callbacks (and the page router) into this app's
     # callback map now, not at the first visitor's request.
     server.test_client().get("/api/v1/health")

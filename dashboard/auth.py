@@ -19,10 +19,10 @@ from urllib.parse import parse_qs, urlsplit
 import dash
 import flask
 
-from analytics import accounts
-from analytics import audit as audit_log
-from analytics.accounts import User
-from analytics.errors import UserError
+from analytics.accounts import users as accounts
+from analytics.accounts import audit as audit_log
+from analytics.accounts.users import User
+from analytics.contract.errors import UserError
 from dashboard import i18n
 
 # Every page path and the roles that may open it. A registered page missing here opens for no one.
@@ -123,7 +123,7 @@ def source_address() -> str | None:
 
 def audit(action: str, object_id: str | None = None, **details: Any) -> None:
     """Record ``action`` by the current user from the current address (for pages and the API)."""
-    from dashboard.app import get_store
+    from dashboard.context import get_store
 
     audit_log.record(get_store(), current_user(), action, object_id, source_address(), details or None)
 
@@ -234,17 +234,17 @@ def _audit_view(page: str | None, search: str) -> None:
 
 def visible_enterprises(user: User | None) -> frozenset[str] | None:
     """The enterprises ``user`` may look at, or None when the role is not team-scoped. An inspector
-    sees the enterprises of the team's visits (``analytics.planning.visits_for``); until planning
+    sees the enterprises of the team's visits (``analytics.operations.planning.visits_for``); until planning
     exists, none (closed, not open)."""
     if user is None:
         return frozenset()
     if user.role != "inspector":
         return None
     try:
-        from analytics.planning import visits_for
+        from analytics.operations.planning import visits_for
     except ImportError:
         return frozenset()
-    from dashboard.app import get_store
+    from dashboard.context import get_store
 
     return frozenset(visits_for(get_store(), user)["enterprise_id"].astype(str))
 
@@ -280,7 +280,7 @@ def _session_user() -> User | None:
     if now - float(flask.session.get("seen", 0)) > timeout:
         flask.session.clear()
         return None
-    from dashboard.app import get_store
+    from dashboard.context import get_store
 
     user = accounts.get_user(get_store(), username)
     if user is None:  # disabled since signing in
@@ -295,7 +295,7 @@ def _token_user() -> User | None:
     header = flask.request.headers.get("Authorization", "")
     if not header.lower().startswith("bearer "):
         return None
-    from dashboard.app import get_store
+    from dashboard.context import get_store
 
     return accounts.user_for_token(get_store(), header[7:].strip())
 
@@ -372,7 +372,7 @@ def _safe_next(target: str | None) -> str:
 
 @blueprint.route("/login", methods=["GET", "POST"])
 def login() -> flask.Response | str:
-    from dashboard.app import get_store
+    from dashboard.context import get_store
     from dashboard.pages.login import render_login
 
     lang = current_language()

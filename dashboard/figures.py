@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from analytics.followup import HAZARD_STATES, STATE_CODES
-from analytics.overview import MATRIX_METRICS
-from analytics.schema import RISK_LEVELS
+from analytics.operations.followup import HAZARD_STATES, STATE_CODES
+from analytics.views.overview import MATRIX_METRICS
+from analytics.contract.schema import RISK_LEVELS
 from dashboard import i18n
 from dashboard.components import RISK_LEVEL_COLORS
 
@@ -188,7 +188,7 @@ MODEL_ROLE_COLORS = {
 
 
 def precision_at_k_figure(curves: pd.DataFrame, lang: str, capacity: float | None = None) -> go.Figure:
-    """``curves`` (``analytics.modelview.precision_curves``): ``share`` (0–1), ``role``, ``label``, ``precision``;
+    """``curves`` (``analytics.views.modelview.precision_curves``): ``share`` (0–1), ``role``, ``label``, ``precision``;
     a dotted line marks the backtest's capacity when it is a share."""
     if curves.empty:
         return empty_figure(lang)
@@ -207,7 +207,7 @@ def precision_at_k_figure(curves: pd.DataFrame, lang: str, capacity: float | Non
 
 
 def calibration_figure(bins: pd.DataFrame, lang: str) -> go.Figure:
-    """``bins`` (``analytics.modelview.calibration_bins``): ``predicted``, ``observed`` per score bin, ``label``, ``n``."""
+    """``bins`` (``analytics.views.modelview.calibration_bins``): ``predicted``, ``observed`` per score bin, ``label``, ``n``."""
     if bins.empty:
         return empty_figure(lang)
     upper = float(max(bins["predicted"].max(), bins["observed"].max(), 0.05)) * 1.1
@@ -225,7 +225,7 @@ def calibration_figure(bins: pd.DataFrame, lang: str) -> go.Figure:
 
 
 def group_precision_figure(groups: pd.DataFrame, model_label: str, lang: str) -> go.Figure:
-    """``groups`` (``analytics.modelview.group_metrics``): per town or sector, the model's precision at
+    """``groups`` (``analytics.views.modelview.group_metrics``): per town or sector, the model's precision at
     capacity next to the rule of thumb's, and the observed rate among inspected firms."""
     if groups.empty:
         return empty_figure(lang)

@@ -1,7 +1,7 @@
 """The dashboard's words in Chinese (default) and English, and how numbers and dates are written.
 
 ``t(key, lang)`` looks a phrase up in ``CATALOGUE``; contract labels (sectors, levels, columns) come
-from ``analytics.schema`` through ``label``. The chosen language travels in the ``lang`` URL
+from ``analytics.contract.schema`` through ``label``. The chosen language travels in the ``lang`` URL
 parameter or the ``saferank_lang`` cookie (set by the language switch, read on every page load):
 ``current_lang(query_lang)`` picks it.
 """
@@ -12,7 +12,7 @@ import math
 
 import pandas as pd
 
-from analytics.schema import Code
+from analytics.contract.schema import Code
 
 LANGS = ("zh", "en")
 DEFAULT_LANG = "zh"

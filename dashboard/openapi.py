@@ -5,8 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import analytics
-from analytics.schema import RISK_LEVELS, SECTORS, table
-from dashboard.api import DEFAULT_LIMIT, MAX_LIMIT
+from analytics.contract.schema import RISK_LEVELS, SECTORS, table
+
+# Rows per page of the list endpoints: the default, and the most one request may ask for.
+MAX_LIMIT = 1000
+DEFAULT_LIMIT = 100
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
 
@@ -20,7 +23,7 @@ def _errors(*statuses: int) -> dict[str, Any]:
 
 
 def _enterprise_record() -> dict[str, Any]:
-    """The contract's ``enterprises`` row as a JSON object (types from ``analytics.schema``)."""
+    """The contract's ``enterprises`` row as a JSON object (types from ``analytics.contract.schema``)."""
     kinds = {"text": "string", "int": "integer", "float": "number", "bool": "boolean", "date": "string", "code": "string"}
     properties: dict[str, Any] = {}
     for column in table("enterprises").columns:

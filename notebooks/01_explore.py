@@ -25,10 +25,13 @@ import pandas as pd
 import plotly.express as px
 
 import analytics
-from analytics import exploration, followup, overview
-from analytics.ingest import import_files
-from analytics.store import open_store, read_tables
-from analytics.timeline import HORIZON_DAYS, as_known_on, rolling_origins
+from analytics.views import exploration
+from analytics.operations import followup
+from analytics.views import overview
+from analytics.store.ingest import import_files
+from analytics.store.database import open_store, read_tables
+from analytics.contract.dates import HORIZON_DAYS
+from analytics.snapshot.timeline import as_known_on, rolling_origins
 
 pd.set_option("display.width", 160)
 pd.set_option("display.max_columns", 12)
@@ -116,7 +119,7 @@ overdue.head(10)
 #
 # Random (双随机) draws pick firms by lot, so what they find is what the county holds; targeted visits,
 # follow-ups and complaints go where the office already suspects something, and find more. That is
-# the selection bias the models must live with (`analytics/labels.py`): the backtest weighs labels by
+# the selection bias the models must live with (`analytics/models/labels.py`): the backtest weighs labels by
 # the inverse propensity of being inspected and reports precision on random inspections alone.
 
 # %%

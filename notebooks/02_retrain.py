@@ -31,17 +31,17 @@ from sklearn.base import clone
 from sklearn.frozen import FrozenEstimator
 
 import analytics
-from analytics.backtest import default_origins, run_backtest
+from analytics.models.backtest import default_origins, run_backtest
 from analytics.features import build_features, skipped_families
-from analytics.ingest import import_files
-from analytics.labels import build_labels
+from analytics.store.ingest import import_files
+from analytics.models.labels import build_labels
 from analytics.models.learned import LogisticModel
 from analytics.models.registry import ModelRegistry, data_fingerprint
 from analytics.models.select import SELECTION_RULE, candidates, choose, snapshot_dates, training_set, version_id
-from analytics.report import calibration_figure, precision_figure
-from analytics.risklist import score_enterprises
-from analytics.store import open_store, read_tables
-from analytics.timeline import as_known_on
+from analytics.models.report import calibration_figure, precision_figure
+from analytics.risk.risklist import score_enterprises
+from analytics.store.database import open_store, read_tables
+from analytics.snapshot.timeline import as_known_on
 
 pd.set_option("display.width", 160)
 pd.set_option("display.max_columns", 14)

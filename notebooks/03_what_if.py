@@ -26,16 +26,16 @@ from pathlib import Path
 import pandas as pd
 
 import analytics
-from analytics import whatif
+from analytics.views import whatif
 from analytics.features.registry import FAMILY_LABELS, family_features
-from analytics.ingest import import_files
+from analytics.store.ingest import import_files
 from analytics.models.learned import LogisticModel
 from analytics.models.scorecard import RuleOfThumb
 from analytics.models.select import training_set
-from analytics.planning import PlanRules, build_plan
-from analytics.risklist import score_enterprises
-from analytics.store import open_store, read_tables
-from analytics.teams import default_teams
+from analytics.operations.planning import PlanRules, build_plan
+from analytics.risk.risklist import score_enterprises
+from analytics.store.database import open_store, read_tables
+from analytics.operations.teams import default_teams
 
 pd.set_option("display.width", 160)
 pd.set_option("display.max_columns", 16)
@@ -75,10 +75,10 @@ whatif.list_change_summary(rule_list, model_list, TOP_K)
 
 # %% [markdown]
 # ## 检查能力与随机抽查比例 Capacity and the random share
-# 计划规则见 `analytics/planning.py`：回头看优先，随机抽查（双随机）按比例预留，其余按风险排名。
+# 计划规则见 `analytics/operations/planning.py`：回头看优先，随机抽查（双随机）按比例预留，其余按风险排名。
 # “预计发现”是计划中各企业校准概率之和；`expected_true` 用模拟县的真实概率（truth.csv 的 `p_major`）。
 #
-# The planning rules are those of `analytics/planning.py`: follow-ups first, a share reserved for
+# The planning rules are those of `analytics/operations/planning.py`: follow-ups first, a share reserved for
 # random draws, the rest by risk rank. `expected_found` sums the calibrated scores of the visited
 # firms (what the office would be told); `expected_true` sums the simulated county's true
 # probability that a visit finds a major hazard (`p_major` of truth.csv; unknown in a real county).

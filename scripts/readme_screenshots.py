@@ -40,9 +40,9 @@ def main() -> None:
     parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
     args = parser.parse_args()
 
-    from analytics.accounts import random_password, reset_password
-    from analytics.risklist import read_risk_list
-    from analytics.store import open_store
+    from analytics.accounts.users import random_password, reset_password
+    from analytics.risk.risklist import read_risk_list
+    from analytics.store.database import open_store
     from dashboard.app import create_app
 
     folder = Path(args.folder).resolve()

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analytics import frames
+from analytics.contract import frames
 
 AS_OF = pd.Timestamp("2026-03-01")
 PREVIOUS_AS_OF = pd.Timestamp("2026-01-30")

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 
 import pandas as pd
 
-from analytics.errors import UserError
+from analytics.contract.errors import UserError
 from analytics.features import (
     context,
     enforcement,
@@ -28,7 +28,8 @@ from analytics.features import (
 )
 from analytics.features.registry import FAMILY_TABLES, family_features
 from analytics.features.workspace import Workspace
-from analytics.timeline import as_known_on, operating_on, to_timestamp
+from analytics.contract.dates import to_timestamp
+from analytics.snapshot.timeline import as_known_on, operating_on
 
 FAMILY_COMPUTE: dict[str, Callable[[Workspace], dict[str, object]]] = {
     "profile": profile.compute,

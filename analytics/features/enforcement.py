@@ -6,7 +6,7 @@ Two families because they need different tables: ``enforcement`` (penalties) and
 
 from __future__ import annotations
 
-from analytics import schema
+from analytics.contract import schema
 from analytics.features.workspace import Workspace, day_numbers
 
 SERIOUS = tuple(c.code for c in schema.ACCIDENT_SEVERITIES if c.code != "minor")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from analytics import schema
+from analytics.contract import schema
 from analytics.features.registry import PERMIT_WINDOWS
 from analytics.features.workspace import Workspace, day_numbers, ratio
 

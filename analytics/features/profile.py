@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analytics import schema
+from analytics.contract import schema
 from analytics.features.workspace import Workspace, flags
 
 FLAGS = ("hazardous_chemicals", "dust_explosion", "confined_space", "ammonia_refrigeration", "small_scattered")

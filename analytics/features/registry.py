@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from analytics import schema
+from analytics.contract import schema
 
 Kind = Literal["numeric", "binary", "categorical"]
 

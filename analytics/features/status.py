@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analytics import schema
+from analytics.contract import schema
 from analytics.features.registry import RESTART_WINDOWS
 from analytics.features.workspace import Workspace, day_numbers, flags
 

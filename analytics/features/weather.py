@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analytics import schema
+from analytics.contract import schema
 from analytics.features.registry import ALERT_RECENT_DAYS
 from analytics.features.workspace import Workspace, day_numbers
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analytics import schema
+from analytics.contract import schema
 
 SEPARATOR = {"zh": "；", "en": "; "}
 MISSING_WORDS = {"zh": "无记录", "en": "no record"}

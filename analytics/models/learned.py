@@ -35,7 +35,7 @@ from sklearn.model_selection import GroupKFold, StratifiedKFold
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
-from analytics.errors import UserError
+from analytics.contract.errors import UserError
 
 ENTERPRISE = "enterprise_id"
 

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 import sklearn
 
-from analytics.errors import UserError
+from analytics.contract.errors import UserError
 
 MODELS_ENV = "SAFERANK_MODELS"
 POINTER = "serving.json"

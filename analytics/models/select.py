@@ -26,7 +26,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from analytics.timeline import HORIZON_DAYS, as_known_on, rolling_origins, to_timestamp
+from analytics.contract.dates import HORIZON_DAYS, to_timestamp
+from analytics.snapshot.timeline import as_known_on, rolling_origins
 
 MIN_POSITIVES = 30
 SNAPSHOTS = 24
@@ -51,7 +52,7 @@ FALLBACK_NOTE = {
 
 def _weights(features: pd.DataFrame, labels: pd.DataFrame, weighted: bool) -> pd.Series:
     """``labels.inspection_weights`` (inverse propensity of being inspected) or ones."""
-    from analytics.labels import inspection_weights
+    from analytics.models.labels import inspection_weights
 
     if not weighted:
         return pd.Series(1.0, index=features.index)
@@ -77,7 +78,7 @@ def training_set(tables: dict[str, pd.DataFrame], as_of: object, snapshots: int 
                  horizon_days: int = HORIZON_DAYS, weighted: bool = True) -> tuple[pd.DataFrame, pd.Series, np.ndarray]:
     """``(X, y, weights)`` stacked over ``snapshot_dates``; only records known on ``as_of`` are used."""
     from analytics.features import build_features
-    from analytics.labels import build_labels
+    from analytics.models.labels import build_labels
 
     known = as_known_on(tables, as_of)
     frames, targets, weights = [], [], []
@@ -160,7 +161,7 @@ class TrainingReport:
 
 def capture_of_best(scores: np.ndarray, truth: np.ndarray, capacity: float) -> float:
     """Truth's ``p_label`` summed over the model's top ``k`` over its sum over the truth's own top ``k``."""
-    from analytics.backtest import capacity_count
+    from analytics.models.backtest import capacity_count
 
     k = capacity_count(capacity, len(scores))
     order = np.lexsort((np.arange(len(scores)), -np.round(scores, 6)))  # the list's own tie rule: position = id order
@@ -179,7 +180,7 @@ def backtest_record(result: object) -> dict:
 
 
 def calibration_method(name: str, model: object) -> str:
-    """How ``model`` turns its ranking into probabilities (a code of ``analytics.modelview.CALIBRATION_METHODS``)."""
+    """How ``model`` turns its ranking into probabilities (a code of ``analytics.views.modelview.CALIBRATION_METHODS``)."""
     if hasattr(model, "calibrated_"):  # the points rules (scorecard, baselines)
         return "platt_points" if getattr(model, "calibrated_", False) else "fixed_points"
     return CALIBRATION_BY_MODEL.get(name, "unknown")
@@ -193,7 +194,7 @@ def train_on_tables(tables: dict[str, pd.DataFrame], as_of: object, registry, tr
                     capacity: float = CAPACITY, snapshots: int = SNAPSHOTS, origins: int = BACKTEST_ORIGINS,
                     min_positives: int = MIN_POSITIVES, seed: int = SEED) -> TrainingReport:
     """Train, backtest, choose and register (see the module docstring); ``tables`` may hold later records."""
-    from analytics.backtest import default_models, run_backtest
+    from analytics.models.backtest import default_models, run_backtest
     from analytics.features import build_features
     from analytics.models.explain import global_importance
     from analytics.models.registry import data_fingerprint
@@ -261,8 +262,8 @@ def train_models(store, as_of: object | None = None, models_dir: object = None, 
                  capacity: float = CAPACITY, snapshots: int = SNAPSHOTS, origins: int = BACKTEST_ORIGINS) -> TrainingReport:
     """``saferank train``: train on the store as known on ``as_of`` (default: the newest inspection)."""
     from analytics.models.registry import ModelRegistry
-    from analytics.risklist import latest_record_date
-    from analytics.store import read_tables
+    from analytics.risk.risklist import latest_record_date
+    from analytics.store.database import read_tables
 
     as_of = to_timestamp(as_of) if as_of is not None else latest_record_date(store)
     truth_frame = pd.read_csv(truth, dtype={"enterprise_id": str}) if truth else None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analytics.schema import ACCIDENT_SEVERITIES, INSPECTION_MODES, PENALTY_KINDS, STATUS, STATUS_REASONS
+from analytics.contract.schema import ACCIDENT_SEVERITIES, INSPECTION_MODES, PENALTY_KINDS, STATUS, STATUS_REASONS
 from analytics.simulate import params as P
 from analytics.simulate import schedules as S
 from analytics.simulate.population import Population

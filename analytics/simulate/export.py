@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analytics.errors import UserError
-from analytics.frames import empty
-from analytics.schema import LOAD_ORDER, TABLES
+from analytics.contract.errors import UserError
+from analytics.contract.frames import empty
+from analytics.contract.schema import LOAD_ORDER, TABLES
 from analytics.simulate.world import DEFAULT_AS_OF, County, simulate_county
 
 TRUTH_FILE = "truth.csv"

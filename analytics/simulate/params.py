@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from analytics import schema
+from analytics.contract import schema
 
 SECTOR_CODES = tuple(c.code for c in schema.SECTORS)
 SIZE_CODES = tuple(c.code for c in schema.SIZES)

@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analytics.frames import typed
-from analytics.schema import (
+from analytics.contract.frames import typed
+from analytics.contract.schema import (
     ACCIDENT_SEVERITIES,
     HAZARD_LEVELS,
     INSPECTION_MODES,

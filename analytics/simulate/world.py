@@ -87,13 +87,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from analytics.errors import UserError
-from analytics.frames import typed
+from analytics.contract.errors import UserError
+from analytics.contract.frames import typed
 from analytics.simulate import params as P
 from analytics.simulate.dynamics import World
 from analytics.simulate.population import build_population, build_towns
 from analytics.simulate.records import export_tables
-from analytics.timeline import HORIZON_DAYS, to_timestamp
+from analytics.contract.dates import HORIZON_DAYS, to_timestamp
 
 DEFAULT_AS_OF = "2026-11-15"
 MIN_ENTERPRISES, MAX_ENTERPRISES = 500, 1_000_000

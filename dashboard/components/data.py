@@ -78,7 +78,7 @@ def clear() -> None:
 
 
 def store() -> Any:
-    from dashboard.app import get_store
+    from dashboard.context import get_store
 
     return get_store()
 
@@ -89,7 +89,7 @@ def _store_key() -> str:
 
 def tables() -> dict[str, pd.DataFrame]:
     """Every contract table of the store, typed, all dates."""
-    from analytics.store import read_tables
+    from analytics.store.database import read_tables
 
     return _cached(("tables", _store_key()), lambda: read_tables(store()))
 
@@ -128,7 +128,7 @@ def town_names() -> dict[str, str]:
 
 def scored_dates() -> list[pd.Timestamp]:
     """The dates with a stored risk list, newest first."""
-    from analytics.risklist import scored_dates as stored
+    from analytics.risk.risklist import scored_dates as stored
 
     dates = _cached(("dates", _store_key()), lambda: sorted({pd.Timestamp(d).normalize() for d in stored(store())}))
     return sorted(dates, reverse=True)
@@ -156,7 +156,7 @@ def previous_date(as_of: pd.Timestamp) -> pd.Timestamp | None:
 
 def risk_list(as_of: pd.Timestamp, lang: str = "zh", model_version: str | None = None) -> pd.DataFrame:
     """The stored list of ``as_of`` (the serving model's unless ``model_version``), reasons in ``lang``."""
-    from analytics.risklist import read_risk_list
+    from analytics.risk.risklist import read_risk_list
 
     key = ("list", _store_key(), as_of, model_version, lang)
     return _cached(key, lambda: read_risk_list(store(), as_of=as_of, model_version=model_version, lang=lang))
@@ -164,7 +164,7 @@ def risk_list(as_of: pd.Timestamp, lang: str = "zh", model_version: str | None =
 
 def browse(as_of: pd.Timestamp, lang: str = "zh", model_version: str | None = None) -> pd.DataFrame:
     """``riskview.browse_frame`` of that list: the rows the risk list page filters and pages."""
-    from analytics.riskview import browse_frame
+    from analytics.views.riskview import browse_frame
 
     key = ("browse", _store_key(), as_of, model_version, lang)
     return _cached(key, lambda: browse_frame(risk_list(as_of, lang, model_version), tables(), as_of))

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import pandas as pd
 from dash import dcc, html
 
-from analytics.schema import RISK_LEVELS
+from analytics.contract.schema import RISK_LEVELS
 from dashboard import i18n
 from dashboard.components import RISK_LEVEL_COLORS, RISK_LEVEL_TEXT
 from dashboard.components.language import language_switch

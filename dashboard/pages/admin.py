@@ -11,10 +11,11 @@ import dash_ag_grid as dag
 import pandas as pd
 from dash import Input, Output, State, callback, dcc, html
 
-from analytics import accounts, audit
-from analytics.errors import UserError
+from analytics.accounts import users as accounts
+from analytics.accounts import audit
+from analytics.contract.errors import UserError
 from dashboard import auth, i18n
-from dashboard.app import get_store
+from dashboard.context import get_store
 from dashboard.components.aggrid import ag_grid
 
 dash.register_page(__name__, path="/admin", name="系统管理", name_en="Administration", order=90)

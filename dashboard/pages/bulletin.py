@@ -7,8 +7,8 @@ import dash_ag_grid as dag
 import pandas as pd
 from dash import Input, Output, State, callback, dcc, html
 
-from analytics import bulletin
-from analytics.errors import UserError
+from analytics.operations import bulletin
+from analytics.contract.errors import UserError
 from dashboard import auth, i18n
 from dashboard.components.aggrid import ag_grid
 from dashboard.components.grid import records

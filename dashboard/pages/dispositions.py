@@ -6,8 +6,8 @@ import dash
 import pandas as pd
 from dash import Input, Output, State, callback, dcc, html
 
-from analytics import dispositions
-from analytics.errors import UserError
+from analytics.operations import dispositions
+from analytics.contract.errors import UserError
 from dashboard import auth, i18n
 from dashboard.components.aggrid import ag_grid
 from dashboard.components.grid import records

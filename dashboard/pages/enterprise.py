@@ -6,10 +6,10 @@ import dash
 import pandas as pd
 from dash import Input, Output, State, callback, dcc, html
 
-from analytics.enterprise import enterprise_profile, enterprise_timeline, score_history
-from analytics.errors import UserError
-from analytics.followup import HAZARD_STATES
-from analytics.schema import RISK_LEVELS, SECTORS, SIZES, STATUS, column_label
+from analytics.views.enterprise import enterprise_profile, enterprise_timeline, score_history
+from analytics.contract.errors import UserError
+from analytics.operations.followup import HAZARD_STATES
+from analytics.contract.schema import RISK_LEVELS, SECTORS, SIZES, STATUS, column_label
 from dashboard import figures, i18n
 from dashboard.components.aggrid import ag_grid
 from dashboard.components import data

@@ -8,8 +8,8 @@ import dash
 import pandas as pd
 from dash import Input, Output, State, callback, dcc, html
 
-from analytics import followup
-from analytics.schema import HAZARD_CATEGORIES, HAZARD_LEVELS, SECTORS, column_label
+from analytics.operations import followup
+from analytics.contract.schema import HAZARD_CATEGORIES, HAZARD_LEVELS, SECTORS, column_label
 from dashboard import figures, i18n
 from dashboard.components.aggrid import ag_grid
 from dashboard.components import data, grid

@@ -1,7 +1,7 @@
 """检查组 Inspector ("/inspector"): the team's visits of today and before; open one, enter what was found.
 
-An inspector sees only the own team's visits (``analytics.planning.visits_for`` scopes by
-``current_user().team`` and today); results go through ``analytics.results.record_results``, which
+An inspector sees only the own team's visits (``analytics.operations.planning.visits_for`` scopes by
+``current_user().team`` and today); results go through ``analytics.operations.results.record_results``, which
 checks them with the importer's rules, writes them and rescores the enterprise at once.
 """
 
@@ -12,10 +12,10 @@ import dash_ag_grid as dag
 import pandas as pd
 from dash import Input, Output, State, callback, dcc, html
 
-from analytics.errors import UserError
-from analytics.planning import visits_for
-from analytics.results import open_hazards, record_results
-from analytics.schema import HAZARD_CATEGORIES, HAZARD_LEVELS, column_label
+from analytics.contract.errors import UserError
+from analytics.operations.planning import visits_for
+from analytics.operations.results import open_hazards, record_results
+from analytics.contract.schema import HAZARD_CATEGORIES, HAZARD_LEVELS, column_label
 from dashboard import auth, i18n
 from dashboard.components import data
 from dashboard.components.aggrid import ag_grid

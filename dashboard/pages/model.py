@@ -2,7 +2,7 @@
 random order and the rule of thumb, calibration, results per town and sector, feature importance,
 and every registered version side by side.
 
-Everything comes from the model registry's cards (``analytics.modelview.model_view``): training
+Everything comes from the model registry's cards (``analytics.views.modelview.model_view``): training
 stores the backtest with each version, so nothing is recomputed here and no model is loaded. The
 as-of picker selects the version that made that date's risk list; any version can be picked.
 """
@@ -13,7 +13,7 @@ import dash
 import pandas as pd
 from dash import Input, Output, State, callback, dcc, html
 
-from analytics import modelview
+from analytics.views import modelview
 from analytics.models.registry import ModelRegistry
 from dashboard import figures, i18n
 from dashboard.components.aggrid import ag_grid

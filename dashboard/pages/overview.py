@@ -10,8 +10,8 @@ from urllib.parse import urlencode
 import dash
 from dash import Input, Output, State, callback, dcc, html
 
-from analytics import overview
-from analytics.schema import SECTORS
+from analytics.views import overview
+from analytics.contract.schema import SECTORS
 from dashboard import figures, i18n
 from dashboard.components import data
 from dashboard.components.language import register_language_switch

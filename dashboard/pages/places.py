@@ -8,7 +8,7 @@ import dash
 import pandas as pd
 from dash import Input, Output, State, callback, dcc, html
 
-from analytics import lists
+from analytics.operations import lists
 from dashboard import auth, i18n
 from dashboard.components.aggrid import ag_grid
 from dashboard.components.grid import records

@@ -1,7 +1,7 @@
 """检查计划 Plan ("/plan"): set the rules, draw a plan, see it by team and day and on the town map, export it.
 
 Plans are confidential (四不两直). The auth seam lets the office and leaders open this page; what
-each sees is scoped in ``analytics.planning.visits_for`` (a leader no plan before its day). Only the
+each sees is scoped in ``analytics.operations.planning.visits_for`` (a leader no plan before its day). Only the
 office (permission ``plans_edit``) may draw a plan; exports need ``plans_export`` and are audited.
 """
 
@@ -15,13 +15,13 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import Input, Output, State, callback, dcc, html
 
-from analytics import accounts
-from analytics.errors import UserError
-from analytics.plan_export import plan_html, printable_visits, write_plan_xlsx
-from analytics.planning import VISIT_REASONS, PlanRules, visits_for
-from analytics.plans_store import create_plan, list_plans
-from analytics.schema import SECTORS
-from analytics.teams import read_teams
+from analytics.accounts import users as accounts
+from analytics.contract.errors import UserError
+from analytics.operations.plan_export import plan_html, printable_visits, write_plan_xlsx
+from analytics.operations.planning import VISIT_REASONS, PlanRules, visits_for
+from analytics.operations.plans_store import create_plan, list_plans
+from analytics.contract.schema import SECTORS
+from analytics.operations.teams import read_teams
 from dashboard import auth, figures, i18n
 from dashboard.components.aggrid import ag_grid
 from dashboard.components.grid import records

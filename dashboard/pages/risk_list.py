@@ -2,7 +2,7 @@
 
 Filters live in the address (``?town=..&sector=..&level=red,orange&flag=overdue_hazards&q=..&as_of=..``)
 so a filtered view can be shared. The grid asks for rows block by block (ag-grid's infinite row
-model); ``analytics.riskview.select_rows`` filters, sorts and cuts each block from the cached list.
+model); ``analytics.views.riskview.select_rows`` filters, sorts and cuts each block from the cached list.
 Exports cover every filtered row, not just the ones on screen. A row click opens the enterprise.
 """
 
@@ -17,8 +17,8 @@ import dash
 import pandas as pd
 from dash import Input, Output, State, callback, dcc, html
 
-from analytics.riskview import FLAG_CODES, FLAGS, ListFilter, Sort, select_rows
-from analytics.schema import RISK_LEVELS, RISK_LIST_COLUMNS, RISK_LIST_LABELS, SECTORS
+from analytics.views.riskview import FLAG_CODES, FLAGS, ListFilter, Sort, select_rows
+from analytics.contract.schema import RISK_LEVELS, RISK_LIST_COLUMNS, RISK_LIST_LABELS, SECTORS
 from dashboard import i18n
 from dashboard.components.aggrid import ag_grid
 from dashboard.components.grid import purge_blocks_on
@@ -235,7 +235,7 @@ def export(_xlsx: int | None, _csv: int | None, as_of: str, town: list, sector: 
 
 def contract_csv(rows: pd.DataFrame) -> bytes:
     """The rows in the contract's risk-list CSV (``risklist.write_contract_csv``)."""
-    from analytics.risklist import write_contract_csv
+    from analytics.risk.risklist import write_contract_csv
 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "risk_list.csv"

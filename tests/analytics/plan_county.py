@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analytics import frames
+from analytics.contract import frames
 
 AS_OF = pd.Timestamp("2026-03-01")
 START = AS_OF + pd.Timedelta(days=1)
@@ -40,9 +40,9 @@ def stored(url: str):
     """A store holding ``tables()`` and the rule of thumb's list of ``AS_OF``; returns (store, model)."""
     from analytics.features import build_features
     from analytics.models.scorecard import RuleOfThumb
-    from analytics.risklist import save_risk_list, score_enterprises
-    from analytics.store import open_store, write_tables
-    from analytics.timeline import as_known_on
+    from analytics.risk.risklist import save_risk_list, score_enterprises
+    from analytics.store.database import open_store, write_tables
+    from analytics.snapshot.timeline import as_known_on
 
     store = open_store(url)
     write_tables(store, tables())

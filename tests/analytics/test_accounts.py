@@ -8,9 +8,10 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from analytics import accounts, audit
-from analytics.errors import UserError
-from analytics.store import open_store
+from analytics.accounts import users as accounts
+from analytics.accounts import audit
+from analytics.contract.errors import UserError
+from analytics.store.database import open_store
 
 PASSWORD = "correct-horse-battery"
 
@@ -176,7 +177,7 @@ def test_demo_accounts_cover_every_role_and_their_passwords_work(store) -> None:
 def test_the_first_admin_is_added_from_the_command_line(tmp_path, monkeypatch, capsys) -> None:
     import io
 
-    from analytics.cli import main
+    from saferank.cli import main
 
     db = f"sqlite:///{tmp_path / 'cli.db'}"
     monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))

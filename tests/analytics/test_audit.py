@@ -8,10 +8,10 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from analytics import audit
-from analytics.accounts import User
-from analytics.errors import UserError
-from analytics.store import open_store
+from analytics.accounts import audit
+from analytics.accounts.users import User
+from analytics.contract.errors import UserError
+from analytics.store.database import open_store
 
 OFFICE = User("wang", "office")
 INSPECTOR = User("li", "inspector", "第2组")

@@ -14,9 +14,9 @@ import pandas as pd
 import pytest
 from sklearn.base import BaseEstimator, ClassifierMixin
 
-from analytics.backtest import BacktestResult, default_models, parse_capacity, run_backtest
-from analytics.errors import UserError
-from analytics.frames import typed
+from analytics.models.backtest import BacktestResult, default_models, parse_capacity, run_backtest
+from analytics.contract.errors import UserError
+from analytics.contract.frames import typed
 from analytics.models.scorecard import RuleOfThumb
 
 N, RISKY = 200, 40
@@ -154,7 +154,7 @@ def test_training_never_sees_labels_from_after_the_origin(county):
 
 
 def test_report_is_offline_and_bilingual(result, tmp_path):
-    from analytics.report import write_html, write_json
+    from analytics.models.report import write_html, write_json
 
     page = write_html(result, tmp_path / "report.html").read_text(encoding="utf-8")
     assert all("src=" not in tag for tag in re.findall(r"<script\b[^>]*>", page))  # plotly.js inlined, nothing fetched
@@ -191,7 +191,7 @@ def simulated():
 
 
 def test_on_a_simulated_county_the_rule_of_thumb_beats_random_and_truth_is_the_ceiling(simulated):
-    from analytics.backtest import default_origins
+    from analytics.models.backtest import default_origins
 
     origins = default_origins(simulated.tables, count=2, as_of=simulated.as_of)
     result = run_backtest(simulated.tables, origins, capacity=0.1, truth=simulated.truth)
@@ -216,8 +216,8 @@ def test_simulated_features_fill_every_family_present(simulated):
 
 
 def test_cli_backtest_writes_report_and_json(simulated, tmp_path, capsys):
-    from analytics.cli import main
-    from analytics.store import open_store, write_tables
+    from saferank.cli import main
+    from analytics.store.database import open_store, write_tables
 
     url = f"sqlite:///{tmp_path / 'store.db'}"
     write_tables(open_store(url), simulated.tables)

@@ -12,14 +12,14 @@ import sys
 
 import pandas as pd
 
-from analytics.accounts import get_user, verify_login
-from analytics.demo import SAMPLE_AS_OF, SAMPLE_COUNTY, prepare_demo
-from analytics.ingest import import_files
+from analytics.accounts.users import get_user, verify_login
+from saferank.demo import SAMPLE_AS_OF, SAMPLE_COUNTY, prepare_demo
+from analytics.store.ingest import import_files
 from analytics.models.registry import ModelRegistry
 from analytics.models.select import train_on_tables
-from analytics.plans_store import list_plans, read_visits
-from analytics.risklist import scored_dates
-from analytics.store import open_store, read_tables
+from analytics.operations.plans_store import list_plans, read_visits
+from analytics.risk.risklist import scored_dates
+from analytics.store.database import open_store, read_tables
 
 
 def _give_the_demo_a_model(folder) -> str:
@@ -70,14 +70,14 @@ def test_a_second_run_imports_nothing_new_rescoring_nothing_and_renews_passwords
 def test_cli_demo_without_serving_prints_the_accounts(tmp_path):
     folder = tmp_path / "demo"
     _give_the_demo_a_model(folder)
-    done = subprocess.run([sys.executable, "-m", "analytics.cli", "demo", "--lang", "en", "--folder", str(folder), "--no-serve"],
+    done = subprocess.run([sys.executable, "-m", "saferank.cli", "demo", "--lang", "en", "--folder", str(folder), "--no-serve"],
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert "Demo accounts" in done.stdout and "demo-inspector" in done.stdout
 
 
 def test_cli_demo_refuses_a_store_of_its_own_choosing(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "analytics.cli", "demo", "--lang", "en", "--db", f"sqlite:///{tmp_path}/x.db",
+    done = subprocess.run([sys.executable, "-m", "saferank.cli", "demo", "--lang", "en", "--db", f"sqlite:///{tmp_path}/x.db",
                            "--folder", str(tmp_path / "demo"), "--no-serve"], capture_output=True, text=True, timeout=60)
     assert done.returncode != 0 and "--db does not apply" in done.stderr
     assert not (tmp_path / "demo").exists() and not (tmp_path / "x.db").exists()

@@ -7,8 +7,8 @@ import json
 import pandas as pd
 import pytest
 
-from analytics import frames
-from analytics.dispositions import (
+from analytics.contract import frames
+from analytics.operations.dispositions import (
     BATCH_CODES,
     DispositionRules,
     confirm,
@@ -17,7 +17,7 @@ from analytics.dispositions import (
     excel_bytes,
     recommend,
 )
-from analytics.errors import UserError
+from analytics.contract.errors import UserError
 
 AS_OF = pd.Timestamp("2026-06-30")
 
@@ -178,8 +178,8 @@ def test_later_records_do_not_count(recommended: pd.DataFrame) -> None:
 # --- the store: a confirmed decision survives re-scoring ---------------------------------------
 @pytest.fixture
 def store(tmp_path):
-    from analytics.risklist import save_risk_list
-    from analytics.store import open_store, write_tables
+    from analytics.risk.risklist import save_risk_list
+    from analytics.store.database import open_store, write_tables
 
     opened = open_store(f"sqlite:///{tmp_path / 'store.db'}")
     write_tables(opened, tables())
@@ -188,9 +188,9 @@ def store(tmp_path):
 
 
 def test_a_confirmed_decision_survives_rescoring(store) -> None:
-    from analytics.accounts import User
-    from analytics.audit import search
-    from analytics.risklist import save_risk_list
+    from analytics.accounts.users import User
+    from analytics.accounts.audit import search
+    from analytics.risk.risklist import save_risk_list
 
     office = User("wang", "office", None, "王科长")
     first = disposition_list(store)
@@ -213,7 +213,7 @@ def test_a_confirmed_decision_survives_rescoring(store) -> None:
 
 
 def test_deciding_again_replaces_and_bad_input_is_refused(store) -> None:
-    from analytics.accounts import Forbidden, User
+    from analytics.accounts.users import Forbidden, User
 
     confirm(store, "STD", "close")
     confirm(store, "STD", "standardise")
@@ -226,11 +226,11 @@ def test_deciding_again_replaces_and_bad_input_is_refused(store) -> None:
 
 
 def test_inspector_sees_nothing_until_planning_names_their_enterprises(store) -> None:
-    from analytics.accounts import User
+    from analytics.accounts.users import User
 
     rows = disposition_list(store, user=User("zhao", "inspector", "第1组", "赵"))
     try:
-        from analytics.planning import visits_for
+        from analytics.operations.planning import visits_for
 
         team = set(visits_for(store, User("zhao", "inspector", "第1组", "赵"))["enterprise_id"].astype(str))
     except ImportError:
@@ -252,8 +252,8 @@ def test_workbook_has_list_summary_and_rules(store) -> None:
 
 @pytest.mark.postgres
 def test_decisions_on_postgresql(pg_url) -> None:
-    from analytics.risklist import save_risk_list
-    from analytics.store import open_store, write_tables
+    from analytics.risk.risklist import save_risk_list
+    from analytics.store.database import open_store, write_tables
 
     store = open_store(pg_url)
     write_tables(store, tables())
@@ -266,7 +266,7 @@ def test_decisions_on_postgresql(pg_url) -> None:
 
 
 def test_cli_writes_the_workbook_in_either_language(store, tmp_path, capsys) -> None:
-    from analytics.cli import main
+    from saferank.cli import main
 
     url = str(store.engine.url)
     rules = tmp_path / "rules.json"

@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 import summary_county as county
 
-from analytics import enterprise
-from analytics.errors import UserError
+from analytics.views import enterprise
+from analytics.contract.errors import UserError
 
 
 def test_profile_counts_what_was_known_on_the_day() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import summary_county as county
 
-from analytics import exploration
+from analytics.views import exploration
 
 
 def test_table_overview_counts_only_what_was_known_on_the_day() -> None:

@@ -9,7 +9,7 @@ import summary_county as county
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analytics import followup
+from analytics.operations import followup
 
 
 def test_states_on_the_day_follow_the_deadline_and_what_was_known() -> None:
@@ -80,7 +80,7 @@ def test_every_hazard_gets_exactly_one_state_and_counts_add_up(rows: list[tuple[
          "rectified_date": None if fixed is None else base + pd.Timedelta(days=found + fixed)}
         for i, (found, allowed, fixed) in enumerate(rows)
     ]
-    from analytics import frames
+    from analytics.contract import frames
 
     tables["hazards"] = frames.typed("hazards", records)
     as_of = base + pd.Timedelta(days=day)

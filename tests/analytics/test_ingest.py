@@ -12,12 +12,12 @@ import pandas as pd
 import pytest
 from test_store_backends import store, store_url  # noqa: F401  (fixtures)
 
-from analytics.cli import main
-from analytics.errors import UserError
-from analytics.ingest import PRINTED_ISSUES, ImportFailed, detect_encoding, import_files
-from analytics.schema import TABLES
-from analytics.store import open_store, read_tables
-from analytics.templates import write_templates
+from saferank.cli import main
+from analytics.contract.errors import UserError
+from analytics.store.ingest import PRINTED_ISSUES, ImportFailed, detect_encoding, import_files
+from analytics.contract.schema import TABLES
+from analytics.store.database import open_store, read_tables
+from analytics.contract.templates import write_templates
 
 EXPORT = "2026-11-15"
 

@@ -10,10 +10,10 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analytics.frames import typed
-from analytics.ingest import import_files
-from analytics.schema import DATE_FORMATS, FALSE_WORDS, TABLES, TRUE_WORDS
-from analytics.store import open_store, read_tables
+from analytics.contract.frames import typed
+from analytics.store.ingest import import_files
+from analytics.contract.schema import DATE_FORMATS, FALSE_WORDS, TABLES, TRUE_WORDS
+from analytics.store.database import open_store, read_tables
 
 ROOT = Path(__file__).resolve().parents[2]
 EXPORT = pd.Timestamp("2026-11-15")

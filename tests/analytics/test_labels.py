@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics.frames import typed
-from analytics.labels import build_labels, inspection_weights, selection_bias
+from analytics.contract.frames import typed
+from analytics.models.labels import build_labels, inspection_weights, selection_bias
 
 AS_OF = pd.Timestamp("2026-06-30")  # window (2026-06-30, 2026-09-28]
 

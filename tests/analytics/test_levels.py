@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 
-from analytics.errors import UserError
-from analytics.levels import LevelThresholds, assign_levels, plain_levels
+from analytics.contract.errors import UserError
+from analytics.risk.levels import LevelThresholds, assign_levels, plain_levels
 
 IDS = pd.Index(["A", "B", "C", "D"], name="enterprise_id")
 

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from model_cards import SELECTION_RULE, build_registry
 
-from analytics import modelview
+from analytics.views import modelview
 from analytics.models.registry import ModelRegistry
 
 

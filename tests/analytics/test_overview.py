@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 import summary_county as county
 
-from analytics import overview
+from analytics.views import overview
 
 
 def test_headline_figures_and_their_change_since_the_previous_period() -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analytics import frames
-from analytics.lists import PEOPLE_COLUMNS, people_list
+from analytics.contract import frames
+from analytics.operations.lists import PEOPLE_COLUMNS, people_list
 
 AS_OF = pd.Timestamp("2026-06-30")  # window: 2026-06-01 .. 2026-06-30
 
@@ -115,9 +115,9 @@ def test_without_the_optional_tables_the_list_is_empty() -> None:
 
 
 def test_cli_people_and_places(tmp_path, capsys) -> None:
-    from analytics.cli import main
-    from analytics.risklist import save_risk_list
-    from analytics.store import open_store, write_tables
+    from saferank.cli import main
+    from analytics.risk.risklist import save_risk_list
+    from analytics.store.database import open_store, write_tables
 
     url = f"sqlite:///{tmp_path / 'store.db'}"
     store = open_store(url)

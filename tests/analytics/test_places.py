@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analytics import frames
-from analytics.lists import PLACE_COLUMNS, labelled, places_list
+from analytics.contract import frames
+from analytics.operations.lists import PLACE_COLUMNS, labelled, places_list
 
 AS_OF = pd.Timestamp("2026-06-30")
 

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analytics import frames
-from analytics.errors import UserError
-from analytics.planning import PlanRules, build_plan
-from analytics.teams import default_teams, read_teams, typed_teams
+from analytics.contract import frames
+from analytics.contract.errors import UserError
+from analytics.operations.planning import PlanRules, build_plan
+from analytics.operations.teams import default_teams, read_teams, typed_teams
 
 START = pd.Timestamp("2026-03-02")
 
@@ -274,8 +274,8 @@ def stored_county(tmp_path):
 def test_saved_plan_reads_back_with_rules_seed_teams_and_visits(stored_county) -> None:
     import plan_county
 
-    from analytics.plans_store import list_plans, read_plan, save_plan
-    from analytics.risklist import read_risk_list
+    from analytics.operations.plans_store import list_plans, read_plan, save_plan
+    from analytics.risk.risklist import read_risk_list
 
     teams = teams_of(("第1组", "TA", 2), ("第2组", "TB", 2))
     rules = PlanRules(random_share=0.5, sector_quotas={"gas": 1})
@@ -296,10 +296,10 @@ def test_saved_plan_reads_back_with_rules_seed_teams_and_visits(stored_county) -
 def test_visits_are_scoped_by_role_team_and_day(stored_county) -> None:
     import plan_county
 
-    from analytics.accounts import User
-    from analytics.planning import visits_for
-    from analytics.plans_store import save_plan
-    from analytics.risklist import read_risk_list
+    from analytics.accounts.users import User
+    from analytics.operations.planning import visits_for
+    from analytics.operations.plans_store import save_plan
+    from analytics.risk.risklist import read_risk_list
 
     teams = teams_of(("第1组", "TA", 2), ("第2组", "TB", 2))
     plan = build_plan(read_risk_list(stored_county), plan_county.tables(), teams, plan_county.START, 3,
@@ -325,8 +325,8 @@ def test_visits_are_scoped_by_role_team_and_day(stored_county) -> None:
 def test_saferank_plan_out_of_the_box_writes_sheets_per_team_and_the_print_view(stored_county, tmp_path, capsys) -> None:
     import openpyxl
 
-    from analytics.cli import main
-    from analytics.plans_store import list_plans
+    from saferank.cli import main
+    from analytics.operations.plans_store import list_plans
 
     out = tmp_path / "plan.xlsx"
     assert main(["plan", "--db", stored_county.url, "--seed", "5", "--days", "3", "--out", str(out)]) == 0
@@ -347,7 +347,7 @@ def test_saferank_plan_out_of_the_box_writes_sheets_per_team_and_the_print_view(
 
 
 def test_saferank_plan_without_a_risk_list_says_what_to_do(tmp_path, capsys) -> None:
-    from analytics.cli import main
+    from saferank.cli import main
 
     assert main(["plan", "--db", f"sqlite:///{tmp_path / 'empty.db'}"]) == 2
     assert "saferank score" in capsys.readouterr().err
@@ -359,9 +359,9 @@ def test_on_the_simulated_county_the_plan_expects_three_times_a_random_plan() ->
     expected major hazards (true probabilities of the simulation) at least 3× a random plan's."""
     from analytics.features import build_features
     from analytics.models.scorecard import RuleOfThumb
-    from analytics.risklist import score_enterprises
+    from analytics.risk.risklist import score_enterprises
     from analytics.simulate import simulate_county
-    from analytics.timeline import as_known_on
+    from analytics.snapshot.timeline import as_known_on
 
     county = simulate_county(10_000, seed=7)
     known = as_known_on(county.tables, county.as_of)
@@ -378,8 +378,8 @@ def test_on_the_simulated_county_the_plan_expects_three_times_a_random_plan() ->
 
 
 def test_saferank_plan_with_a_team_file_keeps_its_teams_towns_and_capacity(stored_county, tmp_path, capsys) -> None:
-    from analytics.cli import main
-    from analytics.planning import visits_for
+    from saferank.cli import main
+    from analytics.operations.planning import visits_for
 
     teams = tmp_path / "teams.csv"
     teams.write_text("检查组,负责镇街,每日检查数\n东片组,TA,1\n西片组,TB,2\n", encoding="utf-8")
@@ -396,7 +396,7 @@ def test_saferank_plan_with_a_team_file_keeps_its_teams_towns_and_capacity(store
 
 
 def test_follow_ups_left_out_are_stored_with_the_plan(stored_county) -> None:
-    from analytics.plans_store import read_plan, save_plan
+    from analytics.operations.plans_store import read_plan, save_plan
 
     hazards = [{"hazard_id": f"H{i}", "enterprise_id": f"ET1{i}", "found_date": "2026-01-01", "level": "general",
                 "deadline": "2026-02-01"} for i in range(4)]

@@ -16,13 +16,13 @@ from pathlib import Path
 import pytest
 from sklearn.frozen import FrozenEstimator
 
-from analytics.backtest import run_backtest
+from analytics.models.backtest import run_backtest
 from analytics.features import build_features, skipped_families
-from analytics.ingest import import_files
+from analytics.store.ingest import import_files
 from analytics.models.registry import ModelRegistry
 from analytics.models.select import train_on_tables
-from analytics.store import open_store, read_tables
-from analytics.timeline import rolling_origins
+from analytics.store.database import open_store, read_tables
+from analytics.snapshot.timeline import rolling_origins
 
 pytestmark = pytest.mark.realdata
 

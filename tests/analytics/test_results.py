@@ -6,15 +6,15 @@ import pandas as pd
 import pytest
 from plan_county import AS_OF, START, stored, tables
 
-from analytics.accounts import User
-from analytics.errors import UserError
-from analytics.ingest import ImportFailed
-from analytics.planning import PlanRules, build_plan
-from analytics.plans_store import save_plan
-from analytics.results import check_records, record_results, results_records
-from analytics.risklist import read_risk_list
-from analytics.store import read_tables
-from analytics.teams import typed_teams
+from analytics.accounts.users import User
+from analytics.contract.errors import UserError
+from analytics.store.ingest import ImportFailed
+from analytics.operations.planning import PlanRules, build_plan
+from analytics.operations.plans_store import save_plan
+from analytics.operations.results import check_records, record_results, results_records
+from analytics.risk.risklist import read_risk_list
+from analytics.store.database import read_tables
+from analytics.operations.teams import typed_teams
 
 TEAMS = typed_teams(pd.DataFrame([("第1组", "TA", 2), ("第2组", "TB", 2)], columns=["team", "town_id", "daily_capacity"]))
 
@@ -25,7 +25,7 @@ def county(tmp_path):
     store, model = stored(f"sqlite:///{tmp_path / 'results.db'}")
     plan = build_plan(read_risk_list(store), tables(), TEAMS, START, 3, PlanRules(random_share=0), seed=4)
     save_plan(store, plan)
-    from analytics.planning import visits_for
+    from analytics.operations.planning import visits_for
 
     visits = visits_for(store, None).set_index("enterprise_id")
     yield store, model, visits
@@ -101,8 +101,8 @@ def test_an_inspector_records_only_the_own_teams_visits_up_to_today(county) -> N
 
 
 def test_results_by_form_and_by_import_give_identical_records(county, tmp_path) -> None:
-    from analytics.ingest import import_files
-    from analytics.store import open_store, write_tables
+    from analytics.store.ingest import import_files
+    from analytics.store.database import open_store, write_tables
 
     store, _, visits = county
     visit_id = visits.loc["EB2", "visit_id"]
@@ -147,7 +147,7 @@ def test_the_enterprise_is_rescored_at_once_and_its_reasons_name_the_new_hazard(
 
 
 def test_a_finding_due_in_the_next_period_becomes_a_followup_of_the_next_plan_until_rectified(county) -> None:
-    from analytics.plans_store import create_plan
+    from analytics.operations.plans_store import create_plan
 
     store, _, visits = county
     visit_id = visits.loc["EA2", "visit_id"]

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics.frames import typed
+from analytics.contract.frames import typed
 from analytics.models.learned import LogisticModel, logit
-from analytics.schema import RISK_LIST_COLUMNS
+from analytics.contract.schema import RISK_LIST_COLUMNS
 
 AS_OF = pd.Timestamp("2026-06-30")
 IDS = ["E03", "E01", "E02", "E04", "E05", "E06"]
@@ -42,7 +42,7 @@ def model(features):
 
 @pytest.fixture(scope="module")
 def risk_list(tables, features, model):
-    from analytics.risklist import score_enterprises
+    from analytics.risk.risklist import score_enterprises
 
     return score_enterprises(tables, AS_OF, model, "v-test", features=features)
 
@@ -71,7 +71,7 @@ def test_reasons_are_phrased_and_contributions_add_up_to_the_score(risk_list, mo
 
 
 def test_contract_csv_header_and_encoding_byte_for_byte(risk_list, tmp_path):
-    from analytics.risklist import write_contract_csv
+    from analytics.risk.risklist import write_contract_csv
 
     path = write_contract_csv(risk_list, tmp_path / "list.csv")
     data = path.read_bytes()
@@ -83,16 +83,16 @@ def test_contract_csv_header_and_encoding_byte_for_byte(risk_list, tmp_path):
 
 
 def test_no_enterprise_is_a_user_error(tables, model, features):
-    from analytics.errors import UserError
-    from analytics.risklist import score_enterprises
+    from analytics.contract.errors import UserError
+    from analytics.risk.risklist import score_enterprises
 
     with pytest.raises(UserError):
         score_enterprises(tables, AS_OF, model, "v", features=features.iloc[:0])
 
 
 def test_levels_hold_against_the_last_list_before_the_date_only(risk_list, tmp_path):
-    from analytics.risklist import previous_levels, read_risk_list, save_risk_list
-    from analytics.store import open_store
+    from analytics.risk.risklist import previous_levels, read_risk_list, save_risk_list
+    from analytics.store.database import open_store
 
     store = open_store(f"sqlite:///{tmp_path / 's.db'}")
     earlier = risk_list.assign(as_of="2026-06-29", risk_level="red")
@@ -107,7 +107,7 @@ def test_levels_hold_against_the_last_list_before_the_date_only(risk_list, tmp_p
 
 
 def test_models_cli_list_show_promote_rollback(tmp_path, capsys):
-    from analytics.cli import main
+    from saferank.cli import main
     from analytics.models.registry import ModelRegistry
 
     registry = ModelRegistry(tmp_path)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import summary_county as county
 
-from analytics import riskview
-from analytics.riskview import ListFilter, Sort
+from analytics.views import riskview
+from analytics.views.riskview import ListFilter, Sort
 
 
 def _frame() -> pd.DataFrame:

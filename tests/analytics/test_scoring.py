@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 import summary_county as county
 
-from analytics.scoring import RecordError, score_records, validate_records
+from analytics.risk.scoring import RecordError, score_records, validate_records
 
 MODEL_VERSION = "rule-of-thumb-test"
 
@@ -19,7 +19,7 @@ def scored_store(tmp_path):
     from analytics.features import build_features
     from analytics.models.registry import ModelRegistry
     from analytics.models.scorecard import RuleOfThumb
-    from analytics.store import open_store, write_tables
+    from analytics.store.database import open_store, write_tables
 
     store = open_store(f"sqlite:///{tmp_path / 'store.db'}")
     write_tables(store, county.tables())
@@ -34,8 +34,8 @@ def _record(enterprise_id: str, **values: object) -> dict:
 
 
 def test_a_firm_posted_unchanged_scores_as_on_the_full_list(scored_store) -> None:
-    from analytics.risklist import score_enterprises
-    from analytics.timeline import as_known_on
+    from analytics.risk.risklist import score_enterprises
+    from analytics.snapshot.timeline import as_known_on
 
     store, model, models_dir = scored_store
     full = score_enterprises(as_known_on(county.tables(), county.AS_OF), county.AS_OF, model, MODEL_VERSION)
@@ -60,8 +60,8 @@ def test_posted_attributes_raise_the_score_and_show_in_the_reasons(scored_store)
 
 
 def test_nothing_is_stored(scored_store) -> None:
-    from analytics.risklist import scored_dates
-    from analytics.store import metadata
+    from analytics.risk.risklist import scored_dates
+    from analytics.store.database import metadata
 
     store, _, models_dir = scored_store
     score_records(store, [_record("N1")], as_of=county.AS_OF, models_dir=models_dir)

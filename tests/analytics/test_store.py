@@ -12,10 +12,10 @@ import pytest
 import sqlalchemy as sa
 from test_store_backends import store, store_url  # noqa: F401  (fixtures)
 
-from analytics import store as store_module
-from analytics.errors import UserError
-from analytics.frames import typed
-from analytics.store import WriteCounts, open_store, read_tables, resolve_url, set_meta, write_tables
+from analytics.store import database as store_module
+from analytics.contract.errors import UserError
+from analytics.contract.frames import typed
+from analytics.store.database import WriteCounts, open_store, read_tables, resolve_url, set_meta, write_tables
 
 
 def county() -> dict[str, pd.DataFrame]:
@@ -149,7 +149,7 @@ def test_tables_of_listed_modules_are_created(tmp_path, monkeypatch):
     module = tmp_path / "extra_tables_for_store_test.py"
     module.write_text(textwrap.dedent("""
         import sqlalchemy as sa
-        from analytics.store import metadata
+        from analytics.store.database import metadata
         notes = sa.Table("store_test_notes", metadata, sa.Column("note_id", sa.Integer, primary_key=True))
     """))
     monkeypatch.syspath_prepend(str(tmp_path))

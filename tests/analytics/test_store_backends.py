@@ -9,7 +9,7 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
-from analytics.store import open_store
+from analytics.store.database import open_store
 
 
 def _fresh_schema(pg_url: str):

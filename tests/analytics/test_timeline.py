@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analytics import frames, timeline
+from analytics.contract import frames
+from analytics.snapshot import timeline
 
 
 def _tables() -> dict[str, pd.DataFrame]:

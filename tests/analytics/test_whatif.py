@@ -5,9 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analytics import frames, whatif
-from analytics.planning import PlanRules, build_plan
-from analytics.teams import default_teams
+from analytics.contract import frames
+from analytics.views import whatif
+from analytics.operations.planning import PlanRules, build_plan
+from analytics.operations.teams import default_teams
 
 
 def risk_list(order: list[str]) -> pd.DataFrame:

@@ -14,7 +14,8 @@ from test_auth_support import (
     auth_app_fixture,  # noqa: F401 (registers the fixture "auth_app")
 )
 
-from analytics import accounts, audit
+from analytics.accounts import users as accounts
+from analytics.accounts import audit
 from dashboard import api, auth
 
 

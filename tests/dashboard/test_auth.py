@@ -18,7 +18,7 @@ from test_auth_support import (
     callback_body,
 )
 
-from analytics import audit
+from analytics.accounts import audit
 from dashboard import auth
 
 PUBLIC = {("/login", "GET"), ("/login", "POST"), ("/logout", "GET"), ("/logout", "POST"), ("/api/v1/health", "GET")}
@@ -230,7 +230,7 @@ def test_an_idle_session_expires(auth_app) -> None:
 
 
 def test_a_disabled_account_loses_its_session(auth_app) -> None:
-    from analytics import accounts
+    from analytics.accounts import users as accounts
 
     accounts.add_user(auth_app.store, "u-temp", "office", "correct-horse-battery")
     client = auth_app.app.server.test_client()
@@ -287,7 +287,7 @@ def test_pages_load_nothing_from_another_host(auth_app) -> None:
 @pytest.fixture
 def team_visits(monkeypatch: pytest.MonkeyPatch):
     """The planning seam as the guard uses it: team 第1组 visits E1 only (a stand-in for
-    ``analytics.planning.visits_for`` until planning exists; replaced when it does)."""
+    ``analytics.operations.planning.visits_for`` until planning exists; replaced when it does)."""
     import sys
     import types
 
@@ -297,10 +297,10 @@ def team_visits(monkeypatch: pytest.MonkeyPatch):
         return pd.DataFrame({"enterprise_id": ["E1"] if user.team == "第1组" else ["E3"]})
 
     module = types.SimpleNamespace(visits_for=visits_for)
-    if "analytics.planning" not in sys.modules:
-        monkeypatch.setitem(sys.modules, "analytics.planning", module)
+    if "analytics.operations.planning" not in sys.modules:
+        monkeypatch.setitem(sys.modules, "analytics.operations.planning", module)
     else:
-        monkeypatch.setattr(sys.modules["analytics.planning"], "visits_for", visits_for)
+        monkeypatch.setattr(sys.modules["analytics.operations.planning"], "visits_for", visits_for)
 
 
 def _enterprise_call(auth_app, enterprise_id: str) -> dict:

@@ -38,7 +38,7 @@ class AuthApp:
 
 @pytest.fixture(scope="module", name="auth_app")
 def auth_app_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AuthApp]:
-    from analytics import accounts
+    from analytics.accounts import users as accounts
     from dashboard.app import create_app
     from dashboard.components import data
 

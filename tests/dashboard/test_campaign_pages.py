@@ -26,8 +26,8 @@ def pages() -> dict[str, object]:
 
 @pytest.fixture
 def audited(monkeypatch: pytest.MonkeyPatch, tmp_path) -> list[tuple]:
-    from analytics.accounts import User
-    from analytics.store import open_store
+    from analytics.accounts.users import User
+    from analytics.store.database import open_store
     from dashboard import auth
     from dashboard.components import data
 

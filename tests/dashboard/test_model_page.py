@@ -21,9 +21,9 @@ REFUSED = ("inspector", "leader", "admin")
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> AuthApp:
-    from analytics import accounts
-    from analytics.risklist import save_risk_list
-    from analytics.store import open_store, write_tables
+    from analytics.accounts import users as accounts
+    from analytics.risk.risklist import save_risk_list
+    from analytics.store.database import open_store, write_tables
     from dashboard.app import create_app
     from dashboard.components import data
 

@@ -19,7 +19,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "analytics"))
 import plan_county  # noqa: E402
 
-from analytics.accounts import User  # noqa: E402
+from analytics.accounts.users import User  # noqa: E402
 
 OFFICE = User("office1", "office", display_name="安委办")
 LEADER = User("leader1", "leader")
@@ -126,8 +126,8 @@ def test_export_gives_a_sheet_per_team_and_a_print_view_and_is_audited(pages, si
 
 
 def test_an_inspector_sees_the_own_teams_visits_and_enters_results(pages, site) -> None:
-    from analytics.planning import visits_for
-    from analytics.store import read_tables
+    from analytics.operations.planning import visits_for
+    from analytics.store.database import read_tables
 
     inspector = pages["inspector"]
     _draw(pages, days=2)
@@ -155,7 +155,7 @@ def test_an_inspector_sees_the_own_teams_visits_and_enters_results(pages, site) 
 
 
 def test_an_inspector_cannot_open_another_teams_visit(pages, site) -> None:
-    from analytics.planning import visits_for
+    from analytics.operations.planning import visits_for
 
     inspector = pages["inspector"]
     _draw(pages, days=2)
@@ -171,7 +171,7 @@ def test_an_inspector_cannot_open_another_teams_visit(pages, site) -> None:
 def test_the_office_may_draw_with_an_uploaded_team_file(pages, site) -> None:
     import base64
 
-    from analytics.planning import visits_for
+    from analytics.operations.planning import visits_for
 
     content = "检查组,负责镇街,每日检查数\n东片组,TA,1\n西片组,TB,1\n".encode("gb18030")
     upload = "data:text/csv;base64," + base64.b64encode(content).decode()
@@ -190,11 +190,11 @@ def test_in_the_served_app_an_inspector_gets_the_own_visits_and_never_the_plan(t
 
     from test_auth_support import callback_body
 
-    from analytics import accounts
-    from analytics.planning import PlanRules, build_plan
-    from analytics.plans_store import save_plan
-    from analytics.risklist import read_risk_list
-    from analytics.teams import typed_teams
+    from analytics.accounts import users as accounts
+    from analytics.operations.planning import PlanRules, build_plan
+    from analytics.operations.plans_store import save_plan
+    from analytics.risk.risklist import read_risk_list
+    from analytics.operations.teams import typed_teams
     from dashboard.app import create_app
     from dashboard.components import data
 

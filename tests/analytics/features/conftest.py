@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analytics.frames import typed
+from analytics.contract.frames import typed
 
 AS_OF = pd.Timestamp("2026-06-30")
 

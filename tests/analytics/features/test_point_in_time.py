@@ -11,9 +11,9 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analytics import schema
+from analytics.contract import schema
 from analytics.features import build_features
-from analytics.frames import typed
+from analytics.contract.frames import typed
 
 AS_OF = pd.Timestamp("2026-06-30")
 IDS = ("E1", "E2", "E3", "E4")

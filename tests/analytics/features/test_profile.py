@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from analytics.frames import typed
+from analytics.contract.frames import typed
 
 from analytics.features import build_features
 from tests.analytics.features.conftest import AS_OF, county
@@ -65,7 +65,7 @@ def test_a_model_asking_for_an_attribute_gets_it_blank_for_firms_that_never_reco
 
 
 def test_a_model_asking_for_a_feature_whose_table_is_missing_is_told_which():
-    from analytics.errors import UserError
+    from analytics.contract.errors import UserError
 
     with pytest.raises(UserError, match="permits_90d|special"):
         build_features(county(), AS_OF, families=["profile"], columns=["sector", "permits_90d"])

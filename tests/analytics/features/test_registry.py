@@ -5,10 +5,10 @@ import re
 import pandas as pd
 import pytest
 
-from analytics.errors import UserError
+from analytics.contract.errors import UserError
 from analytics.features import FEATURES, build_features, skipped_families
 from analytics.features.registry import FAMILY_LABELS, FAMILY_TABLES
-from analytics.schema import TABLES
+from analytics.contract.schema import TABLES
 from tests.analytics.features.conftest import AS_OF, county, hazard, inspection
 
 

@@ -6,7 +6,7 @@ import pytest
 from sklearn.base import clone
 from sklearn.metrics import roc_auc_score
 
-from analytics.errors import UserError
+from analytics.contract.errors import UserError
 from analytics.models.learned import BlendModel, BoostedModel, LogisticModel, logit
 
 TOLERANCE = 1e-6  # log-odds

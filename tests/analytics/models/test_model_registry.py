@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from analytics.errors import UserError
+from analytics.contract.errors import UserError
 from analytics.models.learned import LogisticModel
 from analytics.models.registry import ModelRegistry, data_fingerprint, models_root
 

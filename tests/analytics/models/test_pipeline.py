@@ -6,9 +6,9 @@ One small training (few snapshots, one backtest origin) per module keeps this un
 import pandas as pd
 import pytest
 
-from analytics.frames import typed
-from analytics.schema import RISK_LIST_COLUMNS
-from analytics.timeline import as_known_on
+from analytics.contract.frames import typed
+from analytics.contract.schema import RISK_LIST_COLUMNS
+from analytics.snapshot.timeline import as_known_on
 
 AS_OF = pd.Timestamp("2026-09-30")
 SMALL = {"snapshots": 8, "origins": 1}
@@ -22,7 +22,7 @@ def county():
 
 
 def _store(path, tables):
-    from analytics.store import open_store, write_tables
+    from analytics.store.database import open_store, write_tables
 
     store = open_store(f"sqlite:///{path}")
     write_tables(store, tables)
@@ -53,7 +53,7 @@ def test_training_registers_and_serves_the_winner_with_a_comparison_table(traine
 
 
 def test_scoring_stores_the_list_writes_the_csv_and_rescoring_replaces_it(trained, tmp_path):
-    from analytics.risklist import read_risk_list, risk_lists, score_store, scored_dates
+    from analytics.risk.risklist import read_risk_list, risk_lists, score_store, scored_dates
 
     store, folder, report = trained
     first = score_store(store, AS_OF, out=tmp_path / "list.csv", models_dir=folder / "models")
@@ -72,8 +72,8 @@ def test_scoring_stores_the_list_writes_the_csv_and_rescoring_replaces_it(traine
 
 def test_records_after_the_as_of_change_nothing(county, trained, tmp_path):
     from analytics.models.registry import ModelRegistry
-    from analytics.risklist import score_enterprises
-    from analytics.store import read_tables
+    from analytics.risk.risklist import score_enterprises
+    from analytics.store.database import read_tables
 
     store, folder, _ = trained
     model, card = ModelRegistry(folder / "models").load()
@@ -95,8 +95,8 @@ def test_training_is_deterministic_and_blind_to_later_records(county, trained, t
 
 def test_one_enterprise_rescored_after_a_new_major_hazard(trained):
     from analytics.models.registry import ModelRegistry
-    from analytics.risklist import read_risk_list, rescore_enterprise, score_store
-    from analytics.store import write_tables
+    from analytics.risk.risklist import read_risk_list, rescore_enterprise, score_store
+    from analytics.store.database import write_tables
 
     store, folder, _ = trained
     score_store(store, AS_OF, models_dir=folder / "models")
@@ -121,7 +121,7 @@ def test_one_enterprise_rescored_after_a_new_major_hazard(trained):
 
 def test_a_store_without_labels_is_served_by_the_scorecard_and_says_so(county, tmp_path):
     from analytics.models.select import train_models
-    from analytics.risklist import score_store
+    from analytics.risk.risklist import score_store
 
     tables = {name: county.tables[name] for name in ("towns", "enterprises")}
     tables["inspections"], tables["hazards"] = typed("inspections"), typed("hazards")
@@ -135,8 +135,8 @@ def test_a_store_without_labels_is_served_by_the_scorecard_and_says_so(county, t
 
 def test_one_enterprise_without_any_record_is_rescored_like_the_full_list(trained):
     from analytics.models.registry import ModelRegistry
-    from analytics.risklist import read_risk_list, rescore_enterprise, score_store
-    from analytics.store import read_tables
+    from analytics.risk.risklist import read_risk_list, rescore_enterprise, score_store
+    from analytics.store.database import read_tables
 
     store, folder, _ = trained
     score_store(store, AS_OF, models_dir=folder / "models")
@@ -155,8 +155,8 @@ def test_one_enterprise_with_blank_attributes_is_rescored_like_the_full_list(tra
     """A firm whose record leaves size, employees or founding date blank is still scored with the
     model's columns (one firm alone 'never records' them, the county did)."""
     from analytics.models.registry import ModelRegistry
-    from analytics.risklist import read_risk_list, rescore_enterprise, score_store
-    from analytics.store import read_tables
+    from analytics.risk.risklist import read_risk_list, rescore_enterprise, score_store
+    from analytics.store.database import read_tables
 
     store, folder, _ = trained
     score_store(store, AS_OF, models_dir=folder / "models")

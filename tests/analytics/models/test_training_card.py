@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from analytics.backtest import BacktestResult
+from analytics.models.backtest import BacktestResult
 from analytics.models.explain import global_importance
 from analytics.models.scorecard import RuleOfThumb
 from analytics.models.select import BACKTEST_PARTS, backtest_record, calibration_method

@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics import schema
+from analytics.contract import schema
 from analytics.simulate import town_geometry
-from analytics.timeline import status_on
+from analytics.snapshot.timeline import status_on
 
 AS_OF = pd.Timestamp("2026-11-15")
 

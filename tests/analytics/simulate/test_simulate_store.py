@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analytics.store import open_store, read_tables, write_tables
+from analytics.store.database import open_store, read_tables, write_tables
 
 
 def test_county_round_trips_through_a_sqlite_store(county, tmp_path):
@@ -20,7 +20,7 @@ def test_county_round_trips_through_a_sqlite_store(county, tmp_path):
 
 
 def test_written_files_import_cleanly_through_the_command(county, county_dir, tmp_path, capsys):
-    from analytics.cli import main
+    from saferank.cli import main
 
     url = f"sqlite:///{tmp_path / 'imported.db'}"
     code = main(["import", str(county_dir), "--db", url, "--export-date", str(county.as_of.date()), "--lang", "en"])

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics.cli import main
-from analytics.errors import UserError
+from saferank.cli import main
+from analytics.contract.errors import UserError
 from analytics.simulate import simulate_county
 from analytics.simulate.export import TRUTH_FILE, base_rates
 

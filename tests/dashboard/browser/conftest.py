@@ -96,9 +96,9 @@ class Site:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    from analytics import accounts
-    from analytics.risklist import save_risk_list
-    from analytics.store import write_tables
+    from analytics.accounts import users as accounts
+    from analytics.risk.risklist import save_risk_list
+    from analytics.store.database import write_tables
     from dashboard.app import create_app
     from model_cards import build_registry
 

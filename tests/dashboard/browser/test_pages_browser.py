@@ -129,7 +129,7 @@ def test_language_switch_changes_the_page_and_sticks(site, open_as) -> None:
 
 
 def test_export_downloads_the_filtered_list_and_is_audited(site, open_as) -> None:
-    from analytics import audit
+    from analytics.accounts import audit
 
     page = open_as("office")
     _open(page, site.url + "/risk-list?sector=gas")

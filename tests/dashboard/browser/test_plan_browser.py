@@ -24,7 +24,7 @@ def plan_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, s
     """(address of the served app, URL of its store)."""
     import plan_county
 
-    from analytics import accounts
+    from analytics.accounts import users as accounts
     from dashboard.app import create_app
 
     folder = tmp_path_factory.mktemp("plan-browser")
@@ -54,9 +54,9 @@ def test_office_draws_a_plan_then_the_team_enters_a_finding(page: Page, plan_sit
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "plan-drawn-zh.png"), full_page=True)
 
-    from analytics.accounts import add_user
-    from analytics.planning import visits_for
-    from analytics.store import open_store
+    from analytics.accounts.users import add_user
+    from analytics.operations.planning import visits_for
+    from analytics.store.database import open_store
 
     store = open_store(store_url)
     visits = visits_for(store, None)

@@ -1,0 +1,121 @@
+"""The backtest report: one self-contained offline HTML page (plotly inlined, no CDN) and the same
+numbers as JSON. Headings are bilingual (中文 / English)."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from analytics.contract import schema
+from analytics.models.backtest import METRIC_LABELS, BacktestResult
+
+MODEL_LABELS = {
+    "random": ("随机顺序", "Random order"),
+    "rule_of_thumb": ("经验评分卡", "Rule of thumb"),
+    "logistic": ("逻辑回归", "Logistic"),
+    "boosted": ("梯度提升树", "Boosted trees"),
+    "truth": ("真实风险（模拟）", "Truth (simulated)"),
+}
+COLUMN_LABELS = {
+    **METRIC_LABELS,
+    "model": ("模型", "Model"), "group": ("分组", "Group"), "n_labelled": ("已检查企业数", "Inspected firms"),
+    "n_positive": ("阳性数", "Positives"), "n_top": ("进入前 k 名", "In top k"),
+    "n_top_labelled": ("前 k 名中已检查", "Top k inspected"), "observed_rate": ("实际命中率", "Observed rate"),
+    "origin": ("起点", "Origin"), "n_random": ("双随机检查企业数", "Randomly inspected"),
+    "n_targeted": ("仅非随机检查企业数", "Only non-random"), "hit_rate_random": ("双随机命中率", "Hit rate, random"),
+    "hit_rate_targeted": ("重点检查命中率", "Hit rate, targeted"), "ratio": ("偏差倍数", "Bias ratio"),
+}
+STYLE = """
+body{font-family:"Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:2em auto;max-width:1100px;color:#222}
+table{border-collapse:collapse;margin:1em 0;font-size:13px}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}
+th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}h2{margin-top:2em;border-bottom:1px solid #ddd}
+.note{color:#555;font-size:13px}
+"""
+
+
+def _both(pair: tuple[str, str]) -> str:
+    return f"{pair[0]} / {pair[1]}"
+
+
+def _model(name: str) -> str:
+    return _both(MODEL_LABELS.get(name, (name, name)))
+
+
+def _group_label(by: str, code: str) -> str:
+    if by == "sector":
+        return f"{schema.code_label(schema.SECTORS, code, 'zh')} / {schema.code_label(schema.SECTORS, code, 'en')}"
+    return str(code)
+
+
+def _table(frame: pd.DataFrame) -> str:
+    shown = frame.rename(columns={c: _both(COLUMN_LABELS[c]) for c in frame.columns if c in COLUMN_LABELS})
+    return shown.to_html(index=False, float_format=lambda v: f"{v:.3f}", na_rep="–", border=0, escape=True)
+
+
+def precision_figure(result: BacktestResult) -> go.Figure:
+    curve = result.curve_summary()
+    figure = go.Figure()
+    for name, part in curve.groupby("model", sort=False):
+        figure.add_trace(go.Scatter(x=part["share"] * 100, y=part["precision"], mode="lines+markers", name=_model(name)))
+    figure.update_layout(xaxis_title="检查能力（占在营企业 %） / Capacity (% of operating firms)",
+                         yaxis_title="命中率 / Precision", template="plotly_white", height=420)
+    return figure
+
+
+def calibration_figure(result: BacktestResult) -> go.Figure:
+    figure = go.Figure()
+    top = float(max(result.calibration[["mean_score", "observed"]].max().max(), 0.01)) if len(result.calibration) else 1.0
+    figure.add_trace(go.Scatter(x=[0, top], y=[0, top], mode="lines", name="完全校准 / Perfect", line={"dash": "dot", "color": "#999"}))
+    for name, part in result.calibration.groupby("model", sort=False):
+        figure.add_trace(go.Scatter(x=part["mean_score"], y=part["observed"], mode="lines+markers", name=_model(name)))
+    figure.update_layout(xaxis_title="平均预测概率（十分位） / Mean predicted (decile)",
+                         yaxis_title="实际命中率 / Observed rate", template="plotly_white", height=420)
+    return figure
+
+
+def render_html(result: BacktestResult) -> str:
+    """The report page as one string, plotly.js inlined once."""
+    p = result.parameters
+    summary = result.summary().reset_index()
+    summary["model"] = summary["model"].map(_model)
+    sections = [
+        f"<h1>SafeRank 回测报告 / Backtest report</h1><p class='note'>起点 / Origins: {html.escape(', '.join(p.get('origins', [])))}；"
+        f"检查能力 / Capacity: {html.escape(str(p.get('capacity')))}；标签窗口 / Label window: {p.get('horizon_days')} 天 / days；"
+        f"训练快照 / Training snapshots: {p.get('snapshots')}；逆倾向加权 / IPW: {p.get('weighted')}</p>",
+        "<h2>各模型指标（各起点平均） / Metrics per model (mean over origins)</h2>", _table(summary),
+        "<p class='note'>命中率在检查窗口内被检查的企业中计算，按被检查倾向的倒数加权；“仅双随机”只用双随机抽查，无选择偏差。"
+        " / Precision is computed among firms inspected in the window, weighted by inverse inspection propensity; "
+        "“random only” uses double-random inspections alone, free of selection bias.</p>",
+        "<h2>不同检查能力下的命中率 / Precision at capacity, 1 % to 20 %</h2>",
+        precision_figure(result).to_html(full_html=False, include_plotlyjs=True),
+        "<h2>校准 / Calibration</h2>", calibration_figure(result).to_html(full_html=False, include_plotlyjs=False),
+    ]
+    for by, heading in (("town", ("分镇街", "By town")), ("sector", ("分行业", "By sector"))):
+        table = result.group_summary(by)
+        table["group"] = table["group"].map(lambda code, by=by: _group_label(by, code))
+        table["model"] = table["model"].map(_model)
+        sections += [f"<h2>{_both(heading)}</h2>", _table(table)]
+    sections += ["<h2>选择偏差 / Selection bias</h2>", _table(result.bias.assign(origin=result.bias["origin"].astype(str)))]
+    if result.notes:
+        sections.append("<h2>说明 / Notes</h2><ul>" + "".join(
+            f"<li>{html.escape(n['zh'])} / {html.escape(n['en'])}</li>" for n in result.notes) + "</ul>")
+    body = "\n".join(sections)
+    return (f"<!DOCTYPE html><html lang='zh'><head><meta charset='utf-8'><title>SafeRank 回测报告 / Backtest report</title>"
+            f"<style>{STYLE}</style></head><body>{body}</body></html>")
+
+
+def write_html(result: BacktestResult, path: object) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_html(result), encoding="utf-8")
+    return path
+
+
+def write_json(result: BacktestResult, path: object) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(result.to_json(), encoding="utf-8")
+    return path

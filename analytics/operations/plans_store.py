@@ -1,0 +1,248 @@
+"""Plans in the store (tables ``plans`` and ``plan_visits``) and the ``saferank plan`` orchestration.
+
+A stored plan keeps everything needed to explain and re-draw it: who made it and when, the period,
+the rules as JSON, the seed, the teams, the risk list (as-of and model version) it was drawn from and
+its expected values. Each visit has a ``visit_id`` (``<plan_id>-<n>``) that results entry uses as the
+inspection's id, so recording a visit twice changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import sqlalchemy as sa
+
+from analytics.contract.errors import UserError
+from analytics.operations.planning import UNPLANNED_COLUMNS, VISIT_COLUMNS, Plan, PlanRules, build_plan
+from analytics.store.database import metadata
+from analytics.operations.teams import default_teams, read_teams, typed_teams
+from analytics.contract.dates import to_timestamp
+
+plans = sa.Table(
+    "plans",
+    metadata,
+    sa.Column("plan_id", sa.String(64), primary_key=True),
+    sa.Column("created_by", sa.String(64), nullable=False),
+    sa.Column("created_at", sa.DateTime(), nullable=False),
+    sa.Column("start", sa.Date(), nullable=False),
+    sa.Column("days", sa.Integer(), nullable=False),
+    sa.Column("rules", sa.Text(), nullable=False),
+    sa.Column("seed", sa.BigInteger(), nullable=False),
+    sa.Column("teams", sa.Text(), nullable=False),
+    sa.Column("risk_list_as_of", sa.String(10), nullable=True),
+    sa.Column("model_version", sa.String(128), nullable=True),
+    sa.Column("expected_found", sa.Float(), nullable=False),
+    sa.Column("expected_random", sa.Float(), nullable=False),
+    sa.Column("visits", sa.Integer(), nullable=False),
+    sa.Column("unplanned", sa.Text(), nullable=False),
+)
+
+plan_visits = sa.Table(
+    "plan_visits",
+    metadata,
+    sa.Column("visit_id", sa.String(80), primary_key=True),
+    sa.Column("plan_id", sa.String(64), sa.ForeignKey("plans.plan_id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("date", sa.Date(), nullable=False, index=True),
+    sa.Column("team", sa.String(64), nullable=False, index=True),
+    sa.Column("slot", sa.Integer(), nullable=False),
+    sa.Column("enterprise_id", sa.String(64), nullable=False),
+    sa.Column("town_id", sa.String(64), nullable=False),
+    sa.Column("sector", sa.String(32), nullable=True),
+    sa.Column("score", sa.Float(), nullable=False),
+    sa.Column("rank", sa.Integer(), nullable=False),
+    sa.Column("reason_code", sa.String(16), nullable=False),
+    sa.Column("reason_zh", sa.Text(), nullable=False),
+    sa.Column("reason_en", sa.Text(), nullable=False),
+    sa.Column("hazard_ids", sa.Text(), nullable=False),
+)
+
+STORED_VISIT_COLUMNS = ("visit_id", "plan_id", *VISIT_COLUMNS)
+PLAN_LIST_COLUMNS = ("plan_id", "created_by", "created_at", "start", "days", "seed", "visits", "expected_found",
+                     "expected_random", "risk_list_as_of", "model_version")
+
+
+def new_plan_id(start: pd.Timestamp) -> str:
+    return f"P{start:%Y%m%d}-{uuid.uuid4().hex[:6]}"
+
+
+def save_plan(store, plan: Plan, created_by: str = "cli") -> str:
+    """Store ``plan`` and its visits under a new plan id (set on ``plan``); returns the id."""
+    plan_id = plan.plan_id or new_plan_id(plan.start)
+    plan.plan_id = plan_id
+    visits = plan.visits.reset_index(drop=True)
+    rows = visits.assign(
+        visit_id=[f"{plan_id}-{i:04d}" for i in range(1, len(visits) + 1)],
+        plan_id=plan_id,
+        date=visits["date"].dt.date,
+        team=visits["team"].astype(str),
+        slot=visits["slot"].astype(int),
+        rank=visits["rank"].astype(int),
+        score=visits["score"].astype(float),
+        sector=visits["sector"].astype(object),
+    )[list(STORED_VISIT_COLUMNS)]
+    unplanned = plan.unplanned.assign(deadline=plan.unplanned["deadline"].dt.strftime("%Y-%m-%d"))
+    with store.engine.begin() as connection:
+        connection.execute(plans.insert().values(
+            plan_id=plan_id, created_by=created_by,
+            created_at=pd.Timestamp.now(tz="UTC").tz_localize(None).to_pydatetime(),
+            start=plan.start.date(), days=plan.days, rules=plan.rules.to_json(), seed=plan.seed,
+            teams=plan.teams.to_json(orient="records", force_ascii=False),
+            risk_list_as_of=plan.risk_list_as_of, model_version=plan.model_version,
+            expected_found=plan.expected_found, expected_random=plan.expected_random, visits=len(rows),
+            unplanned=unplanned.to_json(orient="records", force_ascii=False),
+        ))
+        if len(rows):
+            connection.execute(plan_visits.insert(), rows.astype(object).to_dict("records"))
+    return plan_id
+
+
+def list_plans(store) -> pd.DataFrame:
+    """The stored plans, newest first (no visits)."""
+    with store.engine.connect() as connection:
+        frame = pd.read_sql(sa.select(*[plans.c[c] for c in PLAN_LIST_COLUMNS]).order_by(plans.c.created_at.desc()), connection)
+    return frame
+
+
+def read_plan(store, plan_id: str) -> Plan:
+    """A stored plan with its visits, as ``build_plan`` returned it."""
+    with store.engine.connect() as connection:
+        row = connection.execute(sa.select(plans).where(plans.c.plan_id == plan_id)).mappings().first()
+        if row is None:
+            raise UserError(f"检查计划 {plan_id} 不存在。", f"The plan {plan_id} does not exist.")
+        visits = pd.read_sql(sa.select(plan_visits).where(plan_visits.c.plan_id == plan_id), connection)
+    unplanned = pd.read_json(_text_io(row["unplanned"]), orient="records", dtype=False) if row["unplanned"] != "[]" else \
+        pd.DataFrame(columns=list(UNPLANNED_COLUMNS))
+    unplanned["deadline"] = pd.to_datetime(unplanned["deadline"]).astype("datetime64[ns]")
+    unplanned["hazards"] = unplanned["hazards"].astype("int64")
+    return Plan(
+        visits=_typed_visits(visits).sort_values(["date", "team", "slot"], kind="stable").reset_index(drop=True),
+        unplanned=unplanned, start=pd.Timestamp(row["start"]), days=int(row["days"]),
+        rules=PlanRules.from_json(row["rules"]), seed=int(row["seed"]),
+        teams=typed_teams(pd.read_json(_text_io(row["teams"]), orient="records", dtype=False)),
+        risk_list_as_of=row["risk_list_as_of"], model_version=row["model_version"],
+        expected_found=float(row["expected_found"]), expected_random=float(row["expected_random"]), plan_id=plan_id,
+    )
+
+
+def _text_io(text: str):
+    import io
+
+    return io.StringIO(text)
+
+
+def _typed_visits(visits: pd.DataFrame) -> pd.DataFrame:
+    return visits.assign(date=pd.to_datetime(visits["date"]).astype("datetime64[ns]"),
+                         slot=visits["slot"].astype("int64"), rank=visits["rank"].astype("int64"))
+
+
+def read_visits(store, user=None, today: object | None = None, plan_id: str | None = None) -> pd.DataFrame:
+    """The stored visits ``user`` may see (see ``planning.visits_for``), by date, team and slot; with
+    ``plan_id``, that plan's (same scoping), else each day's newest plan."""
+    from analytics.accounts.users import can
+
+    columns = list(STORED_VISIT_COLUMNS)
+    if user is not None and not can(user, "plans"):
+        return pd.DataFrame(columns=columns)
+    query = sa.select(plan_visits, plans.c.created_at).join(plans, plans.c.plan_id == plan_visits.c.plan_id)
+    today = to_timestamp(today if today is not None else pd.Timestamp.now())
+    if user is not None and user.role in ("inspector", "leader"):
+        query = query.where(plan_visits.c.date <= today.date())
+    if user is not None and user.role == "inspector":
+        query = query.where(plan_visits.c.team == (user.team or ""))
+    if plan_id is not None:
+        query = query.where(plan_visits.c.plan_id == plan_id)
+    with store.engine.connect() as connection:
+        visits = pd.read_sql(query, connection)
+    if visits.empty:
+        return pd.DataFrame(columns=columns)
+    visits = _typed_visits(visits)
+    newest = visits.groupby("date")["created_at"].transform("max")
+    visits = visits.loc[visits["created_at"] == newest]
+    return visits.sort_values(["date", "team", "slot"], kind="stable").reset_index(drop=True)[columns]
+
+
+def plan_tables(store, start: pd.Timestamp, days: int, rules: PlanRules) -> dict[str, pd.DataFrame]:
+    """What ``build_plan`` reads, and only that: towns, enterprises, the alerts, the inspections of the
+    ``skip_recent_days`` before ``start`` and the hazards still open the day before it whose deadline
+    falls in the period (a county's full history would be most of the time of ``saferank plan``)."""
+    from analytics.contract import frames
+    from analytics.store.database import CONTRACT_TABLES, read_tables
+
+    tables = read_tables(store, names=("towns", "enterprises", "weather_alerts"))
+    day_before = (start - pd.Timedelta(days=1)).date()
+    end = (start + pd.Timedelta(days=days - 1)).date()
+    inspections, hazards = CONTRACT_TABLES["inspections"], CONTRACT_TABLES["hazards"]
+    with store.engine.connect() as connection:
+        recent = pd.read_sql(sa.select(inspections).where(
+            inspections.c.date > (start - pd.Timedelta(days=rules.skip_recent_days + 1)).date(),
+            inspections.c.date <= day_before), connection)
+        open_due = pd.read_sql(sa.select(hazards).where(
+            hazards.c.found_date <= day_before, hazards.c.deadline <= end,
+            sa.or_(hazards.c.rectified_date.is_(None), hazards.c.rectified_date > day_before)), connection)
+    tables["inspections"] = frames.typed("inspections", recent)
+    tables["hazards"] = frames.typed("hazards", open_due)
+    return tables
+
+
+@dataclass
+class PlanReport:
+    """What ``saferank plan`` prints."""
+
+    plan: Plan
+    xlsx: Path
+    html: Path
+
+    def render(self, lang: str = "zh") -> str:
+        written = (f"已写出 {self.xlsx}（每个检查组一页）和打印版 {self.html}。" if lang == "zh"
+                   else f"Wrote {self.xlsx} (one sheet per team) and the print view {self.html}.")
+        return self.plan.render(lang) + "\n" + written
+
+
+def create_plan(store, start: object | None = None, days: int = 20, teams: pd.DataFrame | None = None,
+                rules: PlanRules | None = None, seed: int | None = None, created_by: str = "cli") -> tuple[Plan, dict]:
+    """Draw a plan from the newest stored risk list and store it; returns it and the tables it read.
+
+    ``start`` defaults to the day after the list's as-of date; ``teams`` to ``default_teams``.
+    """
+    from analytics.risk.risklist import read_risk_list
+
+    risk_list = read_risk_list(store)
+    if risk_list.empty:
+        raise UserError("尚无已保存的风险清单：请先运行 saferank score。", "No risk list is stored yet: run saferank score first.")
+    start = to_timestamp(start) if start else to_timestamp(risk_list["as_of"].iloc[0]) + pd.Timedelta(days=1)
+    rules = rules or PlanRules()
+    tables = plan_tables(store, start, days, rules)
+    town_ids = tables["towns"]["town_id"].astype(str).tolist()
+    plan = build_plan(risk_list, tables, default_teams(town_ids) if teams is None else teams, start, days, rules, seed)
+    save_plan(store, plan, created_by)
+    return plan, tables
+
+
+def plan_store(store, start: object | None = None, days: int = 20, teams_file: str | Path | None = None,
+               random_share: float = 0.25, seed: int | None = None, out: str | Path | None = None,
+               lang: str = "zh", created_by: str = "cli", rules: PlanRules | None = None) -> PlanReport:
+    """``saferank plan``: ``create_plan``, then the xlsx (one sheet per team) and the print view.
+
+    ``out`` defaults to ``data/plans/<plan_id>.xlsx`` under the working directory (the print view is
+    written next to it, ``.html``).
+    """
+    from analytics.operations.plan_export import write_plan_html, write_plan_xlsx
+    from analytics.store.database import read_tables
+
+    teams = read_teams(teams_file, read_tables(store, names=("towns",))["towns"]["town_id"].astype(str).tolist()) \
+        if teams_file else None
+    plan, tables = create_plan(store, start, days, teams, rules or PlanRules(random_share=random_share), seed, created_by)
+    xlsx = Path(out) if out else Path("data") / "plans" / f"{plan.plan_id}.xlsx"
+    write_plan_xlsx(plan.visits, tables, xlsx, lang, teams=plan.teams["team"])
+    html = write_plan_html(plan, tables, xlsx.with_suffix(".html"), lang)
+    return PlanReport(plan, xlsx, html)
+
+
+def visits_json_safe(visits: pd.DataFrame) -> list[dict]:
+    """Visits as JSON-ready records (dates as ISO text) for grids and stores."""
+    out = visits.assign(date=pd.to_datetime(visits["date"]).dt.strftime("%Y-%m-%d"))
+    return json.loads(out.to_json(orient="records", force_ascii=False))

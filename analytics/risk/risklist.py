@@ -1,0 +1,423 @@
+"""The risk list: scores → ranks, levels and reasons; stored per (as-of, model version); the contract's CSV.
+
+- ``score_enterprises(tables, as_of, model, ...)``: the list for every enterprise operating on
+  ``as_of`` (contract columns first, then ``reasons_en``, ``reason_features``, ``town_id``,
+  ``sector``, the key flags of ``riskview.FLAGS`` and ``contributions`` as JSON text).
+- Ranks: score (rounded to 6 decimals, as printed) descending, then ``enterprise_id`` ascending
+  (``TIE_BREAK``): the same inputs always give the same list.
+- Levels: ``analytics.risk.levels`` with hysteresis against the last stored list *before* ``as_of``.
+- ``save_risk_list`` replaces a stored list of the same as-of and model version (re-scoring is
+  idempotent); ``read_risk_list`` returns the latest when no date or version is given.
+- ``write_contract_csv``: exactly ``schema.RISK_LIST_COLUMNS``, UTF-8 with BOM, ``\\n`` line ends,
+  reasons in Chinese joined with "；" (English with ``lang="en"``).
+- ``rescore_enterprise``: one enterprise's rows and its town are read, its features, score, level and
+  reasons recomputed and its stored row updated (ranks of the rows it passes shift by one). The
+  county-wide features (family ``context``: sector and town rates) are taken from the stored row,
+  where ``score_enterprises`` kept them (column ``context``): they describe the county, not the firm.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+
+from analytics.contract.errors import UserError
+from analytics.risk.levels import DEFAULT_THRESHOLDS, LEVEL_DTYPE, LevelThresholds, assign_levels
+from analytics.models.explain import reasons as explain_reasons
+from analytics.contract.schema import RISK_LIST_COLUMNS, TABLES
+from analytics.store.database import metadata
+from analytics.contract.dates import to_timestamp
+
+TIE_BREAK = "score desc, enterprise_id asc"
+SCORE_DECIMALS = 6
+CONTRIBUTION_DECIMALS = 4
+REASON_COUNT = 3
+
+risk_lists = sa.Table(
+    "risk_lists",
+    metadata,
+    sa.Column("list_id", sa.String(160), primary_key=True),
+    sa.Column("as_of", sa.Date(), nullable=False, index=True),
+    sa.Column("model_version", sa.String(128), nullable=False),
+    sa.Column("seed", sa.Integer(), nullable=True),
+    sa.Column("tie_break", sa.String(64), nullable=False),
+    sa.Column("created_at", sa.DateTime(), nullable=False),
+    sa.Column("n", sa.Integer(), nullable=False),
+    sa.UniqueConstraint("as_of", "model_version", name="uq_risk_lists_as_of_model"),
+)
+
+risk_scores = sa.Table(
+    "risk_scores",
+    metadata,
+    sa.Column("list_id", sa.String(160), sa.ForeignKey("risk_lists.list_id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("enterprise_id", sa.String(64), primary_key=True),
+    sa.Column("score", sa.Float(), nullable=False),
+    sa.Column("rank", sa.Integer(), nullable=False),
+    sa.Column("risk_level", sa.String(8), nullable=False),
+    sa.Column("reasons_zh", sa.Text(), nullable=False),
+    sa.Column("reasons_en", sa.Text(), nullable=False),
+    sa.Column("contributions", sa.Text(), nullable=False),
+    # county-wide feature values (family "context") the row was scored with: one-enterprise
+    # re-scoring reads only that firm's rows and takes these from here
+    sa.Column("context", sa.Text(), nullable=True),
+    # one-firm re-scoring counts the firms ahead of it and shifts ranks: both by range in one list
+    sa.Index("ix_risk_scores_list_score", "list_id", "score", "enterprise_id"),
+    sa.Index("ix_risk_scores_list_rank", "list_id", "rank"),
+)
+COUNTY_WIDE_FAMILIES = ("context",)
+
+
+def list_id_of(as_of: object, model_version: str) -> str:
+    return f"{to_timestamp(as_of).date().isoformat()}/{model_version}"
+
+
+def _rows_json(frame: pd.DataFrame, decimals: int | None = CONTRIBUTION_DECIMALS) -> pd.Series:
+    """One compact JSON object per row (``{column: value}``), made by pandas' C writer."""
+    if frame.shape[1] == 0:
+        return pd.Series("{}", index=frame.index, dtype=object)
+    frame = frame.round(decimals) if decimals is not None else frame
+    text = frame.reset_index(drop=True).to_json(orient="records", lines=True, double_precision=15)
+    return pd.Series(text.rstrip("\n").split("\n"), index=frame.index, dtype=object)
+
+
+def county_wide_features(columns: object) -> list[str]:
+    """The feature columns computed over the whole county (registry families ``COUNTY_WIDE_FAMILIES``)."""
+    from analytics.features import FEATURES
+
+    return [c for c in columns if c in FEATURES and FEATURES[c].family in COUNTY_WIDE_FAMILIES]
+
+
+def rank_scores(scores: pd.Series) -> pd.DataFrame:
+    """``score`` (rounded) and ``rank`` by ``TIE_BREAK``; rows in rank order, index enterprise_id."""
+    frame = pd.DataFrame({"score": scores.round(SCORE_DECIMALS).to_numpy(), "enterprise_id": scores.index.astype(str)})
+    frame = frame.sort_values(["score", "enterprise_id"], ascending=[False, True], kind="stable")
+    frame["rank"] = np.arange(1, len(frame) + 1)
+    return frame.set_index("enterprise_id")
+
+
+def score_enterprises(tables: dict[str, pd.DataFrame], as_of: object, model: object, model_version: str = "",
+                      thresholds: LevelThresholds = DEFAULT_THRESHOLDS, previous_levels: pd.Series | None = None,
+                      top: int = REASON_COUNT, features: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The risk list of ``as_of`` (one row per enterprise operating then), in rank order.
+
+    ``features``: a feature matrix already built for ``as_of`` (else ``build_features``).
+    ``previous_levels``: the levels of the previous list (index enterprise_id) for hysteresis.
+    """
+    from analytics.features import build_features
+    from analytics.views.riskview import FLAG_CODES, enterprise_flags
+
+    as_of = to_timestamp(as_of)
+    wanted = getattr(model, "feature_names_in_", None)
+    X = build_features(tables, as_of, columns=wanted) if features is None else features
+    if len(X) == 0:
+        raise UserError(f"{as_of.date()} 没有在营企业，无法生成风险清单。",
+                        f"No enterprise operates on {as_of.date()}; there is no risk list to make.")
+    X.index = X.index.astype(str).rename("enterprise_id")
+    wanted = list(X.columns if wanted is None else wanted)
+    scores = pd.Series(model.predict_proba(X[wanted])[:, 1], index=X.index)
+    contributions = model.contributions(X[wanted])
+    ranked = rank_scores(scores)
+    order = ranked.index
+    explained = explain_reasons(contributions.loc[order], X.loc[order, wanted], top=top)
+    levels = assign_levels(ranked["score"], thresholds, previous_levels)
+    enterprises = tables["enterprises"].assign(enterprise_id=tables["enterprises"]["enterprise_id"].astype(str))
+    place = enterprises.set_index("enterprise_id")[["town_id", "sector"]].reindex(order)
+    flags = enterprise_flags(tables, as_of).reindex(order).fillna(False).astype(bool)
+    out = pd.DataFrame({
+        "enterprise_id": order.to_numpy(dtype=object),
+        "as_of": as_of.date().isoformat(),
+        "score": ranked["score"].to_numpy(),
+        "rank": ranked["rank"].to_numpy(),
+        "risk_level": levels.astype(object).to_numpy(),
+        "reasons": explained["reasons_zh"].to_numpy(),
+        "model_version": model_version,
+        "reasons_en": explained["reasons_en"].to_numpy(),
+        "reason_features": explained["reason_features"].to_numpy(),
+        "town_id": place["town_id"].astype(object).to_numpy(),
+        "sector": place["sector"].astype(object).to_numpy(),
+    })
+    for flag in FLAG_CODES:
+        out[flag] = flags[flag].to_numpy()
+    out["contributions"] = _rows_json(contributions.loc[order]).to_numpy()
+    out["context"] = _rows_json(X.loc[order, county_wide_features(X.columns)].astype("float64"), None).to_numpy()
+    return out
+
+
+# --- the store -------------------------------------------------------------------------------
+def save_risk_list(store, risk_list: pd.DataFrame, seed: int | None = None) -> str:
+    """Store ``risk_list`` (from ``score_enterprises``), replacing one of the same as-of and model version."""
+    as_of = to_timestamp(risk_list["as_of"].iloc[0])
+    version = str(risk_list["model_version"].iloc[0])
+    list_id = list_id_of(as_of, version)
+    rows = pd.DataFrame({
+        "list_id": list_id,
+        "enterprise_id": risk_list["enterprise_id"].astype(str),
+        "score": risk_list["score"].astype(float),
+        "rank": risk_list["rank"].astype(int),
+        "risk_level": risk_list["risk_level"].astype(str),
+        "reasons_zh": risk_list["reasons"].astype(str),
+        "reasons_en": risk_list["reasons_en"].astype(str),
+        "contributions": risk_list["contributions"].astype(str),
+        "context": risk_list["context"].astype(str) if "context" in risk_list else None,
+    })
+    with store.engine.begin() as connection:
+        connection.execute(risk_scores.delete().where(risk_scores.c.list_id == list_id))
+        connection.execute(risk_lists.delete().where(risk_lists.c.list_id == list_id))
+        connection.execute(risk_lists.insert().values(
+            list_id=list_id, as_of=as_of.date(), model_version=version, seed=seed, tie_break=TIE_BREAK,
+            created_at=pd.Timestamp.now(tz="UTC").tz_localize(None).to_pydatetime(), n=len(rows),
+        ))
+        connection.execute(risk_scores.insert(), rows.to_dict("records"))
+    return list_id
+
+
+def scored_dates(store) -> list[pd.Timestamp]:
+    """The as-of dates that have a stored risk list, oldest first."""
+    with store.engine.connect() as connection:
+        dates = connection.execute(sa.select(risk_lists.c.as_of).distinct().order_by(risk_lists.c.as_of)).scalars().all()
+    return [pd.Timestamp(d) for d in dates]
+
+
+def _find_list(store, as_of: object | None, model_version: str | None, before: bool = False) -> dict | None:
+    query = sa.select(risk_lists)
+    if as_of is not None:
+        day = to_timestamp(as_of).date()
+        query = query.where(risk_lists.c.as_of < day if before else risk_lists.c.as_of == day)
+    if model_version is not None:
+        query = query.where(risk_lists.c.model_version == model_version)
+    query = query.order_by(risk_lists.c.as_of.desc(), risk_lists.c.created_at.desc(), risk_lists.c.list_id.desc()).limit(1)
+    with store.engine.connect() as connection:
+        row = connection.execute(query).mappings().first()
+    return dict(row) if row else None
+
+
+def read_risk_list(store, as_of: object | None = None, model_version: str | None = None, lang: str = "zh") -> pd.DataFrame:
+    """A stored list in the contract's columns (``reasons`` in ``lang``) plus ``reasons_zh``/``reasons_en``
+    and ``contributions``; the latest list when ``as_of``/``model_version`` are not given; empty if none."""
+    found = _find_list(store, as_of, model_version)
+    columns = list(RISK_LIST_COLUMNS) + ["reasons_zh", "reasons_en", "contributions"]
+    if found is None:
+        return pd.DataFrame(columns=columns)
+    with store.engine.connect() as connection:
+        rows = pd.read_sql(sa.select(risk_scores).where(risk_scores.c.list_id == found["list_id"])
+                           .order_by(risk_scores.c.rank), connection)
+    rows["as_of"] = pd.Timestamp(found["as_of"]).date().isoformat()
+    rows["model_version"] = found["model_version"]
+    rows["reasons"] = rows["reasons_zh"] if lang == "zh" else rows["reasons_en"]
+    return rows[columns].reset_index(drop=True)
+
+
+def previous_levels(store, as_of: object) -> pd.Series | None:
+    """The levels of the latest list stored before ``as_of`` (any model), for hysteresis."""
+    found = _find_list(store, as_of, None, before=True)
+    if found is None:
+        return None
+    with store.engine.connect() as connection:
+        rows = pd.read_sql(sa.select(risk_scores.c.enterprise_id, risk_scores.c.risk_level)
+                           .where(risk_scores.c.list_id == found["list_id"]), connection)
+    return rows.set_index("enterprise_id")["risk_level"]
+
+
+def write_contract_csv(risk_list: pd.DataFrame, path: str | Path, lang: str = "zh") -> Path:
+    """The list as the contract's CSV: ``RISK_LIST_COLUMNS`` in order, UTF-8 with BOM."""
+    path = Path(path)
+    frame = risk_list.copy()
+    if lang == "en" and "reasons_en" in frame:
+        frame["reasons"] = frame["reasons_en"]
+    frame = frame.sort_values("rank", kind="stable")[list(RISK_LIST_COLUMNS)]
+    frame["score"] = frame["score"].map(f"{{:.{SCORE_DECIMALS}f}}".format)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
+    return path
+
+
+# --- one enterprise --------------------------------------------------------------------------
+ENTERPRISE_TABLES = tuple(name for name, t in TABLES.items() if "enterprise_id" in t.column_names)
+
+
+def _enterprise_tables(store, enterprise_id: str) -> dict[str, pd.DataFrame]:
+    """That enterprise's rows of every contract table, its town and the alerts (typed)."""
+    from analytics.contract.frames import typed
+
+    out: dict[str, pd.DataFrame] = {}
+    with store.engine.connect() as connection:
+        for name in ENTERPRISE_TABLES:
+            table = metadata.tables.get(name)
+            if table is None:
+                continue
+            frame = pd.read_sql(sa.select(*[table.c[c] for c in TABLES[name].column_names])
+                                .where(table.c.enterprise_id == enterprise_id), connection)
+            if frame.empty and name != "enterprises":
+                # The firm has no such records, but the store holds the table: one record of
+                # another firm (not on this firm's list, so it adds nothing to its features) keeps
+                # the feature family present, as in a full scoring.
+                frame = pd.read_sql(_stand_in(table, TABLES[name], enterprise_id), connection)
+            if not frame.empty or TABLES[name].required:
+                out[name] = typed(name, frame)
+        if out.get("enterprises") is None or out["enterprises"].empty:
+            raise UserError(f"企业 {enterprise_id} 不存在。", f"Enterprise {enterprise_id} does not exist.")
+        town = out["enterprises"]["town_id"].iloc[0]
+        towns = metadata.tables["towns"]
+        out["towns"] = typed("towns", pd.read_sql(sa.select(*[towns.c[c] for c in TABLES["towns"].column_names])
+                                                  .where(towns.c.town_id == town), connection))
+        alerts = metadata.tables.get("weather_alerts")
+        if alerts is not None and _holds_rows(connection, alerts):
+            frame = pd.read_sql(sa.select(alerts).where((alerts.c.town_id == town) | alerts.c.town_id.is_(None)), connection)
+            out["weather_alerts"] = typed("weather_alerts", frame)
+    return out
+
+
+def _stand_in(table: sa.Table, spec, enterprise_id: str) -> sa.Select:
+    """The oldest record of another firm (a rectified one for hazards: the family needs one)."""
+    query = sa.select(*[table.c[c] for c in spec.column_names]).where(table.c.enterprise_id != enterprise_id)
+    if "rectified_date" in spec.column_names:
+        query = query.where(table.c.rectified_date.is_not(None)).order_by(table.c.rectified_date)
+    elif spec.date_column:
+        query = query.order_by(table.c[spec.date_column])
+    return query.limit(1)
+
+
+def _holds_rows(connection, table: sa.Table) -> bool:
+    return connection.execute(sa.select(sa.literal(1)).select_from(table).limit(1)).first() is not None
+
+
+def rescore_enterprise(store, enterprise_id: str, as_of: object | None = None, model: object | None = None,
+                       registry=None) -> pd.Series:
+    """Recompute one enterprise's row of the stored list of ``as_of`` (latest list when None); returns it.
+
+    The model is the one that made the list (from ``registry``) unless ``model`` is given. The
+    county-wide features come from the stored row (the county as it was when the list was made);
+    everything else from the firm's own records, so the result equals a full re-score of that firm
+    up to the county-wide rates' change by its own new records.
+    """
+    from analytics.models.registry import ModelRegistry
+
+    found = _find_list(store, as_of, None)
+    if found is None:
+        raise UserError("尚无已保存的风险清单：请先运行 saferank score。", "No risk list is stored yet: run saferank score first.")
+    as_of = pd.Timestamp(found["as_of"])
+    if model is None:
+        model, _ = (registry or ModelRegistry()).load(found["model_version"])
+    from analytics.features import build_features
+
+    tables = _enterprise_tables(store, str(enterprise_id))
+    # the model's columns: an attribute this one firm leaves blank is blank, not absent
+    features = build_features(tables, as_of, columns=getattr(model, "feature_names_in_", None))
+    stored = _stored_context(store, found["list_id"], str(enterprise_id))
+    for name, value in stored.items():
+        if name in features.columns:
+            features[name] = np.nan if value is None else float(value)
+    previous = previous_levels(store, as_of)
+    before = None if previous is None else previous.reindex([str(enterprise_id)]).dropna()
+    row = score_enterprises(tables, as_of, model, found["model_version"], previous_levels=before,
+                            features=features).iloc[0]
+    _update_row(store, found["list_id"], row)
+    return row
+
+
+def _stored_context(store, list_id: str, enterprise_id: str) -> dict:
+    import json
+
+    with store.engine.connect() as connection:
+        text = connection.execute(sa.select(risk_scores.c.context).where(
+            (risk_scores.c.list_id == list_id) & (risk_scores.c.enterprise_id == enterprise_id))).scalar()
+    return json.loads(text) if text else {}
+
+
+def _update_row(store, list_id: str, row: pd.Series) -> None:
+    key = (risk_scores.c.list_id == list_id) & (risk_scores.c.enterprise_id == row["enterprise_id"])
+    with store.engine.begin() as connection:
+        old = connection.execute(sa.select(risk_scores.c.rank, risk_scores.c.score).where(key)).first()
+        old_rank = None if old is None else old.rank
+        others = (risk_scores.c.list_id == list_id) & (risk_scores.c.enterprise_id != row["enterprise_id"])
+        this_list = risk_scores.c.list_id == list_id
+        # a range count on the (list_id, score) index, less the firm's own old row, plus the ties
+        # ahead of it by id: no scan of the list's rows
+        higher = connection.execute(sa.select(sa.func.count()).where(this_list & (risk_scores.c.score > row["score"]))).scalar()
+        higher -= int(old is not None and old.score > row["score"])
+        tied = connection.execute(sa.select(sa.func.count()).where(this_list & (risk_scores.c.score == row["score"])
+                                                                   & (risk_scores.c.enterprise_id < row["enterprise_id"]))).scalar()
+        new_rank = 1 + higher + tied
+        if old_rank is None:
+            connection.execute(risk_scores.update().where(others & (risk_scores.c.rank >= new_rank))
+                               .values(rank=risk_scores.c.rank + 1))
+            connection.execute(risk_lists.update().where(risk_lists.c.list_id == list_id).values(n=risk_lists.c.n + 1))
+        elif new_rank < old_rank:
+            connection.execute(risk_scores.update().where(others & (risk_scores.c.rank >= new_rank) & (risk_scores.c.rank < old_rank))
+                               .values(rank=risk_scores.c.rank + 1))
+        elif new_rank > old_rank:
+            connection.execute(risk_scores.update().where(others & (risk_scores.c.rank > old_rank) & (risk_scores.c.rank <= new_rank))
+                               .values(rank=risk_scores.c.rank - 1))
+        values = {"score": float(row["score"]), "rank": int(new_rank), "risk_level": str(row["risk_level"]),
+                  "reasons_zh": row["reasons"], "reasons_en": row["reasons_en"], "contributions": row["contributions"],
+                  "context": row["context"]}
+        if old_rank is None:
+            connection.execute(risk_scores.insert().values(list_id=list_id, enterprise_id=row["enterprise_id"], **values))
+        else:
+            connection.execute(risk_scores.update().where(key).values(**values))
+
+
+@dataclass
+class ScoreReport:
+    """What ``saferank score`` prints."""
+
+    list_id: str
+    as_of: pd.Timestamp
+    model_version: str
+    n: int
+    level_counts: dict[str, int]
+    path: Path | None
+    note: dict[str, str]
+
+    def render(self, lang: str = "zh") -> str:
+        from analytics.risk.levels import level_label
+
+        counts = "，".join(f"{level_label(k, 'zh')} {v}" for k, v in self.level_counts.items()) if lang == "zh" else \
+            ", ".join(f"{level_label(k, 'en')} {v}" for k, v in self.level_counts.items())
+        if lang == "zh":
+            lines = [f"风险清单 {self.as_of.date()}：{self.n} 家企业，模型 {self.model_version}。", f"风险等级：{counts}。"]
+            if self.path:
+                lines.append(f"已写出 {self.path}（UTF-8 BOM）。")
+        else:
+            lines = [f"Risk list {self.as_of.date()}: {self.n} enterprises, model {self.model_version}.", f"Levels: {counts}."]
+            if self.path:
+                lines.append(f"Wrote {self.path} (UTF-8 with BOM).")
+        if self.note.get(lang):
+            lines.append(self.note[lang])
+        return "\n".join(lines)
+
+
+def score_store(store, as_of: object | None = None, out: str | Path | None = None, models_dir: str | Path | None = None,
+                levels: str | Path | None = None, top: int = REASON_COUNT) -> ScoreReport:
+    """Score the store's enterprises on ``as_of`` with the serving model, store the list, write the CSV.
+
+    ``levels``: a JSON/TOML file of level thresholds (``LevelThresholds.from_file``), else defaults.
+    """
+    from analytics.models.registry import ModelRegistry
+    from analytics.store.database import read_tables
+
+    thresholds = LevelThresholds.from_file(levels) if levels else LevelThresholds()
+    model, card = ModelRegistry(models_dir).load()
+    as_of = to_timestamp(as_of) if as_of is not None else latest_record_date(store)
+    tables = read_tables(store, as_of=as_of)
+    risk_list = score_enterprises(tables, as_of, model, card["version"], thresholds=thresholds,
+                                  previous_levels=previous_levels(store, as_of), top=top)
+    list_id = save_risk_list(store, risk_list, seed=card.get("seed"))
+    path = write_contract_csv(risk_list, out) if out else None
+    counts = risk_list["risk_level"].astype(LEVEL_DTYPE).value_counts().reindex(LEVEL_DTYPE.categories, fill_value=0)
+    return ScoreReport(list_id, as_of, card["version"], len(risk_list), {k: int(v) for k, v in counts.items()}, path,
+                       card.get("notes") or {})
+
+
+def latest_record_date(store) -> pd.Timestamp:
+    """The newest inspection date in the store: the default as-of of a list."""
+    inspections = metadata.tables["inspections"]
+    with store.engine.connect() as connection:
+        latest = connection.execute(sa.select(sa.func.max(inspections.c.date))).scalar()
+    if latest is None:
+        raise UserError("库中没有检查记录，请指定 --as-of。", "The store holds no inspections; give --as-of.")
+    return to_timestamp(latest)

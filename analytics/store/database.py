@@ -1,0 +1,407 @@
+"""The embedded store: one SQL table per contract table, read back as typed DataFrames.
+
+SQLite by default (a file under ``data/``), PostgreSQL when the URL says so; the same code serves
+both. ``open_store`` creates what is missing and refuses a store of another schema version;
+``read_tables`` returns the typed tables dict (``analytics.contract.frames``), optionally as known on a date;
+``write_tables`` upserts by id in one transaction and says what changed.
+
+Other modules declare their own tables on ``metadata`` at import and are listed in
+``TABLE_MODULES`` so that ``open_store`` imports them before ``create_all``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from analytics.contract import frames
+from analytics.snapshot import timeline
+from analytics.contract.errors import UserError
+from analytics.contract.schema import LOAD_ORDER, TABLES, Column, Table
+
+SCHEMA_VERSION = 1
+DEFAULT_URL = "sqlite:///data/saferank.db"
+# Modules that declare extra tables on ``metadata`` (e.g. "analytics.risk.risklist").
+TABLE_MODULES: tuple[str, ...] = ("analytics.risk.risklist", "analytics.operations.dispositions", "analytics.operations.plans_store",
+                                  "analytics.accounts.users", "analytics.accounts.audit")
+# The surrogate key of tables without an id column of their own (status_events).
+ROW_ID = "row_id"
+# From this many new rows into an empty SQLite table, indexes are dropped and rebuilt afterwards.
+BULK_ROWS = 50_000
+
+metadata = sa.MetaData()
+
+meta = sa.Table(
+    "meta",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+
+_SQL_TYPES = {
+    "text": sa.Text,
+    "code": sa.String,
+    "date": sa.Date,
+    "bool": sa.Boolean,
+    "int": sa.BigInteger,
+    "float": sa.Float,
+}
+
+
+def natural_key(spec: Table) -> tuple[str, ...]:
+    """The columns that identify a record: the id column, else the columns of the unique constraint."""
+    if spec.key:
+        return (spec.key,)
+    return ("enterprise_id", spec.date_column or "date", "status")
+
+
+def _contract_table(spec: Table) -> sa.Table:
+    columns: list[sa.SchemaItem] = []
+    if not spec.key:
+        columns.append(sa.Column(ROW_ID, sa.Integer, primary_key=True, autoincrement=True))
+    for column in spec.columns:
+        columns.append(sa.Column(column.name, _SQL_TYPES[column.type](), primary_key=column.name == spec.key,
+                                 nullable=column.name != spec.key))
+    if not spec.key:
+        columns.append(sa.UniqueConstraint(*natural_key(spec), name=f"uq_{spec.name}_record"))
+    indexed = {c.name for c in spec.columns if c.name in ("enterprise_id", spec.date_column)}
+    if spec.name == "enterprises":
+        indexed.update(("town_id", "established"))
+    indexed.discard(spec.key)
+    for name in sorted(indexed):
+        columns.append(sa.Index(f"ix_{spec.name}_{name}", name))
+    return sa.Table(spec.name, metadata, *columns)
+
+
+CONTRACT_TABLES: dict[str, sa.Table] = {name: _contract_table(spec) for name, spec in TABLES.items()}
+
+
+@dataclass(frozen=True)
+class Store:
+    """An opened store: the engine and where it points."""
+
+    engine: sa.Engine
+    url: str
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @property
+    def metadata(self) -> sa.MetaData:
+        return metadata
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+@dataclass(frozen=True)
+class WriteCounts:
+    """What ``write_tables`` did to one table."""
+
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+def resolve_url(url: str | None = None) -> str:
+    """The store URL: the argument, else ``$SAFERANK_DB``, else ``sqlite:///data/saferank.db`` under
+    the working directory. The folder of a SQLite file is created."""
+    resolved = url or os.environ.get("SAFERANK_DB") or DEFAULT_URL
+    parsed = sa.engine.make_url(resolved)
+    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    return resolved
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=OFF")
+    cursor.execute("PRAGMA temp_store=MEMORY")
+    cursor.execute("PRAGMA cache_size=-200000")  # 200 MB page cache
+    cursor.close()
+
+
+def _engine(url: str) -> sa.Engine:
+    parsed = sa.engine.make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return sa.create_engine(url, pool_pre_ping=True)
+    in_memory = not parsed.database or parsed.database == ":memory:"
+    engine = sa.create_engine(
+        url,
+        connect_args={"timeout": 60, "check_same_thread": False},
+        poolclass=sa.pool.StaticPool if in_memory else None,
+    )
+    sa.event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def open_store(url: str | None = None) -> Store:
+    """Open (and create where missing) the store at ``url``; see ``resolve_url``.
+
+    Raises ``UserError`` when the store was written by another schema version.
+    """
+    resolved = resolve_url(url)
+    for module in TABLE_MODULES:
+        importlib.import_module(module)
+    engine = _engine(resolved)
+    try:
+        with engine.connect() as connection:
+            found = _stored_version(connection)
+    except sa.exc.OperationalError as error:
+        engine.dispose()
+        raise UserError(
+            f"无法打开数据库 {_safe(resolved)}：{error.orig}。请检查 --db 或环境变量 SAFERANK_DB。",
+            f"Cannot open the store {_safe(resolved)}: {error.orig}. Check --db or $SAFERANK_DB.",
+        ) from error
+    if found is not None and found != SCHEMA_VERSION:
+        engine.dispose()
+        raise UserError(
+            f"数据库 {_safe(resolved)} 的结构版本为 {found}，本程序需要版本 {SCHEMA_VERSION}。"
+            "请用与该数据库相同版本的程序打开，或新建一个数据库（--db 指向新文件）后重新导入原始数据文件。",
+            f"The store {_safe(resolved)} has schema version {found}; this program needs version "
+            f"{SCHEMA_VERSION}. Open it with the program version that wrote it, or create a new store "
+            "(--db pointing to a new file) and import the original data files again.",
+        )
+    metadata.create_all(engine)
+    with engine.begin() as connection:
+        if found is None:
+            _put_meta(connection, {"schema_version": str(SCHEMA_VERSION)})
+    return Store(engine=engine, url=resolved)
+
+
+def _safe(url: str) -> str:
+    return sa.engine.make_url(url).render_as_string(hide_password=True)
+
+
+def _stored_version(connection: sa.Connection) -> int | None:
+    if not sa.inspect(connection).has_table(meta.name):
+        return None
+    value = connection.execute(sa.select(meta.c.value).where(meta.c.key == "schema_version")).scalar()
+    return None if value is None else int(value)
+
+
+def _put_meta(connection: sa.Connection, values: dict[str, str]) -> None:
+    rows = [{"key": k, "value": v} for k, v in values.items()]
+    if connection.dialect.name == "postgresql":
+        statement = postgresql.insert(meta)
+    else:
+        statement = sqlite.insert(meta)
+    connection.execute(statement.on_conflict_do_update(index_elements=["key"], set_={"value": statement.excluded.value}), rows)
+
+
+def get_meta(store: Store) -> dict[str, str]:
+    """The ``meta`` table as a dict (``schema_version``, ``tables``, ``last_export_date`` ...)."""
+    with store.engine.connect() as connection:
+        return dict(connection.execute(sa.select(meta.c.key, meta.c.value)).all())
+
+
+def set_meta(store: Store, values: dict[str, str]) -> None:
+    with store.engine.begin() as connection:
+        _put_meta(connection, values)
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+
+def _fetch(connection: sa.Connection, spec: Table) -> pd.DataFrame:
+    """All rows of one contract table, ordered by their key, in the typed shape of
+    ``frames.typed``. Rows come from the driver's cursor as raw values (no per-row SQLAlchemy
+    processing; SQLite dates arrive as ISO text) and each column is typed in one vectorised call."""
+    names = spec.column_names
+    quote = connection.dialect.identifier_preparer.quote
+    order = ", ".join(quote(n) for n in natural_key(spec))
+    sql = f"SELECT {', '.join(quote(n) for n in names)} FROM {quote(spec.name)} ORDER BY {order}"
+    cursor = connection.connection.driver_connection.cursor()
+    try:
+        cursor.execute(sql)
+        rows = cursor.fetchall()
+    finally:
+        cursor.close()
+    if not rows:
+        return frames.empty(spec.name)
+    grid = np.empty((len(rows), len(names)), dtype=object)
+    grid[:] = rows
+    return pd.DataFrame({c.name: _typed_column(c, grid[:, i]) for i, c in enumerate(spec.columns)})
+
+
+def _typed_column(column: Column, values: np.ndarray) -> object:
+    """One column of driver values (``None`` for missing) in its ``frames`` dtype."""
+    dtype = frames.dtype_of(column)
+    if column.type == "date":
+        return pd.to_datetime(values, format="ISO8601").astype(dtype)
+    if column.type == "code":
+        return pd.Categorical(values, dtype=dtype)
+    if column.type == "float":
+        return values.astype("float64")
+    if column.type == "bool":
+        return pd.array(np.where(pd.isna(values), None, values.astype(bool)), dtype=dtype)
+    return pd.array(values, dtype=dtype)
+
+
+def read_tables(store: Store, as_of: object | None = None, names: Iterable[str] | None = None) -> dict[str, pd.DataFrame]:
+    """The contract tables in their typed shape; optional tables without rows are absent.
+
+    With ``as_of``, the tables as known at the end of that day (``timeline.as_known_on``).
+    """
+    wanted = list(LOAD_ORDER if names is None else names)
+    unknown = [n for n in wanted if n not in TABLES]
+    if unknown:
+        raise KeyError(f"not a contract table: {unknown}")
+    reading = list(wanted)
+    if as_of is not None:  # the point-in-time rules need the enterprises and their status history
+        reading += [n for n in ("enterprises", "status_events") if n not in reading]
+    tables: dict[str, pd.DataFrame] = {}
+    with store.engine.connect() as connection:
+        for name in reading:
+            spec = TABLES[name]
+            frame = _fetch(connection, spec)
+            if len(frame) or spec.required:
+                tables[name] = frame
+    if as_of is not None:
+        tables = timeline.as_known_on(tables, as_of)
+    return {n: tables[n] for n in wanted if n in tables}
+
+
+# --- writing -----------------------------------------------------------------------------------
+
+
+def _driver_values(column: Column, values: pd.Series, dialect: str) -> list:
+    """One typed column as the Python values the DB driver binds (``None`` for missing)."""
+    if column.type == "date":
+        if dialect == "sqlite":  # the text form SQLAlchemy's SQLite Date type reads back
+            text = values.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]").astype(str).astype(object)
+            text[values.isna().to_numpy()] = None
+            return text.tolist()
+        return values.dt.date.astype(object).where(values.notna(), None).tolist()
+    if column.type == "float":
+        return values.astype(object).where(values.notna(), None).tolist()
+    if column.type == "code":
+        return values.astype(object).where(values.notna(), None).tolist()
+    return values.to_numpy(dtype=object, na_value=None).tolist()
+
+
+def _same(a: pd.Series, b: pd.Series) -> np.ndarray:
+    """Element-wise equality where missing equals missing."""
+    both_missing = (a.isna() & b.isna()).to_numpy()
+    equal = (a == b)
+    equal = equal.fillna(False) if hasattr(equal, "fillna") else equal
+    return both_missing | np.asarray(equal, dtype=bool)
+
+
+def _split(spec: Table, incoming: pd.DataFrame, existing: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Masks over ``incoming``: rows that are new, rows that differ from what is stored."""
+    key = list(natural_key(spec))
+    if existing.empty:
+        return np.ones(len(incoming), dtype=bool), np.zeros(len(incoming), dtype=bool)
+    stored = existing.drop_duplicates(key, keep="last").set_index(key)
+    index = pd.MultiIndex.from_frame(incoming[key]) if len(key) > 1 else pd.Index(incoming[key[0]])
+    position = stored.index.get_indexer(index)
+    new = position < 0
+    aligned = stored.iloc[np.where(new, 0, position)].reset_index(drop=True)
+    same = np.ones(len(incoming), dtype=bool)
+    for name in spec.column_names:
+        if name in key:
+            continue
+        same &= _same(incoming[name].reset_index(drop=True), aligned[name])
+    return new, ~new & ~same
+
+
+def _upsert_sql(connection: sa.Connection, spec: Table, new_rows: bool = False) -> str:
+    """``INSERT`` of all columns; ``ON CONFLICT DO UPDATE`` unless the rows are known to be new."""
+    quote = connection.dialect.identifier_preparer.quote
+    names = spec.column_names
+    key = natural_key(spec)
+    placeholder = "?" if connection.dialect.name == "sqlite" else "%s"
+    updates = [n for n in names if n not in key]
+    action = (
+        "DO UPDATE SET " + ", ".join(f"{quote(n)} = excluded.{quote(n)}" for n in updates)
+        if updates else "DO NOTHING"
+    )
+    insert = (
+        f"INSERT INTO {quote(spec.name)} ({', '.join(quote(n) for n in names)}) "
+        f"VALUES ({', '.join([placeholder] * len(names))})"
+    )
+    return insert if new_rows else f"{insert} ON CONFLICT ({', '.join(quote(n) for n in key)}) {action}"
+
+
+def _execute_many(connection: sa.Connection, sql: str, spec: Table, rows: pd.DataFrame) -> None:
+    """One ``executemany`` on the driver's cursor (no per-row SQLAlchemy processing)."""
+    if rows.empty:
+        return
+    dialect = connection.dialect.name
+    columns = [_driver_values(c, rows[c.name], dialect) for c in spec.columns]
+    cursor = connection.connection.driver_connection.cursor()
+    try:
+        cursor.executemany(sql, list(zip(*columns, strict=True)))
+    finally:
+        cursor.close()
+
+
+def _bulk_sqlite(connection: sa.Connection, spec: Table, rows: pd.DataFrame) -> None:
+    """Many new rows into an empty SQLite table: the secondary indexes are built once afterwards,
+    which is several times faster than keeping them up to date row by row."""
+    indexes = list(CONTRACT_TABLES[spec.name].indexes)
+    for index in indexes:
+        index.drop(connection)
+    _execute_many(connection, _upsert_sql(connection, spec, new_rows=True), spec, rows)
+    for index in indexes:
+        index.create(connection)
+
+
+def write_tables(store: Store, tables: dict[str, pd.DataFrame]) -> dict[str, WriteCounts]:
+    """Upsert the given contract tables by id in one transaction: new rows inserted, changed rows
+    updated, the rest left alone. Rows repeating an id keep the last. Returns the counts per table."""
+    unknown = [n for n in tables if n not in TABLES]
+    if unknown:
+        raise KeyError(f"not a contract table: {unknown}")
+    with store.engine.connect() as connection:
+        sqlite_bulk = connection.dialect.name == "sqlite"
+        driver = connection.connection.driver_connection
+        if sqlite_bulk:  # much faster; only a power cut or OS crash during the write can damage the file
+            driver.execute("PRAGMA synchronous=OFF")  # may not change inside the transaction
+        try:
+            with connection.begin():
+                counts = _write_all(connection, tables, sqlite_bulk)
+        finally:
+            if sqlite_bulk:
+                driver.execute("PRAGMA synchronous=NORMAL")
+    return counts
+
+
+def _write_all(connection: sa.Connection, tables: dict[str, pd.DataFrame], sqlite_bulk: bool) -> dict[str, WriteCounts]:
+    counts: dict[str, WriteCounts] = {}
+    for name in LOAD_ORDER:
+        if name not in tables:
+            continue
+        spec = TABLES[name]
+        incoming = frames.typed(name, tables[name])
+        incoming = incoming.drop_duplicates(list(natural_key(spec)), keep="last").reset_index(drop=True)
+        stored = _has_rows(connection, name)
+        existing = _fetch(connection, spec) if stored else frames.empty(name)
+        new, changed = _split(spec, incoming, existing)
+        if sqlite_bulk and not stored and new.sum() >= BULK_ROWS:
+            _bulk_sqlite(connection, spec, incoming.loc[new])
+        else:
+            _execute_many(connection, _upsert_sql(connection, spec, new_rows=True), spec, incoming.loc[new])
+        _execute_many(connection, _upsert_sql(connection, spec), spec, incoming.loc[changed])
+        counts[name] = WriteCounts(int(new.sum()), int(changed.sum()), int(len(incoming) - new.sum() - changed.sum()))
+    stored = connection.execute(sa.select(meta.c.value).where(meta.c.key == "tables")).scalar()
+    names = set(filter(None, (stored or "").split(","))) | {n for n in tables if len(tables[n])}
+    _put_meta(connection, {"tables": ",".join(n for n in LOAD_ORDER if n in names)})
+    return counts
+
+
+def _has_rows(connection: sa.Connection, name: str) -> bool:
+    table = CONTRACT_TABLES[name]
+    return connection.execute(sa.select(sa.literal(1)).select_from(table).limit(1)).first() is not None

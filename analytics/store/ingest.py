@@ -1,0 +1,543 @@
+"""Import an office's contract files (a CSV folder or one .xlsx workbook) into the store.
+
+Reading: every cell as text, encoding detected per file (UTF-8 with or without BOM, else GB18030),
+headers in English or Chinese in any order, unknown columns kept aside and reported.
+Checking: every rule of the contract (``analytics.contract.schema``), vectorised per column; all broken rules
+are collected with file, Excel row number, column as written, value and reason (zh and en).
+Loading: all or nothing by default; with ``skip_bad`` the good rows load and the bad rows go,
+unchanged, to ``<file>.rejects.csv`` with their reason (a row referring to a rejected row is
+rejected too). Writing is ``store.write_tables``: upsert by id, so importing twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+
+from analytics.contract import frames
+from analytics.store import database as store_module
+from analytics.contract.errors import UserError
+from analytics.contract.schema import (
+    DATE_FORMATS,
+    FALSE_WORDS,
+    LOAD_ORDER,
+    TABLES,
+    TRUE_WORDS,
+    Column,
+    Table,
+    code_aliases,
+    header_aliases,
+)
+
+ROW = "_row"  # Excel row number of a data row (header is row 1)
+SOURCE = "_file"  # the file (or workbook:sheet) a row came from
+EXCEL_DATETIME = "%Y-%m-%d 00:00:00"  # an Excel date cell read as text
+GUIDE_PREFIXES = ("_", "说明", "readme", "README")  # template guide files and sheets, not tables
+PRINTED_ISSUES = 200
+ISSUE_COLUMNS = ["table", "file", "row", "column", "value", "reason_zh", "reason_en"]
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Source:
+    """One file or sheet of one table: its cells as text, as the user wrote them."""
+
+    table: str
+    name: str  # file name, or "workbook.xlsx:sheet"
+    stem: str  # for the rejects file name
+    cells: pd.DataFrame  # the original header row as columns; every cell text
+    rows: np.ndarray  # Excel row number of each data row
+    columns: dict[str, str] = field(default_factory=dict)  # contract name -> header as written
+    extra: list[str] = field(default_factory=list)  # headers that are no contract column
+    clean: pd.DataFrame | None = None  # the cells without surrounding spaces
+
+
+def detect_encoding(path: Path) -> str:
+    """``utf-8-sig`` (BOM), ``utf-8`` or ``gb18030``, from the file's bytes."""
+    data = path.read_bytes()
+    if data.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return "gb18030"
+    return "utf-8"
+
+
+def _table_of(stem: str) -> str | None:
+    """The contract table a file or sheet name stands for (``hazards``, ``隐患``, ``hazards_2024``)."""
+    lowered = stem.strip().lower()
+    for name, spec in TABLES.items():
+        for spelled in (name, spec.zh):
+            if lowered == spelled or re.match(rf"^{re.escape(spelled)}[_\-. ]", lowered):
+                return name
+    return None
+
+
+_EDGE_SPACE = re.compile(r"(?m)^[^\S\n]|[^\S\n]$")
+
+
+def strip_cells(values: pd.Series) -> pd.Series:
+    """Cells without surrounding spaces (also full-width ones); one C-level scan decides whether
+    the column needs the (slower) element-wise strip at all."""
+    if _EDGE_SPACE.search("\n".join(values.tolist())) is None:
+        return values
+    return values.str.strip()
+
+
+def _frame_of(grid: pd.DataFrame, table: str, name: str, stem: str) -> Source:
+    grid = grid.fillna("").astype(str)
+    if grid.empty:
+        return Source(table, name, stem, pd.DataFrame(), np.array([], dtype=int))
+    headers = [h.strip() for h in grid.iloc[0].tolist()]
+    while headers and headers[-1] == "" and (strip_cells(grid.iloc[1:, len(headers) - 1]) == "").all():
+        headers.pop()  # trailing empty columns Excel leaves behind
+    body = grid.iloc[1:, : len(headers)]
+    body.columns = headers
+    clean = pd.DataFrame({i: strip_cells(body.iloc[:, i]) for i in range(len(headers))})
+    blank = (clean == "").all(axis=1).to_numpy()
+    clean.columns = headers
+    rows = np.arange(2, len(grid) + 1)[~blank]
+    source = Source(table, name, stem, body.loc[~blank].reset_index(drop=True), rows)
+    source.clean = clean.loc[~blank].reset_index(drop=True)
+    return source
+
+
+def read_sources(path: str | Path) -> tuple[list[Source], list[tuple[str, str]]]:
+    """The tables' sources in a folder of CSVs or one .xlsx workbook, and the files or sheets
+    that are no table (reported, not read)."""
+    path = Path(path)
+    sources: list[Source] = []
+    ignored: list[tuple[str, str]] = []
+    if path.is_dir():
+        for file in sorted(path.iterdir()):
+            if file.suffix.lower() != ".csv" or file.name.endswith(".rejects.csv") or file.name.startswith(GUIDE_PREFIXES):
+                continue
+            table = _table_of(file.stem)
+            if table is None:
+                ignored.append((file.name, ""))
+                continue
+            try:
+                grid = pd.read_csv(file, header=None, dtype=str, keep_default_na=False, skip_blank_lines=False,
+                                   encoding=detect_encoding(file))
+            except (pd.errors.ParserError, UnicodeDecodeError) as error:
+                raise UserError(f"无法读取 {file.name}：{error}（请检查某行的单元格是否多于表头，或文件是否损坏）。",
+                                f"Cannot read {file.name}: {error} (a row with more cells than the header, or a "
+                                "damaged file?).") from error
+            except pd.errors.EmptyDataError:
+                grid = pd.DataFrame()
+            sources.append(_frame_of(grid, table, file.name, file.stem))
+    elif path.suffix.lower() in (".xlsx", ".xlsm") and path.is_file():
+        try:
+            sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=str, keep_default_na=False, engine="openpyxl")
+        except (zipfile.BadZipFile, OSError, ValueError) as error:
+            raise UserError(f"无法读取工作簿 {path.name}：{error}。请用 Excel 另存为 .xlsx 后重试。",
+                            f"Cannot read the workbook {path.name}: {error}. Save it again as .xlsx in Excel and retry.") from error
+        for sheet, grid in sheets.items():
+            if sheet.startswith(GUIDE_PREFIXES):
+                continue
+            table = _table_of(sheet)
+            if table is None:
+                ignored.append((f"{path.name}:{sheet}", ""))
+                continue
+            sources.append(_frame_of(grid, table, f"{path.name}:{sheet}", sheet))
+    else:
+        raise UserError(f"找不到要导入的文件夹或 .xlsx 工作簿：{path}", f"No folder or .xlsx workbook to import at {path}.")
+    return sources, ignored
+
+
+# --- issues ------------------------------------------------------------------------------------
+
+
+def _issues(frame: pd.DataFrame, mask: np.ndarray | pd.Series, table: str, column: str, values: pd.Series | None,
+            zh: str, en: str) -> pd.DataFrame:
+    mask = np.asarray(mask, dtype=bool)
+    picked = frame.loc[mask]
+    return pd.DataFrame({
+        "table": table,
+        "file": picked[SOURCE].to_numpy(),
+        "row": picked[ROW].to_numpy(),
+        "column": column,
+        "value": (values if values is not None else frame[column]).loc[mask].to_numpy(),
+        "reason_zh": zh,
+        "reason_en": en,
+        "_index": picked.index.to_numpy(),
+    })
+
+
+def _file_issue(table: str, file: str, column: str, zh: str, en: str) -> pd.DataFrame:
+    return pd.DataFrame([{"table": table, "file": file, "row": pd.NA, "column": column, "value": "",
+                          "reason_zh": zh, "reason_en": en}])
+
+
+class ImportFailed(UserError):
+    """The import broke contract rules; ``issues`` lists every one (nothing was changed)."""
+
+    exit_code = 3
+
+    def __init__(self, issues: pd.DataFrame, errors_path: Path | None = None) -> None:
+        self.issues = issues[ISSUE_COLUMNS].reset_index(drop=True)
+        self.errors_path = errors_path
+        super().__init__(self._text("zh"), self._text("en"))
+
+    def _text(self, lang: str) -> str:
+        count = len(self.issues)
+        if lang == "zh":
+            lines = [f"导入未完成：发现 {count} 处错误，数据库未作任何改动。"]
+        else:
+            lines = [f"Import not done: {count} problem(s) found; the store was not changed."]
+        lines += render_issues(self.issues.head(PRINTED_ISSUES), lang)
+        if count > PRINTED_ISSUES:
+            rest = count - PRINTED_ISSUES
+            lines.append(f"……另有 {rest} 处错误未列出。" if lang == "zh" else f"... and {rest} more not shown.")
+        if self.errors_path is not None:
+            lines.append(f"完整错误清单：{self.errors_path}" if lang == "zh" else f"Full list of problems: {self.errors_path}")
+        elif count > PRINTED_ISSUES:
+            lines.append("用 --errors 文件路径 可导出完整清单。" if lang == "zh" else "Use --errors PATH to write the full list.")
+        return "\n".join(lines)
+
+
+def render_issues(issues: pd.DataFrame, lang: str = "zh") -> list[str]:
+    """One line per issue: file, row, column, value, reason."""
+    reason = issues["reason_zh"] if lang == "zh" else issues["reason_en"]
+    row = issues["row"].astype("Int64").astype(str).fillna("-")
+    if lang == "zh":
+        text = issues["file"] + " 第" + row + "行 [" + issues["column"] + "] “" + issues["value"].astype(str) + "”：" + reason
+    else:
+        text = issues["file"] + " row " + row + " [" + issues["column"] + "] '" + issues["value"].astype(str) + "': " + reason
+    return text.tolist()
+
+
+# --- parsing one column ------------------------------------------------------------------------
+
+
+def parse_dates(text: pd.Series, extra_formats: tuple[str, ...] = ()) -> pd.Series:
+    """Dates in any contract format (and ``extra_formats``); unparseable → NaT."""
+    parsed = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
+    for fmt in (*DATE_FORMATS, *extra_formats):
+        todo = parsed.isna() & (text != "")
+        if not todo.any():
+            break
+        parsed.loc[todo] = pd.to_datetime(text.loc[todo], format=fmt, errors="coerce").astype("datetime64[ns]")
+    return parsed
+
+
+def _parse_column(spec: Table, column: Column, frame: pd.DataFrame) -> tuple[pd.Series, list[pd.DataFrame]]:
+    """A column's typed values and the issues of its cells (required, type, codes, ranges)."""
+    text = frame[column.name]
+    given = text != ""
+    issues: list[pd.DataFrame] = []
+    label = column.zh
+
+    def bad(mask, zh: str, en: str) -> None:
+        if np.asarray(mask).any():
+            issues.append(_issues(frame, mask, spec.name, column.name, None, zh, en))
+
+    if column.required:
+        bad(~given, "必填项为空。", "A required value is missing.")
+    if column.type == "text":
+        values = text.where(given, None)
+    elif column.type == "code":
+        aliases = {k.lower(): v for k, v in code_aliases(column).items()}
+        values = text.str.lower().map(aliases)
+        listed = "、".join(f"{c.code}/{c.zh}" for c in column.codes)
+        bad(given & values.isna(), f"不是{label}的有效取值，可填：{listed}。",
+            f"Not a valid {column.name}; allowed: {', '.join(c.code for c in column.codes)} (or the Chinese label).")
+    elif column.type == "bool":
+        lowered = text.str.lower()
+        values = pd.Series(pd.NA, index=text.index, dtype="boolean")
+        values[lowered.isin(TRUE_WORDS).to_numpy()] = True
+        values[lowered.isin(FALSE_WORDS).to_numpy()] = False
+        bad(given & values.isna(), "不是是/否值（可填 是/否、有/无、true/false、1/0、yes/no、y/n）。",
+            "Not a yes/no value (use true/false, 1/0, yes/no, y/n, 是/否, 有/无).")
+    elif column.type == "date":
+        extra = (EXCEL_DATETIME,) if frame.attrs.get("xlsx") else ()
+        values = parse_dates(text, extra)
+        bad(given & values.isna(), "不是有效日期（格式如 2026-11-18、2026/11/18、2026.11.18、20261118、2026年11月18日）。",
+            "Not a valid date (use 2026-11-18, 2026/11/18, 2026.11.18, 20261118 or 2026年11月18日).")
+    else:
+        numbers = pd.to_numeric(text.where(given, None), errors="coerce").astype("float64")
+        finite = np.isfinite(numbers.to_numpy())
+        if column.type == "int":
+            whole = finite & (np.abs(numbers.to_numpy()) < 2**53) & (np.mod(numbers.fillna(0).to_numpy(), 1) == 0)
+            bad(given & ~whole, "不是整数。", "Not a whole number.")
+            values = numbers.where(whole).astype("Int64")
+        else:
+            bad(given & ~finite, "不是数字。", "Not a number.")
+            values = numbers.where(finite)
+        low = column.minimum
+        high = column.maximum
+        if low is not None and high is not None:
+            outside = (values < low) | (values > high)
+            bad(outside.fillna(False), f"超出允许范围 {low:g}–{high:g}。", f"Outside the allowed range {low:g} to {high:g}.")
+        elif low is not None:
+            bad((values < low).fillna(False), f"不能小于 {low:g}。", f"Must not be below {low:g}.")
+    return values, issues
+
+
+# --- checking a whole table --------------------------------------------------------------------
+
+
+def _combine(sources: list[Source]) -> pd.DataFrame:
+    """The table's sources stacked under contract column names (stripped text, '' for missing)."""
+    parts = []
+    for source in sources:
+        spec = TABLES[source.table]
+        part = pd.DataFrame({name: source.clean[header] if header else "" for name, header in
+                             ((c.name, source.columns.get(c.name)) for c in spec.columns)}, index=source.cells.index)
+        part[SOURCE] = source.name
+        part[ROW] = source.rows
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True)
+
+
+def _map_headers(source: Source) -> list[pd.DataFrame]:
+    """Fill ``source.columns``/``extra`` from its header row; structural issues if any."""
+    aliases = {k.lower(): v for k, v in header_aliases(source.table).items()}
+    issues: list[pd.DataFrame] = []
+    for header in source.cells.columns:
+        name = aliases.get(header.lower())
+        if name is None:
+            source.extra.append(header)
+        elif name in source.columns:
+            issues.append(_file_issue(source.table, source.name, header, "该列出现了两次。", "This column appears twice."))
+        else:
+            source.columns[name] = header
+    for column in TABLES[source.table].columns:
+        if column.required and column.name not in source.columns:
+            issues.append(_file_issue(source.table, source.name, f"{column.name} ({column.zh})",
+                                      "缺少必填列。", "A required column is missing."))
+    return issues
+
+
+def check_table(spec: Table, frame: pd.DataFrame, export_date: pd.Timestamp) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+    """Typed values and the issues of one table's rows (cells, uniqueness, row rules, export date);
+    references are checked across tables by ``import_files``."""
+    values: dict[str, pd.Series] = {}
+    issues: list[pd.DataFrame] = []
+    for column in spec.columns:
+        values[column.name], found = _parse_column(spec, column, frame)
+        issues += found
+    typed = pd.DataFrame(values, index=frame.index)
+    key = list(store_module.natural_key(spec))
+    complete = typed[key].notna().all(axis=1)
+    repeated = typed.duplicated(key, keep=False) & complete
+    if repeated.any():
+        what = "编码" if spec.key else "记录（同一企业、同一日期、同一状态）"
+        issues.append(_issues(frame, repeated, spec.name, key[0], None, f"{what}重复出现。",
+                              "This id appears more than once." if spec.key else
+                              "The same record (enterprise, date, status) appears more than once."))
+    for rule in spec.row_rules:
+        first, other = typed[rule.column], typed[rule.other]
+        if rule.kind == "both_or_neither":  # on the cells as given: a cell that is no number is reported once
+            mask = (frame[rule.column] == "") != (frame[rule.other] == "")
+            zh = f"{spec.column(rule.column).zh}和{spec.column(rule.other).zh}须同时填写或同时留空。"
+            en = f"{rule.column} and {rule.other} must both be given or both be empty."
+        elif rule.kind == "not_before":
+            mask = (first < other).fillna(False)
+            zh = f"不能早于{spec.column(rule.other).zh}（{rule.other}）。"
+            en = f"Must not be before {rule.other}."
+        else:
+            mask = (first > other).fillna(False)
+            zh = f"不能大于{spec.column(rule.other).zh}（{rule.other}）。"
+            en = f"Must not be greater than {rule.other}."
+        issues.append(_issues(frame, mask, spec.name, rule.column, None, zh, en))
+    for name in spec.not_after_export:
+        late = (typed[name] > export_date).fillna(False)
+        day = export_date.strftime("%Y-%m-%d")
+        issues.append(_issues(frame, late, spec.name, name, None, f"晚于导出日期 {day}。", f"After the export date {day}."))
+    return typed, issues
+
+
+# --- the import --------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportReport:
+    """What an import did: per table rows read, inserted, updated, unchanged and rejected."""
+
+    summary: pd.DataFrame
+    export_date: pd.Timestamp
+    unknown_columns: list[tuple[str, str]]  # (file, header) kept aside
+    ignored: list[str]  # files or sheets that are no contract table
+    rejects: list[Path]
+    rejected_issues: pd.DataFrame
+
+    def render(self, lang: str = "zh") -> str:
+        day = self.export_date.strftime("%Y-%m-%d")
+        zh = lang == "zh"
+        lines = [f"导入完成（导出日期 {day}）。" if zh else f"Import done (export date {day})."]
+        shown = self.summary.copy()
+        shown["table"] = [TABLES[n].zh if zh else n for n in shown["table"]]
+        if zh:
+            shown.columns = ["表", "文件", "读取", "新增", "更新", "未变", "拒绝"]
+        lines.append(shown.to_string(index=False))
+        for file, header in self.unknown_columns:
+            lines.append(f"注意：{file} 中的列“{header}”不是模板中的列，已保留在原文件中、未导入。" if zh else
+                         f"Note: column '{header}' in {file} is not a template column; it was not imported.")
+        for file in self.ignored:
+            lines.append(f"注意：{file} 不对应任何数据表，已跳过。" if zh else f"Note: {file} matches no table; skipped.")
+        if self.rejects:
+            count = int(self.summary["rejected"].sum())
+            lines.append(f"{count} 行有错误未导入，原样写入（附错误原因）：" if zh else
+                         f"{count} bad row(s) were not imported; written unchanged with their reasons to:")
+            lines += [f"  {path}" for path in self.rejects]
+        return "\n".join(lines)
+
+
+def _export_date(value: object | None) -> pd.Timestamp:
+    if value is None:
+        return pd.Timestamp.today().normalize()
+    if isinstance(value, pd.Timestamp | np.datetime64) or hasattr(value, "year"):
+        return pd.Timestamp(value).normalize()
+    parsed = parse_dates(pd.Series([str(value).strip()]))
+    if parsed.isna().iloc[0]:
+        raise UserError(f"导出日期“{value}”不是有效日期（如 2026-11-18）。",
+                        f"The export date '{value}' is not a valid date (e.g. 2026-11-18).")
+    return parsed.iloc[0]
+
+
+def _stored_keys(store: store_module.Store) -> dict[str, pd.Index]:
+    """The ids already in the store of every table something refers to."""
+    keys = {}
+    with store.engine.connect() as connection:
+        for target in {c.references.split(".")[0] for s in TABLES.values() for c in s.columns if c.references}:
+            table = store_module.CONTRACT_TABLES[target]
+            column = table.c[TABLES[target].key]
+            keys[target] = pd.Index(connection.execute(sa.select(column)).scalars().all(), dtype=object)
+    return keys
+
+
+def _with_headers(issues: pd.DataFrame, sources: list[Source]) -> pd.DataFrame:
+    """Issues with the column named as the user wrote it in that file."""
+    written = {(s.name, name): header for s in sources for name, header in s.columns.items()}
+    pairs = list(zip(issues["file"], issues["column"], strict=True))
+    issues = issues.copy()
+    issues["column"] = [written.get(pair, pair[1]) for pair in pairs]  # one lookup per issue, not per row
+    return issues
+
+
+def _write_issues(issues: pd.DataFrame, path: Path | None) -> None:
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        issues[ISSUE_COLUMNS].to_csv(path, index=False, encoding="utf-8-sig")
+
+
+def _write_rejects(sources: list[Source], frame: pd.DataFrame, bad: pd.DataFrame, folder: Path) -> list[Path]:
+    """The bad rows of each source, cells as read, plus the reasons, to ``<stem>.rejects.csv``."""
+    written = []
+    reasons = bad.groupby("_index")["reason_zh"].agg("；".join)
+    reasons_en = bad.groupby("_index")["reason_en"].agg("; ".join)
+    for source in sources:
+        rows = frame.index[(frame[SOURCE] == source.name).to_numpy()]
+        picked = rows[rows.isin(reasons.index)]
+        if not len(picked):
+            continue
+        positions = frame.loc[picked, "_pos"].to_numpy()
+        out = source.cells.iloc[positions].copy()
+        out["错误原因 reason"] = (reasons.loc[picked] + " / " + reasons_en.loc[picked]).to_numpy()
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{source.stem}.rejects.csv"
+        out.to_csv(path, index=False, encoding="utf-8-sig")
+        written.append(path)
+    return written
+
+
+def import_files(store: store_module.Store, path: str | Path, *, skip_bad: bool = False,
+                 rejects_dir: str | Path | None = None, export_date: object | None = None,
+                 errors_path: str | Path | None = None) -> ImportReport:
+    """Check and load a folder of contract CSVs or one .xlsx workbook into ``store``.
+
+    Raises ``ImportFailed`` (store unchanged) on any broken rule, unless ``skip_bad``: then the
+    good rows load and the bad ones are written to ``rejects_dir`` (default: next to the input).
+    Missing tables or required columns always fail the import.
+    """
+    path = Path(path)
+    errors_file = Path(errors_path) if errors_path else None
+    export = _export_date(export_date)
+    sources, ignored = read_sources(path)
+    structural: list[pd.DataFrame] = []
+    for source in sources:
+        structural += _map_headers(source)
+    present = {s.table for s in sources}
+    for name in (n for n in LOAD_ORDER if TABLES[n].required and n not in present):
+        structural.append(_file_issue(name, f"{name}.csv", "", f"缺少必需的数据表“{TABLES[name].zh}”（{name}）。",
+                                      f"The required table {name} ({TABLES[name].zh}) is missing."))
+    if structural:
+        issues = pd.concat(structural, ignore_index=True)
+        _write_issues(issues, errors_file)
+        raise ImportFailed(issues, errors_file)
+
+    stored = _stored_keys(store)
+    checked: dict[str, tuple[pd.DataFrame, pd.DataFrame]] = {}
+    accepted: dict[str, pd.Index] = {}
+    given: dict[str, pd.Index] = {}
+    all_issues: list[pd.DataFrame] = []
+    for name in LOAD_ORDER:
+        mine = [s for s in sources if s.table == name]
+        if not mine:
+            continue
+        spec = TABLES[name]
+        frame = _combine(mine)
+        frame["_pos"] = np.concatenate([np.arange(len(s.cells)) for s in mine])
+        frame.attrs["xlsx"] = path.is_file()
+        typed, issues = check_table(spec, frame, export)
+        for column in (c for c in spec.columns if c.references):
+            target = column.references.split(".")[0]
+            values = typed[column.name]
+            if target not in given:  # an optional table that is not in the file set
+                given[target] = accepted[target] = pd.Index([], dtype=object)
+            known = given[target].union(stored[target])
+            missing = values.notna() & ~values.isin(known)
+            issues.append(_issues(frame, missing, name, column.name, None,
+                                  f"在{TABLES[target].zh}中找不到该编码（文件和数据库中都没有）。",
+                                  f"Not found in {target} (neither in the files nor in the store)."))
+            if skip_bad:
+                cascade = values.notna() & values.isin(given[target]) & ~values.isin(accepted[target].union(stored[target]))
+                issues.append(_issues(frame, cascade, name, column.name, None,
+                                      f"所引用的{TABLES[target].zh}行有错误、未导入，本行一并拒绝。",
+                                      f"Refers to a row of {target} that was rejected; rejected with it."))
+        found = pd.concat(issues, ignore_index=True) if issues else _issues(frame, np.zeros(len(frame)), name, SOURCE, None, "", "")
+        good = ~frame.index.isin(found["_index"])
+        if spec.key:
+            given[name] = pd.Index(typed[spec.key].dropna().unique(), dtype=object)
+            accepted[name] = pd.Index(typed.loc[good, spec.key].dropna().unique(), dtype=object)
+        checked[name] = (frame, typed.loc[good])
+        all_issues.append(found)
+    issues = pd.concat(all_issues, ignore_index=True)
+    issues = _with_headers(issues, sources)
+    if len(issues) and not skip_bad:
+        _write_issues(issues, errors_file)
+        raise ImportFailed(issues, errors_file)
+
+    rejects: list[Path] = []
+    if len(issues):
+        _write_issues(issues, errors_file)
+        folder = Path(rejects_dir) if rejects_dir else (path if path.is_dir() else path.parent)
+        for name, (frame, _) in checked.items():
+            mine = issues.loc[issues["table"] == name]
+            rejects += _write_rejects([s for s in sources if s.table == name], frame, mine, folder)
+    loading = {}
+    for name, (_, good) in checked.items():
+        for column in TABLES[name].columns:
+            if column.default is not None:
+                good = good.assign(**{column.name: good[column.name].fillna(column.default)})
+        loading[name] = frames.typed(name, good)
+    counts = store_module.write_tables(store, loading)
+    store_module.set_meta(store, {"last_export_date": export.strftime("%Y-%m-%d")})
+    summary = pd.DataFrame([
+        {"table": name, "files": ", ".join(s.name for s in sources if s.table == name),
+         "read": len(frame), "inserted": counts[name].inserted, "updated": counts[name].updated,
+         "unchanged": counts[name].unchanged, "rejected": len(frame) - len(loading[name])}
+        for name, (frame, _) in checked.items()
+    ])
+    return ImportReport(summary, export, [(s.name, h) for s in sources for h in s.extra], [f for f, _ in ignored],
+                        rejects, issues[ISSUE_COLUMNS])

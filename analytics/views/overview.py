@@ -1,0 +1,186 @@
+"""The leaders' overview (总览): headline figures with their change, the town × sector matrix, the trend.
+
+A *period* is the ``period_days`` (default 30) ending on ``as_of``; the previous period is the
+same length just before it, measured on the tables as known at its own end, so a figure never
+borrows from a later record. Risk-level counts come from the risk lists the caller passes (the one
+on ``as_of`` and the one on the previous scored date); without them those figures are missing.
+
+Headline figures (``HEADLINES``):
+
+- ``supervised``: enterprises operating (established, not closed) at the end of the period;
+- ``inspected``: enterprises inspected at least once in the period;
+- ``hazards_found`` / ``major_hazards``: hazards (all / major) found in the period;
+- ``rectification_rate``: of the hazards whose deadline fell in the period, the share rectified
+  by its end;
+- ``overdue``: hazards open and past their deadline at the end of the period;
+- ``red`` / ``orange``: enterprises at that level on the risk list.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from analytics.operations.followup import overdue_mask
+from analytics.contract.schema import SECTORS, Code
+from analytics.contract.dates import to_timestamp
+from analytics.snapshot.timeline import as_known_on, operating_on
+
+PERIOD_DAYS = 30
+
+HEADLINES = (
+    Code("supervised", "监管企业", "Enterprises supervised"),
+    Code("inspected", "已检查企业", "Enterprises inspected"),
+    Code("hazards_found", "发现隐患", "Hazards found"),
+    Code("major_hazards", "重大隐患", "Major hazards"),
+    Code("rectification_rate", "隐患整改率", "Rectification rate"),
+    Code("overdue", "逾期未改隐患", "Overdue hazards"),
+    Code("red", "红色（重大风险）企业", "Red (major risk)"),
+    Code("orange", "橙色（较大风险）企业", "Orange (considerable risk)"),
+)
+MATRIX_METRICS = (
+    Code("mean_risk", "平均风险概率", "Mean risk"),
+    Code("red_orange", "红橙企业数", "Red + orange count"),
+    Code("hazards_found", "发现隐患数", "Hazards found"),
+    Code("overdue", "逾期未改隐患数", "Overdue hazards"),
+)
+Metric = Literal["mean_risk", "red_orange", "hazards_found", "overdue"]
+
+
+def _period_figures(tables: dict[str, pd.DataFrame], end: pd.Timestamp, period_days: int) -> dict[str, float]:
+    known = as_known_on(tables, end)
+    start = end - pd.Timedelta(days=period_days)  # exclusive
+    inspections = known["inspections"]
+    hazards = known["hazards"]
+    in_period = lambda dates: (dates > start) & (dates <= end)  # noqa: E731
+    found = hazards.loc[in_period(hazards["found_date"])]
+    due = hazards.loc[in_period(hazards["deadline"])]
+    return {
+        "supervised": float(len(operating_on(known, end))),
+        "inspected": float(inspections.loc[in_period(inspections["date"]), "enterprise_id"].nunique()),
+        "hazards_found": float(len(found)),
+        "major_hazards": float((found["level"] == "major").sum()),
+        "rectification_rate": float(due["rectified_date"].notna().mean()) if len(due) else np.nan,
+        "overdue": float(overdue_mask(hazards, end).sum()),
+    }
+
+
+def _level_counts(risk_list: pd.DataFrame | None) -> dict[str, float]:
+    if risk_list is None:
+        return {"red": np.nan, "orange": np.nan}
+    levels = risk_list["risk_level"].astype(object)
+    return {"red": float((levels == "red").sum()), "orange": float((levels == "orange").sum())}
+
+
+def headline_figures(
+    tables: dict[str, pd.DataFrame],
+    as_of: object,
+    risk_list: pd.DataFrame | None = None,
+    previous_risk_list: pd.DataFrame | None = None,
+    period_days: int = PERIOD_DAYS,
+) -> pd.DataFrame:
+    """One row per headline (index ``metric`` in ``HEADLINES`` order): ``value``, ``previous``, ``change``.
+
+    ``change`` is ``value - previous`` (for the rate, in share points); NaN when either is missing.
+    """
+    as_of = to_timestamp(as_of)
+    now = _period_figures(tables, as_of, period_days) | _level_counts(risk_list)
+    before = _period_figures(tables, as_of - pd.Timedelta(days=period_days), period_days) | _level_counts(
+        previous_risk_list
+    )
+    order = [c.code for c in HEADLINES]
+    frame = pd.DataFrame({"value": pd.Series(now), "previous": pd.Series(before)}).reindex(order)
+    frame["change"] = frame["value"] - frame["previous"]
+    frame.index.name = "metric"
+    return frame
+
+
+def _with_place(frame: pd.DataFrame, enterprises: pd.DataFrame) -> pd.DataFrame:
+    place = enterprises.set_index("enterprise_id")[["town_id", "sector"]]
+    return frame.join(place, on="enterprise_id", how="inner")
+
+
+def town_sector_matrix(
+    tables: dict[str, pd.DataFrame],
+    as_of: object,
+    metric: Metric = "mean_risk",
+    risk_list: pd.DataFrame | None = None,
+    period_days: int = PERIOD_DAYS,
+) -> pd.DataFrame:
+    """A town (rows, in ``towns`` order) × sector (columns, contract order) matrix of ``metric``.
+
+    Only sectors with an enterprise operating on ``as_of`` appear. ``mean_risk`` and ``red_orange``
+    read ``risk_list`` (an empty cell for mean risk is NaN: nobody scored there); hazard counts
+    cover the hazards found in the period (``hazards_found``) or overdue on ``as_of`` (``overdue``).
+    """
+    as_of = to_timestamp(as_of)
+    known = as_known_on(tables, as_of)
+    enterprises = operating_on(known, as_of)
+    towns = list(tables["towns"]["town_id"].astype(object))
+    present = set(enterprises["sector"].astype(object))
+    sectors = [c.code for c in SECTORS if c.code in present]
+    if metric in ("mean_risk", "red_orange"):
+        if risk_list is None:
+            values = pd.DataFrame(columns=["enterprise_id", "value", "town_id", "sector"])
+        else:
+            values = risk_list[["enterprise_id"]].assign(
+                value=risk_list["score"] if metric == "mean_risk" else risk_list["risk_level"].astype(object).isin(["red", "orange"])
+            )
+        values = _with_place(values, enterprises)
+        aggregate = "mean" if metric == "mean_risk" else "sum"
+    else:
+        hazards = known["hazards"]
+        if metric == "hazards_found":
+            chosen = hazards.loc[hazards["found_date"] > as_of - pd.Timedelta(days=period_days)]
+        else:
+            chosen = hazards.loc[overdue_mask(hazards, as_of)]
+        values = _with_place(chosen[["enterprise_id"]].assign(value=1), known["enterprises"])
+        aggregate = "sum"
+    if len(values):
+        keys = [values["town_id"].astype(object), values["sector"].astype(object)]
+        matrix = values["value"].astype("float64").groupby(keys).agg(aggregate).unstack()
+    else:
+        matrix = pd.DataFrame()
+    matrix = matrix.reindex(index=towns, columns=sectors).astype("float64")
+    if aggregate == "sum":
+        matrix = matrix.fillna(0.0)
+    matrix.index.name = "town_id"
+    matrix.columns.name = "sector"
+    return matrix
+
+
+def town_mean_risk(risk_list: pd.DataFrame, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Per town (every town in ``towns``): ``name``, ``enterprises`` scored, ``mean_score`` (NaN if none)."""
+    scored = _with_place(risk_list[["enterprise_id", "score"]], tables["enterprises"])
+    scored = scored.assign(town_id=scored["town_id"].astype(object))
+    summary = scored.groupby("town_id").agg(enterprises=("score", "size"), mean_score=("score", "mean"))
+    towns = tables["towns"].assign(town_id=tables["towns"]["town_id"].astype(object)).set_index("town_id")[["name"]]
+    out = towns.join(summary)
+    out["enterprises"] = out["enterprises"].fillna(0).astype("int64")
+    return out.reset_index()
+
+
+def weekly_hazards(tables: dict[str, pd.DataFrame], as_of: object, weeks: int = 26) -> pd.DataFrame:
+    """Hazards found and rectified per 7-day week, the last ``weeks`` weeks ending on ``as_of``.
+
+    Columns: ``week_start``, ``week_end``, ``found``, ``rectified``; oldest week first.
+    """
+    as_of = to_timestamp(as_of)
+    hazards = as_known_on(tables, as_of)["hazards"]
+
+    def per_week(dates: pd.Series) -> np.ndarray:
+        back = ((as_of - dates.dropna()).dt.days // 7).to_numpy()
+        back = back[(back >= 0) & (back < weeks)]
+        return np.bincount(back.astype("int64"), minlength=weeks)[::-1]
+
+    ends = pd.DatetimeIndex([as_of - pd.Timedelta(days=7 * i) for i in range(weeks - 1, -1, -1)])
+    return pd.DataFrame(
+        {
+            "week_start": ends - pd.Timedelta(days=6),
+            "week_end": ends,
+            "found": per_week(hazards["found_date"]),
+            "rectified": per_week(hazards["rectified_date"]),
+        }
+    )

@@ -1,0 +1,336 @@
+"""``saferank`` command line: maps each command to one ``analytics`` function; no logic of its own.
+
+Every command takes ``--db URL`` (else ``$SAFERANK_DB``, else ``sqlite:///data/saferank.db`` under
+the working directory) and ``--lang zh|en`` (messages; default Chinese). Imports are lazy so that
+``saferank --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+
+Handler = Callable[[argparse.Namespace], int]
+_HANDLERS: dict[str, Handler] = {}
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", default=None, help="SQLAlchemy URL of the store (default: $SAFERANK_DB or sqlite:///data/saferank.db)")
+    parser.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of messages (default zh)")
+
+
+def _command(sub: argparse._SubParsersAction, name: str, help_text: str, handler: Handler) -> argparse.ArgumentParser:
+    parser = sub.add_parser(name, help=help_text, description=help_text)
+    _common(parser)
+    _HANDLERS[name] = handler
+    return parser
+
+
+# --- handlers: each calls one analytics function ------------------------------------------
+# (commands are added below this line, one handler each)
+
+
+def _import(args: argparse.Namespace) -> int:
+    from analytics.store.ingest import import_files
+    from analytics.store.database import open_store
+
+    report = import_files(open_store(args.db), args.source, skip_bad=args.skip_bad, rejects_dir=args.rejects,
+                          export_date=args.export_date, errors_path=args.errors)
+    print(report.render(args.lang))
+    return 0
+
+
+def _template(args: argparse.Namespace) -> int:
+    from analytics.contract.templates import render_written, write_templates
+
+    print(render_written(write_templates(args.out_dir, xlsx=args.xlsx), args.lang))
+    return 0
+
+
+def _dispositions(args: argparse.Namespace) -> int:
+    from analytics.operations.dispositions import export_dispositions
+    from analytics.store.database import open_store
+
+    print(export_dispositions(open_store(args.db), args.out, as_of=args.as_of, rules_path=args.rules,
+                              campaign=args.campaign, lang=args.lang).render(args.lang))
+    return 0
+
+
+def _bulletin(args: argparse.Namespace) -> int:
+    from analytics.operations.bulletin import bulletin_store
+    from analytics.store.database import open_store
+
+    print(bulletin_store(open_store(args.db), args.start, args.end, args.out, html_path=args.html,
+                         lang=args.lang).render(args.lang))
+    return 0
+
+
+def _places(args: argparse.Namespace) -> int:
+    from analytics.operations.lists import export_list
+    from analytics.store.database import open_store
+
+    print(export_list(open_store(args.db), "places", args.out, as_of=args.as_of, lang=args.lang).render(args.lang))
+    return 0
+
+
+def _people(args: argparse.Namespace) -> int:
+    from analytics.operations.lists import export_list
+    from analytics.store.database import open_store
+
+    print(export_list(open_store(args.db), "people", args.out, as_of=args.as_of, window_days=args.days,
+                      lang=args.lang).render(args.lang))
+    return 0
+
+
+def _plan(args: argparse.Namespace) -> int:
+    from analytics.operations.plans_store import plan_store
+    from analytics.store.database import open_store
+
+    report = plan_store(open_store(args.db), start=args.start, days=args.days, teams_file=args.teams,
+                        random_share=args.random_share, seed=args.seed, out=args.out, lang=args.lang)
+    print(report.render(args.lang))
+    return 0
+
+
+def _backtest(args: argparse.Namespace) -> int:
+    from analytics.models.backtest import backtest_store
+    from analytics.store.database import open_store
+
+    result = backtest_store(open_store(args.db), as_of=args.as_of, origins=args.origins, capacity=args.capacity,
+                            report=args.report, json_path=args.json, truth=args.truth, capacity_of=args.capacity_of,
+                            window_days=args.window_days)
+    print(result.render(args.lang))
+    return 0
+
+
+def _train(args: argparse.Namespace) -> int:
+    from analytics.models.select import train_models
+    from analytics.store.database import open_store
+
+    report = train_models(open_store(args.db), as_of=args.as_of, models_dir=args.models, truth=args.truth,
+                          capacity=args.capacity, origins=args.origins)
+    print(report.render(args.lang))
+    return 0
+
+
+def _score(args: argparse.Namespace) -> int:
+    from analytics.risk.risklist import score_store
+    from analytics.store.database import open_store
+
+    report = score_store(open_store(args.db), as_of=args.as_of, out=args.out, models_dir=args.models, levels=args.levels)
+    print(report.render(args.lang))
+    return 0
+
+
+def _models(args: argparse.Namespace) -> int:
+    from analytics.models.registry import ModelRegistry
+
+    registry = ModelRegistry(args.models)
+    if args.action == "list":
+        print(registry.render_versions(args.lang))
+    elif args.action == "show":
+        print(registry.card_text(args.version))
+    elif args.action == "promote":
+        print(registry.promote_message(args.version, args.lang))
+    elif args.action == "rollback":
+        print(registry.rollback_message(args.lang))
+    return 0
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from analytics.simulate import simulate_files
+
+    written = simulate_files(args.out_dir, enterprises=args.enterprises, seed=args.seed, start=args.start,
+                             as_of=args.as_of)
+    print(written.render(args.lang))
+    return 0
+
+
+def _read_password(args: argparse.Namespace) -> str:
+    """The password from stdin (``--password-stdin``) or typed twice at a hidden prompt."""
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    import getpass
+
+    from analytics.contract.errors import UserError
+
+    first = getpass.getpass("密码 / Password: ")
+    if getpass.getpass("再次输入 / Again: ") != first:
+        raise UserError("两次输入的密码不一致。", "The two passwords differ.")
+    return first
+
+
+def _user_action(actions: argparse._SubParsersAction, name: str, help_text: str) -> argparse.ArgumentParser:
+    """An action of ``users`` that also takes ``--db``/``--lang`` after it (without resetting them)."""
+    parser = actions.add_parser(name, help=help_text)
+    parser.add_argument("--db", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    parser.add_argument("--lang", choices=("zh", "en"), default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    return parser
+
+
+def _users(args: argparse.Namespace) -> int:
+    from analytics.accounts import users as accounts
+    from analytics.store.database import open_store
+
+    store = open_store(args.db)
+    if args.action == "add":
+        user = accounts.add_user(store, args.username, args.role, _read_password(args), display_name=args.name, team=args.team)
+        print(f"{user.username} ({user.role}{', ' + user.team if user.team else ''})")
+    elif args.action == "list":
+        print(accounts.list_users(store).to_string(index=False))
+    elif args.action == "disable":
+        accounts.disable_user(store, args.username)
+    elif args.action == "enable":
+        accounts.enable_user(store, args.username)
+    elif args.action == "reset-password":
+        print(accounts.reset_password(store, args.username, _read_password(args) if args.password_stdin else None))
+    elif args.action == "token":
+        print("\t".join(accounts.create_token(store, args.username, args.label)))
+    elif args.action == "revoke-token":
+        accounts.revoke_token(store, args.token_id)
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from saferank.demo import demo_environment, prepare_demo
+    from analytics.contract.errors import UserError
+
+    if args.db is not None:
+        raise UserError("演示使用 --folder 下自己的数据库，不接受 --db。",
+                        "The demo keeps its own store under --folder; --db does not apply to it.")
+    setup = prepare_demo(args.folder)
+    print(setup.render(args.lang))
+    if args.no_serve:
+        return 0
+    demo_environment(setup)
+    from dashboard.serve import serve  # the CLI is the one edge that starts the dashboard
+
+    print(f"http://{args.host}:{args.port}/")
+    serve(setup.db, host=args.host, port=args.port, prod=True)
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from dashboard.serve import serve  # the CLI is the one edge that starts the dashboard
+
+    serve(args.db, host=args.host, port=args.port, prod=args.prod)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="saferank", description="SafeRank: risk targeting for a county safety office")
+    sub = parser.add_subparsers(dest="command", required=True)
+    # (subcommands are registered below this line)
+    imports = _command(sub, "import", "check and load a folder of contract CSVs or one .xlsx workbook (all or nothing unless --skip-bad)", _import)
+    imports.add_argument("source", help="folder with towns.csv, enterprises.csv, ... or one .xlsx workbook")
+    imports.add_argument("--skip-bad", dest="skip_bad", action="store_true", help="load the good rows; write bad rows to rejects files")
+    imports.add_argument("--rejects", default=None, help="folder for <table>.rejects.csv (default: next to the input)")
+    imports.add_argument("--export-date", dest="export_date", default=None, help="date of the export; later dates are errors (default today)")
+    imports.add_argument("--errors", default=None, help="write the full list of problems to this CSV")
+    template = _command(sub, "template", "write blank import templates with Chinese headers (CSV, or one .xlsx with --xlsx)", _template)
+    template.add_argument("out_dir", help="folder to write the templates into")
+    template.add_argument("--xlsx", action="store_true", help="one workbook with a sheet per table")
+    dispositions = _command(sub, "dispositions", "三个一批: the recommended batch (standardise, upgrade, close) per red/orange firm, with the office's decisions, as a workbook", _dispositions)
+    dispositions.add_argument("--as-of", dest="as_of", default=None, help="risk list date (default: the latest stored list)")
+    dispositions.add_argument("--out", required=True, help="workbook to write (.xlsx)")
+    dispositions.add_argument("--rules", default=None, help="JSON file overriding the rules' thresholds (see analytics.operations.dispositions.DispositionRules)")
+    dispositions.add_argument("--campaign", default="default", help="campaign whose decisions to show (default: default)")
+    bulletin = _command(sub, "bulletin", "group bulletin (通报): inspections, hazards, rectification per team and town for a period", _bulletin)
+    bulletin.add_argument("--start", required=True, help="first day of the period")
+    bulletin.add_argument("--end", required=True, help="last day of the period")
+    bulletin.add_argument("--out", required=True, help="workbook to write (.xlsx)")
+    bulletin.add_argument("--html", default=None, help="also write the printable page here (Chinese) and *.en.html (English)")
+    places = _command(sub, "places", "places list: crowded places and venues ranked by risk, as a workbook", _places)
+    places.add_argument("--as-of", dest="as_of", default=None, help="risk list date (default: the latest stored list)")
+    places.add_argument("--out", required=True, help="workbook to write (.xlsx)")
+    people = _command(sub, "people", "people list: uncertified operations, unqualified contractors' crews, fishing crews under alerts, by exposure", _people)
+    people.add_argument("--as-of", dest="as_of", default=None, help="last day of the window (default: the latest stored list's date)")
+    people.add_argument("--days", type=int, default=30, help="window length in days (default 30)")
+    people.add_argument("--out", required=True, help="workbook to write (.xlsx)")
+    plan = _command(sub, "plan", "draw an inspection plan (follow-ups, risk rank, random draws) from the newest risk list; store it, write xlsx and print view", _plan)
+    plan.add_argument("--start", default=None, help="first day (default: the day after the risk list's as-of date)")
+    plan.add_argument("--days", type=int, default=20, help="number of days (default 20)")
+    plan.add_argument("--teams", default=None, help="team file CSV/xlsx: team (检查组), towns (负责镇街), daily_capacity (每日检查数); default 15 teams round-robin, 3 visits a day")
+    plan.add_argument("--random-share", dest="random_share", type=float, default=0.25, help="share of random draws (default 0.25)")
+    plan.add_argument("--seed", type=int, default=None, help="random seed (default: drawn and recorded)")
+    plan.add_argument("--out", default=None, help="xlsx to write (default data/plans/<plan id>.xlsx); the print view goes next to it (.html)")
+    backtest = _command(sub, "backtest", "rolling-origin backtest of the models against random order and the rule of thumb", _backtest)
+    backtest.add_argument("--as-of", dest="as_of", default=None, help="last day of data used (default: the newest inspection)")
+    backtest.add_argument("--origins", type=int, default=12, help="number of monthly origins (default 12)")
+    backtest.add_argument("--capacity", default="0.05", help="share of operating firms (0.05) or a count (50) (default 0.05)")
+    backtest.add_argument("--capacity-of", dest="capacity_of", choices=("operating", "inspected"), default="operating",
+                          help="rank all operating firms (default), or re-order only the firms inspected in each window (capacity: a share of them)")
+    backtest.add_argument("--window-days", dest="window_days", type=int, default=None,
+                          help="days scored after each origin (default 90; 30 with monthly origins scores each visit once)")
+    backtest.add_argument("--report", default=None, help="write the offline HTML report here")
+    backtest.add_argument("--json", default=None, help="write the same numbers as JSON here")
+    backtest.add_argument("--truth", default=None, help="truth.csv of a simulated county: adds capture of the best possible")
+    train = _command(sub, "train", "train the candidate models, backtest them against random and the rule of thumb, register the winner", _train)
+    train.add_argument("--as-of", dest="as_of", default=None, help="training date (default: the newest inspection in the store)")
+    train.add_argument("--models", default=None, help="model registry folder (default: $SAFERANK_MODELS or data/models)")
+    train.add_argument("--truth", default=None, help="truth.csv of a simulated county: adds the truth row to the comparison")
+    train.add_argument("--capacity", type=float, default=0.05, help="share of enterprises the office can inspect (default 0.05)")
+    train.add_argument("--origins", type=int, default=12, help="monthly backtest origins the candidates are compared on (default 12; fewer is faster)")
+    score = _command(sub, "score", "score every operating enterprise with the serving model, store the risk list, write its CSV", _score)
+    score.add_argument("--as-of", dest="as_of", default=None, help="list date (default: the newest inspection in the store)")
+    score.add_argument("--out", default=None, help="CSV file to write (UTF-8 with BOM, the contract's columns)")
+    score.add_argument("--models", default=None, help="model registry folder (default: $SAFERANK_MODELS or data/models)")
+    score.add_argument("--levels", default=None, help="JSON/TOML file with risk level thresholds (red, orange, yellow, margin)")
+    models = _command(sub, "models", "model registry: list, show VERSION, promote VERSION, rollback", _models)
+    models.add_argument("--models", default=None, help="model registry folder (default: $SAFERANK_MODELS or data/models)")
+    model_actions = models.add_subparsers(dest="action", required=True)
+    _user_action(model_actions, "list", "list model versions and which one serves")
+    _user_action(model_actions, "show", "print a version's model card").add_argument("version")
+    _user_action(model_actions, "promote", "make a version the serving one").add_argument("version")
+    _user_action(model_actions, "rollback", "serve the previously serving version again")
+    simulate = _command(sub, "simulate", "write a simulated county (all ten contract tables, truth.csv, simulation.json)", _simulate)
+    simulate.add_argument("out_dir", help="folder to write the CSV files into")
+    simulate.add_argument("--enterprises", type=int, default=2000, help="number of enterprises, 500 to 1,000,000 (default 2000)")
+    simulate.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+    simulate.add_argument("--start", default=None, help="first simulated day (default: as-of minus three years)")
+    simulate.add_argument("--as-of", dest="as_of", default="2026-11-15", help="export date; nothing later is written (default 2026-11-15)")
+    users = _command(sub, "users", "accounts: add, list, disable, enable, reset-password, token, revoke-token", _users)
+    actions = users.add_subparsers(dest="action", required=True)
+    add = _user_action(actions, "add", "add an account (asks for its password, or reads it with --password-stdin)")
+    add.add_argument("username")
+    add.add_argument("--role", required=True, choices=("admin", "office", "leader", "inspector", "analyst"))
+    add.add_argument("--team", default=None, help="an inspector's team, e.g. 第3组")
+    add.add_argument("--name", default=None, help="display name")
+    add.add_argument("--password-stdin", action="store_true")
+    _user_action(actions, "list", "list accounts")
+    for action in ("disable", "enable"):
+        _user_action(actions, action, f"{action} an account").add_argument("username")
+    reset = _user_action(actions, "reset-password", "set a new password (random and printed, or --password-stdin)")
+    reset.add_argument("username")
+    reset.add_argument("--password-stdin", action="store_true")
+    token = _user_action(actions, "token", "create an API token for an account (printed once: id, token)")
+    token.add_argument("username")
+    token.add_argument("--label", default="")
+    _user_action(actions, "revoke-token", "revoke an API token by its id").add_argument("token_id")
+    demo = _command(sub, "demo", "simulated county -> import -> train -> score -> dashboard, in data/demo/", _demo)
+    demo.add_argument("--folder", default="data/demo", help="where the demo store and models go (default data/demo)")
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=8050)
+    demo.add_argument("--no-serve", action="store_true", help="build the demo store, print the accounts, and stop")
+    serve = _command(sub, "serve", "serve the dashboard and API (development server; --prod: waitress)", _serve)
+    serve.add_argument("--prod", action="store_true", help="serve with waitress")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8050)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from analytics.contract.errors import UserError
+
+    try:
+        return _HANDLERS[args.command](args) or 0
+    except UserError as error:
+        print(error.render(args.lang), file=sys.stderr)
+        return error.exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
