@@ -248,7 +248,7 @@ def train_on_tables(tables: dict[str, pd.DataFrame], as_of: object, registry, tr
         "calibration": calibration_method(winner, model), "backtest": backtest,
         "importance": {name: float(value) for name, value in importance.items()},
     }
-    registry.register(model, card)
+    version = registry.register(model, card)["version"]  # another id when this one exists (versions never change)
     return TrainingReport(as_of, metrics, winner, version, registry.serving(), int(len(y)), int(y.sum()), notes)
 
 

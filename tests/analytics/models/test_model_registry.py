@@ -6,6 +6,7 @@ import os
 import pytest
 
 from analytics.contract.errors import UserError
+from analytics.models import signing
 from analytics.models.learned import LogisticModel
 from analytics.models.registry import ModelRegistry, data_fingerprint, models_root
 
@@ -49,7 +50,7 @@ def test_tampered_model_file_is_refused(tmp_path, fitted):
         handle.write(b"\0")
     with pytest.raises(UserError) as error:
         registry.load("v1")
-    assert "校验值" in error.value.zh and "hash" in error.value.en
+    assert "v1.joblib" in error.value.zh and "signature" in error.value.en
 
 
 def test_card_from_another_scikit_learn_minor_version_is_refused(tmp_path, fitted):
@@ -58,6 +59,7 @@ def test_card_from_another_scikit_learn_minor_version_is_refused(tmp_path, fitte
     card = json.loads((tmp_path / "v1.json").read_text())
     card["libraries"]["scikit-learn"] = "0.24.2"
     (tmp_path / "v1.json").write_text(json.dumps(card))
+    registry.write_signature("v1", signing.read_key(registry.root))  # an authentic card of an old install
     with pytest.raises(UserError) as error:
         registry.load("v1")
     assert "0.24.2" in error.value.en

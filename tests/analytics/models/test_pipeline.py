@@ -84,13 +84,19 @@ def test_records_after_the_as_of_change_nothing(county, trained, tmp_path):
 
 
 def test_training_is_deterministic_and_blind_to_later_records(county, trained, tmp_path):
+    from analytics.models.registry import ModelRegistry
     from analytics.models.select import train_models
 
-    _, _, report = trained
+    _, folder, report = trained
+    registry = ModelRegistry(folder / "models")
+    written = {p.name: p.read_bytes() for p in (folder / "models").iterdir()}
     never = _store(tmp_path / "never.db", as_known_on(county.tables, AS_OF))
-    again = train_models(never, AS_OF, models_dir=tmp_path / "models", **SMALL)
-    assert again.version == report.version
+    again = train_models(never, AS_OF, models_dir=folder / "models", **SMALL)
     pd.testing.assert_frame_equal(again.metrics, report.metrics)
+    # the same data gives the same version id; that version is never rewritten: the retrain is a new one
+    assert again.version == f"{report.version}-2" and registry.card(again.version)["retrained_from"] == report.version
+    assert {name: (folder / "models" / name).read_bytes() for name in written} == written
+    assert registry.serving() == report.version == again.serving
 
 
 def test_one_enterprise_rescored_after_a_new_major_hazard(trained):
