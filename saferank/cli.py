@@ -135,7 +135,49 @@ def _models(args: argparse.Namespace) -> int:
         print(registry.promote_message(args.version, args.lang))
     elif args.action == "rollback":
         print(registry.rollback_message(args.lang))
+    elif args.action == "sign":
+        _models_sign(args, registry)
+    elif args.action == "rotate-key":
+        _models_rotate_key(args, registry)
     return 0
+
+
+def _confirmed(args: argparse.Namespace) -> None:
+    """Nothing when the administrator passed ``--yes`` or types yes; else a ``UserError``."""
+    from analytics.contract.errors import UserError
+
+    if args.yes:
+        return
+    try:
+        answer = input("输入 yes 确认 / Type yes to confirm: ")
+    except EOFError:
+        answer = ""
+    if answer.strip().lower() != "yes":
+        raise UserError("未确认，没有做任何改动。", "Not confirmed; nothing was changed.")
+
+
+def _models_sign(args: argparse.Namespace, registry) -> None:
+    from analytics.models.key_admin import sign_versions, signing_plan
+    from analytics.store.database import open_store
+
+    plan = signing_plan(registry, args.versions or None)
+    print(plan.render(args.lang))
+    if plan.to_sign:
+        _confirmed(args)
+        sign_versions(registry, plan, open_store(args.db))
+        print(plan.render_done(args.lang))
+
+
+def _models_rotate_key(args: argparse.Namespace, registry) -> None:
+    from analytics.models.key_admin import rotate_key, rotation_plan
+    from analytics.store.database import open_store
+
+    new_secret = sys.stdin.readline().strip() if args.new_key_stdin else None
+    plan = rotation_plan(registry, new_secret, args.only or None)
+    print(plan.render(args.lang))
+    _confirmed(args)
+    rotate_key(registry, plan, open_store(args.db))
+    print(plan.render_done(args.lang))
 
 
 def _simulate(args: argparse.Namespace) -> int:
@@ -166,6 +208,13 @@ def _user_action(actions: argparse._SubParsersAction, name: str, help_text: str)
     parser = actions.add_parser(name, help=help_text)
     parser.add_argument("--db", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     parser.add_argument("--lang", choices=("zh", "en"), default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    return parser
+
+
+def _model_action(actions: argparse._SubParsersAction, name: str, help_text: str) -> argparse.ArgumentParser:
+    """An action of ``models`` that also takes ``--models`` (and ``--db``/``--lang``) after it."""
+    parser = _user_action(actions, name, help_text)
+    parser.add_argument("--models", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     return parser
 
 
@@ -277,13 +326,23 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--out", default=None, help="CSV file to write (UTF-8 with BOM, the contract's columns)")
     score.add_argument("--models", default=None, help="model registry folder (default: $SAFERANK_MODELS or data/models)")
     score.add_argument("--levels", default=None, help="JSON/TOML file with risk level thresholds (red, orange, yellow, margin)")
-    models = _command(sub, "models", "model registry: list, show VERSION, promote VERSION, rollback", _models)
+    models = _command(sub, "models", "model registry: list, show VERSION, promote VERSION, rollback, sign, rotate-key", _models)
     models.add_argument("--models", default=None, help="model registry folder (default: $SAFERANK_MODELS or data/models)")
     model_actions = models.add_subparsers(dest="action", required=True)
-    _user_action(model_actions, "list", "list model versions and which one serves")
-    _user_action(model_actions, "show", "print a version's model card").add_argument("version")
-    _user_action(model_actions, "promote", "make a version the serving one").add_argument("version")
-    _user_action(model_actions, "rollback", "serve the previously serving version again")
+    _model_action(model_actions, "list", "list model versions, which one serves, and whether each signature verifies")
+    _model_action(model_actions, "show", "print a version's model card").add_argument("version")
+    _model_action(model_actions, "promote", "make a version the serving one (a version name of the list, validly signed)").add_argument("version")
+    _model_action(model_actions, "rollback", "serve the previously serving version again")
+    sign = _model_action(model_actions, "sign", "sign versions trained before model files were signed (admin; "
+                        "shows each file's SHA-256 and asks to confirm)")
+    sign.add_argument("versions", nargs="*", help="versions to sign (default: every unsigned one)")
+    sign.add_argument("--yes", action="store_true", help="confirm without asking")
+    rotate = _model_action(model_actions, "rotate-key", "re-sign every version that verifies with a new signing key, "
+                          "then replace the key (admin)")
+    rotate.add_argument("--only", nargs="+", default=None, help="re-sign only these versions (after a leaked key)")
+    rotate.add_argument("--new-key-stdin", dest="new_key_stdin", action="store_true",
+                        help="read the new key from stdin (required when the key is in $SAFERANK_MODEL_KEY)")
+    rotate.add_argument("--yes", action="store_true", help="confirm without asking")
     simulate = _command(sub, "simulate", "write a simulated county (all ten contract tables, truth.csv, simulation.json)", _simulate)
     simulate.add_argument("out_dir", help="folder to write the CSV files into")
     simulate.add_argument("--enterprises", type=int, default=2000, help="number of enterprises, 500 to 1,000,000 (default 2000)")

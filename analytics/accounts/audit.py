@@ -45,6 +45,8 @@ ACTIONS: dict[str, Action] = {
         Action("train", "训练模型", "Trained a model"),
         Action("promote", "启用模型", "Promoted a model"),
         Action("rollback", "回退模型", "Rolled back a model"),
+        Action("model_sign", "为模型文件签名", "Signed a model file"),
+        Action("model_key_rotate", "轮换模型签名密钥", "Rotated the model signing key"),
         Action("results_entry", "录入检查结果", "Entered results"),
         Action("disposition", "处置记录", "Recorded a disposition"),
         Action("user_add", "新增账户", "Added an account"),
