@@ -19,7 +19,6 @@ ranked by rate (highest first; none found last), then by hazards found.
 from __future__ import annotations
 
 import html
-import io
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,8 +26,10 @@ import numpy as np
 import pandas as pd
 
 from analytics.contract.errors import UserError
+from analytics.contract.exports import write_xlsx
 from analytics.operations.followup import UNKNOWN_TEAM
 from analytics.contract.dates import to_timestamp
+from analytics.snapshot.facts import hazard_state, open_mask, overdue_mask
 from analytics.snapshot.timeline import as_known_on
 
 COUNTS = ("visits", "enterprises", "hazards", "general", "major", "rectified", "on_time", "overdue",
@@ -127,14 +128,13 @@ class Bulletin:
             "项目" if zh else "Item": [COLUMN_LABELS[c][0 if zh else 1] for c in (*COUNTS, "rate")],
             "数值" if zh else "Value": [*(int(self.totals[c]) for c in COUNTS), _percent(self.totals["rate"])],
         })
-        buffer = io.BytesIO()
-        with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-            pd.DataFrame({("通报" if zh else "Bulletin"): [self.period(lang), self.headline(lang), self.details(lang)]}).to_excel(
-                writer, index=False, sheet_name="通报" if zh else "Bulletin")
-            totals.to_excel(writer, index=False, sheet_name="合计" if zh else "Totals")
-            self.labelled("teams", lang).to_excel(writer, index=False, sheet_name="检查组" if zh else "Teams")
-            self.labelled("towns", lang).to_excel(writer, index=False, sheet_name="镇街" if zh else "Towns")
-        return buffer.getvalue()
+        return write_xlsx(None, [  # team and town names run no formula
+            ("通报" if zh else "Bulletin",
+             pd.DataFrame({("通报" if zh else "Bulletin"): [self.period(lang), self.headline(lang), self.details(lang)]})),
+            ("合计" if zh else "Totals", totals),
+            ("检查组" if zh else "Teams", self.labelled("teams", lang)),
+            ("镇街" if zh else "Towns", self.labelled("towns", lang)),
+        ])
 
 
 def _percent(value: float) -> str:
@@ -184,8 +184,8 @@ def group_bulletin(tables: dict[str, pd.DataFrame], start: object, end: object) 
 
     hazards = known["hazards"]
     hazards = hazards.loc[hazards["found_date"] >= start]
-    rectified = hazards["rectified_date"].notna()
-    on_time = rectified & (hazards["deadline"].isna() | (hazards["rectified_date"] <= hazards["deadline"]))
+    rectified = ~open_mask(hazards)
+    on_time = hazard_state(hazards, end) == "rectified_on_time"
     level = hazards["level"].astype(object)
     team_of_inspection = pd.Series(team.to_numpy(), index=inspections["inspection_id"].astype(str)).groupby(level=0).first()
     hazard_rows = pd.DataFrame({
@@ -193,7 +193,7 @@ def group_bulletin(tables: dict[str, pd.DataFrame], start: object, end: object) 
         "town": hazards["enterprise_id"].astype(str).map(town_of), "hazards": 1,
         "general": (level == "general").astype(int), "major": (level == "major").astype(int),
         "rectified": rectified.astype(int), "on_time": on_time.astype(int),
-        "overdue": (~rectified & hazards["deadline"].notna() & (hazards["deadline"] < end)).astype(int),
+        "overdue": overdue_mask(hazards, end).astype(int),
     })
 
     penalty_rows = _penalty_rows(known, inspections.assign(team=team), start, town_of)

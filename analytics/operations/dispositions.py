@@ -10,9 +10,9 @@ listed as evidence):
 - ``close`` 关停取缔: an open major hazard overdue more than ``major_overdue_days`` (cannot be
   rectified); a 小散乱污 firm (``close_small_scattered``); refusal to rectify (at least
   ``refusal_overdue_count`` hazards found in the window that are overdue now or were rectified
-  late); an unapproved restart after a stop order (a status change back to operating with
-  ``approved`` false, after a stop whose reason was ``rectification_order``, within
-  ``restart_window_days``).
+  late); an unapproved restart after a stop order (``facts.unapproved_restarts``: a status change
+  back to operating with ``approved`` false, whose latest earlier stop had the reason
+  ``STOP_ORDER``, within ``restart_window_days``).
 - ``upgrade`` 改造提升: weak management but the means and the will to improve: at least
   ``upgrade_min_general`` general hazards found in the window, at least ``upgrade_on_time_rate`` of
   the decided ones rectified on time, and the means (size in ``upgrade_sizes`` or a
@@ -35,10 +35,18 @@ import sqlalchemy as sa
 
 from analytics.accounts import audit  # noqa: F401  (its table: a decision is audited in the same transaction)
 from analytics.contract.errors import UserError
-from analytics.operations.followup import hazard_state
+from analytics.contract.exports import write_xlsx
 from analytics.contract.schema import RISK_LEVELS, SECTORS, Code
 from analytics.store.database import metadata
 from analytics.contract.dates import to_timestamp
+from analytics.snapshot.facts import (
+    RESTART_WINDOW_DAYS,
+    days_overdue,
+    handles_chemicals,
+    hazard_state,
+    open_mask,
+    unapproved_restarts,
+)
 from analytics.snapshot.timeline import as_known_on, operating_on
 
 BATCHES = (
@@ -54,6 +62,7 @@ DECISION_STATES = (
     Code("changed", "已改判", "Changed"),
 )
 DEFAULT_CAMPAIGN = "default"
+STOP_ORDER = "rectification_order"  # the stop reason after which an unapproved restart closes a firm
 
 # Columns of the list, with their labels (zh, en), in the order the page and the workbook show them.
 COLUMN_LABELS: dict[str, tuple[str, str]] = {
@@ -99,7 +108,7 @@ class DispositionRules:
     major_overdue_days: int = 30  # an open major hazard overdue longer than this cannot be rectified
     close_small_scattered: bool = True  # 小散乱污 firms are closed
     refusal_overdue_count: int = 3  # hazards overdue or rectified late in the window: refusal to rectify
-    restart_window_days: int = 365  # unapproved restarts this recent count
+    restart_window_days: int = RESTART_WINDOW_DAYS  # unapproved restarts this recent count
     upgrade_min_general: int = 3  # general hazards in the window: weak management
     upgrade_on_time_rate: float = 0.8  # share of decided hazards rectified on time: the will to improve
     upgrade_sizes: tuple[str, ...] = ("large", "medium", "small")  # sizes that have the means
@@ -153,9 +162,9 @@ def enterprise_facts(tables: dict[str, pd.DataFrame], as_of: object, rules: Disp
 
     hazards = known["hazards"]
     state = hazard_state(hazards, as_of).astype(object)
-    is_open = hazards["rectified_date"].isna()
-    days_overdue = (as_of - hazards["deadline"]).dt.days.where(is_open & (hazards["deadline"] < as_of))
-    major_long = is_open & (hazards["level"].astype(object) == "major") & (days_overdue > rules.major_overdue_days)
+    is_open = open_mask(hazards)
+    days_over = days_overdue(hazards, as_of)
+    major_long = is_open & (hazards["level"].astype(object) == "major") & (days_over > rules.major_overdue_days)
     in_window = hazards["found_date"] > start
     decided = in_window & state.isin(["overdue", "rectified_on_time", "rectified_late"])
     fresh = as_of + pd.Timedelta(days=rules.default_deadline_days)
@@ -165,7 +174,7 @@ def enterprise_facts(tables: dict[str, pd.DataFrame], as_of: object, rules: Disp
     per_hazard = pd.DataFrame({
         "enterprise_id": hazards["enterprise_id"].astype(object),
         "major_unrectifiable": major_long.astype(int),
-        "major_overdue_days": days_overdue.where(major_long),
+        "major_overdue_days": days_over.where(major_long),
         "overdue_or_late": (in_window & state.isin(["overdue", "rectified_late"])).astype(int),
         "general_found": (in_window & (hazards["level"].astype(object) == "general")).astype(int),
         "decided": decided.astype(int),
@@ -186,9 +195,8 @@ def enterprise_facts(tables: dict[str, pd.DataFrame], as_of: object, rules: Disp
     facts["follow_up_date"] = facts["deadline"] + pd.Timedelta(days=rules.follow_up_days)
 
     facts["small_scattered"] = enterprises["small_scattered"].fillna(False).astype(bool)
-    chemicals = (enterprises["sector"].astype(object) == "hazardous_chemicals") | enterprises["hazardous_chemicals"].fillna(False)
     facts["has_means"] = enterprises["size"].astype(object).isin(rules.upgrade_sizes) | (
-        chemicals.astype(bool) & rules.upgrade_hazardous_chemicals)
+        handles_chemicals(enterprises) & rules.upgrade_hazardous_chemicals)
     facts = facts.join(_unapproved_restarts(known, as_of, rules))
     facts["unapproved_restart"] = facts["unapproved_restart"].fillna(False).astype(bool)
     return facts.join(_penalty_history(known, start))
@@ -196,22 +204,8 @@ def enterprise_facts(tables: dict[str, pd.DataFrame], as_of: object, rules: Disp
 
 def _unapproved_restarts(known: dict[str, pd.DataFrame], as_of: pd.Timestamp, rules: DispositionRules) -> pd.DataFrame:
     """``unapproved_restart`` and its latest ``restart_date`` per enterprise (only those that have one)."""
-    columns = {"unapproved_restart": pd.Series(dtype=bool), "restart_date": pd.Series(dtype="datetime64[ns]")}
-    events = known.get("status_events")
-    if events is None or events.empty:
-        return pd.DataFrame(columns, index=pd.Index([], name="enterprise_id"))
-    events = events.sort_values(["enterprise_id", "date"], kind="stable")
-    status = events["status"].astype(object)
-    stop_reason = events["reason"].astype(object).where(status != "operating")
-    # the reason of the latest stop before each row, within the same enterprise
-    previous_stop = stop_reason.groupby(events["enterprise_id"]).shift(1)
-    previous_stop = previous_stop.groupby(events["enterprise_id"]).ffill()
-    restart = ((status == "operating") & (events["approved"] == False)  # noqa: E712 (nullable boolean)
-               & (previous_stop == "rectification_order")
-               & (events["date"] > as_of - pd.Timedelta(days=rules.restart_window_days)))
-    restart = restart.fillna(False).astype(bool)
-    found = events.loc[restart].groupby("enterprise_id")["date"].max()
-    return pd.DataFrame({"unapproved_restart": True, "restart_date": found}).rename_axis("enterprise_id")
+    found = unapproved_restarts(known.get("status_events"), as_of, rules.restart_window_days, after_stop_reason=STOP_ORDER)
+    return pd.DataFrame({"unapproved_restart": pd.Series(True, index=found.index, dtype=bool), "restart_date": found})
 
 
 def _penalty_history(known: dict[str, pd.DataFrame], start: pd.Timestamp) -> pd.DataFrame:
@@ -360,6 +354,10 @@ def confirm(store, enterprise_id: str, decision: str, *, user=None, campaign: st
                         f"The decision must be one of {', '.join(BATCH_CODES)}, not '{decision}'.")
     if not str(enterprise_id or "").strip():
         raise UserError("请先选择一家企业。", "Choose an enterprise first.")
+    if user is not None and user.role == "inspector" and str(enterprise_id) not in _team_enterprises(store, user):
+        # the same scope as ``disposition_list``: an inspector decides only for the team's firms
+        audit.record(store, user, "access_denied", str(enterprise_id), source, {"action": "disposition"})
+        raise accounts.Forbidden("dispositions")
     row = {
         "campaign": campaign, "enterprise_id": str(enterprise_id), "decision": decision,
         "recommended": recommended, "as_of": None if as_of is None else to_timestamp(as_of).date(),
@@ -403,7 +401,7 @@ def disposition_list(store, as_of: object | None = None, rules: DispositionRules
     """The campaign list of a stored risk list (latest when ``as_of`` is None): every red/orange
     enterprise and every one already decided in ``campaign``, with recommendation and decision.
 
-    ``user``: an inspector sees only the enterprises of their team's visits (``planning.visits_for``);
+    ``user``: an inspector sees only the enterprises of their team's visits (``plans_store.visits_for``);
     ``None`` is the command line (everything). ``tables``/``risk_list``: already read (the pages'
     cache); else read from ``store``. ``facts``: see ``recommend``. Decisions are always read fresh.
     """
@@ -425,7 +423,7 @@ def disposition_list(store, as_of: object | None = None, rules: DispositionRules
 
 def _team_enterprises(store, user) -> set[str]:
     """An inspector's enterprises: those of the team's planned visits."""
-    from analytics.operations.planning import visits_for
+    from analytics.operations.plans_store import visits_for
 
     visits = visits_for(store, user)
     return set(visits["enterprise_id"].astype(str)) if len(visits) else set()
@@ -453,8 +451,6 @@ def labelled(frame: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
 
 def excel_bytes(frame: pd.DataFrame, rules: DispositionRules | None = None, lang: str = "zh") -> bytes:
     """The list as a workbook: the list sheet, a count per batch, and the rules used."""
-    import io
-
     rules = rules or DispositionRules()
     counts = frame.groupby("decision").size().reindex(list(BATCH_CODES), fill_value=0)
     summary = pd.DataFrame({
@@ -462,12 +458,11 @@ def excel_bytes(frame: pd.DataFrame, rules: DispositionRules | None = None, lang
         "企业数" if lang == "zh" else "Enterprises": counts.to_numpy(),
     })
     rules_sheet = pd.DataFrame({"rule": list(asdict(rules)), "value": [str(v) for v in asdict(rules).values()]})
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        labelled(frame, lang).to_excel(writer, index=False, sheet_name="三个一批" if lang == "zh" else "Dispositions")
-        summary.to_excel(writer, index=False, sheet_name="汇总" if lang == "zh" else "Summary")
-        rules_sheet.to_excel(writer, index=False, sheet_name="规则" if lang == "zh" else "Rules")
-    return buffer.getvalue()
+    return write_xlsx(None, [  # names run no formula
+        ("三个一批" if lang == "zh" else "Dispositions", labelled(frame, lang)),
+        ("汇总" if lang == "zh" else "Summary", summary),
+        ("规则" if lang == "zh" else "Rules", rules_sheet),
+    ])
 
 
 @dataclass(frozen=True)

@@ -21,9 +21,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from analytics.contract.exports import write_xlsx
 from analytics.contract.schema import ALERT_KINDS as ALERT_KIND_CODES
 from analytics.contract.schema import OPERATION_KINDS, Code
 from analytics.contract.dates import to_timestamp
+from analytics.snapshot.facts import open_mask, overdue_mask
 from analytics.snapshot.timeline import as_known_on, operating_on
 
 PLACE_SECTORS = ("fire_venues", "tourism")
@@ -79,10 +81,8 @@ def places_list(tables: dict[str, pd.DataFrame], as_of: object, risk_list: pd.Da
     out = places[["enterprise_id", "name", "town_id", "sector", "employees"]].astype(
         {"enterprise_id": str, "name": object, "town_id": object, "sector": object}).merge(listed, on="enterprise_id")
     hazards = known["hazards"]
-    is_open = hazards["rectified_date"].isna()
-    overdue = is_open & hazards["deadline"].notna() & (hazards["deadline"] < as_of)
-    counts = pd.DataFrame({"enterprise_id": hazards["enterprise_id"].astype(str), "open_hazards": is_open.astype(int),
-                           "overdue_hazards": overdue.astype(int)}).groupby("enterprise_id").sum()
+    counts = pd.DataFrame({"enterprise_id": hazards["enterprise_id"].astype(str), "open_hazards": open_mask(hazards).astype(int),
+                           "overdue_hazards": overdue_mask(hazards, as_of).astype(int)}).groupby("enterprise_id").sum()
     out = out.join(counts, on="enterprise_id")
     out[["open_hazards", "overdue_hazards"]] = out[["open_hazards", "overdue_hazards"]].fillna(0).astype("int64")
     out = out.sort_values(["score", "enterprise_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
@@ -283,8 +283,7 @@ def export_list(store, which: str, out: object, as_of: object | None = None, win
     path.parent.mkdir(parents=True, exist_ok=True)
     sheet = {("places", "zh"): "场所清单", ("places", "en"): "Places", ("people", "zh"): "人群清单",
              ("people", "en"): "People"}[(which, lang)]
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        labelled(frame, lang, tables["towns"]).to_excel(writer, index=False, sheet_name=sheet)
+    write_xlsx(path, {sheet: labelled(frame, lang, tables["towns"])})  # names run no formula
     return ListReport(which, path, day, len(frame))
 
 

@@ -12,6 +12,7 @@ from typing import BinaryIO
 
 import pandas as pd
 
+from analytics.contract.exports import write_xlsx
 from analytics.contract.schema import RISK_LIST_LABELS, SECTORS, code_label, column_label
 
 CONFIDENTIAL = ("内部资料 注意保密：检查计划不得提前告知被检查单位（四不两直）。",
@@ -77,11 +78,11 @@ def write_plan_xlsx(visits: pd.DataFrame, tables: dict[str, pd.DataFrame], path:
         path.parent.mkdir(parents=True, exist_ok=True)
     frame = printable_visits(visits, tables, lang)
     team_column = _label("team", lang)
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        pd.DataFrame({("说明" if lang == "zh" else "Note"): [CONFIDENTIAL[0 if lang == "zh" else 1]]}) \
-            .to_excel(writer, sheet_name="说明" if lang == "zh" else "Note", index=False)
-        for team in _team_order(visits["team"] if teams is None else pd.Series(teams)):
-            frame.loc[frame[team_column] == team].to_excel(writer, sheet_name=team[:31], index=False)
+    note = "说明" if lang == "zh" else "Note"
+    sheets = [(note, pd.DataFrame({note: [CONFIDENTIAL[0 if lang == "zh" else 1]]}))]
+    sheets += [(team, frame.loc[frame[team_column] == team])
+               for team in _team_order(visits["team"] if teams is None else pd.Series(teams))]
+    write_xlsx(path, sheets)  # names and team names run no formula
     return path
 
 

@@ -1,8 +1,11 @@
 """The risk list: scores → ranks, levels and reasons; stored per (as-of, model version); the contract's CSV.
 
-- ``score_enterprises(tables, as_of, model, ...)``: the list for every enterprise operating on
-  ``as_of`` (contract columns first, then ``reasons_en``, ``reason_features``, ``town_id``,
-  ``sector``, the key flags of ``riskview.FLAGS`` and ``contributions`` as JSON text).
+- ``score_enterprises(snapshot, model, ...)``: the list for every enterprise operating on the
+  snapshot's date (contract columns first, then ``reasons_en``, ``reason_features``, ``town_id``,
+  ``sector``, the list's flags ``facts.FLAG_CODES`` and ``contributions`` as JSON text).
+- The flags are computed once, at scoring, and stored with the list (``risk_scores.flags``: the
+  raised flags' codes joined by ","); ``read_risk_list`` returns them as one boolean column each,
+  missing (``<NA>``) for a list stored before lists kept them.
 - Ranks: score (rounded to 6 decimals, as printed) descending, then ``enterprise_id`` ascending
   (``TIE_BREAK``): the same inputs always give the same list.
 - Levels: ``analytics.risk.levels`` with hysteresis against the last stored list *before* ``as_of``.
@@ -25,12 +28,16 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
+from analytics.accounts.users import require
 from analytics.contract.errors import UserError
+from analytics.contract.exports import write_csv
 from analytics.risk.levels import DEFAULT_THRESHOLDS, LEVEL_DTYPE, LevelThresholds, assign_levels
 from analytics.models.explain import reasons as explain_reasons
 from analytics.contract.schema import RISK_LIST_COLUMNS, TABLES
 from analytics.store.database import metadata
-from analytics.contract.dates import to_timestamp
+from analytics.snapshot.snapshot import AsOf, Snapshot, held_tables
+from analytics.store.database import latest_record_date
+from analytics.snapshot.facts import FLAG_CODES, decode_flags, encode_flags, enterprise_flags
 
 TIE_BREAK = "score desc, enterprise_id asc"
 SCORE_DECIMALS = 6
@@ -64,6 +71,8 @@ risk_scores = sa.Table(
     # county-wide feature values (family "context") the row was scored with: one-enterprise
     # re-scoring reads only that firm's rows and takes these from here
     sa.Column("context", sa.Text(), nullable=True),
+    # the list's flags on its date (facts.encode_flags); NULL in lists stored before they were kept
+    sa.Column("flags", sa.Text(), nullable=True),
     # one-firm re-scoring counts the firms ahead of it and shifts ranks: both by range in one list
     sa.Index("ix_risk_scores_list_score", "list_id", "score", "enterprise_id"),
     sa.Index("ix_risk_scores_list_rank", "list_id", "rank"),
@@ -71,8 +80,8 @@ risk_scores = sa.Table(
 COUNTY_WIDE_FAMILIES = ("context",)
 
 
-def list_id_of(as_of: object, model_version: str) -> str:
-    return f"{to_timestamp(as_of).date().isoformat()}/{model_version}"
+def list_id_of(as_of: AsOf, model_version: str) -> str:
+    return f"{as_of.iso}/{model_version}"
 
 
 def _rows_json(frame: pd.DataFrame, decimals: int | None = CONTRIBUTION_DECIMALS) -> pd.Series:
@@ -99,23 +108,22 @@ def rank_scores(scores: pd.Series) -> pd.DataFrame:
     return frame.set_index("enterprise_id")
 
 
-def score_enterprises(tables: dict[str, pd.DataFrame], as_of: object, model: object, model_version: str = "",
+def score_enterprises(snapshot: Snapshot, model: object, model_version: str = "",
                       thresholds: LevelThresholds = DEFAULT_THRESHOLDS, previous_levels: pd.Series | None = None,
                       top: int = REASON_COUNT, features: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The risk list of ``as_of`` (one row per enterprise operating then), in rank order.
+    """The risk list of the snapshot's date (one row per enterprise operating then), in rank order.
 
-    ``features``: a feature matrix already built for ``as_of`` (else ``build_features``).
+    ``features``: a feature matrix already built from ``snapshot`` (else ``build_features``).
     ``previous_levels``: the levels of the previous list (index enterprise_id) for hysteresis.
     """
     from analytics.features import build_features
-    from analytics.views.riskview import FLAG_CODES, enterprise_flags
 
-    as_of = to_timestamp(as_of)
+    as_of = snapshot.as_of
     wanted = getattr(model, "feature_names_in_", None)
-    X = build_features(tables, as_of, columns=wanted) if features is None else features
+    X = build_features(snapshot, columns=wanted) if features is None else features
     if len(X) == 0:
-        raise UserError(f"{as_of.date()} 没有在营企业，无法生成风险清单。",
-                        f"No enterprise operates on {as_of.date()}; there is no risk list to make.")
+        raise UserError(f"{as_of} 没有在营企业，无法生成风险清单。",
+                        f"No enterprise operates on {as_of}; there is no risk list to make.")
     X.index = X.index.astype(str).rename("enterprise_id")
     wanted = list(X.columns if wanted is None else wanted)
     scores = pd.Series(model.predict_proba(X[wanted])[:, 1], index=X.index)
@@ -124,12 +132,12 @@ def score_enterprises(tables: dict[str, pd.DataFrame], as_of: object, model: obj
     order = ranked.index
     explained = explain_reasons(contributions.loc[order], X.loc[order, wanted], top=top)
     levels = assign_levels(ranked["score"], thresholds, previous_levels)
-    enterprises = tables["enterprises"].assign(enterprise_id=tables["enterprises"]["enterprise_id"].astype(str))
+    enterprises = snapshot["enterprises"].assign(enterprise_id=snapshot["enterprises"]["enterprise_id"].astype(str))
     place = enterprises.set_index("enterprise_id")[["town_id", "sector"]].reindex(order)
-    flags = enterprise_flags(tables, as_of).reindex(order).fillna(False).astype(bool)
+    flags = enterprise_flags(snapshot.as_dict(), as_of.ts).reindex(order).fillna(False).astype(bool)
     out = pd.DataFrame({
         "enterprise_id": order.to_numpy(dtype=object),
-        "as_of": as_of.date().isoformat(),
+        "as_of": as_of.iso,
         "score": ranked["score"].to_numpy(),
         "rank": ranked["rank"].to_numpy(),
         "risk_level": levels.astype(object).to_numpy(),
@@ -148,9 +156,9 @@ def score_enterprises(tables: dict[str, pd.DataFrame], as_of: object, model: obj
 
 
 # --- the store -------------------------------------------------------------------------------
-def save_risk_list(store, risk_list: pd.DataFrame, seed: int | None = None) -> str:
+def save_risk_list(store, risk_list: pd.DataFrame, seed: int | None = None, as_of: AsOf | None = None) -> str:
     """Store ``risk_list`` (from ``score_enterprises``), replacing one of the same as-of and model version."""
-    as_of = to_timestamp(risk_list["as_of"].iloc[0])
+    as_of = as_of or AsOf.parse(risk_list["as_of"].iloc[0])  # else the list's own column (ISO text)
     version = str(risk_list["model_version"].iloc[0])
     list_id = list_id_of(as_of, version)
     rows = pd.DataFrame({
@@ -163,12 +171,13 @@ def save_risk_list(store, risk_list: pd.DataFrame, seed: int | None = None) -> s
         "reasons_en": risk_list["reasons_en"].astype(str),
         "contributions": risk_list["contributions"].astype(str),
         "context": risk_list["context"].astype(str) if "context" in risk_list else None,
+        "flags": encode_flags(risk_list) if set(FLAG_CODES) <= set(risk_list.columns) else None,
     })
     with store.engine.begin() as connection:
         connection.execute(risk_scores.delete().where(risk_scores.c.list_id == list_id))
         connection.execute(risk_lists.delete().where(risk_lists.c.list_id == list_id))
         connection.execute(risk_lists.insert().values(
-            list_id=list_id, as_of=as_of.date(), model_version=version, seed=seed, tie_break=TIE_BREAK,
+            list_id=list_id, as_of=as_of.date, model_version=version, seed=seed, tie_break=TIE_BREAK,
             created_at=pd.Timestamp.now(tz="UTC").tz_localize(None).to_pydatetime(), n=len(rows),
         ))
         connection.execute(risk_scores.insert(), rows.to_dict("records"))
@@ -182,10 +191,10 @@ def scored_dates(store) -> list[pd.Timestamp]:
     return [pd.Timestamp(d) for d in dates]
 
 
-def _find_list(store, as_of: object | None, model_version: str | None, before: bool = False) -> dict | None:
+def _find_list(store, as_of: AsOf | None, model_version: str | None, before: bool = False) -> dict | None:
     query = sa.select(risk_lists)
     if as_of is not None:
-        day = to_timestamp(as_of).date()
+        day = _checked(as_of).date
         query = query.where(risk_lists.c.as_of < day if before else risk_lists.c.as_of == day)
     if model_version is not None:
         query = query.where(risk_lists.c.model_version == model_version)
@@ -195,11 +204,18 @@ def _find_list(store, as_of: object | None, model_version: str | None, before: b
     return dict(row) if row else None
 
 
-def read_risk_list(store, as_of: object | None = None, model_version: str | None = None, lang: str = "zh") -> pd.DataFrame:
-    """A stored list in the contract's columns (``reasons`` in ``lang``) plus ``reasons_zh``/``reasons_en``
-    and ``contributions``; the latest list when ``as_of``/``model_version`` are not given; empty if none."""
+def _checked(as_of: AsOf) -> AsOf:
+    if not isinstance(as_of, AsOf):  # parsed at the edge: AsOf.parse
+        raise TypeError(f"as_of must be an AsOf, not {type(as_of).__name__} {as_of!r}")
+    return as_of
+
+
+def read_risk_list(store, as_of: AsOf | None = None, model_version: str | None = None, lang: str = "zh") -> pd.DataFrame:
+    """A stored list in the contract's columns (``reasons`` in ``lang``) plus ``reasons_zh``/``reasons_en``,
+    ``contributions`` and the flags (``FLAG_CODES``, nullable booleans: missing in a list stored before
+    lists kept their flags); the latest list when ``as_of``/``model_version`` are not given; empty if none."""
     found = _find_list(store, as_of, model_version)
-    columns = list(RISK_LIST_COLUMNS) + ["reasons_zh", "reasons_en", "contributions"]
+    columns = list(RISK_LIST_COLUMNS) + ["reasons_zh", "reasons_en", "contributions", *FLAG_CODES]
     if found is None:
         return pd.DataFrame(columns=columns)
     with store.engine.connect() as connection:
@@ -208,10 +224,11 @@ def read_risk_list(store, as_of: object | None = None, model_version: str | None
     rows["as_of"] = pd.Timestamp(found["as_of"]).date().isoformat()
     rows["model_version"] = found["model_version"]
     rows["reasons"] = rows["reasons_zh"] if lang == "zh" else rows["reasons_en"]
+    rows[list(FLAG_CODES)] = decode_flags(rows["flags"])
     return rows[columns].reset_index(drop=True)
 
 
-def previous_levels(store, as_of: object) -> pd.Series | None:
+def previous_levels(store, as_of: AsOf) -> pd.Series | None:
     """The levels of the latest list stored before ``as_of`` (any model), for hysteresis."""
     found = _find_list(store, as_of, None, before=True)
     if found is None:
@@ -222,8 +239,14 @@ def previous_levels(store, as_of: object) -> pd.Series | None:
     return rows.set_index("enterprise_id")["risk_level"]
 
 
-def write_contract_csv(risk_list: pd.DataFrame, path: str | Path, lang: str = "zh") -> Path:
-    """The list as the contract's CSV: ``RISK_LIST_COLUMNS`` in order, UTF-8 with BOM."""
+def write_contract_csv(risk_list: pd.DataFrame, path: str | Path, lang: str = "zh", user=None) -> Path:
+    """The list as the contract's CSV: ``RISK_LIST_COLUMNS`` in order, UTF-8 with BOM.
+
+    ``user``: the signed-in account asking for the file, which needs ``risk_list_export`` (a leader
+    reads the list on screen only); ``None`` is the command line.
+    """
+    if user is not None:
+        require(user, "risk_list_export")
     path = Path(path)
     frame = risk_list.copy()
     if lang == "en" and "reasons_en" in frame:
@@ -231,7 +254,7 @@ def write_contract_csv(risk_list: pd.DataFrame, path: str | Path, lang: str = "z
     frame = frame.sort_values("rank", kind="stable")[list(RISK_LIST_COLUMNS)]
     frame["score"] = frame["score"].map(f"{{:.{SCORE_DECIMALS}f}}".format)
     path.parent.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
+    write_csv(frame, path, index=False, encoding="utf-8-sig", lineterminator="\n")  # names run no formula
     return path
 
 
@@ -285,7 +308,7 @@ def _holds_rows(connection, table: sa.Table) -> bool:
     return connection.execute(sa.select(sa.literal(1)).select_from(table).limit(1)).first() is not None
 
 
-def rescore_enterprise(store, enterprise_id: str, as_of: object | None = None, model: object | None = None,
+def rescore_enterprise(store, enterprise_id: str, as_of: AsOf | None = None, model: object | None = None,
                        registry=None) -> pd.Series:
     """Recompute one enterprise's row of the stored list of ``as_of`` (latest list when None); returns it.
 
@@ -299,21 +322,21 @@ def rescore_enterprise(store, enterprise_id: str, as_of: object | None = None, m
     found = _find_list(store, as_of, None)
     if found is None:
         raise UserError("尚无已保存的风险清单：请先运行 saferank score。", "No risk list is stored yet: run saferank score first.")
-    as_of = pd.Timestamp(found["as_of"])
+    as_of = AsOf(pd.Timestamp(found["as_of"]))  # a date column read back from the store
     if model is None:
         model, _ = (registry or ModelRegistry()).load(found["model_version"])
     from analytics.features import build_features
 
-    tables = _enterprise_tables(store, str(enterprise_id))
+    snapshot = Snapshot.from_tables(_enterprise_tables(store, str(enterprise_id)), as_of, held=held_tables(store))
     # the model's columns: an attribute this one firm leaves blank is blank, not absent
-    features = build_features(tables, as_of, columns=getattr(model, "feature_names_in_", None))
+    features = build_features(snapshot, columns=getattr(model, "feature_names_in_", None))
     stored = _stored_context(store, found["list_id"], str(enterprise_id))
     for name, value in stored.items():
         if name in features.columns:
             features[name] = np.nan if value is None else float(value)
     previous = previous_levels(store, as_of)
     before = None if previous is None else previous.reindex([str(enterprise_id)]).dropna()
-    row = score_enterprises(tables, as_of, model, found["model_version"], previous_levels=before,
+    row = score_enterprises(snapshot, model, found["model_version"], previous_levels=before,
                             features=features).iloc[0]
     _update_row(store, found["list_id"], row)
     return row
@@ -354,7 +377,7 @@ def _update_row(store, list_id: str, row: pd.Series) -> None:
                                .values(rank=risk_scores.c.rank - 1))
         values = {"score": float(row["score"]), "rank": int(new_rank), "risk_level": str(row["risk_level"]),
                   "reasons_zh": row["reasons"], "reasons_en": row["reasons_en"], "contributions": row["contributions"],
-                  "context": row["context"]}
+                  "context": row["context"], "flags": encode_flags(row.to_frame().T).iloc[0]}
         if old_rank is None:
             connection.execute(risk_scores.insert().values(list_id=list_id, enterprise_id=row["enterprise_id"], **values))
         else:
@@ -391,33 +414,23 @@ class ScoreReport:
         return "\n".join(lines)
 
 
-def score_store(store, as_of: object | None = None, out: str | Path | None = None, models_dir: str | Path | None = None,
+def score_store(store, as_of: AsOf | None = None, out: str | Path | None = None, models_dir: str | Path | None = None,
                 levels: str | Path | None = None, top: int = REASON_COUNT) -> ScoreReport:
-    """Score the store's enterprises on ``as_of`` with the serving model, store the list, write the CSV.
+    """Score the store's enterprises on ``as_of`` (default: the newest inspection) with the serving
+    model, store the list, write the CSV. The store is read and cut once (``Snapshot.from_store``).
 
     ``levels``: a JSON/TOML file of level thresholds (``LevelThresholds.from_file``), else defaults.
     """
     from analytics.models.registry import ModelRegistry
-    from analytics.store.database import read_tables
 
     thresholds = LevelThresholds.from_file(levels) if levels else LevelThresholds()
     model, card = ModelRegistry(models_dir).load()
-    as_of = to_timestamp(as_of) if as_of is not None else latest_record_date(store)
-    tables = read_tables(store, as_of=as_of)
-    risk_list = score_enterprises(tables, as_of, model, card["version"], thresholds=thresholds,
+    as_of = _checked(as_of) if as_of is not None else AsOf(latest_record_date(store))
+    snapshot = Snapshot.from_store(store, as_of)
+    risk_list = score_enterprises(snapshot, model, card["version"], thresholds=thresholds,
                                   previous_levels=previous_levels(store, as_of), top=top)
-    list_id = save_risk_list(store, risk_list, seed=card.get("seed"))
+    list_id = save_risk_list(store, risk_list, seed=card.get("seed"), as_of=as_of)
     path = write_contract_csv(risk_list, out) if out else None
     counts = risk_list["risk_level"].astype(LEVEL_DTYPE).value_counts().reindex(LEVEL_DTYPE.categories, fill_value=0)
-    return ScoreReport(list_id, as_of, card["version"], len(risk_list), {k: int(v) for k, v in counts.items()}, path,
+    return ScoreReport(list_id, as_of.ts, card["version"], len(risk_list), {k: int(v) for k, v in counts.items()}, path,
                        card.get("notes") or {})
-
-
-def latest_record_date(store) -> pd.Timestamp:
-    """The newest inspection date in the store: the default as-of of a list."""
-    inspections = metadata.tables["inspections"]
-    with store.engine.connect() as connection:
-        latest = connection.execute(sa.select(sa.func.max(inspections.c.date))).scalar()
-    if latest is None:
-        raise UserError("库中没有检查记录，请指定 --as-of。", "The store holds no inspections; give --as-of.")
-    return to_timestamp(latest)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import io
 
 import dash
 import pandas as pd
 from dash import Input, Output, State, callback, dcc, html
 
+from analytics.contract.exports import write_xlsx
 from analytics.operations import lists
 from dashboard import auth, i18n
 from dashboard.components.aggrid import ag_grid
@@ -78,8 +78,9 @@ def layout(as_of: str | None = None, lang: str | None = None, days: str | None =
     ])
 
 
-def people_rows(as_of: str | None, days: int, lang: str) -> pd.DataFrame:
+def people_rows(as_of: str | None, days: int | None, lang: str) -> pd.DataFrame:
     day = data.pick_as_of(as_of)
+    days = lists.WINDOW_DAYS if days is None else int(days)  # the guard keeps it to 1..366 days
     frame = data.summary("people", day, lambda: lists.people_list(data.tables(), day, int(days)), int(days))
     return lists.labelled(frame, lang, data.tables()["towns"])
 
@@ -111,7 +112,5 @@ def export(_clicks: int, as_of: str, days: int, lang: str) -> dict:
     day = data.pick_as_of(as_of)
     rows = people_rows(as_of, days, lang)
     auth.audit("export_list", f"people:{day:%Y-%m-%d}", rows=len(rows), days=days)
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        rows.to_excel(writer, index=False, sheet_name="人群清单" if lang == "zh" else "People")
-    return dcc.send_bytes(buffer.getvalue(), f"people_{day:%Y%m%d}.xlsx")
+    workbook = write_xlsx(None, {"人群清单" if lang == "zh" else "People": rows})  # names run no formula
+    return dcc.send_bytes(workbook, f"people_{day:%Y%m%d}.xlsx")

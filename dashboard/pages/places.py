@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import io
 
 import dash
 import pandas as pd
 from dash import Input, Output, State, callback, dcc, html
 
+from analytics.contract.exports import write_xlsx
 from analytics.operations import lists
 from dashboard import auth, i18n
 from dashboard.components.aggrid import ag_grid
@@ -94,7 +94,5 @@ def export(_clicks: int, as_of: str, lang: str) -> dict:
     day = data.pick_as_of(as_of)
     rows = place_rows(as_of, lang)
     auth.audit("export_list", f"places:{day:%Y-%m-%d}", rows=len(rows))
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        rows.to_excel(writer, index=False, sheet_name="场所清单" if lang == "zh" else "Places")
-    return dcc.send_bytes(buffer.getvalue(), f"places_{day:%Y%m%d}.xlsx")
+    workbook = write_xlsx(None, {"场所清单" if lang == "zh" else "Places": rows})  # names run no formula
+    return dcc.send_bytes(workbook, f"places_{day:%Y%m%d}.xlsx")

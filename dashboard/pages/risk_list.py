@@ -8,7 +8,6 @@ Exports cover every filtered row, not just the ones on screen. A row click opens
 
 from __future__ import annotations
 
-import io
 import tempfile
 from pathlib import Path
 from urllib.parse import urlencode
@@ -17,11 +16,13 @@ import dash
 import pandas as pd
 from dash import Input, Output, State, callback, dcc, html
 
+from analytics.contract.exports import write_xlsx
 from analytics.views.riskview import FLAG_CODES, FLAGS, ListFilter, Sort, select_rows
 from analytics.contract.schema import RISK_LEVELS, RISK_LIST_COLUMNS, RISK_LIST_LABELS, SECTORS
-from dashboard import i18n
+from analytics.accounts import users as accounts
+from dashboard import auth, i18n
 from dashboard.components.aggrid import ag_grid
-from dashboard.components.grid import purge_blocks_on
+from dashboard.components.grid import block_range, purge_blocks_on
 from dashboard.components import RISK_LEVEL_COLORS, RISK_LEVEL_TEXT, data
 from dashboard.components.language import register_language_switch
 from dashboard.components.layout import level_badge, notice, page_header, section
@@ -178,13 +179,18 @@ SORT_COLUMNS = {"risk_level": "rank", "level_label": "rank", "sector_label": "se
 )
 def fetch_rows(request: dict | None, as_of: str, town: list, sector: list, level: list, flag: list, search: str,
                lang: str) -> dict:
-    """The block of filtered, sorted rows the grid asked for, and how many match."""
+    """The block of filtered, sorted rows the grid asked for (at most ``grid.MAX_BLOCK``), and how
+    many match; each block read is audited (who read which rows of which list)."""
     if not request:
         return dash.no_update
-    frame = data.browse(data.pick_as_of(as_of), lang)
+    day = data.pick_as_of(as_of)
+    frame = data.browse(day, lang)
     sort = [Sort(SORT_COLUMNS.get(s["colId"], s["colId"]), s["sort"] == "asc") for s in request.get("sortModel") or []]
-    page = select_rows(frame, chosen_filter(town, sector, level, flag, search), sort,
-                       int(request.get("startRow", 0)), int(request.get("endRow", BLOCK_SIZE)))
+    start, end = block_range(request, BLOCK_SIZE)
+    chosen = chosen_filter(town, sector, level, flag, search)
+    page = select_rows(frame, chosen, sort, start, end)
+    _audit("view_list", None if day is None else f"{day:%Y-%m-%d}", start=start, end=end, rows=len(page.rows),
+           total=page.total, filter={"town": town, "sector": sector, "level": level, "flag": flag, "q": search})
     return {"rowData": grid_rows(page.rows, lang), "rowCount": page.total}
 
 
@@ -224,22 +230,25 @@ def filtered_list(as_of: str, town: list, sector: list, level: list, flag: list,
 )
 def export(_xlsx: int | None, _csv: int | None, as_of: str, town: list, sector: list, level: list, flag: list,
            search: str, lang: str) -> dict:
-    """The filtered list as an Excel sheet (labels in ``lang``) or as the contract's CSV."""
+    """The filtered list as an Excel sheet (labels in ``lang``) or as the contract's CSV; only for
+    roles with ``risk_list_export`` (a leader reads the list, and may not take it away)."""
+    user = auth.current_user()
+    accounts.require(user, "risk_list_export")
     rows = filtered_list(as_of, town, sector, level, flag, search, lang)
     day = data.pick_as_of(as_of)
     _audit("export_list", f"{day:%Y-%m-%d}", rows=len(rows), format=dash.ctx.triggered_id)
     if dash.ctx.triggered_id == f"{PREFIX}-export-csv":
-        return dcc.send_bytes(contract_csv(rows), f"risk_list_{day:%Y%m%d}.csv")
+        return dcc.send_bytes(contract_csv(rows, user), f"risk_list_{day:%Y%m%d}.csv")
     return dcc.send_bytes(excel_bytes(rows, lang), f"risk_list_{day:%Y%m%d}.xlsx")
 
 
-def contract_csv(rows: pd.DataFrame) -> bytes:
-    """The rows in the contract's risk-list CSV (``risklist.write_contract_csv``)."""
+def contract_csv(rows: pd.DataFrame, user: accounts.User | None) -> bytes:
+    """The rows in the contract's risk-list CSV (``risklist.write_contract_csv``, which checks ``user``)."""
     from analytics.risk.risklist import write_contract_csv
 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "risk_list.csv"
-        write_contract_csv(rows[list(RISK_LIST_COLUMNS)], path)
+        write_contract_csv(rows[list(RISK_LIST_COLUMNS)], path, user=user)
         return path.read_bytes()
 
 
@@ -247,16 +256,11 @@ def excel_bytes(rows: pd.DataFrame, lang: str) -> bytes:
     records = pd.DataFrame(grid_rows(rows, lang)).drop(columns=["risk_level"], errors="ignore")
     headers = {c["field"]: c["headerName"] for c in column_defs(lang)}
     records = records.rename(columns=headers)
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        records.to_excel(writer, index=False, sheet_name=i18n.t("risk-list.name", lang)[:31])
-    return buffer.getvalue()
+    return write_xlsx(None, {i18n.t("risk-list.name", lang): records})  # names run no formula
 
 
-def _audit(action: str, object_id: str, **details: object) -> None:
-    from dashboard.auth import audit
-
-    audit(action, object_id, **details)
+def _audit(action: str, object_id: str | None, **details: object) -> None:
+    auth.audit(action, object_id, **details)
 
 
 @callback(

@@ -1,0 +1,147 @@
+"""Export cells a spreadsheet shows as text and never runs as a formula (CSV and xlsx).
+
+A spreadsheet treats a cell that starts with ``=``, ``+``, ``-`` or ``@`` (and, in some, a tab or
+carriage return) as a formula: an enterprise or team named ``=HYPERLINK("http://…","点此")`` would be
+a live link in the office's workbook, and ``-2+3+cmd|' /C calc'!A0`` worse. openpyxl itself writes
+any string starting with ``=`` as a formula. Every writer of a file meant for a spreadsheet (risk
+list CSV and xlsx, plan, bulletin, 三个一批, places and people lists, the audit CSV) goes through this
+module, which prefixes such text with ``'`` (OWASP's advice for CSV injection):
+
+=====================  =====================  =================================================
+cell                   written as             why
+=====================  =====================  =================================================
+``=HYPERLINK(...)``    ``'=HYPERLINK(...)``   text starting with a formula character
+``+1+1``, ``@SUM(1)``  ``'+1+1``, ``'@SUM(1)``
+``-2+3``               ``'-2+3``              not a plain number: an expression
+``-12``, ``+3.5%``     unchanged              a plain number written as text runs nothing
+``42``, ``0.37``       unchanged              numbers stay numbers (not text)
+column header          the same rule          headers can carry names (a team per column)
+=====================  =====================  =================================================
+
+``neutralise_frame`` works column by column with pandas' string methods (no loop over rows);
+``neutralise_workbook`` is the last pass over an openpyxl workbook, so that nothing written into a
+cell afterwards (or by a writer that builds cells itself) leaves as a formula.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+QUOTE = "'"
+# A plain number written as text ("-12", "+3.5", "-1e3", "-4.0%"): nothing a spreadsheet would run.
+PLAIN_NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?%?"
+_PLAIN_NUMBER = re.compile(PLAIN_NUMBER)
+
+
+def needs_quote(value: Any) -> bool:
+    """True for text a spreadsheet would read as a formula."""
+    return isinstance(value, str) and value.startswith(FORMULA_PREFIXES) and not _PLAIN_NUMBER.fullmatch(value)
+
+
+def neutralise(value: Any) -> Any:
+    """``value`` with ``'`` in front when it is text a spreadsheet would run; anything else as it is."""
+    return QUOTE + value if needs_quote(value) else value
+
+
+def neutralise_series(values: pd.Series) -> pd.Series:
+    """The text cells of ``values`` that would run as formulas, prefixed with ``'`` (vectorised).
+    Numbers, dates, booleans and missing values are left as they are, so is the dtype where no cell
+    changes."""
+    if not (pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)
+            or isinstance(values.dtype, pd.CategoricalDtype)):
+        return values
+    try:
+        text = values.str  # non-text cells of an object column answer NaN
+    except AttributeError:  # an object column without any text (dates, numbers)
+        return values
+    risky = text.startswith(FORMULA_PREFIXES).fillna(False).astype(bool)
+    if not risky.any():
+        return values
+    risky &= ~text.fullmatch(PLAIN_NUMBER).fillna(False).astype(bool)
+    if not risky.any():
+        return values
+    plain = values.astype(object)
+    return plain.where(~risky, QUOTE + plain.where(risky, "").astype(str))
+
+
+def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` whose text cells and column headers run nothing in a spreadsheet."""
+    out = frame.copy()
+    for position in range(out.shape[1]):
+        out.isetitem(position, neutralise_series(out.iloc[:, position]))
+    if isinstance(out.columns, pd.MultiIndex):
+        out.columns = pd.MultiIndex.from_tuples([tuple(neutralise(p) for p in c) for c in out.columns],
+                                                names=out.columns.names)
+    else:
+        out.columns = [neutralise(c) for c in out.columns]
+    if out.index.dtype == object or pd.api.types.is_string_dtype(out.index):
+        out.index = neutralise_series(out.index.to_series()).to_numpy()
+    return out
+
+
+def neutralise_workbook(book: Any) -> Any:
+    """Every cell of the openpyxl ``book`` that holds text a spreadsheet would run (openpyxl writes a
+    string starting with ``=`` as a formula: ``data_type`` "f") becomes text with ``'`` in front."""
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if needs_quote(cell.value):
+                    cell.value = QUOTE + cell.value  # a string starting with ' : openpyxl types it "s"
+    return book
+
+
+def _breaks_lines(frame: pd.DataFrame, terminator: str) -> bool:
+    """True when a text cell or header holds a line-break character the CSV writer would not quote
+    (Python's csv quotes only the characters of its line terminator)."""
+    unquoted = [c for c in ("\r", "\n") if c not in terminator]
+    if not unquoted:
+        return False
+    pattern = "|".join(unquoted)
+    if any(isinstance(c, str) and any(u in c for u in unquoted) for c in frame.columns):
+        return True
+    for position in range(frame.shape[1]):
+        values = frame.iloc[:, position]
+        if pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values):
+            try:
+                if values.str.contains(pattern, regex=True).fillna(False).astype(bool).any():
+                    return True
+            except AttributeError:  # no text in this column
+                continue
+    return False
+
+
+def write_csv(frame: pd.DataFrame, target: str | Path | io.TextIOBase | None = None, **options: Any) -> str | None:
+    """``frame.to_csv(target, **options)`` with its cells neutralised (text when ``target`` is None).
+
+    A carriage return inside a cell would end the row for a spreadsheet and start the next cell
+    with whatever follows (``"'\\r=1+1"`` would put ``=1+1`` at the start of a cell): when a cell
+    holds a line break the terminator does not contain, every field is quoted."""
+    safe = neutralise_frame(frame)
+    terminator = options.get("lineterminator") or "\n"
+    if "quoting" not in options and _breaks_lines(safe, terminator):
+        options["quoting"] = csv.QUOTE_ALL
+    return safe.to_csv(target, **options)
+
+
+def write_xlsx(target: str | Path | io.BufferedIOBase | None,
+               sheets: Mapping[str, pd.DataFrame] | Iterable[tuple[str, pd.DataFrame]],
+               *, index: bool = False) -> bytes | None:
+    """A workbook with one sheet per ``(name, frame)``, every text cell neutralised. Written to
+    ``target`` (a path or a binary file); with ``target=None`` the workbook's bytes are returned."""
+    pairs = list(sheets.items()) if isinstance(sheets, Mapping) else list(sheets)
+    buffer = io.BytesIO() if target is None else target
+    if isinstance(buffer, str | Path):
+        Path(buffer).parent.mkdir(parents=True, exist_ok=True)
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        for name, frame in pairs:
+            neutralise_frame(frame).to_excel(writer, sheet_name=str(name)[:31], index=index)
+        neutralise_workbook(writer.book)
+    return buffer.getvalue() if target is None else None
