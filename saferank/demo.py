@@ -37,6 +37,7 @@ class DemoSetup:
 def prepare_demo(folder: str | Path = "data/demo", sample: str | Path = SAMPLE_COUNTY) -> DemoSetup:
     """Build (or reuse) the demo store under ``folder`` and return how to serve it."""
     from analytics.accounts.users import create_demo_users
+    from analytics.contract.errors import UserError
     from analytics.store.ingest import import_files
     from analytics.models.registry import ModelRegistry
     from analytics.models.select import train_models
@@ -54,14 +55,24 @@ def prepare_demo(folder: str | Path = "data/demo", sample: str | Path = SAMPLE_C
     setup.steps.append((report.render("zh"), report.render("en")))
 
     registry = ModelRegistry(setup.models_dir)
-    if registry.serving() is not None:
+    serving, refused = registry.serving(), None
+    if serving is not None:
+        try:
+            registry.verify(serving)
+        except UserError as error:  # e.g. a demo model trained before model files were signed
+            refused = error
+    if serving is not None and refused is None:
         setup.steps.append(("模型已存在，沿用。", "A model is already registered; reusing it."))
     else:
+        if refused is not None:
+            setup.steps.append((f"演示模型 {serving} 无法核验（{refused.zh}），重新训练。",
+                                f"The demo's model {serving} cannot be verified ({refused.en}); training a new one."))
         training = train_models(store, as_of=SAMPLE_AS_OF, models_dir=setup.models_dir,
                                 truth=Path(sample) / "truth.csv")
+        registry.promote(training.version)  # the demo's own model, trained just now from the shipped county
         setup.steps.append((training.render("zh"), training.render("en")))
 
-    if pd.Timestamp(SAMPLE_AS_OF) not in set(scored_dates(store)):
+    if refused is not None or pd.Timestamp(SAMPLE_AS_OF) not in set(scored_dates(store)):
         scoring = score_store(store, as_of=SAMPLE_AS_OF, models_dir=setup.models_dir)
         setup.steps.append((scoring.render("zh"), scoring.render("en")))
     if list_plans(store).empty:

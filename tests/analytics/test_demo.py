@@ -81,3 +81,28 @@ def test_cli_demo_refuses_a_store_of_its_own_choosing(tmp_path):
                            "--folder", str(tmp_path / "demo"), "--no-serve"], capture_output=True, text=True, timeout=60)
     assert done.returncode != 0 and "--db does not apply" in done.stderr
     assert not (tmp_path / "demo").exists() and not (tmp_path / "x.db").exists()
+
+
+def test_a_demo_model_that_does_not_verify_is_replaced_not_trusted(tmp_path, monkeypatch):
+    """A demo built before model files were signed (no .sig): the demo trains and serves a new model
+    rather than load one it cannot authenticate. (Training here is the fast scorecard fallback.)"""
+    from analytics.models import select
+    from analytics.risk.risklist import read_risk_list
+
+    folder = tmp_path / "demo"
+    old = _give_the_demo_a_model(folder)
+    prepare_demo(folder)
+    (folder / "models" / f"{old}.sig").unlink()
+
+    def fast_training(store, as_of=None, models_dir=None, **kwargs):
+        return train_on_tables(read_tables(store), as_of, ModelRegistry(models_dir), min_positives=10**9)
+
+    monkeypatch.setattr(select, "train_models", fast_training)
+    setup = prepare_demo(folder)
+
+    registry = ModelRegistry(folder / "models")
+    assert registry.serving() == f"{old}-2" and registry.load()[1]["retrained_from"] == old
+    assert "cannot be verified" in setup.render("en") and "无法核验" in setup.render("zh")
+    store = open_store(setup.db)
+    assert set(read_risk_list(store)["model_version"]) == {f"{old}-2"}
+    store.dispose()
