@@ -22,7 +22,9 @@ import sqlalchemy as sa
 
 from analytics.contract import frames
 from analytics.store import database as store_module
+from analytics.store.town_map import FILE_SUFFIXES, TownMap, check_town_map, write_rejected_features
 from analytics.contract.errors import UserError
+from analytics.contract.exports import write_csv
 from analytics.contract.schema import (
     DATE_FORMATS,
     FALSE_WORDS,
@@ -41,6 +43,9 @@ EXCEL_DATETIME = "%Y-%m-%d 00:00:00"  # an Excel date cell read as text
 GUIDE_PREFIXES = ("_", "说明", "readme", "README")  # template guide files and sheets, not tables
 PRINTED_ISSUES = 200
 ISSUE_COLUMNS = ["table", "file", "row", "column", "value", "reason_zh", "reason_en"]
+REASON_HEADER = "错误原因 reason"  # the column a rejects file adds; ignored when the file comes back corrected
+MAP_TABLE = "town_map"  # the summary's row for towns.geojson
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 
 
 # --- reading -----------------------------------------------------------------------------------
@@ -58,6 +63,16 @@ class Source:
     columns: dict[str, str] = field(default_factory=dict)  # contract name -> header as written
     extra: list[str] = field(default_factory=list)  # headers that are no contract column
     clean: pd.DataFrame | None = None  # the cells without surrounding spaces
+    encoding: str = "utf-8-sig"  # of a CSV file as detected; its rejects are written in it
+
+    @property
+    def blank(self) -> bool:
+        """Not even a header row."""
+        return len(self.cells.columns) == 0
+
+    @property
+    def header_only(self) -> bool:
+        return not self.blank and len(self.cells) == 0
 
 
 def detect_encoding(path: Path) -> str:
@@ -111,31 +126,54 @@ def _frame_of(grid: pd.DataFrame, table: str, name: str, stem: str) -> Source:
     return source
 
 
+def _read_csv(file: Path, table: str) -> Source:
+    encoding = detect_encoding(file)
+    try:
+        grid = pd.read_csv(file, header=None, dtype=str, keep_default_na=False, skip_blank_lines=False, encoding=encoding)
+    except (pd.errors.ParserError, UnicodeDecodeError) as error:
+        raise UserError(f"无法读取 {file.name}：{error}（请检查某行的单元格是否多于表头，或文件是否损坏）。",
+                        f"Cannot read {file.name}: {error} (a row with more cells than the header, or a "
+                        "damaged file?).") from error
+    except pd.errors.EmptyDataError:
+        grid = pd.DataFrame()
+    source = _frame_of(grid, table, file.name, file.stem)
+    source.encoding = encoding
+    return source
+
+
+def _is_rejects(file: Path) -> bool:
+    return ".rejects." in file.name
+
+
 def read_sources(path: str | Path) -> tuple[list[Source], list[tuple[str, str]]]:
-    """The tables' sources in a folder of CSVs or one .xlsx workbook, and the files or sheets
-    that are no table (reported, not read)."""
+    """The tables' sources in a folder of CSVs, one .xlsx workbook or one CSV named like its table
+    (``enterprises.csv``, ``企业.csv``, a corrected ``enterprises.rejects.csv``), and the files or
+    sheets that are no table (reported, not read). A ``towns.geojson`` is found by ``town_map_of``."""
     path = Path(path)
     sources: list[Source] = []
     ignored: list[tuple[str, str]] = []
+    suffix = path.suffix.lower()
     if path.is_dir():
         for file in sorted(path.iterdir()):
-            if file.suffix.lower() != ".csv" or file.name.endswith(".rejects.csv") or file.name.startswith(GUIDE_PREFIXES):
+            if file.suffix.lower() != ".csv" or _is_rejects(file) or file.name.startswith(GUIDE_PREFIXES):
+                if file.suffix.lower() in (".xls", *WORKBOOK_SUFFIXES):
+                    ignored.append((file.name, ""))
                 continue
             table = _table_of(file.stem)
             if table is None:
                 ignored.append((file.name, ""))
                 continue
-            try:
-                grid = pd.read_csv(file, header=None, dtype=str, keep_default_na=False, skip_blank_lines=False,
-                                   encoding=detect_encoding(file))
-            except (pd.errors.ParserError, UnicodeDecodeError) as error:
-                raise UserError(f"无法读取 {file.name}：{error}（请检查某行的单元格是否多于表头，或文件是否损坏）。",
-                                f"Cannot read {file.name}: {error} (a row with more cells than the header, or a "
-                                "damaged file?).") from error
-            except pd.errors.EmptyDataError:
-                grid = pd.DataFrame()
-            sources.append(_frame_of(grid, table, file.name, file.stem))
-    elif path.suffix.lower() in (".xlsx", ".xlsm") and path.is_file():
+            sources.append(_read_csv(file, table))
+    elif path.is_file() and suffix == ".csv":
+        table = _table_of(path.stem)
+        if table is None:
+            names = "、".join(f"{n}.csv" for n in LOAD_ORDER)
+            raise UserError(f"文件名 {path.name} 不对应任何数据表。单独导入一个 CSV 时，文件须以表名命名（{names}，或中文表名），"
+                            "或导入整个文件夹。",
+                            f"The file name {path.name} matches no table. A single CSV must be named after its table "
+                            f"({', '.join(f'{n}.csv' for n in LOAD_ORDER)}, or the Chinese table name), or import the whole folder.")
+        sources.append(_read_csv(path, table))
+    elif path.is_file() and suffix in WORKBOOK_SUFFIXES:
         try:
             sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=str, keep_default_na=False, engine="openpyxl")
         except (zipfile.BadZipFile, OSError, ValueError) as error:
@@ -149,9 +187,35 @@ def read_sources(path: str | Path) -> tuple[list[Source], list[tuple[str, str]]]
                 ignored.append((f"{path.name}:{sheet}", ""))
                 continue
             sources.append(_frame_of(grid, table, f"{path.name}:{sheet}", sheet))
+    elif path.is_file() and suffix == ".xls":
+        raise UserError(f"{path.name} 是旧版 Excel 97-2003 工作簿（.xls），无法读取。请在 Excel 中“另存为” .xlsx 工作簿"
+                        "（或每张表另存为 CSV）后再导入。",
+                        f"{path.name} is an old Excel 97-2003 workbook (.xls), which cannot be read. In Excel, use "
+                        "Save As to save it as an .xlsx workbook (or each sheet as CSV) and import that.")
+    elif path.is_file() and suffix in FILE_SUFFIXES:
+        pass  # a town map alone: town_map_of
+    elif path.is_file():
+        raise UserError(f"无法导入 {path.name}：只能导入 CSV 文件夹、单个以表名命名的 CSV、.xlsx 工作簿或 towns.geojson。",
+                        f"Cannot import {path.name}: import a folder of CSVs, one CSV named after its table, an .xlsx "
+                        "workbook or towns.geojson.")
     else:
-        raise UserError(f"找不到要导入的文件夹或 .xlsx 工作簿：{path}", f"No folder or .xlsx workbook to import at {path}.")
+        raise UserError(f"找不到要导入的文件夹或文件：{path}", f"No folder or file to import at {path}.")
     return sources, ignored
+
+
+def town_map_of(path: str | Path) -> Path | None:
+    """The ``towns.geojson`` (or ``镇街.geojson``) in a folder, or the path itself if it is one."""
+    path = Path(path)
+    if path.is_dir():
+        found = [f for f in sorted(path.iterdir()) if f.suffix.lower() in FILE_SUFFIXES and not _is_rejects(f)
+                 and _table_of(f.stem) == "towns"]
+        return found[0] if found else None
+    if path.is_file() and path.suffix.lower() in FILE_SUFFIXES:
+        if _table_of(path.stem) != "towns":
+            raise UserError(f"镇街边界文件须命名为 towns.geojson（或 镇街.geojson），而不是 {path.name}。",
+                            f"The town map must be named towns.geojson (or 镇街.geojson), not {path.name}.")
+        return path
+    return None
 
 
 # --- issues ------------------------------------------------------------------------------------
@@ -306,7 +370,8 @@ def _map_headers(source: Source) -> list[pd.DataFrame]:
     for header in source.cells.columns:
         name = aliases.get(header.lower())
         if name is None:
-            source.extra.append(header)
+            if header != REASON_HEADER:  # a corrected rejects file keeps its reasons column
+                source.extra.append(header)
         elif name in source.columns:
             issues.append(_file_issue(source.table, source.name, header, "该列出现了两次。", "This column appears twice."))
         else:
@@ -327,14 +392,9 @@ def check_table(spec: Table, frame: pd.DataFrame, export_date: pd.Timestamp) -> 
         values[column.name], found = _parse_column(spec, column, frame)
         issues += found
     typed = pd.DataFrame(values, index=frame.index)
-    key = list(store_module.natural_key(spec))
-    complete = typed[key].notna().all(axis=1)
-    repeated = typed.duplicated(key, keep=False) & complete
-    if repeated.any():
-        what = "编码" if spec.key else "记录（同一企业、同一日期、同一状态）"
-        issues.append(_issues(frame, repeated, spec.name, key[0], None, f"{what}重复出现。",
-                              "This id appears more than once." if spec.key else
-                              "The same record (enterprise, date, status) appears more than once."))
+    issues += _repeated(spec, frame, typed)
+    if spec.no_overlap:
+        issues += _overlapping(spec, frame, typed)
     for rule in spec.row_rules:
         first, other = typed[rule.column], typed[rule.other]
         if rule.kind == "both_or_neither":  # on the cells as given: a cell that is no number is reported once
@@ -355,6 +415,62 @@ def check_table(spec: Table, frame: pd.DataFrame, export_date: pd.Timestamp) -> 
         day = export_date.strftime("%Y-%m-%d")
         issues.append(_issues(frame, late, spec.name, name, None, f"晚于导出日期 {day}。", f"After the export date {day}."))
     return typed, issues
+
+
+def _where(frame: pd.DataFrame, positions: np.ndarray, lang: str) -> np.ndarray:
+    """"file row N" of the given row positions of ``frame``, as the user finds them."""
+    files = frame[SOURCE].to_numpy()[positions].astype(str)
+    rows = frame[ROW].to_numpy()[positions].astype(str)
+    joined = np.char.add(np.char.add(files, " 第" if lang == "zh" else " row "), rows)
+    return np.char.add(joined, "行") if lang == "zh" else joined
+
+
+def _repeated(spec: Table, frame: pd.DataFrame, typed: pd.DataFrame) -> list[pd.DataFrame]:
+    """A repeated id (or record, for tables without one) is one problem, on each later row; the first
+    occurrence stays and is named in the reason."""
+    key = list(store_module.natural_key(spec))
+    complete = typed[key].notna().all(axis=1).to_numpy()
+    later = typed.duplicated(key, keep="first").to_numpy() & complete
+    if not later.any():
+        return []
+    position = pd.Series(np.arange(len(typed)), index=typed.index)
+    first = position.groupby([typed[k] for k in key], sort=False, dropna=True).transform("first")
+    first = first.reindex(typed.index).to_numpy()[later].astype(int)
+    where_zh, where_en = _where(frame, first, "zh"), _where(frame, first, "en")
+    if spec.key:
+        zh = np.char.add(np.char.add("编码重复：已在 ", where_zh), " 出现，以第一次出现的为准。")
+        en = np.char.add(np.char.add("Repeated id: already in ", where_en), "; the first one counts.")
+    else:
+        names_zh = "、".join(spec.column(k).zh for k in key)
+        names_en = ", ".join(key)
+        zh = np.char.add(np.char.add(f"同一记录（{names_zh}相同）已在 ", where_zh), " 出现，以第一次出现的为准。")
+        en = np.char.add(np.char.add(f"The same record ({names_en}) is already in ", where_en), "; the first one counts.")
+    return [_issues(frame, later, spec.name, key[0], None, zh, en)]
+
+
+def _overlapping(spec: Table, frame: pd.DataFrame, typed: pd.DataFrame) -> list[pd.DataFrame]:
+    """Rows whose period overlaps an earlier-starting period of the same group (``Table.no_overlap``);
+    the reason names the row it overlaps."""
+    group, start, end = spec.no_overlap
+    dated = typed[[group, start, end]].notna().all(axis=1) & (typed[end] >= typed[start]).fillna(False)
+    periods = typed.loc[dated, [group, start, end]].assign(_position=np.flatnonzero(dated.to_numpy()))
+    periods = periods.sort_values([group, start, "_position"], kind="stable")
+    reach = periods.groupby(group, sort=False)[end].cummax()
+    # the row holding the latest end so far, per group: the one a later start runs into
+    holder = periods["_position"].where(periods[end] == reach).groupby(periods[group], sort=False).ffill()
+    before_reach = reach.groupby(periods[group], sort=False).shift(1)
+    before_holder = holder.groupby(periods[group], sort=False).shift(1)
+    clash = (periods[start] <= before_reach).fillna(False).to_numpy()
+    if not clash.any():
+        return []
+    mask = np.zeros(len(typed), dtype=bool)
+    mask[periods["_position"].to_numpy()[clash]] = True
+    other = before_holder.to_numpy()[clash].astype(int)
+    order = np.argsort(periods["_position"].to_numpy()[clash])  # _issues lists rows in frame order
+    other = other[order]
+    zh = np.char.add(np.char.add("与 ", _where(frame, other, "zh")), " 的期间重叠（同一企业的期间不能重叠）。")
+    en = np.char.add(np.char.add("Overlaps the period in ", _where(frame, other, "en")), " (periods of one enterprise may not overlap).")
+    return [_issues(frame, mask, spec.name, start, None, zh, en)]
 
 
 # --- the import --------------------------------------------------------------------------------
@@ -428,11 +544,15 @@ def _with_headers(issues: pd.DataFrame, sources: list[Source]) -> pd.DataFrame:
 def _write_issues(issues: pd.DataFrame, path: Path | None) -> None:
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        issues[ISSUE_COLUMNS].to_csv(path, index=False, encoding="utf-8-sig")
+        write_csv(issues[ISSUE_COLUMNS], path, index=False, encoding="utf-8-sig")  # quoted values run no formula
 
 
 def _write_rejects(sources: list[Source], frame: pd.DataFrame, bad: pd.DataFrame, folder: Path) -> list[Path]:
-    """The bad rows of each source, cells as read, plus the reasons, to ``<stem>.rejects.csv``."""
+    """The bad rows of each source, cells as read, plus the reasons, to ``<stem>.rejects.csv``.
+
+    Cells are written exactly as read (not formula-neutralised like the exports): the file goes back
+    to the person who sent them, to correct and import again, and a ``'`` added here would be
+    imported as part of the value."""
     written = []
     reasons = bad.groupby("_index")["reason_zh"].agg("；".join)
     reasons_en = bad.groupby("_index")["reason_en"].agg("; ".join)

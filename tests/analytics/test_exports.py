@@ -186,3 +186,18 @@ def test_audit_csv_with_a_name_planted_by_an_anonymous_failed_login(tmp_path) ->
     cells = [cell for row in rows for cell in row]
     assert "'" + planted in cells and planted not in cells
     assert not [cell for cell in cells if cell.startswith(("=", "+", "@"))]
+
+
+def test_import_problems_csv_quotes_the_value_that_failed(tmp_path) -> None:
+    from test_ingest import base_rows, import_rows
+
+    from analytics.store.database import open_store
+    from analytics.store.ingest import ImportFailed
+
+    rows = base_rows()
+    rows["enterprises"][0]["sector"] = "=HYPERLINK(\"http://evil\")"
+    errors = tmp_path / "errors.csv"
+    with pytest.raises(ImportFailed):
+        import_rows(open_store(f"sqlite:///{tmp_path / 'store.db'}"), tmp_path, rows, errors_path=errors)
+    values = [r["value"] for r in csv.DictReader(io.StringIO(errors.read_text(encoding="utf-8-sig")))]
+    assert "'=HYPERLINK(\"http://evil\")" in values and "=HYPERLINK(\"http://evil\")" not in values
