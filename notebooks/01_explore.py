@@ -24,7 +24,7 @@ from pathlib import Path
 import pandas as pd
 import plotly.express as px
 
-import analytics
+from analytics.simulate.sample import SAMPLE_COUNTY
 from analytics.views import exploration
 from analytics.operations import followup
 from analytics.views import overview
@@ -43,7 +43,7 @@ pd.set_option("display.precision", 3)
 
 # %%
 AS_OF = pd.Timestamp("2026-11-15")
-SAMPLE = Path(analytics.__file__).resolve().parents[1] / "data" / "sample" / "county"
+SAMPLE = SAMPLE_COUNTY
 
 # %% [markdown]
 # ## 导入并按日期读取 Import, then read as of a date

@@ -30,14 +30,15 @@ import pandas as pd
 from sklearn.base import clone
 from sklearn.frozen import FrozenEstimator
 
-import analytics
+from analytics.simulate.sample import SAMPLE_COUNTY
 from analytics.models.backtest import default_origins, run_backtest
 from analytics.features import build_features, skipped_families
 from analytics.store.ingest import import_files
 from analytics.models.labels import build_labels
 from analytics.models.learned import LogisticModel
 from analytics.models.registry import ModelRegistry, data_fingerprint
-from analytics.models.select import SELECTION_RULE, candidates, choose, snapshot_dates, training_set, version_id
+from analytics.models.candidates import candidates
+from analytics.models.select import SELECTION_RULE, choose, snapshot_dates, training_set, version_id
 from analytics.models.report import calibration_figure, precision_figure
 from analytics.risk.risklist import score_enterprises
 from analytics.store.database import open_store, read_tables
@@ -52,7 +53,7 @@ pd.set_option("display.precision", 3)
 
 # %%
 AS_OF = pd.Timestamp("2026-11-15")
-SAMPLE = Path(analytics.__file__).resolve().parents[1] / "data" / "sample" / "county"
+SAMPLE = SAMPLE_COUNTY
 ORIGINS = 3  # the full backtest uses 12
 SNAPSHOTS = 6  # the full training uses 24
 CAPACITY = 0.05  # the share of operating firms the office can visit in 90 days

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pandas as pd
 
-import analytics
+from analytics.simulate.sample import SAMPLE_COUNTY
 from analytics.views import whatif
 from analytics.features.registry import FAMILY_LABELS, family_features
 from analytics.store.ingest import import_files
@@ -46,7 +46,7 @@ pd.set_option("display.precision", 3)
 
 # %%
 AS_OF = pd.Timestamp("2026-11-15")
-SAMPLE = Path(analytics.__file__).resolve().parents[1] / "data" / "sample" / "county"
+SAMPLE = SAMPLE_COUNTY
 SNAPSHOTS = 6
 TEAMS, DAILY, DAYS, SEED = 15, 2, 10, 7  # 15 teams × 2 visits × 10 days = 300 visits, about the campaign's 295
 TOP_K = 100  # how much of the list's head we compare

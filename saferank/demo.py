@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
-PACKAGE_ROOT = Path(__file__).resolve().parents[1]
-SAMPLE_COUNTY = PACKAGE_ROOT / "data" / "sample" / "county"
+from analytics.simulate.sample import SAMPLE_COUNTY
+
 SAMPLE_AS_OF = "2026-11-15"
 DEMO_PLAN_DAYS = 5  # a first week of unannounced visits, so the plan and inspector pages have content
 DEMO_SEED = 20261116

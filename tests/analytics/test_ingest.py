@@ -18,6 +18,7 @@ from analytics.store.ingest import PRINTED_ISSUES, ImportFailed, detect_encoding
 from analytics.contract.schema import TABLES
 from analytics.store.database import open_store, read_tables
 from analytics.contract.templates import write_templates
+from analytics.simulate.sample import SAMPLE_COUNTY
 
 EXPORT = "2026-11-15"
 
@@ -391,7 +392,7 @@ def test_templates_have_chinese_headers_and_import_once_filled(tmp_path, capsys)
 
 
 def test_the_shipped_sample_county_imports_without_a_rejected_row_and_again_without_a_change(sqlite_store):
-    county = Path(__file__).resolve().parents[2] / "data" / "sample" / "county"
+    county = SAMPLE_COUNTY
     first = import_files(sqlite_store, county, export_date="2026-11-15").summary.set_index("table")
     written = {name: len(pd.read_csv(county / f"{name}.csv", dtype=str)) for name in first.index}
     assert first["inserted"].to_dict() == written and first["rejected"].sum() == 0

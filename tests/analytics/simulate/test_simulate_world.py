@@ -13,8 +13,9 @@ from saferank.cli import main
 from analytics.contract.errors import UserError
 from analytics.simulate import simulate_county
 from analytics.simulate.export import TRUTH_FILE, base_rates
+from analytics.simulate.sample import SAMPLE_COUNTY
 
-SAMPLE = Path(__file__).resolve().parents[3] / "data" / "sample" / "county"
+SAMPLE = SAMPLE_COUNTY
 
 
 def _same_files(left, right) -> bool:
@@ -36,7 +37,7 @@ def test_same_seed_writes_byte_identical_files_and_another_seed_does_not(tmp_pat
 
 
 def test_the_shipped_sample_county_is_what_the_command_generates(county_dir):
-    assert SAMPLE.is_dir(), "data/sample/county is missing: run `saferank simulate data/sample/county`"
+    assert SAMPLE.is_dir(), "the sample county is missing: run `saferank simulate analytics/simulate/sample_county`"
     assert _same_files(county_dir, SAMPLE)
 
 
