@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
 
 Handler = Callable[[argparse.Namespace], int]
 _HANDLERS: dict[str, Handler] = {}
@@ -27,6 +29,46 @@ def _command(sub: argparse._SubParsersAction, name: str, help_text: str, handler
     return parser
 
 
+def _as_of(value: str | None):
+    """``--as-of`` parsed here, once, for everything below (``None``: the command's default date)."""
+    from analytics.snapshot.snapshot import AsOf
+
+    return None if value is None else AsOf.parse(value)
+
+
+@contextmanager
+def _audited(store, action: str, object_id: object = None, **details: Any) -> Iterator[dict[str, Any]]:
+    """One audit row for the command, by ``cli:<login name>`` from this host (``audit.cli_actor``):
+    the handler adds what happened to the yielded dict; a refused command is recorded as refused
+    (with the reason), then its error goes on to the user."""
+    from analytics.accounts import audit
+    from analytics.contract.errors import UserError
+
+    def record(outcome: str, extra: dict[str, Any]) -> None:
+        audit.record(store, audit.cli_actor(), action, None if object_id is None else str(object_id),
+                     audit.cli_source(), {**details, **extra, "outcome": outcome})
+
+    done: dict[str, Any] = {}
+    try:
+        yield done
+    except UserError as error:
+        record("refused", {**done, "reason": error.en[:300]})
+        raise
+    record("done", done)
+
+
+def _cli_actor():
+    from analytics.accounts.audit import cli_actor
+
+    return cli_actor()
+
+
+def _cli_source() -> str:
+    from analytics.accounts.audit import cli_source
+
+    return cli_source()
+
+
 # --- handlers: each calls one analytics function ------------------------------------------
 # (commands are added below this line, one handler each)
 
@@ -35,8 +77,11 @@ def _import(args: argparse.Namespace) -> int:
     from analytics.store.ingest import import_files
     from analytics.store.database import open_store
 
-    report = import_files(open_store(args.db), args.source, skip_bad=args.skip_bad, rejects_dir=args.rejects,
-                          export_date=args.export_date, errors_path=args.errors)
+    store = open_store(args.db)
+    with _audited(store, "import", args.source, skip_bad=args.skip_bad) as done:
+        report = import_files(store, args.source, skip_bad=args.skip_bad, rejects_dir=args.rejects,
+                              export_date=args.export_date, errors_path=args.errors)
+        done.update(report.summary.set_index("table")[["inserted", "updated", "rejected"]].sum().astype(int).to_dict())
     print(report.render(args.lang))
     return 0
 
@@ -52,8 +97,12 @@ def _dispositions(args: argparse.Namespace) -> int:
     from analytics.operations.dispositions import export_dispositions
     from analytics.store.database import open_store
 
-    print(export_dispositions(open_store(args.db), args.out, as_of=args.as_of, rules_path=args.rules,
-                              campaign=args.campaign, lang=args.lang).render(args.lang))
+    store = open_store(args.db)
+    with _audited(store, "export_list", "dispositions", out=args.out, as_of=args.as_of) as done:
+        report = export_dispositions(store, args.out, as_of=args.as_of, rules_path=args.rules,
+                                     campaign=args.campaign, lang=args.lang)
+        done.update(list_as_of=f"{report.as_of:%Y-%m-%d}", rows=sum(report.counts.values()))
+    print(report.render(args.lang))
     return 0
 
 
@@ -61,25 +110,31 @@ def _bulletin(args: argparse.Namespace) -> int:
     from analytics.operations.bulletin import bulletin_store
     from analytics.store.database import open_store
 
-    print(bulletin_store(open_store(args.db), args.start, args.end, args.out, html_path=args.html,
-                         lang=args.lang).render(args.lang))
+    store = open_store(args.db)
+    with _audited(store, "export_list", f"bulletin:{args.start}:{args.end}", out=args.out, html=args.html):
+        report = bulletin_store(store, args.start, args.end, args.out, html_path=args.html, lang=args.lang)
+    print(report.render(args.lang))
     return 0
 
 
 def _places(args: argparse.Namespace) -> int:
-    from analytics.operations.lists import export_list
-    from analytics.store.database import open_store
-
-    print(export_list(open_store(args.db), "places", args.out, as_of=args.as_of, lang=args.lang).render(args.lang))
-    return 0
+    return _export_list(args, "places")
 
 
 def _people(args: argparse.Namespace) -> int:
+    return _export_list(args, "people")
+
+
+def _export_list(args: argparse.Namespace, which: str) -> int:
     from analytics.operations.lists import export_list
     from analytics.store.database import open_store
 
-    print(export_list(open_store(args.db), "people", args.out, as_of=args.as_of, window_days=args.days,
-                      lang=args.lang).render(args.lang))
+    store = open_store(args.db)
+    days = {"window_days": args.days} if which == "people" else {}
+    with _audited(store, "export_list", which, out=args.out, as_of=args.as_of, **days) as done:
+        report = export_list(store, which, args.out, as_of=args.as_of, lang=args.lang, **days)
+        done.update(list_as_of=f"{report.as_of:%Y-%m-%d}", rows=report.rows)
+    print(report.render(args.lang))
     return 0
 
 
@@ -87,17 +142,24 @@ def _plan(args: argparse.Namespace) -> int:
     from analytics.operations.plans_store import plan_store
     from analytics.store.database import open_store
 
-    report = plan_store(open_store(args.db), start=args.start, days=args.days, teams_file=args.teams,
-                        random_share=args.random_share, seed=args.seed, out=args.out, lang=args.lang)
+    from analytics.accounts.audit import cli_actor
+
+    store = open_store(args.db)
+    with _audited(store, "plan", None, start=args.start, days=args.days, seed=args.seed) as done:
+        report = plan_store(store, start=args.start, days=args.days, teams_file=args.teams,
+                            random_share=args.random_share, seed=args.seed, out=args.out, lang=args.lang,
+                            created_by=cli_actor().username)
+        done.update(plan_id=report.plan.plan_id, seed=report.plan.seed, visits=len(report.plan.visits),
+                    xlsx=str(report.xlsx), html=str(report.html))
     print(report.render(args.lang))
     return 0
 
 
 def _backtest(args: argparse.Namespace) -> int:
-    from analytics.models.backtest import backtest_store
+    from analytics.models.report import backtest_store
     from analytics.store.database import open_store
 
-    result = backtest_store(open_store(args.db), as_of=args.as_of, origins=args.origins, capacity=args.capacity,
+    result = backtest_store(open_store(args.db), as_of=_as_of(args.as_of), origins=args.origins, capacity=args.capacity,
                             report=args.report, json_path=args.json, truth=args.truth, capacity_of=args.capacity_of,
                             window_days=args.window_days)
     print(result.render(args.lang))
@@ -108,8 +170,11 @@ def _train(args: argparse.Namespace) -> int:
     from analytics.models.select import train_models
     from analytics.store.database import open_store
 
-    report = train_models(open_store(args.db), as_of=args.as_of, models_dir=args.models, truth=args.truth,
-                          capacity=args.capacity, origins=args.origins)
+    store = open_store(args.db)
+    with _audited(store, "train", None, as_of=args.as_of, models_dir=args.models) as done:
+        report = train_models(store, as_of=_as_of(args.as_of), models_dir=args.models, truth=args.truth,
+                              capacity=args.capacity, origins=args.origins)
+        done.update(version=report.version, winner=report.winner, serving=report.serving, rows=report.n_rows)
     print(report.render(args.lang))
     return 0
 
@@ -118,7 +183,10 @@ def _score(args: argparse.Namespace) -> int:
     from analytics.risk.risklist import score_store
     from analytics.store.database import open_store
 
-    report = score_store(open_store(args.db), as_of=args.as_of, out=args.out, models_dir=args.models, levels=args.levels)
+    store = open_store(args.db)
+    with _audited(store, "score", None, as_of=args.as_of, out=args.out) as done:
+        report = score_store(store, as_of=_as_of(args.as_of), out=args.out, models_dir=args.models, levels=args.levels)
+        done.update(list_id=report.list_id, model_version=report.model_version, rows=report.n)
     print(report.render(args.lang))
     return 0
 
@@ -131,10 +199,14 @@ def _models(args: argparse.Namespace) -> int:
         print(registry.render_versions(args.lang))
     elif args.action == "show":
         print(registry.card_text(args.version))
-    elif args.action == "promote":
-        print(registry.promote_message(args.version, args.lang))
-    elif args.action == "rollback":
-        print(registry.rollback_message(args.lang))
+    elif args.action in ("promote", "rollback"):
+        from analytics.store.database import open_store
+
+        with _audited(open_store(args.db), args.action, getattr(args, "version", None), models_dir=str(registry.root)) as done:
+            before = registry.serving()
+            print(registry.promote_message(args.version, args.lang) if args.action == "promote"
+                  else registry.rollback_message(args.lang))
+            done.update(serving_before=before, serving=registry.serving())
     elif args.action == "sign":
         _models_sign(args, registry)
     elif args.action == "rotate-key":
@@ -164,7 +236,7 @@ def _models_sign(args: argparse.Namespace, registry) -> None:
     print(plan.render(args.lang))
     if plan.to_sign:
         _confirmed(args)
-        sign_versions(registry, plan, open_store(args.db))
+        sign_versions(registry, plan, open_store(args.db), actor=_cli_actor(), source=_cli_source())
         print(plan.render_done(args.lang))
 
 
@@ -176,7 +248,7 @@ def _models_rotate_key(args: argparse.Namespace, registry) -> None:
     plan = rotation_plan(registry, new_secret, args.only or None)
     print(plan.render(args.lang))
     _confirmed(args)
-    rotate_key(registry, plan, open_store(args.db))
+    rotate_key(registry, plan, open_store(args.db), actor=_cli_actor(), source=_cli_source())
     print(plan.render_done(args.lang))
 
 
@@ -184,21 +256,30 @@ def _simulate(args: argparse.Namespace) -> int:
     from analytics.simulate import simulate_files
 
     written = simulate_files(args.out_dir, enterprises=args.enterprises, seed=args.seed, start=args.start,
-                             as_of=args.as_of)
+                             as_of=args.as_of, flatter=args.flatter)
     print(written.render(args.lang))
     return 0
 
 
 def _read_password(args: argparse.Namespace) -> str:
-    """The password from stdin (``--password-stdin``) or typed twice at a hidden prompt."""
+    """The password from stdin (``--password-stdin``) or typed twice at a hidden prompt; without a
+    terminal to prompt at (a script, a pipe), a message asking for ``--password-stdin``."""
     if args.password_stdin:
         return sys.stdin.readline().rstrip("\r\n")
     import getpass
 
     from analytics.contract.errors import UserError
 
-    first = getpass.getpass("密码 / Password: ")
-    if getpass.getpass("再次输入 / Again: ") != first:
+    no_terminal = UserError("没有可输入密码的终端：请加 --password-stdin，从标准输入传入密码。",
+                            "There is no terminal to type the password at: add --password-stdin and pass it on standard input.")
+    if not sys.stdin or not sys.stdin.isatty():
+        raise no_terminal
+    try:
+        first = getpass.getpass("密码 / Password: ")
+        again = getpass.getpass("再次输入 / Again: ")
+    except EOFError:
+        raise no_terminal from None
+    if again != first:
         raise UserError("两次输入的密码不一致。", "The two passwords differ.")
     return first
 
@@ -222,22 +303,31 @@ def _users(args: argparse.Namespace) -> int:
     from analytics.accounts import users as accounts
     from analytics.store.database import open_store
 
+    from analytics.accounts import audit
+
     store = open_store(args.db)
+    who = {"actor": audit.cli_actor(), "source": audit.cli_source()}  # the audit names the OS user
     if args.action == "add":
-        user = accounts.add_user(store, args.username, args.role, _read_password(args), display_name=args.name, team=args.team)
+        user = accounts.add_user(store, args.username, args.role, _read_password(args), display_name=args.name, team=args.team,
+                                 **who)
         print(f"{user.username} ({user.role}{', ' + user.team if user.team else ''})")
     elif args.action == "list":
         print(accounts.list_users(store).to_string(index=False))
     elif args.action == "disable":
-        accounts.disable_user(store, args.username)
+        accounts.disable_user(store, args.username, **who)
     elif args.action == "enable":
-        accounts.enable_user(store, args.username)
+        accounts.enable_user(store, args.username, **who)
     elif args.action == "reset-password":
-        print(accounts.reset_password(store, args.username, _read_password(args) if args.password_stdin else None))
+        if args.password_stdin:  # the caller knows it: never echo it to a terminal or a log
+            accounts.reset_password(store, args.username, _read_password(args), **who)
+            print(f"已为 {args.username} 设置新密码，其登录会话均已结束。" if args.lang == "zh"
+                  else f"A new password is set for {args.username}; its sessions are ended.")
+        else:  # a random password: shown this once, the only way to hand it over
+            print(accounts.reset_password(store, args.username, None, **who))
     elif args.action == "token":
-        print("\t".join(accounts.create_token(store, args.username, args.label)))
+        print("\t".join(accounts.create_token(store, args.username, args.label, **who)))
     elif args.action == "revoke-token":
-        accounts.revoke_token(store, args.token_id)
+        accounts.revoke_token(store, args.token_id, **who)
     return 0
 
 
@@ -343,11 +433,12 @@ def build_parser() -> argparse.ArgumentParser:
     rotate.add_argument("--new-key-stdin", dest="new_key_stdin", action="store_true",
                         help="read the new key from stdin (required when the key is in $SAFERANK_MODEL_KEY)")
     rotate.add_argument("--yes", action="store_true", help="confirm without asking")
-    simulate = _command(sub, "simulate", "write a simulated county (all ten contract tables, truth.csv, simulation.json)", _simulate)
+    simulate = _command(sub, "simulate", "write a simulated county (the contract tables, towns.geojson, truth.csv, simulation.json) and its rates beside published ones", _simulate)
     simulate.add_argument("out_dir", help="folder to write the CSV files into")
     simulate.add_argument("--enterprises", type=int, default=2000, help="number of enterprises, 500 to 1,000,000 (default 2000)")
     simulate.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
     simulate.add_argument("--start", default=None, help="first simulated day (default: as-of minus three years)")
+    simulate.add_argument("--flatter", action="store_true", help="the world before issue 16: additive risk, equal teams, records entered the day they happen (reproduces the older samples)")
     simulate.add_argument("--as-of", dest="as_of", default="2026-11-15", help="export date; nothing later is written (default 2026-11-15)")
     users = _command(sub, "users", "accounts: add, list, disable, enable, reset-password, token, revoke-token", _users)
     actions = users.add_subparsers(dest="action", required=True)

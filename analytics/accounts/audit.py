@@ -6,8 +6,11 @@ with a trigger (SQLite and PostgreSQL), so a leaked admin session cannot cover i
 
 from __future__ import annotations
 
+import getpass
 import io
 import json
+import os
+import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -38,6 +41,7 @@ ACTIONS: dict[str, Action] = {
         Action("view_list", "查看风险清单", "Viewed a risk list"),
         Action("export_list", "导出风险清单", "Exported a risk list"),
         Action("view_plan", "查看检查计划", "Viewed a plan"),
+        Action("plan", "制定检查计划", "Drew a plan"),
         Action("export_plan", "导出检查计划", "Exported a plan"),
         Action("view_enterprise", "查看企业", "Viewed an enterprise"),
         Action("view_model", "查看模型", "Viewed the model"),
@@ -131,6 +135,36 @@ class _Store(Protocol):
 
 
 CLI_ACTOR = ("cli", "cli")  # actions taken from the command line, where no account is signed in
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acted, where no signed-in ``User`` exists (the command line)."""
+
+    username: str
+    role: str
+
+
+def cli_actor() -> Actor:
+    """The person at the command line: ``cli:<login name>`` with role ``cli``.
+
+    On POSIX the name is the real user id's login name (``pwd``), not ``$USER``/``$LOGNAME``, which
+    the caller sets at will; elsewhere ``getpass.getuser()``. A user id without a name is
+    ``cli:uid<n>``."""
+    try:
+        import pwd
+
+        name = pwd.getpwuid(os.getuid()).pw_name
+    except ImportError:  # Windows
+        name = getpass.getuser()
+    except KeyError:  # a user id with no entry in the password database (some containers)
+        name = f"uid{os.getuid()}"
+    return Actor(f"cli:{name}"[:64], "cli")
+
+
+def cli_source() -> str:
+    """Where a command-line action came from: this host's name."""
+    return socket.gethostname()[:64] or "localhost"
 
 
 def record(
