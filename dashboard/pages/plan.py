@@ -1,7 +1,7 @@
 """检查计划 Plan ("/plan"): set the rules, draw a plan, see it by team and day and on the town map, export it.
 
 Plans are confidential (四不两直). The auth seam lets the office and leaders open this page; what
-each sees is scoped in ``analytics.operations.planning.visits_for`` (a leader no plan before its day). Only the
+each sees is scoped in ``analytics.operations.plans_store.visits_for`` (a leader no plan before its day). Only the
 office (permission ``plans_edit``) may draw a plan; exports need ``plans_export`` and are audited.
 """
 
@@ -18,8 +18,8 @@ from dash import Input, Output, State, callback, dcc, html
 from analytics.accounts import users as accounts
 from analytics.contract.errors import UserError
 from analytics.operations.plan_export import plan_html, printable_visits, write_plan_xlsx
-from analytics.operations.planning import VISIT_REASONS, PlanRules, visits_for
-from analytics.operations.plans_store import create_plan, list_plans
+from analytics.operations.planning import VISIT_REASONS, PlanRules
+from analytics.operations.plans_store import create_plan, list_plans, visits_for
 from analytics.contract.schema import SECTORS
 from analytics.operations.teams import read_teams
 from dashboard import auth, figures, i18n
@@ -91,7 +91,7 @@ def data_tables() -> dict[str, pd.DataFrame]:
 def layout(lang: str | None = None, plan_id: str | None = None, **_query: object) -> html.Div:
     lang = i18n.current_lang(lang)
     user = auth.current_user()
-    plans = list_plans(data.store())
+    plans = list_plans(data.store(), user)  # a leader: only plans that have begun
     header = html.Div([html.H1(_t("title", lang), className="page-title"), language_switch(PREFIX, lang)],
                       className="page-header")
     stores = [dcc.Store(id=f"{PREFIX}-lang-store", data=lang), dcc.Download(id=f"{PREFIX}-download")]
@@ -146,7 +146,7 @@ def rules_form(lang: str) -> html.Section:
         field("quota_sectors", dcc.Dropdown(id=f"{PREFIX}-quota-sectors", options=i18n.options(SECTORS, lang), multi=True,
                                             style={"minWidth": "260px"})),
         field("quota", dcc.Input(id=f"{PREFIX}-quota", type="number", min=0, step=1, value=0)),
-        field("seed", dcc.Input(id=f"{PREFIX}-seed", type="number", step=1)),
+        field("seed", dcc.Input(id=f"{PREFIX}-seed", type="number", step=1, min=0, max=2**32 - 1)),
         html.Div([dcc.Upload(html.Button(_t("teams_file", lang), className="button"), id=f"{PREFIX}-teams-file",
                              accept=".csv,.xlsx"),
                   html.Span(_t("default_teams", lang), id=f"{PREFIX}-teams-name", className="field-label")],
@@ -192,7 +192,9 @@ def draw(_clicks: int, start: str | None, days: int | None, share: float | None,
                               seed=None if seed in (None, "") else int(seed), created_by=user.username)
     except UserError as error:
         return dash.no_update, dash.no_update, html.Span(error.render(lang), className="error")
-    plans = list_plans(data.store())
+    auth.audit("plan", plan.plan_id, start=f"{plan.start:%Y-%m-%d}", days=plan.days, seed=plan.seed,
+               visits=len(plan.visits), teams_file=teams_name if teams_file else None)
+    plans = list_plans(data.store(), user)
     options = [{"label": f"{p} · {s:%Y-%m-%d} +{d}", "value": p}
                for p, s, d in zip(plans["plan_id"], pd.to_datetime(plans["start"]), plans["days"], strict=True)]
     return options, plan.plan_id, _t("built", lang, plan_id=plan.plan_id)
@@ -234,10 +236,11 @@ def grid_rows(visits: pd.DataFrame, lang: str) -> list[dict]:
     State(f"{PREFIX}-lang-store", "data"),
 )
 def show_plan(plan_id: str | None, team: str | None, day: str | None, lang: str) -> tuple:
-    visits = _visible(plan_id)
-    plans = list_plans(data.store()).set_index("plan_id")
+    plans = list_plans(data.store(), auth.current_user()).set_index("plan_id")  # a leader: begun plans only
     if not plan_id or plan_id not in plans.index:
         return [], "", figures.empty_figure(lang), figures.empty_figure(lang), [], [], notice(_t("no_plans", lang), PREFIX)
+    visits = _visible(plan_id)
+    auth.audit("view_plan", plan_id, team=team, date=day)
     stored = plans.loc[plan_id]
     ratio = stored["expected_found"] / stored["expected_random"] if stored["expected_random"] else float("nan")
     summary = _t("summary", lang, visits=int(stored["visits"]), found=stored["expected_found"],
@@ -290,7 +293,7 @@ def town_visits_figure(visits: pd.DataFrame, lang: str) -> go.Figure:
 def export(_xlsx: int, _print: int, plan_id: str, team: str | None, day: str | None, lang: str) -> dict:
     """The shown visits as xlsx (a sheet per team) or as the print view; audited."""
     user = auth.current_user()
-    if not accounts.can(user, "plans_export") or not plan_id:
+    if not accounts.can(user, "plans_export") or plan_id not in set(list_plans(data.store(), user)["plan_id"]):
         return dash.no_update
     shown = _filtered(_visible(plan_id), team, day)
     kind = "print" if dash.ctx.triggered_id == f"{PREFIX}-print" else "xlsx"

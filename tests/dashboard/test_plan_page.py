@@ -84,6 +84,8 @@ def test_office_draws_a_plan_and_sees_it_by_team_and_day(pages, site) -> None:
     assert "不得提前告知" in _texts(page)
     options, chosen, message = _draw(pages)
     assert chosen in {o["value"] for o in options} and chosen in message
+    drawn = [details for action, object_id, details in site.audited if (action, object_id) == ("plan", chosen)]
+    assert len(drawn) == 1 and drawn[0]["seed"] == 7 and drawn[0]["days"] == 3  # drawing a plan is audited
     rows, summary, expected, town_map, teams, dates, empty = plan.show_plan(chosen, None, None, "zh")
     assert empty is None  # the "no plan yet" notice goes once a plan is shown
     assert rows and "预计发现重大隐患" in _texts(summary) and "随机种子 7" in _texts(summary)
@@ -126,7 +128,7 @@ def test_export_gives_a_sheet_per_team_and_a_print_view_and_is_audited(pages, si
 
 
 def test_an_inspector_sees_the_own_teams_visits_and_enters_results(pages, site) -> None:
-    from analytics.operations.planning import visits_for
+    from analytics.operations.plans_store import visits_for
     from analytics.store.database import read_tables
 
     inspector = pages["inspector"]
@@ -155,7 +157,7 @@ def test_an_inspector_sees_the_own_teams_visits_and_enters_results(pages, site) 
 
 
 def test_an_inspector_cannot_open_another_teams_visit(pages, site) -> None:
-    from analytics.operations.planning import visits_for
+    from analytics.operations.plans_store import visits_for
 
     inspector = pages["inspector"]
     _draw(pages, days=2)
@@ -171,7 +173,7 @@ def test_an_inspector_cannot_open_another_teams_visit(pages, site) -> None:
 def test_the_office_may_draw_with_an_uploaded_team_file(pages, site) -> None:
     import base64
 
-    from analytics.operations.planning import visits_for
+    from analytics.operations.plans_store import visits_for
 
     content = "检查组,负责镇街,每日检查数\n东片组,TA,1\n西片组,TB,1\n".encode("gb18030")
     upload = "data:text/csv;base64," + base64.b64encode(content).decode()
@@ -186,9 +188,8 @@ def test_the_office_may_draw_with_an_uploaded_team_file(pages, site) -> None:
 def test_in_the_served_app_an_inspector_gets_the_own_visits_and_never_the_plan(tmp_path, monkeypatch) -> None:
     """Through the real guard: the router renders /inspector with the team's visits only; /plan is refused."""
     import json
-    import time
 
-    from test_auth_support import callback_body
+    from test_auth_support import callback_body, signed_in_client
 
     from analytics.accounts import users as accounts
     from analytics.operations.planning import PlanRules, build_plan
@@ -206,9 +207,7 @@ def test_in_the_served_app_an_inspector_gets_the_own_visits_and_never_the_plan(t
                                 PlanRules(random_share=0), seed=1))
     app = create_app({"db": url, "secret_key": "plan-test-" + "x" * 32, "models_dir": str(tmp_path / "models")})
     accounts.add_user(app.server.extensions["saferank"]["store"], "insp", "inspector", "correct-horse-battery", team="第1组")
-    client = app.server.test_client()
-    with client.session_transaction() as session:
-        session["user"], session["seen"] = "insp", time.time()
+    client = signed_in_client(app, app.server.extensions["saferank"]["store"], "insp")
     router = next(key for key in app.callback_map if "_pages_content" in key)
     page = client.post("/_dash-update-component", json=callback_body(app, router, "/inspector"))
     assert page.status_code == 200
