@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException
 import analytics
 from analytics.contract.errors import UserError
 from analytics.contract.schema import RISK_LEVELS, SECTORS
+from analytics.snapshot.snapshot import AsOf
 from dashboard import auth
 from dashboard.openapi import DEFAULT_LIMIT, MAX_LIMIT, document
 
@@ -76,12 +77,11 @@ def _date_arg(name: str = "as_of") -> pd.Timestamp | None:
     if not raw:
         return None
     try:
-        value = pd.Timestamp(raw)
-    except (ValueError, TypeError, OverflowError):
-        value = pd.NaT
-    if value is pd.NaT or value.tzinfo is not None:
-        raise ApiError(400, "invalid_parameter", f"参数 {name} 须为日期（YYYY-MM-DD）。", f"Parameter {name} must be a date (YYYY-MM-DD).", name)
-    return value.normalize()
+        if pd.Timestamp(raw).tzinfo is not None:  # a moment in some zone is not a day
+            raise ValueError(raw)
+        return AsOf.parse(raw).ts  # the API's edge: the one parse of a requested date
+    except (UserError, ValueError, TypeError, OverflowError):
+        raise ApiError(400, "invalid_parameter", f"参数 {name} 须为日期（YYYY-MM-DD）。", f"Parameter {name} must be a date (YYYY-MM-DD).", name) from None
 
 
 def _choice_args(name: str, allowed: tuple[str, ...] | None = None) -> tuple[str, ...]:
@@ -154,7 +154,9 @@ def risk_list() -> flask.Response:
 @blueprint.get("/enterprises/<enterprise_id>")
 def enterprise(enterprise_id: str) -> flask.Response:
     if not auth.may_see_enterprise(auth.current_user(), enterprise_id):
-        # the same answer as for an unknown id: an inspector learns nothing about other teams' firms
+        # the same answer as for an unknown id: an inspector learns nothing about other teams' firms;
+        # the audit keeps the attempt
+        auth.audit("access_denied", enterprise_id, api=True, path=flask.request.path[:200], reason="outside the user's scope")
         raise ApiError(404, "not_found", "清单中没有这家企业。", "This enterprise is not on the list.", "enterprise_id")
     as_of, frame = _list_of(_date_arg())
     rows = frame.loc[frame["enterprise_id"].astype(str) == enterprise_id]
@@ -206,7 +208,11 @@ def score() -> flask.Response:
 
     models_dir = flask.current_app.extensions["saferank"]["config"]["models_dir"]
     try:
-        scored = score_records(get_store(), records, as_of=body.get("as_of"), lang=_lang(), models_dir=models_dir)
+        as_of = None if body.get("as_of") in (None, "") else AsOf.parse(body["as_of"])
+    except UserError as error:
+        raise ApiError(400, "invalid_record", error.zh, error.en, "as_of") from error
+    try:
+        scored = score_records(get_store(), records, as_of=as_of, lang=_lang(), models_dir=models_dir)
     except RecordError as error:
         raise ApiError(400, "invalid_record", error.zh, error.en, error.field) from error
     except (UserError, ImportError) as error:  # no serving model (or its parts) on this server

@@ -129,10 +129,26 @@ def test_one_enterprise_with_score_level_and_reasons(auth_app) -> None:
     assert audit.search(auth_app.store, {"action": "view_enterprise", "object_id": first["enterprise_id"]}).shape[0] >= 1
 
 
-def test_an_inspector_sees_no_enterprise_outside_the_team_scope(auth_app) -> None:
+def test_an_inspector_sees_no_enterprise_outside_the_team_scope_and_the_attempt_is_audited(auth_app) -> None:
+    wanted = {"username": "u-inspector", "action": "access_denied", "object_id": "E1"}
+    before = len(audit.search(auth_app.store, wanted))
     response = auth_app.client().get("/api/v1/enterprises/E1", headers=_bearer(auth_app, "inspector"))
     assert response.status_code in (403, 404)
     assert "score" not in response.get_json()
+    refused = audit.search(auth_app.store, wanted)
+    assert len(refused) == before + 1 and '"api": true' in refused["details"].iloc[0]
+    assert audit.search(auth_app.store, {"username": "u-inspector", "action": "view_enterprise", "object_id": "E1"}).empty
+
+
+@pytest.mark.parametrize(("method", "path"), [("GET", "/api/v1/risk-list"), ("GET", "/api/v1/model"), ("POST", "/api/v1/score")])
+def test_a_refused_api_read_by_role_is_audited(auth_app, method: str, path: str) -> None:
+    wanted = {"username": "u-inspector", "action": "access_denied", "object_id": path}
+    before = len(audit.search(auth_app.store, wanted))
+    response = auth_app.client().open(path, method=method, headers=_bearer(auth_app, "inspector"),
+                                      json={"enterprises": [{"enterprise_id": "X"}]})
+    assert response.status_code == 403 and _error(response)["code"] == "forbidden"
+    refused = audit.search(auth_app.store, wanted)
+    assert len(refused) == before + 1 and refused["role"].iloc[0] == "inspector"
 
 
 def test_oversized_and_malformed_bodies_get_json_4xx(auth_app) -> None:
