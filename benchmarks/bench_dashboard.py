@@ -145,11 +145,15 @@ def time_callbacks(app, bodies: list[dict], users: dict[str, str], repeat: int) 
     """Replay each recorded callback ``repeat`` times through the test client (server time only)."""
     from dashboard.components import data
 
+    from analytics.accounts import users as accounts
+    from dashboard import auth
+
+    store = app.server.extensions["saferank"]["store"]
     clients = {}
     for role, username in users.items():
         client = app.server.test_client()
         with client.session_transaction() as session:
-            session["user"], session["seen"] = username, time.time()
+            session[auth.SESSION_KEY] = accounts.start_session(store, username)
         clients[role] = client
     seen, rows, last_page = set(), [], None
     for item in bodies:

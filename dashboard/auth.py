@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import secrets
-import time
+from datetime import timedelta
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -74,6 +74,10 @@ SCOPED_QUERY: dict[str, tuple[str, ...]] = {"/enterprise": ("id", "enterprise_id
 ROUTER_OUTPUT = "_pages_content"
 ROUTER_LOCATION = "_pages_location"
 PUBLIC_ENDPOINTS = frozenset({"saferank_auth.login", "saferank_auth.logout", "saferank_api.health"})
+
+# The session cookie carries only this: the token of a session kept in the store
+# (``analytics.accounts.sessions``), which signing out, a password reset or disabling ends.
+SESSION_KEY = "sid"
 
 blueprint = flask.Blueprint("saferank_auth", __name__)
 
@@ -271,23 +275,17 @@ def _scoped_values(body: dict, page: str | None, search: str) -> list[object]:
 
 
 def _session_user() -> User | None:
-    """The session's account if the session is fresh and the account still active."""
-    username = flask.session.get("user")
-    if not username:
-        return None
-    timeout = flask.current_app.config["SAFERANK_SESSION_TIMEOUT"]
-    now = time.time()
-    if now - float(flask.session.get("seen", 0)) > timeout:
-        flask.session.clear()
+    """The account of the cookie's session if the store says that session is live (not signed out,
+    not ended by a password reset or disabling, not idle past the timeout)."""
+    token = flask.session.get(SESSION_KEY)
+    if not token:
         return None
     from dashboard.context import get_store
 
-    user = accounts.get_user(get_store(), username)
-    if user is None:  # disabled since signing in
+    idle = timedelta(seconds=flask.current_app.config["SAFERANK_SESSION_TIMEOUT"])
+    user = accounts.session_user(get_store(), token, idle=idle)
+    if user is None:
         flask.session.clear()
-        return None
-    if now - float(flask.session.get("seen", 0)) > 30:  # refresh the cookie at most every 30 s
-        flask.session["seen"] = now
     return user
 
 
@@ -379,6 +377,7 @@ def login() -> flask.Response | str:
     next_path = _safe_next(flask.request.values.get("next"))
     error = None
     status = 200
+    retry_after = None
     if flask.request.method == "POST":
         form = flask.request.form
         expected = flask.session.get("csrf")
@@ -389,13 +388,14 @@ def login() -> flask.Response | str:
                 user = accounts.verify_login(
                     get_store(), form.get("username", "").strip(), form.get("password", ""), source=source_address()
                 )
+            except accounts.LoginThrottled as throttled:
+                error, status, retry_after = (throttled.zh, throttled.en), 429, throttled.retry_after
             except UserError as refused:
                 error, status = (refused.zh, refused.en), 401
             else:
-                flask.session.clear()
+                flask.session.clear()  # a new session, never the one the form came with (fixation)
                 flask.session.permanent = True
-                flask.session["user"] = user.username
-                flask.session["seen"] = time.time()
+                flask.session[SESSION_KEY] = accounts.start_session(get_store(), user.username, source=source_address())
                 flask.g.saferank_user = user
                 return flask.redirect(next_path if next_path != "/" else home_path(user))
     # One token per session, kept while it lives: a second tab (or any stray GET of /login) must not
@@ -404,6 +404,8 @@ def login() -> flask.Response | str:
         flask.session["csrf"] = secrets.token_urlsafe(24)
     html = render_login(lang=lang, csrf=flask.session["csrf"], next_path=next_path, error=error)
     response = flask.Response(html, status=status, mimetype="text/html")
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
     if flask.request.args.get("lang") == lang:  # the login page's switch sets the dashboard's cookie
         response.set_cookie(i18n.COOKIE, lang, max_age=31_536_000, samesite="Lax", path="/")
     return response
@@ -411,10 +413,11 @@ def login() -> flask.Response | str:
 
 @blueprint.route("/logout", methods=["GET", "POST"])
 def logout() -> flask.Response:
-    user = _session_user()
-    if user is not None:
-        flask.g.saferank_user = user
-        audit("logout")
+    from dashboard.context import get_store
+
+    token = flask.session.get(SESSION_KEY)
+    if token:  # ended in the store, so a copy of the cookie kept elsewhere stops working too
+        accounts.end_session(get_store(), token, source=source_address())
     flask.session.clear()
     return flask.redirect(flask.url_for("saferank_auth.login"))
 

@@ -1,13 +1,16 @@
-"""Accounts, roles and API tokens: who may sign in, and what each role may see as data.
+"""Accounts, roles, sign-in and API tokens: who may sign in, and what each role may see as data.
 
-Passwords are stored as werkzeug's salted scrypt hashes; API tokens only as the SHA-256 of a random
-token shown once. Every change to an account is written to the audit log in the same transaction.
+Passwords are stored as werkzeug's salted scrypt hashes and must pass ``passwords.check_password``;
+API tokens only as the SHA-256 of a random token shown once; sign-in sessions live in the store
+(``sessions``), so that signing out, a password reset or disabling the account ends them. Failed
+sign-ins are slowed per source and name (``throttle``), never locked. Every change to an account is
+written to the audit log in the same transaction.
 """
 
 from __future__ import annotations
 
-import functools
 import hashlib
+import math
 import re
 import secrets
 from dataclasses import dataclass
@@ -17,7 +20,7 @@ import pandas as pd
 import sqlalchemy as sa
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from analytics.accounts import audit
+from analytics.accounts import audit, passwords, sessions, throttle
 from analytics.contract.errors import UserError
 from analytics.store.database import metadata
 
@@ -46,9 +49,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
 }
 PERMISSIONS = frozenset().union(*ROLE_PERMISSIONS.values())
 
-MAX_FAILED_ATTEMPTS = 5
-LOCK_MINUTES = 15
-MIN_PASSWORD_LENGTH = 10
+MIN_PASSWORD_LENGTH = passwords.MIN_LENGTH
 _USERNAME = re.compile(r"^[\w.\-]{2,64}$")
 _TOKEN_PREFIX = "sr_"
 
@@ -61,6 +62,8 @@ users = sa.Table(
     sa.Column("team", sa.String(64), nullable=True),
     sa.Column("password_hash", sa.String(256), nullable=False),
     sa.Column("disabled", sa.Boolean(), nullable=False, default=False),
+    # Left from the account lock that ``throttle`` replaced; kept (always 0 / empty) so that stores
+    # written before still take new rows.
     sa.Column("failed_attempts", sa.Integer(), nullable=False, default=0),
     sa.Column("locked_until", sa.DateTime(), nullable=True),
     sa.Column("created_at", sa.DateTime(), nullable=False),
@@ -103,6 +106,20 @@ class LoginRefused(UserError):
     exit_code = 4
 
 
+class LoginThrottled(LoginRefused):
+    """Too many failed sign-ins from this source, for this name, or both: try again later. Says
+    nothing about the account; ``retry_after`` is in whole seconds."""
+
+    def __init__(self, wait: timedelta) -> None:
+        self.retry_after = max(1, math.ceil(wait.total_seconds()))
+        if self.retry_after <= 90:
+            zh, en = f"{self.retry_after} 秒", f"{self.retry_after} seconds"
+        else:
+            minutes = math.ceil(self.retry_after / 60)
+            zh, en = f"{minutes} 分钟", f"{minutes} minutes"
+        super().__init__(f"登录失败次数过多，请 {zh}后再试。", f"Too many failed sign-ins; try again in {en}.")
+
+
 def can(user: User | None, permission: str) -> bool:
     """Whether ``user`` may see ``permission``'s data. ``None`` (no one signed in) may see nothing."""
     return user is not None and user.can(permission)
@@ -115,14 +132,6 @@ def require(user: User | None, permission: str) -> None:
 
 def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
-
-
-def _check_password(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise UserError(
-            f"密码至少需要 {MIN_PASSWORD_LENGTH} 个字符。",
-            f"The password needs at least {MIN_PASSWORD_LENGTH} characters.",
-        )
 
 
 def _hash(password: str) -> str:
@@ -155,7 +164,7 @@ def add_user(
     team = (team or "").strip() or None
     if role == "inspector" and team is None:
         raise UserError("检查组账户须填写所属组别（如“第3组”）。", "An inspector account needs its team (e.g. 第3组).")
-    _check_password(password)
+    passwords.check_password(password, username)
     row = {
         "username": username,
         "display_name": (display_name or "").strip() or username,
@@ -186,65 +195,86 @@ def get_user(store, username: str) -> User | None:
 
 def list_users(store) -> pd.DataFrame:
     """All accounts, without their hashes, sorted by username."""
-    columns = ["username", "display_name", "role", "team", "disabled", "failed_attempts", "locked_until", "created_at"]
+    columns = ["username", "display_name", "role", "team", "disabled", "created_at"]
     with store.engine.connect() as connection:
         rows = connection.execute(sa.select(*(users.c[c] for c in columns)).order_by(users.c.username)).all()
     frame = pd.DataFrame(rows, columns=columns)
     for name in ("username", "display_name", "role", "team"):
         frame[name] = frame[name].astype("string")
     frame["disabled"] = frame["disabled"].astype("boolean")
-    frame["failed_attempts"] = frame["failed_attempts"].astype("Int64")
-    for name in ("locked_until", "created_at"):
-        frame[name] = pd.to_datetime(frame[name])
+    frame["created_at"] = pd.to_datetime(frame["created_at"])
     return frame
 
 
-def _update(store, username: str, values: dict, action: str, actor: User | None, source: str | None, details=None) -> None:
-    with store.engine.begin() as connection:
-        result = connection.execute(users.update().where(users.c.username == username).values(**values))
-        if result.rowcount == 0:
-            raise UserError(f"没有账户 {username}。", f"There is no account {username}.")
-        audit.record(store, actor, action, username, source, details, connection=connection)
+def _update(connection: sa.Connection, username: str, values: dict) -> None:
+    result = connection.execute(users.update().where(users.c.username == username).values(**values))
+    if result.rowcount == 0:
+        raise UserError(f"没有账户 {username}。", f"There is no account {username}.")
 
 
 def disable_user(store, username: str, *, actor: User | None = None, source: str | None = None) -> None:
-    """Disable an account: it can no longer sign in, and its sessions and tokens stop working."""
-    _update(store, username, {"disabled": True}, "user_disable", actor, source)
+    """Disable an account: it can no longer sign in, its sessions end and its API tokens are revoked
+    (enabling it again brings none of them back)."""
+    now = _now()
+    with store.engine.begin() as connection:
+        _update(connection, username, {"disabled": True})
+        ended = sessions.end_all(connection, username, "disabled", now)
+        revoked = connection.execute(
+            api_tokens.update()
+            .where(api_tokens.c.username == username, api_tokens.c.revoked_at.is_(None))
+            .values(revoked_at=now)
+        ).rowcount
+        details = {"sessions_ended": ended, "tokens_revoked": revoked}
+        audit.record(store, actor, "user_disable", username, source, details, connection=connection)
 
 
 def enable_user(store, username: str, *, actor: User | None = None, source: str | None = None) -> None:
-    _update(store, username, {"disabled": False, "failed_attempts": 0, "locked_until": None}, "user_enable", actor, source)
+    with store.engine.begin() as connection:
+        _update(connection, username, {"disabled": False, "failed_attempts": 0, "locked_until": None})
+        audit.record(store, actor, "user_enable", username, source, connection=connection)
 
 
 def reset_password(
     store, username: str, password: str | None = None, *, actor: User | None = None, source: str | None = None
 ) -> str:
-    """Set a new password (a random one when ``password`` is None) and lift any lock; returns it."""
+    """Set a new password (a random one when ``password`` is None) and end the account's sessions,
+    so that a cookie taken with the old password stops working; returns the password."""
     password = password if password is not None else random_password()
-    _check_password(password)
-    _update(
-        store, username, {"password_hash": _hash(password), "failed_attempts": 0, "locked_until": None},
-        "password_reset", actor, source,
-    )
+    passwords.check_password(password, username)
+    with store.engine.begin() as connection:
+        _update(connection, username, {"password_hash": _hash(password), "failed_attempts": 0, "locked_until": None})
+        ended = sessions.end_all(connection, username, "password_reset", _now())
+        audit.record(store, actor, "password_reset", username, source, {"sessions_ended": ended}, connection=connection)
     return password
 
 
 def random_password() -> str:
-    return secrets.token_urlsafe(12)
+    while True:  # a random password breaks the policy about once in never; draw again if it does
+        password = secrets.token_urlsafe(12)
+        if passwords.password_problem(password) is None:
+            return password
 
 
-# A hash to check against when the account does not exist, so that a wrong username costs the same
-# time as a wrong password and does not reveal which accounts exist.
-@functools.cache
-def _dummy_hash() -> str:
-    return _hash(secrets.token_hex(16))
+# What a wrong or unknown username's password is checked against, so that it costs the same time as
+# a wrong password and does not reveal which accounts exist. The hash of a random password nobody
+# kept, with the parameters ``_hash`` uses (a test holds them equal); a constant so that the first
+# unknown name does not also pay for making it.
+_DUMMY_HASH = (
+    "scrypt:32768:8:1$mQCP2qyI9ZzFKslI$4bbf2686b31bc02ab1302afecedad448da11f16912ec3c19b7d3678ddfacd7443aff41b889e7fe"
+    "445054ffcea04856875db1675d1e596920a8df72d56fe01997"
+)
 
 
 def verify_login(store, username: str, password: str, *, source: str | None = None, now: datetime | None = None) -> User:
-    """The user if the password is right and the account is active and not locked; else
-    ``LoginRefused``. After ``MAX_FAILED_ATTEMPTS`` failures in a row the account is locked for
-    ``LOCK_MINUTES`` (a right password does not open it meanwhile). Both outcomes are audited."""
+    """The user if the password is right and the account is active; else ``LoginRefused`` with the
+    same message whether the name is unknown, the account disabled or the password wrong. Every
+    attempt checks one scrypt hash (a dummy one when there is no account to check), so all three
+    take the same time. Failures are counted per source and name (``throttle``); while a count
+    asks to wait, attempts are refused with ``LoginThrottled`` before the password is looked at.
+    Every outcome is audited."""
     now = now or _now()
+    username = str(username or "")
+    password = str(password or "")
     with store.engine.begin() as connection:  # the outcome is written even when the login is refused
         outcome = _attempt(store, connection, username, password, source, now)
     if isinstance(outcome, LoginRefused):
@@ -253,39 +283,56 @@ def verify_login(store, username: str, password: str, *, source: str | None = No
 
 
 def _attempt(store, connection: sa.Connection, username: str, password: str, source: str | None, now: datetime):
-    refused = LoginRefused("账户名或密码不正确。", "Wrong username or password.")
+    attempt = throttle.keys(source, username)
+    wait = throttle.wait(connection, attempt, now)
     row = connection.execute(sa.select(users).where(users.c.username == username)).first()
-    if row is None:
-        check_password_hash(_dummy_hash(), password)
-        audit.record(store, None, "login_failed", username, source, {"reason": "unknown"}, connection=connection)
-        return refused
-    actor = _user(row)
-    if row.disabled:
-        check_password_hash(_dummy_hash(), password)
-        audit.record(store, actor, "login_failed", username, source, {"reason": "disabled"}, connection=connection)
-        return refused
-    if row.locked_until is not None and row.locked_until > now:
-        audit.record(store, actor, "login_failed", username, source, {"reason": "locked"}, connection=connection)
-        minutes = max(1, int((row.locked_until - now).total_seconds() // 60) + 1)
-        return LoginRefused(
-            f"连续登录失败次数过多，账户已锁定，请 {minutes} 分钟后再试或联系管理员。",
-            f"Too many failed sign-ins: the account is locked; try again in {minutes} minutes or ask an administrator.",
-        )
-    if not check_password_hash(row.password_hash, password):
-        failures = row.failed_attempts + 1
-        lock = now + timedelta(minutes=LOCK_MINUTES) if failures >= MAX_FAILED_ATTEMPTS else None
-        connection.execute(
-            users.update().where(users.c.username == username).values(
-                failed_attempts=0 if lock else failures, locked_until=lock
-            )
-        )
-        audit.record(
-            store, actor, "login_failed", username, source,
-            {"reason": "password", "attempt": failures, "locked": lock is not None}, connection=connection,
-        )
-        return refused
-    connection.execute(users.update().where(users.c.username == username).values(failed_attempts=0, locked_until=None))
+    actor = None if row is None else _user(row)
+    usable = row is not None and not row.disabled
+    if wait > timedelta(0):
+        check_password_hash(_DUMMY_HASH, password)  # a throttled reply takes as long as any other
+        details = {"reason": "throttled", "wait_seconds": round(wait.total_seconds(), 1)}
+        audit.record(store, actor, "login_failed", username, source, details, connection=connection)
+        return LoginThrottled(wait)
+    right = check_password_hash(row.password_hash if usable else _DUMMY_HASH, password)
+    if not (usable and right):
+        throttle.record_failure(connection, attempt, now)
+        reason = "unknown" if row is None else "disabled" if row.disabled else "password"
+        audit.record(store, actor, "login_failed", username, source, {"reason": reason}, connection=connection)
+        return LoginRefused("账户名或密码不正确。", "Wrong username or password.")
+    throttle.clear(connection, attempt, now)
     audit.record(store, actor, "login", username, source, connection=connection)
+    return actor
+
+
+def start_session(store, username: str, *, source: str | None = None, now: datetime | None = None) -> str:
+    """A new sign-in session for ``username`` (after ``verify_login``); returns the token the
+    session cookie carries."""
+    with store.engine.begin() as connection:
+        return sessions.start(connection, username, source, now or _now())
+
+
+def session_user(store, token: object, *, idle: timedelta, now: datetime | None = None) -> User | None:
+    """The active account of the live session ``token``, else None (never signed in, signed out,
+    ended by a password reset or disabling, or idle longer than ``idle``)."""
+    with store.engine.begin() as connection:
+        username = sessions.live_username(connection, token, idle, now or _now())
+        if username is None:
+            return None
+        row = connection.execute(
+            sa.select(users).where(users.c.username == username, users.c.disabled.is_(False))
+        ).first()
+    return None if row is None else _user(row)
+
+
+def end_session(store, token: object, *, source: str | None = None, now: datetime | None = None) -> User | None:
+    """Sign out: end the session ``token`` (audited); returns its account if it was live."""
+    with store.engine.begin() as connection:
+        username = sessions.end(connection, token, "logout", now or _now())
+        if username is None:
+            return None
+        row = connection.execute(sa.select(users).where(users.c.username == username)).first()
+        actor = None if row is None else _user(row)
+        audit.record(store, actor, "logout", username, source, connection=connection)
     return actor
 
 

@@ -18,8 +18,8 @@ TEXT = {
     "submit": ("登录", "Sign in"),
     "switch": ("English", "中文"),
     "note": (
-        "连续 5 次输入错误，账户将锁定 15 分钟。忘记密码请联系系统管理员。",
-        "After 5 wrong passwords in a row the account is locked for 15 minutes. Ask an administrator to reset a forgotten password.",
+        "多次输入错误后，需等待一段时间才能再次尝试。忘记密码请联系系统管理员。",
+        "After several wrong passwords you must wait a while before trying again. Ask an administrator to reset a forgotten password.",
     ),
 }
 

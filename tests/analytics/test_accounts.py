@@ -1,5 +1,6 @@
-"""Accounts: password hashing, lockout, disabling, API tokens, the role table, demo accounts, and
-an audit entry for every change."""
+"""Accounts: password hashing, sign-in throttling, disabling, API tokens, the role table, demo
+accounts, and an audit entry for every change. (The password policy, sessions and the throttle's
+own rules: test_passwords.py, test_sessions.py, test_throttle.py.)"""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from analytics.accounts import audit, throttle
 from analytics.accounts import users as accounts
-from analytics.accounts import audit
 from analytics.contract.errors import UserError
 from analytics.store.database import open_store
 
@@ -59,27 +60,45 @@ def test_a_username_is_taken_once(store) -> None:
     assert "password_hash" not in accounts.list_users(store)
 
 
-def test_wrong_passwords_lock_the_account_for_a_while(store) -> None:
-    accounts.add_user(store, "a1", "office", PASSWORD)
-    for _ in range(accounts.MAX_FAILED_ATTEMPTS):
+def _fail(store, username: str, times: int, source: str | None = None, **kwargs) -> None:
+    for _ in range(times):
         with pytest.raises(accounts.LoginRefused, match="Wrong username or password"):
-            accounts.verify_login(store, "a1", "wrong-password")
-    with pytest.raises(accounts.LoginRefused, match="locked"):
-        accounts.verify_login(store, "a1", PASSWORD)  # the right password does not open a locked account
-    later = accounts._now() + timedelta(minutes=accounts.LOCK_MINUTES + 1)
-    assert accounts.verify_login(store, "a1", PASSWORD, now=later).username == "a1"
-    failed = audit.search(store, {"action": "login_failed"})
-    assert len(failed) == accounts.MAX_FAILED_ATTEMPTS + 1
+            accounts.verify_login(store, username, "wrong-password", source=source, **kwargs)
 
 
-def test_a_right_password_resets_the_failure_count(store) -> None:
+def test_failed_sign_ins_slow_their_source_but_never_lock_the_owner_out(store) -> None:
     accounts.add_user(store, "a1", "office", PASSWORD)
-    for _ in range(accounts.MAX_FAILED_ATTEMPTS - 1):
-        with pytest.raises(accounts.LoginRefused):
-            accounts.verify_login(store, "a1", "wrong-password")
+    _fail(store, "a1", throttle.SCOPES[0].free, source="203.0.113.7")
+    with pytest.raises(accounts.LoginThrottled) as throttled:  # even the right password waits here
+        accounts.verify_login(store, "a1", PASSWORD, source="203.0.113.7")
+    assert throttled.value.retry_after >= 1 and throttled.value.zh and "try again in" in throttled.value.en
+    assert accounts.verify_login(store, "a1", PASSWORD, source="10.0.0.5").username == "a1"  # the owner, elsewhere
+    later = accounts._now() + timedelta(seconds=throttled.value.retry_after + 1)
+    assert accounts.verify_login(store, "a1", PASSWORD, source="203.0.113.7", now=later).username == "a1"
+    failed = audit.search(store, {"action": "login_failed"})
+    assert sorted(failed["details"].str.extract(r'"reason": "(\w+)"')[0]) == ["password"] * 5 + ["throttled"]
+
+
+def test_each_further_failure_doubles_the_wait(store) -> None:
+    accounts.add_user(store, "a1", "office", PASSWORD)
+    now = accounts._now()
+    free = throttle.SCOPES[0].free
+    _fail(store, "a1", free, source="203.0.113.7", now=now)
+    waits = []
+    for _ in range(3):
+        with pytest.raises(accounts.LoginThrottled) as throttled:
+            accounts.verify_login(store, "a1", "wrong-password", source="203.0.113.7", now=now)
+        waits.append(throttled.value.retry_after)
+        now += timedelta(seconds=throttled.value.retry_after)  # wait as asked, then fail once more
+        _fail(store, "a1", 1, source="203.0.113.7", now=now)
+    assert waits == [1, 2, 4]
+
+
+def test_a_right_password_clears_the_failures_of_its_source_and_name(store) -> None:
+    accounts.add_user(store, "a1", "office", PASSWORD)
+    _fail(store, "a1", throttle.SCOPES[0].free - 1)
     accounts.verify_login(store, "a1", PASSWORD)
-    with pytest.raises(accounts.LoginRefused, match="Wrong"):
-        accounts.verify_login(store, "a1", "wrong-password")  # one failure, not the fifth
+    _fail(store, "a1", throttle.SCOPES[0].free - 1)  # counted from zero again: not throttled
     assert accounts.verify_login(store, "a1", PASSWORD).username == "a1"
 
 
@@ -97,11 +116,8 @@ def test_unknown_and_disabled_accounts_get_the_same_answer_as_a_wrong_password(s
     assert accounts.get_user(store, "a1").role == "office"
 
 
-def test_reset_password_replaces_the_old_one_and_unlocks(store) -> None:
+def test_reset_password_replaces_the_old_one(store) -> None:
     accounts.add_user(store, "a1", "office", PASSWORD)
-    for _ in range(accounts.MAX_FAILED_ATTEMPTS):
-        with pytest.raises(accounts.LoginRefused):
-            accounts.verify_login(store, "a1", "wrong-password")
     new = accounts.reset_password(store, "a1")
     assert len(new) >= accounts.MIN_PASSWORD_LENGTH
     assert accounts.verify_login(store, "a1", new).username == "a1"
@@ -109,6 +125,9 @@ def test_reset_password_replaces_the_old_one_and_unlocks(store) -> None:
         accounts.verify_login(store, "a1", PASSWORD)
     with pytest.raises(UserError):
         accounts.reset_password(store, "nobody")
+    accounts.add_user(store, "wangfang", "office", PASSWORD)
+    with pytest.raises(UserError, match="contain the username"):
+        accounts.reset_password(store, "wangfang", "WangFang-2024!")  # the policy holds for resets too
 
 
 def test_tokens_are_kept_only_as_hashes_and_stop_working_when_revoked(store) -> None:
@@ -126,11 +145,14 @@ def test_tokens_are_kept_only_as_hashes_and_stop_working_when_revoked(store) -> 
         accounts.revoke_token(store, token_id)  # already revoked
 
 
-def test_a_disabled_account_token_stops_working(store) -> None:
+def test_a_disabled_account_token_stops_working_and_stays_revoked(store) -> None:
     accounts.add_user(store, "a1", "analyst", PASSWORD)
     _, token = accounts.create_token(store, "a1")
     accounts.disable_user(store, "a1")
     assert accounts.user_for_token(store, token) is None
+    accounts.enable_user(store, "a1")
+    assert accounts.user_for_token(store, token) is None  # enabling again does not bring it back
+    assert accounts.list_tokens(store, "a1")["revoked_at"].notna().all()
 
 
 def test_every_account_change_is_audited_with_its_actor(store) -> None:
@@ -192,3 +214,36 @@ def test_the_first_admin_is_added_from_the_command_line(tmp_path, monkeypatch, c
     assert main(["users", "disable", "root", "--db", db]) == 0
     assert main(["users", "list", "--db", db]) == 0
     assert "True" in capsys.readouterr().out
+
+
+def test_a_password_given_on_stdin_is_never_printed_back(tmp_path, monkeypatch, capsys) -> None:
+    import io
+
+    from saferank.cli import main
+
+    db = f"sqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
+    assert main(["users", "add", "root", "--role", "admin", "--password-stdin", "--db", db]) == 0
+    chosen = "a-new-long-passphrase"
+    monkeypatch.setattr("sys.stdin", io.StringIO(chosen + "\n"))
+    assert main(["users", "reset-password", "root", "--password-stdin", "--db", db, "--lang", "en"]) == 0
+    out, err = capsys.readouterr()
+    assert chosen not in out + err and "A new password is set for root" in out
+    assert accounts.verify_login(open_store(db), "root", chosen).username == "root"
+
+
+def test_adding_a_user_without_a_terminal_asks_for_password_stdin(tmp_path) -> None:
+    """Run as a script would (stdin not a terminal): a message and status 2, not an EOFError trace."""
+    import subprocess
+    import sys
+
+    db = f"sqlite:///{tmp_path / 'cli.db'}"
+    for lang, expected in (("en", "add --password-stdin"), ("zh", "请加 --password-stdin")):
+        result = subprocess.run(
+            [sys.executable, "-c", "import sys; from saferank.cli import main; sys.exit(main())",
+             "users", "add", "root", "--role", "admin", "--db", db, "--lang", lang],
+            stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120,
+        )
+        assert result.returncode == 2, result.stderr
+        assert expected in result.stderr and "Traceback" not in result.stderr and "EOFError" not in result.stderr
+    assert accounts.list_users(open_store(db)).empty

@@ -7,7 +7,6 @@ is pointed at the tiny hand-made county (tests/summary_county.py) so that conten
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -28,12 +27,21 @@ class AuthApp:
 
     def client(self, role: str | None = None):
         """A test client, signed in as the ``role`` account (no sign-in when None)."""
-        client = self.app.server.test_client()
-        if role is not None:
-            with client.session_transaction() as session:
-                session["user"] = f"u-{role}"
-                session["seen"] = time.time()
-        return client
+        return signed_in_client(self.app, self.store, None if role is None else f"u-{role}")
+
+
+def signed_in_client(app: dash.Dash, store: object, username: str | None):
+    """A test client whose cookie holds a live session of ``username`` (none when None), as if it
+    had signed in through the form."""
+    from analytics.accounts import users as accounts
+    from dashboard import auth
+
+    client = app.server.test_client()
+    if username is not None:
+        token = accounts.start_session(store, username)
+        with client.session_transaction() as session:
+            session[auth.SESSION_KEY] = token
+    return client
 
 
 @pytest.fixture(scope="module", name="auth_app")
