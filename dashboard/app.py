@@ -18,7 +18,7 @@ import flask
 from dash import dcc, html
 
 from analytics.store.database import open_store
-from dashboard import api, auth
+from dashboard import api, auth, proxies
 
 PACKAGE = Path(__file__).resolve().parent
 PAGES = PACKAGE / "pages"
@@ -33,6 +33,7 @@ DEFAULTS: dict[str, Any] = {
     "secure_cookies": False,  # True behind TLS (the reverse proxy terminates HTTPS)
     "max_content_length": 2 * 1024 * 1024,  # request bodies above this get 413
     "models_dir": None,  # the model registry folder; else $SAFERANK_MODELS; else data/models
+    "trusted_proxies": None,  # addresses/networks whose X-Forwarded-For counts; else $SAFERANK_TRUSTED_PROXIES; else none
 }
 
 
@@ -88,6 +89,10 @@ def create_app(config: dict[str, Any] | None = None) -> dash.Dash:
     if unknown:
         raise ValueError(f"unknown config keys: {sorted(unknown)}")
     server = flask.Flask("dashboard", root_path=str(PACKAGE), static_folder=None)
+    trusted = settings["trusted_proxies"]
+    server.wsgi_app = proxies.TrustedProxies(
+        server.wsgi_app, proxies.parse_trusted(os.environ.get(proxies.ENVIRONMENT_VARIABLE) if trusted is None else trusted)
+    )
     server.config.update(
         SECRET_KEY=_secret_key(settings["secret_key"]),
         SESSION_COOKIE_NAME="saferank_session",

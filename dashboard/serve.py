@@ -1,8 +1,10 @@
 """Run the dashboard: Flask's development server, or waitress (``prod=True``) for real use.
 
-In production put a reverse proxy (nginx, Caddy) in front for TLS, set ``SAFERANK_SECRET_KEY`` and
-``SAFERANK_SECURE_COOKIES=1``; waitress then trusts the proxy's ``X-Forwarded-*`` headers only
-from ``trusted_proxy`` (default 127.0.0.1), so the audit log records the real client address.
+In production put a reverse proxy (nginx, Caddy) in front for TLS, set ``SAFERANK_SECRET_KEY``,
+``SAFERANK_SECURE_COOKIES=1`` and ``SAFERANK_TRUSTED_PROXIES`` to the proxy's address: the app
+(``dashboard.proxies``) then takes the client address from ``X-Forwarded-For`` only on connections
+from that address, so the audit log records the real client and no one else can choose what it
+records. Waitress itself trusts no proxy header.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ def config_from_environment(db: str | None = None) -> dict[str, Any]:
         config["session_timeout_minutes"] = float(os.environ["SAFERANK_SESSION_MINUTES"])
     if os.environ.get("SAFERANK_LANGUAGE") in ("zh", "en"):
         config["language"] = os.environ["SAFERANK_LANGUAGE"]
+    if os.environ.get("SAFERANK_TRUSTED_PROXIES"):
+        config["trusted_proxies"] = os.environ["SAFERANK_TRUSTED_PROXIES"]
     return config
 
 
@@ -31,7 +35,6 @@ def serve(
     port: int = 8050,
     prod: bool = False,
     threads: int = 8,
-    trusted_proxy: str | None = "127.0.0.1",
 ) -> None:
     """Serve until interrupted."""
     from dashboard.app import create_app
@@ -48,9 +51,10 @@ def serve(
         host=host,
         port=port,
         threads=threads,
-        trusted_proxy=trusted_proxy,
-        trusted_proxy_headers={"x-forwarded-for", "x-forwarded-proto"} if trusted_proxy else None,
-        clear_untrusted_proxy_headers=True,
+        # The app decides whom to believe (SAFERANK_TRUSTED_PROXIES) and removes the headers of
+        # everyone else; waitress, left to its defaults, would drop them even from a trusted proxy.
+        trusted_proxy=None,
+        clear_untrusted_proxy_headers=False,
         ident="saferank",
     )
 
