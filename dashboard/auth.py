@@ -2,9 +2,11 @@
 
 The guard runs before every request on the Flask server. Without a signed-in account only the
 login page and ``GET /api/v1/health`` answer. With one, a page is served only to the roles in
-``PAGE_ROLES``, and a Dash callback only when every one of its output ids belongs (by its prefix,
-``PAGE_PREFIXES``) to a page the role may open. Data-level scoping (an inspector's own team) is the
-analytics query functions' job; they take ``current_user()``.
+``PAGE_ROLES``, and a Dash callback only as ``dashboard.authz`` allows: the callback the body names
+is in its deny-by-default table for the role, the body's inputs and state are the registered ones
+position by position, and the values Dash will bind have the right types and stay in the user's
+scope. Data-level scoping (an inspector's own team) is also the analytics query functions' job;
+they take ``current_user()``.
 """
 
 from __future__ import annotations
@@ -12,18 +14,19 @@ from __future__ import annotations
 import re
 import secrets
 from datetime import timedelta
-from collections.abc import Iterable
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import dash
 import flask
+from dash._callback import GLOBAL_CALLBACK_MAP
 
 from analytics.accounts import users as accounts
 from analytics.accounts import audit as audit_log
 from analytics.accounts.users import User
 from analytics.contract.errors import UserError
-from dashboard import i18n
+from dashboard import authz, i18n
+from dashboard.authz.scope import may_see_enterprise, scope_of, visible_enterprises
 
 # Every page path and the roles that may open it. A registered page missing here opens for no one.
 PAGE_ROLES: dict[str, frozenset[str]] = {
@@ -66,13 +69,10 @@ VIEW_ACTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     "/enterprise": ("view_enterprise", ("enterprise_id", "id")),
 }
 
-# Callback inputs that name an enterprise: for a team-scoped role (inspector) the value must be one
-# of the team's enterprises, else the call is refused (pages need not repeat the check).
-SCOPED_INPUTS: dict[str, str] = {"enterprise-id.value": "enterprise"}
+# Page-router queries that name an enterprise: for a team-scoped role (inspector) the value must be
+# one of the team's enterprises. Callback arguments are scoped by ``dashboard.authz.table``.
 SCOPED_QUERY: dict[str, tuple[str, ...]] = {"/enterprise": ("id", "enterprise_id")}
 
-ROUTER_OUTPUT = "_pages_content"
-ROUTER_LOCATION = "_pages_location"
 PUBLIC_ENDPOINTS = frozenset({"saferank_auth.login", "saferank_auth.logout", "saferank_api.health"})
 
 # The session cookie carries only this: the token of a session kept in the store
@@ -185,46 +185,51 @@ def page_for_id(component_id: Any) -> str | None:
     return None
 
 
-def _flatten(items: Any) -> Iterable[dict]:
-    if isinstance(items, dict):
-        yield items
-    elif isinstance(items, list):
-        for item in items:
-            yield from _flatten(item)
+def _callback_map() -> dict[str, Any]:
+    """The callbacks of the Dash app on this server, by output key (``create_app`` keeps the app in
+    ``server.extensions``; Dash moves the pages' callbacks into its map at start)."""
+    app = flask.current_app.extensions.get("saferank", {}).get("dash") if flask.has_app_context() else None
+    app = app or dash.get_app()
+    return {**GLOBAL_CALLBACK_MAP, **app.callback_map}
 
 
-def _ids(items: Any) -> list[Any]:
-    return [item.get("id") for item in _flatten(items)]
+def _query_enterprises(page: str | None, search: str) -> list[str]:
+    """The enterprise ids the page router's query names (``SCOPED_QUERY``), as the page reads them."""
+    if page not in SCOPED_QUERY:
+        return []
+    query = parse_qs(search.lstrip("?"))
+    return [v.strip() for key in SCOPED_QUERY[page] for v in query.get(key, []) if v.strip()]
 
 
-def _router_path(body: dict) -> tuple[str | None, str]:
-    """(page path, search) the page router is asked to render."""
-    pathname, search = None, ""
-    for item in _flatten(body.get("inputs")):
-        if item.get("id") == ROUTER_LOCATION and item.get("property") == "pathname":
-            pathname = item.get("value")
-        if item.get("id") == ROUTER_LOCATION and item.get("property") == "search":
-            search = item.get("value") or ""
-    return (page_for_pathname(pathname) if isinstance(pathname, str) else "__invalid__"), search
+def callback_decision(user: User, body: Any) -> tuple[authz.Refusal | None, str | None, str]:
+    """Whether ``user`` may run the callback ``body`` asks for: (refusal or None, page, search).
+
+    ``dashboard.authz.check`` compares the body with the registered callback position by position,
+    checks the role against the callback table, the values' types and the scoped values; for the
+    page router, the page of the path must be one the role may open and the enterprise its query
+    names one the user may see.
+    """
+    decision = authz.check(user.role, body, _callback_map(), scope_of(user))
+    if isinstance(decision, authz.Refusal):
+        return decision, None, ""
+    if decision.key != authz.table.ROUTER:
+        return None, None, ""
+    if not isinstance(decision.pathname, str) or not decision.pathname.startswith("/"):
+        return authz.Refusal(400, "invalid_input", "页面地址须以 / 开头。", "The page path must start with /.",
+                             "_pages_location.pathname"), None, ""
+    page, search = page_for_pathname(decision.pathname), decision.search
+    # an unknown path renders Dash's "not found" page, which holds nothing
+    if page is not None and not page_allowed(user, page):
+        return authz.Refusal(403, "forbidden", "当前账户无权访问此页面。", "This account may not open this page."), page, search
+    if not all(may_see_enterprise(user, value) for value in _query_enterprises(page, search)):
+        return authz.Refusal(403, "forbidden", "当前账户无权查看这家企业。", "This account may not see this enterprise."), page, search
+    return None, page, search
 
 
 def callback_allowed(user: User, body: Any) -> tuple[bool, str | None, str]:
-    """Whether ``user`` may run the callback ``body`` asks for: (allowed, page, search)."""
-    if not isinstance(body, dict) or "outputs" not in body:
-        return False, None, ""
-    output_ids = _ids(body["outputs"])
-    if not output_ids:
-        return False, None, ""
-    if ROUTER_OUTPUT in output_ids:
-        page, search = _router_path(body)
-        if page == "__invalid__":
-            return False, None, ""
-        # an unknown path renders Dash's "not found" page, which holds nothing
-        return (page is None or page_allowed(user, page)), page, search
-    pages = {page_for_id(component_id) for component_id in output_ids}
-    if None in pages:
-        return False, None, ""
-    return all(page == "" or page_allowed(user, page) for page in pages), None, ""
+    """``callback_decision`` as (allowed, page, search)."""
+    refusal, page, search = callback_decision(user, body)
+    return refusal is None, page, search
 
 
 def _audit_view(page: str | None, search: str) -> None:
@@ -234,41 +239,6 @@ def _audit_view(page: str | None, search: str) -> None:
     query = {k: v[0] for k, v in parse_qs(search.lstrip("?")).items()}
     object_id = next((query[k] for k in keys if query.get(k)), None)
     audit(action, object_id, page=page, **({"query": query} if query else {}))
-
-
-def visible_enterprises(user: User | None) -> frozenset[str] | None:
-    """The enterprises ``user`` may look at, or None when the role is not team-scoped. An inspector
-    sees the enterprises of the team's visits (``analytics.operations.planning.visits_for``); until planning
-    exists, none (closed, not open)."""
-    if user is None:
-        return frozenset()
-    if user.role != "inspector":
-        return None
-    try:
-        from analytics.operations.planning import visits_for
-    except ImportError:
-        return frozenset()
-    from dashboard.context import get_store
-
-    return frozenset(visits_for(get_store(), user)["enterprise_id"].astype(str))
-
-
-def may_see_enterprise(user: User | None, enterprise_id: object) -> bool:
-    visible = visible_enterprises(user)
-    return visible is None or str(enterprise_id) in visible
-
-
-def _scoped_values(body: dict, page: str | None, search: str) -> list[object]:
-    """The enterprise ids a callback body names (inputs in ``SCOPED_INPUTS``, router query)."""
-    values = [
-        item.get("value")
-        for item in _flatten([body.get("inputs"), body.get("state")])
-        if f"{item.get('id')}.{item.get('property')}" in SCOPED_INPUTS
-    ]
-    if page in SCOPED_QUERY:
-        query = parse_qs(search.lstrip("?"))
-        values += [v for key in SCOPED_QUERY[page] for v in query.get(key, [])]
-    return [v for v in values if v not in (None, "")]
 
 
 # ---- the guard -------------------------------------------------------------------------------
@@ -330,14 +300,12 @@ def guard() -> flask.Response | None:
         return flask.redirect(flask.url_for("saferank_auth.login", next=request.full_path.rstrip("?")))
     if path == "/_dash-update-component":
         body = request.get_json(silent=True)
-        if not isinstance(body, dict):
-            return error_response(400, "malformed", "请求格式不正确。", "The request is malformed.")
-        allowed, page, search = callback_allowed(user, body)
-        if allowed and user.role == "inspector":
-            allowed = all(may_see_enterprise(user, value) for value in _scoped_values(body, page, search))
-        if not allowed:
-            audit("access_denied", path, outputs=str(body.get("output"))[:200])
-            return _forbidden()
+        refusal, page, search = callback_decision(user, body)
+        if refusal is not None:
+            if refusal.audited:
+                output = body.get("output") if isinstance(body, dict) else None
+                audit("access_denied", path, output=str(output)[:200], reason=refusal.en[:200])
+            return error_response(refusal.status, refusal.code, refusal.zh, refusal.en, refusal.field)
         if page is not None:
             _audit_view(page, search)
         return None

@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 import sqlalchemy as sa
 
+from analytics.accounts.users import can
 from analytics.contract.errors import UserError
 from analytics.operations.planning import UNPLANNED_COLUMNS, VISIT_COLUMNS, Plan, PlanRules, build_plan
 from analytics.store.database import metadata
@@ -100,17 +101,45 @@ def save_plan(store, plan: Plan, created_by: str = "cli") -> str:
     return plan_id
 
 
-def list_plans(store) -> pd.DataFrame:
-    """The stored plans, newest first (no visits)."""
+# Roles that may not know of a plan before its first day (四不两直): a leader sees a plan (its id,
+# dates, size, seed) from its first day on; an inspector sees no plan, only the team's visits of
+# today and before (``read_visits``). The office (and the command line, ``user=None``) sees all.
+PLAN_SCOPED_ROLES = ("leader", "inspector")
+
+
+def _plans_visible_to(user, today: object | None):
+    """The ``where`` clause of the plans ``user`` may know of on ``today`` (None: all of them)."""
+    if user is None or (can(user, "plans") and user.role not in PLAN_SCOPED_ROLES):
+        return None
+    if user.role != "leader" or not can(user, "plans"):
+        return sa.false()
+    today = to_timestamp(today if today is not None else pd.Timestamp.now())
+    return plans.c.start <= today.date()
+
+
+def list_plans(store, user=None, today: object | None = None) -> pd.DataFrame:
+    """The stored plans ``user`` may know of on ``today`` (default: now), newest first (no visits).
+
+    ``user=None`` is the command line (every plan); see ``PLAN_SCOPED_ROLES`` for the others.
+    """
+    query = sa.select(*[plans.c[c] for c in PLAN_LIST_COLUMNS]).order_by(plans.c.created_at.desc())
+    visible = _plans_visible_to(user, today)
+    if visible is not None:
+        query = query.where(visible)
     with store.engine.connect() as connection:
-        frame = pd.read_sql(sa.select(*[plans.c[c] for c in PLAN_LIST_COLUMNS]).order_by(plans.c.created_at.desc()), connection)
+        frame = pd.read_sql(query, connection)
     return frame
 
 
-def read_plan(store, plan_id: str) -> Plan:
-    """A stored plan with its visits, as ``build_plan`` returned it."""
+def read_plan(store, plan_id: str, user=None, today: object | None = None) -> Plan:
+    """A stored plan with its visits, as ``build_plan`` returned it; a plan ``user`` may not know of
+    yet (see ``list_plans``) is answered as one that does not exist."""
+    query = sa.select(plans).where(plans.c.plan_id == plan_id)
+    visible = _plans_visible_to(user, today)
+    if visible is not None:
+        query = query.where(visible)
     with store.engine.connect() as connection:
-        row = connection.execute(sa.select(plans).where(plans.c.plan_id == plan_id)).mappings().first()
+        row = connection.execute(query).mappings().first()
         if row is None:
             raise UserError(f"检查计划 {plan_id} 不存在。", f"The plan {plan_id} does not exist.")
         visits = pd.read_sql(sa.select(plan_visits).where(plan_visits.c.plan_id == plan_id), connection)
@@ -139,11 +168,17 @@ def _typed_visits(visits: pd.DataFrame) -> pd.DataFrame:
                          slot=visits["slot"].astype("int64"), rank=visits["rank"].astype("int64"))
 
 
+def visits_for(store, user=None, today: object | None = None, plan_id: str | None = None) -> pd.DataFrame:
+    """The stored visits ``user`` may see: an inspector only the own team's visits up to ``today``, a
+    leader only visits up to ``today`` (no plan before its day), the office (and ``None``, the CLI) all;
+    roles without the ``plans`` permission none. Where stored plans overlap, each day's visits come
+    from the newest plan covering it, unless ``plan_id`` picks one plan."""
+    return read_visits(store, user=user, today=today, plan_id=plan_id)
+
+
 def read_visits(store, user=None, today: object | None = None, plan_id: str | None = None) -> pd.DataFrame:
     """The stored visits ``user`` may see (see ``planning.visits_for``), by date, team and slot; with
     ``plan_id``, that plan's (same scoping), else each day's newest plan."""
-    from analytics.accounts.users import can
-
     columns = list(STORED_VISIT_COLUMNS)
     if user is not None and not can(user, "plans"):
         return pd.DataFrame(columns=columns)

@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+MAX_BLOCK = 500  # rows one request may ask for (the grids ask for 50 or 100); the guard refuses more
+
 TEXT_TESTS = {
     "contains": lambda text, value: text.str.contains(value, regex=False),
     "notContains": lambda text, value: ~text.str.contains(value, regex=False),
@@ -70,6 +72,13 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return frame.astype(object).where(frame.notna(), None).to_dict("records")
 
 
+def block_range(request: dict[str, Any], default_size: int = 100) -> tuple[int, int]:
+    """(start, end) of the rows a ``getRowsRequest`` asks for, never more than ``MAX_BLOCK`` rows."""
+    start = max(0, int(request.get("startRow") or 0))
+    end = int(request.get("endRow") or start + default_size)
+    return start, max(start, min(end, start + MAX_BLOCK))
+
+
 def rows_block(frame: pd.DataFrame, request: dict[str, Any], default_size: int = 100) -> dict[str, Any]:
     """The ``getRowsResponse`` for ``request``: the rows asked for, as records, and the matching count."""
     rows = frame.loc[filter_mask(frame, request.get("filterModel"))]
@@ -77,8 +86,7 @@ def rows_block(frame: pd.DataFrame, request: dict[str, Any], default_size: int =
     if sort:
         rows = rows.sort_values([s["colId"] for s in sort], ascending=[s.get("sort") != "desc" for s in sort],
                                 kind="stable")
-    start = int(request.get("startRow") or 0)
-    end = int(request.get("endRow") or start + default_size)
+    start, end = block_range(request, default_size)
     block = rows.iloc[start:end]
     return {"rowData": records(block), "rowCount": len(rows)}
 

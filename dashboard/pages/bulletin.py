@@ -93,8 +93,12 @@ def layout(start: str | None = None, end: str | None = None, lang: str | None = 
     ])
 
 
-def period_bulletin(start: str, end: str) -> bulletin.Bulletin:
-    start, end = pd.Timestamp(start).normalize(), pd.Timestamp(end).normalize()
+def period_bulletin(start: str | None, end: str | None) -> bulletin.Bulletin:
+    """The bulletin of the period (an empty end: the newest inspection; an empty start: ``PERIOD_DAYS`` before)."""
+    period = default_period(start, end)
+    if period is None:
+        raise UserError(*PHRASES["no_data"])
+    start, end = period
     return data.summary("bulletin", end, lambda: bulletin.group_bulletin(data.tables(), start, end), start)
 
 
@@ -135,7 +139,10 @@ def show(start: str, end: str, lang: str) -> tuple[object, list[dict], list[dict
     prevent_initial_call=True,
 )
 def export(_xlsx: int, _zh: int, _en: int, start: str, end: str, lang: str) -> dict:
-    return export_file(dash.ctx.triggered_id, start, end, lang)
+    try:
+        return export_file(dash.ctx.triggered_id, start, end, lang)
+    except UserError:  # no inspections, or the end before the start: the page already says so
+        return dash.no_update
 
 
 def export_file(which: str, start: str, end: str, lang: str) -> dict:

@@ -8,9 +8,9 @@ from dash import Input, Output, State, callback, dcc, html
 
 from analytics.views.enterprise import enterprise_profile, enterprise_timeline, score_history
 from analytics.contract.errors import UserError
-from analytics.operations.followup import HAZARD_STATES
+from analytics.snapshot.facts import HAZARD_STATES
 from analytics.contract.schema import RISK_LEVELS, SECTORS, SIZES, STATUS, column_label
-from dashboard import figures, i18n
+from dashboard import auth, figures, i18n
 from dashboard.components.aggrid import ag_grid
 from dashboard.components import data
 from dashboard.components.language import register_language_switch
@@ -134,6 +134,8 @@ def show_enterprise(enterprise_id: str | None, as_of: str, lang: str) -> tuple:
         profile = enterprise_profile(tables, enterprise_id, day)
     except UserError as error:
         return notice(error.render(lang), PREFIX), None, None, empty, []
+    # a typed id reads the firm's record as much as opening its page does
+    auth.audit("view_enterprise", enterprise_id, as_of=None if day is None else f"{day:%Y-%m-%d}", via="callback")
     history = stored_history(enterprise_id, lang)
     today = history.loc[pd.to_datetime(history["as_of"]) == day] if len(history) else history
     if len(today):

@@ -95,7 +95,8 @@ def layout(as_of: str | None = None, lang: str | None = None, by: str | None = N
     Input(f"{PREFIX}-as-of", "value"),
     State(f"{PREFIX}-lang-store", "data"),
 )
-def show_states(by: str, as_of: str, lang: str) -> object:
+def show_states(by: str | None, as_of: str, lang: str) -> object:
+    by = by if by in GROUPS else "town"  # the radio always holds one; an empty value shows the default
     day = data.pick_as_of(as_of)
     states = data.summary("followup-states", day, lambda: followup.states_by(data.tables(), day, by), by)
     names = data.town_names() if by == "town" else (i18n.labels(SECTORS, lang) if by == "sector" else {})

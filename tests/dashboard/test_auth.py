@@ -19,6 +19,7 @@ from test_auth_support import (
 
 from analytics.accounts import audit
 from dashboard import auth
+from dashboard.authz.table import TABLE
 
 PUBLIC = {("/login", "GET"), ("/login", "POST"), ("/logout", "GET"), ("/logout", "POST"), ("/api/v1/health", "GET")}
 
@@ -112,7 +113,9 @@ def test_callbacks_run_only_for_the_roles_of_their_page(auth_app, role: str) -> 
         body = callback_body(auth_app.app, key)
         outputs = body["outputs"] if isinstance(body["outputs"], list) else [body["outputs"]]
         pages = {auth.page_for_id(o["id"]) for o in outputs}
-        expected = all(page == "" or role in auth.PAGE_ROLES.get(page, ()) for page in pages)
+        page_allows = all(page == "" or role in auth.PAGE_ROLES.get(page, ()) for page in pages)
+        expected = TABLE[key].allows(role)
+        assert page_allows or not expected, (role, key)  # the callback table never widens a page's roles
         assert auth.callback_allowed(user, body)[0] == expected, (role, key)
         if not expected:
             response = client.post("/_dash-update-component", json=body)
@@ -265,21 +268,16 @@ def test_pages_load_nothing_from_another_host(auth_app) -> None:
 
 @pytest.fixture
 def team_visits(monkeypatch: pytest.MonkeyPatch):
-    """The planning seam as the guard uses it: team 第1组 visits E1 only (a stand-in for
-    ``analytics.operations.planning.visits_for`` until planning exists; replaced when it does)."""
-    import sys
-    import types
-
+    """The planning seam as the guard uses it (``analytics.operations.plans_store.visits_for``):
+    team 第1组 visits E1 only."""
     import pandas as pd
 
-    def visits_for(store, user):
+    from analytics.operations import plans_store
+
+    def visits_for(store, user=None, today=None, plan_id=None):
         return pd.DataFrame({"enterprise_id": ["E1"] if user.team == "第1组" else ["E3"]})
 
-    module = types.SimpleNamespace(visits_for=visits_for)
-    if "analytics.operations.planning" not in sys.modules:
-        monkeypatch.setitem(sys.modules, "analytics.operations.planning", module)
-    else:
-        monkeypatch.setattr(sys.modules["analytics.operations.planning"], "visits_for", visits_for)
+    monkeypatch.setattr(plans_store, "visits_for", visits_for)
 
 
 def _enterprise_call(auth_app, enterprise_id: str) -> dict:

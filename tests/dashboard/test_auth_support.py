@@ -17,6 +17,7 @@ import summary_county as county
 
 PASSWORD = "correct-horse-battery"
 ROLES = ("admin", "office", "leader", "inspector", "analyst")
+LANGUAGE_STORES = ("admin-lang",)
 
 
 @dataclass
@@ -81,13 +82,15 @@ def callback_outputs(key: str) -> list[dict]:
 
 
 def callback_body(app: dash.Dash, key: str, pathname: str | None = None) -> dict:
-    """A ``/_dash-update-component`` body for the callback ``key``, all inputs empty (the router's
-    pathname set to ``pathname``)."""
+    """A ``/_dash-update-component`` body for the callback ``key``, all inputs empty but the page's
+    language (the router's pathname set to ``pathname``)."""
     spec = app.callback_map[key]
     outputs = callback_outputs(key)
 
     def item(dependency: dict) -> dict:
         value = pathname if dependency["id"] == "_pages_location" and dependency["property"] == "pathname" else None
+        if dependency["id"] in LANGUAGE_STORES or str(dependency["id"]).endswith("-lang-store"):
+            value = "zh"  # the layout always sets the page's language
         return {"id": _component_id(dependency["id"]) if isinstance(dependency["id"], str) else dependency["id"],
                 "property": dependency["property"], "value": value}
 
