@@ -14,35 +14,76 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from analytics.contract.errors import UserError
+from analytics.snapshot.snapshot import AsOf, Snapshot, held_tables
+from dashboard import i18n
+
 TTL_SECONDS = 300.0
-_cache: dict[Hashable, tuple[float, Any]] = {}
-_locks: dict[Hashable, threading.Lock] = {}
+# Most entries each kind (the key's first part) keeps; beyond that the least recently used goes.
+# Every key is made of server-side values (the store, a stored date, a language of ``i18n.LANGS``,
+# codes the guard checked), and the bounds keep even a flood of valid ones (bulletin periods) finite.
+LIMITS: dict[str, int] = {"tables": 2, "enterprise-index": 2, "dates": 2, "list": 32, "browse": 32, "snapshot": 4,
+                          "summary": 256}
+DEFAULT_LIMIT = 16
+MAX_ENTRIES = sum(LIMITS.values())  # the whole cache, when every kind is full (no other kinds are used)
+_cache: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
+_locks: dict[Hashable, threading.Lock] = {}  # only keys being built right now
 _refreshing: set[Hashable] = set()
 _guard = threading.Lock()
 log = logging.getLogger(__name__)
 
 
+def _kind(key: Hashable) -> str:
+    return key[0] if isinstance(key, tuple) and key and isinstance(key[0], str) else ""
+
+
+def _store_entry(key: Hashable, value: Any) -> None:
+    """Keep ``value`` as the newest entry of ``key`` and drop the least recently used of its kind."""
+    kind = _kind(key)
+    limit = LIMITS.get(kind, DEFAULT_LIMIT)
+    with _guard:
+        _cache[key] = (time.monotonic(), value)
+        _cache.move_to_end(key)
+        same = [k for k in _cache if _kind(k) == kind]
+        for old in same[: max(0, len(same) - limit)]:
+            del _cache[old]
+
+
+def _hit(key: Hashable) -> tuple[float, Any] | None:
+    with _guard:
+        hit = _cache.get(key)
+        if hit is not None:
+            _cache.move_to_end(key)
+        return hit
+
+
 def _cached(key: Hashable, build: Callable[[], Any]) -> Any:
-    hit = _cache.get(key)
+    hit = _hit(key)
     if hit is not None:
         if time.monotonic() - hit[0] >= TTL_SECONDS:
             _refresh(key, build)
         return hit[1]
     with _guard:
         lock = _locks.setdefault(key, threading.Lock())
-    with lock:  # one build per key even when several callbacks ask at once
-        hit = _cache.get(key)
-        if hit is not None:
-            return hit[1]
-        value = build()
-        _cache[key] = (time.monotonic(), value)
-        return value
+    try:
+        with lock:  # one build per key even when several callbacks ask at once
+            hit = _hit(key)
+            if hit is not None:
+                return hit[1]
+            value = build()
+            _store_entry(key, value)
+            return value
+    finally:
+        with _guard:  # waiters hold the lock object itself; the table keeps only builds in progress
+            if _locks.get(key) is lock and not lock.locked():
+                del _locks[key]
 
 
 def _refresh(key: Hashable, build: Callable[[], Any]) -> None:
@@ -62,8 +103,9 @@ def _refresh(key: Hashable, build: Callable[[], Any]) -> None:
             else:
                 with app.app_context():
                     value = build()
-            if key in _cache:  # not cleared meanwhile
-                _cache[key] = (time.monotonic(), value)
+            with _guard:
+                if key in _cache:  # not cleared or evicted meanwhile
+                    _cache[key] = (time.monotonic(), value)
         except Exception:  # keep answering the previous value; the next expiry tries again
             log.exception("refreshing the cached %r failed", key)
         finally:
@@ -141,8 +183,8 @@ def pick_as_of(requested: object) -> pd.Timestamp | None:
         return None
     if requested:
         try:
-            wanted = pd.Timestamp(str(requested)).normalize()
-        except ValueError:
+            wanted = AsOf.parse(str(requested)).ts  # the page's edge: the one parse of a requested date
+        except UserError:
             wanted = None
         if wanted in dates:
             return wanted
@@ -154,20 +196,43 @@ def previous_date(as_of: pd.Timestamp) -> pd.Timestamp | None:
     return earlier[0] if earlier else None
 
 
+def _list_key(as_of: object, lang: object) -> tuple[pd.Timestamp | None, str]:
+    """``as_of`` as one of the stored dates and ``lang`` as one of ``i18n.LANGS`` (else the default
+    language): a cache key never holds a value only a client made up."""
+    lang = i18n.normal_lang(lang) or i18n.DEFAULT_LANG
+    if as_of is None:
+        return None, lang
+    day = pd.Timestamp(as_of).normalize()
+    if day not in scored_dates():
+        raise UserError(f"{day:%Y-%m-%d} 没有风险清单。", f"There is no risk list for {day:%Y-%m-%d}.")
+    return day, lang
+
+
 def risk_list(as_of: pd.Timestamp, lang: str = "zh", model_version: str | None = None) -> pd.DataFrame:
     """The stored list of ``as_of`` (the serving model's unless ``model_version``), reasons in ``lang``."""
     from analytics.risk.risklist import read_risk_list
 
+    as_of, lang = _list_key(as_of, lang)
     key = ("list", _store_key(), as_of, model_version, lang)
-    return _cached(key, lambda: read_risk_list(store(), as_of=as_of, model_version=model_version, lang=lang))
+    day = None if as_of is None else AsOf(as_of)
+    return _cached(key, lambda: read_risk_list(store(), as_of=day, model_version=model_version, lang=lang))
 
 
 def browse(as_of: pd.Timestamp, lang: str = "zh", model_version: str | None = None) -> pd.DataFrame:
     """``riskview.browse_frame`` of that list: the rows the risk list page filters and pages."""
     from analytics.views.riskview import browse_frame
 
+    as_of, lang = _list_key(as_of, lang)
     key = ("browse", _store_key(), as_of, model_version, lang)
     return _cached(key, lambda: browse_frame(risk_list(as_of, lang, model_version), tables(), as_of))
+
+
+def snapshot(as_of: pd.Timestamp) -> Snapshot:
+    """``tables()`` as known at the end of ``as_of`` (a stored list's date), cut once per TTL; which
+    optional tables the store holds from its own record."""
+    day, _ = _list_key(as_of, None)
+    return _cached(("snapshot", _store_key(), day),
+                   lambda: Snapshot.from_tables(tables(), AsOf(day), held=held_tables(store())))
 
 
 def summary(name: str, as_of: pd.Timestamp, build: Callable[[], Any], *args: Hashable) -> Any:
