@@ -9,25 +9,28 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import dash
 import flask
+import sqlalchemy as sa
 from dash import dcc, html
 
+from analytics.contract.errors import UserError
 from analytics.store.database import open_store
 from dashboard import api, auth, proxies
 
 PACKAGE = Path(__file__).resolve().parent
 PAGES = PACKAGE / "pages"
 ASSETS = PACKAGE / "assets"
-SECRET_FILE = PACKAGE.parent / "data" / ".secret_key"
+SECRET_FILE_NAME = ".secret_key"
 
 DEFAULTS: dict[str, Any] = {
     "db": None,  # SQLAlchemy URL; else $SAFERANK_DB; else the store's default
-    "secret_key": None,  # else $SAFERANK_SECRET_KEY; else generated once and kept in data/.secret_key
+    "secret_key": None,  # else $SAFERANK_SECRET_KEY; else generated once and kept beside the store (secret_file)
     "session_timeout_minutes": 30,  # idle time after which the session ends
     "language": "zh",  # when neither the URL nor the language cookie says
     "secure_cookies": False,  # True behind TLS (the reverse proxy terminates HTTPS)
@@ -37,17 +40,45 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
-def _secret_key(configured: str | None) -> str:
-    """The configured key, else $SAFERANK_SECRET_KEY, else one generated once for this installation."""
+def secret_file(store_url: str) -> Path:
+    """Where the generated session key is kept: in the data folder, beside the store it signs
+    sessions for. That is the folder of a SQLite store's file; for other stores (PostgreSQL)
+    ``$SAFERANK_HOME``, else ``data/`` under the working directory. Never beside the installed
+    package, which may be shared or read-only."""
+    url = sa.engine.make_url(store_url)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        return Path(url.database).expanduser().resolve().parent / SECRET_FILE_NAME
+    return Path(os.environ.get("SAFERANK_HOME") or "data").expanduser().resolve() / SECRET_FILE_NAME
+
+
+def _secret_key(configured: str | None, store_url: str) -> str:
+    """The configured key, else $SAFERANK_SECRET_KEY, else the key in ``secret_file`` (made once,
+    readable by its owner only)."""
     key = configured or os.environ.get("SAFERANK_SECRET_KEY")
     if key:
         return key
-    if SECRET_FILE.exists():
-        return SECRET_FILE.read_text(encoding="utf-8").strip()
-    SECRET_FILE.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_hex(32)
-    SECRET_FILE.touch(mode=0o600)
-    SECRET_FILE.write_text(key, encoding="utf-8")
+    path = secret_file(store_url)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        # Written whole to a private temporary file, then linked into place: never visible with wider
+        # permissions or half written, and two servers starting at once end up with the same key.
+        descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".secret_key.")  # mode 0600
+        try:
+            with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+                handle.write(secrets.token_hex(32))
+            os.link(temporary, path)
+        except FileExistsError:
+            pass  # another process made it first: use theirs
+        finally:
+            os.unlink(temporary)
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o600)  # a key file readable by others (an older version's) is narrowed
+    key = path.read_text(encoding="utf-8").strip()
+    if not key:
+        raise UserError(
+            f"会话密钥文件 {path} 是空的：请删除它（将生成新密钥）或设置 SAFERANK_SECRET_KEY。",
+            f"The session key file {path} is empty: delete it (a new key is made) or set SAFERANK_SECRET_KEY.",
+        )
     return key
 
 
@@ -88,13 +119,14 @@ def create_app(config: dict[str, Any] | None = None) -> dash.Dash:
     unknown = set(settings) - set(DEFAULTS)
     if unknown:
         raise ValueError(f"unknown config keys: {sorted(unknown)}")
+    store = open_store(settings["db"])
     server = flask.Flask("dashboard", root_path=str(PACKAGE), static_folder=None)
     trusted = settings["trusted_proxies"]
     server.wsgi_app = proxies.TrustedProxies(
         server.wsgi_app, proxies.parse_trusted(os.environ.get(proxies.ENVIRONMENT_VARIABLE) if trusted is None else trusted)
     )
     server.config.update(
-        SECRET_KEY=_secret_key(settings["secret_key"]),
+        SECRET_KEY=_secret_key(settings["secret_key"], store.url),
         SESSION_COOKIE_NAME="saferank_session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
@@ -104,7 +136,7 @@ def create_app(config: dict[str, Any] | None = None) -> dash.Dash:
         SAFERANK_SESSION_TIMEOUT=60 * float(settings["session_timeout_minutes"]),
         SAFERANK_LANGUAGE=settings["language"],
     )
-    server.extensions["saferank"] = {"store": open_store(settings["db"]), "config": settings}
+    server.extensions["saferank"] = {"store": store, "config": settings}
     auth.install(server)  # before Dash: the guard must run before Dash's own request hooks
     api.install(server)
     app = dash.Dash(
