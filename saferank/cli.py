@@ -331,6 +331,18 @@ def _users(args: argparse.Namespace) -> int:
     return 0
 
 
+def _db(args: argparse.Namespace) -> int:
+    from analytics.store.roles import grant_app_role
+
+    password = sys.stdin.readline().rstrip("\r\n") if args.password_stdin else None
+    grant = grant_app_role(args.owner_url, args.app_role, password=password, dry_run=args.print_sql)
+    if args.print_sql:
+        print(";\n".join(grant.statements) + ";")
+    else:
+        print(grant.render(args.lang))
+    return 0
+
+
 def _demo(args: argparse.Namespace) -> int:
     from saferank.demo import demo_environment, prepare_demo
     from analytics.contract.errors import UserError
@@ -458,6 +470,17 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("username")
     token.add_argument("--label", default="")
     _user_action(actions, "revoke-token", "revoke an API token by its id").add_argument("token_id")
+    db = _command(sub, "db", "database roles (PostgreSQL): grant-app-role", _db)
+    db_actions = db.add_subparsers(dest="action", required=True)
+    grant = _user_action(db_actions, "grant-app-role", "as the tables' owner: create or upgrade the tables, then create "
+                         "the app's restricted role (owns nothing; only SELECT and INSERT on the audit log)")
+    grant.add_argument("--owner-url", dest="owner_url", required=True,
+                       help="SQLAlchemy URL connecting as the owner role (the one that runs migrations)")
+    grant.add_argument("--app-role", dest="app_role", required=True, help="name of the role the app connects as")
+    grant.add_argument("--password-stdin", dest="password_stdin", action="store_true",
+                       help="read the app role's password from stdin (default: leave it as it is)")
+    grant.add_argument("--print-sql", dest="print_sql", action="store_true",
+                       help="print the statements instead of running them (the tables are still created or upgraded)")
     demo = _command(sub, "demo", "simulated county -> import -> train -> score -> dashboard, in data/demo/", _demo)
     demo.add_argument("--folder", default="data/demo", help="where the demo store and models go (default data/demo)")
     demo.add_argument("--host", default="127.0.0.1")

@@ -87,18 +87,37 @@ audit_log = sa.Table(
     sa.Column("object_id", sa.String(128), nullable=True, index=True),
     sa.Column("source", sa.String(64), nullable=True),
     sa.Column("details", sa.Text(), nullable=True),
+    info={"append_only": True},  # the app's database role may only SELECT and INSERT (analytics.store.roles)
 )
 
-# Append-only at the database: UPDATE and DELETE abort, whoever sends them.
-for _event in ("UPDATE", "DELETE"):
-    sa.event.listen(
-        audit_log,
-        "after_create",
-        sa.DDL(
-            f"CREATE TRIGGER audit_log_no_{_event.lower()} BEFORE {_event} ON audit_log "
-            "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END"
-        ).execute_if(dialect="sqlite"),
-    )
+# Append-only at the database: UPDATE and DELETE abort, whoever sends them. On SQLite also an INSERT
+# that names an id already there: ``INSERT OR REPLACE`` / ``REPLACE INTO`` would otherwise delete the
+# old row without firing the DELETE trigger (SQLite's REPLACE fires no delete triggers unless
+# ``recursive_triggers`` is on), and ``INSERT ... ON CONFLICT`` should not get as far as its update.
+# The SQLite triggers are ensured on every open (``IF NOT EXISTS``), so a store made before one of
+# them existed gets it too. On PostgreSQL ``INSERT ... ON CONFLICT DO UPDATE`` fires the UPDATE
+# trigger; what stops the table's owner (who may disable triggers) is that the app does not connect
+# as the owner: see ``analytics.store.roles``.
+SQLITE_TRIGGERS = tuple(
+    f"CREATE TRIGGER IF NOT EXISTS audit_log_no_{event.lower()} BEFORE {event} ON audit_log "
+    "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END"
+    for event in ("UPDATE", "DELETE")
+) + (
+    "CREATE TRIGGER IF NOT EXISTS audit_log_no_replace BEFORE INSERT ON audit_log "
+    "WHEN NEW.id IS NOT NULL AND EXISTS (SELECT 1 FROM audit_log WHERE id = NEW.id) "
+    "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
+)
+
+
+@sa.event.listens_for(metadata, "after_create")
+def _ensure_sqlite_triggers(_metadata: sa.MetaData, connection: sa.Connection, **_: Any) -> None:
+    """Create the SQLite triggers where missing (``create_all`` runs on every ``open_store``)."""
+    if connection.dialect.name != "sqlite" or not sa.inspect(connection).has_table(audit_log.name):
+        return
+    for statement in SQLITE_TRIGGERS:
+        connection.exec_driver_sql(statement)
+
+
 sa.event.listen(
     audit_log,
     "after_create",

@@ -1,8 +1,10 @@
 """The embedded store: one SQL table per contract table, read back as typed DataFrames.
 
 SQLite by default (a file under ``data/``), PostgreSQL when the URL says so; the same code serves
-both. ``open_store`` creates what is missing and refuses a store of another schema version;
-``read_tables`` returns the typed tables dict (``analytics.contract.frames``), optionally as known on a date;
+both. ``open_store`` creates what is missing, upgrades a store of an older schema version in place
+(adding the nullable columns and tables a newer contract brought) and refuses one of a newer version;
+``read_tables`` returns the typed tables dict (``analytics.contract.frames``) as stored, all dates
+(``analytics.snapshot.Snapshot.from_store`` cuts them to what was known on a date);
 ``write_tables`` upserts by id in one transaction and says what changed.
 
 Other modules declare their own tables on ``metadata`` at import and are listed in
@@ -12,6 +14,7 @@ Other modules declare their own tables on ``metadata`` at import and are listed 
 from __future__ import annotations
 
 import importlib
+import json
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -23,17 +26,20 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from analytics.contract import frames
-from analytics.snapshot import timeline
 from analytics.contract.errors import UserError
 from analytics.contract.schema import LOAD_ORDER, TABLES, Column, Table
 
-SCHEMA_VERSION = 1
+# 2: contract v2 (recorded_date, enterprises.standardization, power_usage, town_geometries); the risk
+# list keeps its flags (risk_scores.flags).
+SCHEMA_VERSION = 2
 DEFAULT_URL = "sqlite:///data/saferank.db"
 # Modules that declare extra tables on ``metadata`` (e.g. "analytics.risk.risklist").
 TABLE_MODULES: tuple[str, ...] = ("analytics.risk.risklist", "analytics.operations.dispositions", "analytics.operations.plans_store",
                                   "analytics.accounts.users", "analytics.accounts.audit")
 # The surrogate key of tables without an id column of their own (status_events).
 ROW_ID = "row_id"
+# PostgreSQL's SQLSTATE for "permission denied" (the app's restricted role met DDL).
+INSUFFICIENT_PRIVILEGE = "42501"
 # From this many new rows into an empty SQLite table, indexes are dropped and rebuilt afterwards.
 BULK_ROWS = 50_000
 
@@ -60,7 +66,7 @@ def natural_key(spec: Table) -> tuple[str, ...]:
     """The columns that identify a record: the id column, else the columns of the unique constraint."""
     if spec.key:
         return (spec.key,)
-    return ("enterprise_id", spec.date_column or "date", "status")
+    return spec.record_key
 
 
 def _contract_table(spec: Table) -> sa.Table:
@@ -82,6 +88,14 @@ def _contract_table(spec: Table) -> sa.Table:
 
 
 CONTRACT_TABLES: dict[str, sa.Table] = {name: _contract_table(spec) for name, spec in TABLES.items()}
+
+# The contract's optional ``towns.geojson``: one (Multi)Polygon per town, the geometry as GeoJSON text.
+town_geometries = sa.Table(
+    "town_geometries",
+    metadata,
+    sa.Column("town_id", sa.Text, primary_key=True),
+    sa.Column("geometry", sa.Text, nullable=False),
+)
 
 
 @dataclass(frozen=True)
@@ -149,7 +163,8 @@ def _engine(url: str) -> sa.Engine:
 def open_store(url: str | None = None) -> Store:
     """Open (and create where missing) the store at ``url``; see ``resolve_url``.
 
-    Raises ``UserError`` when the store was written by another schema version.
+    A store of an older schema version is upgraded in place (``_upgrade``); one written by a newer
+    program is refused with a ``UserError``.
     """
     resolved = resolve_url(url)
     for module in TABLE_MODULES:
@@ -164,20 +179,68 @@ def open_store(url: str | None = None) -> Store:
             f"无法打开数据库 {_safe(resolved)}：{error.orig}。请检查 --db 或环境变量 SAFERANK_DB。",
             f"Cannot open the store {_safe(resolved)}: {error.orig}. Check --db or $SAFERANK_DB.",
         ) from error
-    if found is not None and found != SCHEMA_VERSION:
+    if found is not None and found > SCHEMA_VERSION:
         engine.dispose()
         raise UserError(
-            f"数据库 {_safe(resolved)} 的结构版本为 {found}，本程序需要版本 {SCHEMA_VERSION}。"
-            "请用与该数据库相同版本的程序打开，或新建一个数据库（--db 指向新文件）后重新导入原始数据文件。",
-            f"The store {_safe(resolved)} has schema version {found}; this program needs version "
-            f"{SCHEMA_VERSION}. Open it with the program version that wrote it, or create a new store "
-            "(--db pointing to a new file) and import the original data files again.",
+            f"数据库 {_safe(resolved)} 的结构版本为 {found}，由较新版本的程序写入；本程序只认识到版本 {SCHEMA_VERSION}。"
+            "请用与该数据库相同或更新版本的程序打开，或新建一个数据库（--db 指向新文件）后重新导入原始数据文件。",
+            f"The store {_safe(resolved)} has schema version {found}, written by a newer program; this one "
+            f"knows versions up to {SCHEMA_VERSION}. Open it with that program version or newer, or create a new "
+            "store (--db pointing to a new file) and import the original data files again.",
         )
-    metadata.create_all(engine)
-    with engine.begin() as connection:
-        if found is None:
-            _put_meta(connection, {"schema_version": str(SCHEMA_VERSION)})
+    try:
+        metadata.create_all(engine)
+        with engine.begin() as connection:
+            _upgrade(connection, resolved)
+            if found != SCHEMA_VERSION:
+                _put_meta(connection, {"schema_version": str(SCHEMA_VERSION)})
+    except sa.exc.ProgrammingError as error:
+        engine.dispose()
+        if getattr(error.orig, "sqlstate", None) != INSUFFICIENT_PRIVILEGE:
+            raise
+        # the app's restricted role (analytics.store.roles) may not create or alter tables
+        raise UserError(
+            f"数据库 {_safe(resolved)} 需要建表或升级，但当前账户无此权限：{error.orig}。"
+            "请用表的所有者账户运行 saferank db grant-app-role --owner-url … --app-role …（建表、升级并授权）。",
+            f"The store {_safe(resolved)} needs tables created or upgraded, which this account may not do: "
+            f"{error.orig}. Run saferank db grant-app-role --owner-url … --app-role … as the tables' owner "
+            "(it creates, upgrades and grants).",
+        ) from error
     return Store(engine=engine, url=resolved)
+
+
+def _upgrade(connection: sa.Connection, url: str) -> list[str]:
+    """Bring the existing tables up to ``metadata``: add the columns a newer version declares
+    (``table.column``, returned) and their indexes. ``create_all`` has already made the missing
+    tables. This is the one migration step: a new column must be nullable, so that the rows already
+    stored stay valid (a missing value means what it meant before the column existed)."""
+    inspector = sa.inspect(connection)
+    present = set(inspector.get_table_names())
+    added: list[str] = []
+    for table in metadata.sorted_tables:
+        if table.name not in present:
+            continue
+        have = {c["name"] for c in inspector.get_columns(table.name)}
+        missing = [c for c in table.columns if c.name not in have]
+        for column in missing:
+            if not column.nullable or column.primary_key:
+                raise UserError(
+                    f"数据库 {_safe(url)} 的表 {table.name} 缺少不可为空的列 {column.name}，无法自动升级。"
+                    "请新建一个数据库（--db 指向新文件）后重新导入原始数据文件。",
+                    f"The table {table.name} of the store {_safe(url)} lacks the non-nullable column "
+                    f"{column.name} and cannot be upgraded in place. Create a new store (--db pointing to a "
+                    "new file) and import the original data files again.",
+                )
+            quote = connection.dialect.identifier_preparer.quote
+            kind = column.type.compile(dialect=connection.dialect)
+            connection.execute(sa.text(f"ALTER TABLE {quote(table.name)} ADD COLUMN {quote(column.name)} {kind}"))
+            added.append(f"{table.name}.{column.name}")
+        if missing:
+            names = {c.name for c in missing}
+            for index in table.indexes:
+                if names & {c.name for c in index.columns}:
+                    index.create(connection, checkfirst=True)
+    return added
 
 
 def _safe(url: str) -> str:
@@ -249,28 +312,31 @@ def _typed_column(column: Column, values: np.ndarray) -> object:
     return pd.array(values, dtype=dtype)
 
 
-def read_tables(store: Store, as_of: object | None = None, names: Iterable[str] | None = None) -> dict[str, pd.DataFrame]:
-    """The contract tables in their typed shape; optional tables without rows are absent.
-
-    With ``as_of``, the tables as known at the end of that day (``timeline.as_known_on``).
-    """
+def read_tables(store: Store, names: Iterable[str] | None = None) -> dict[str, pd.DataFrame]:
+    """The contract tables in their typed shape, every record stored; optional tables without rows
+    are absent. What was known on a date is ``analytics.snapshot.Snapshot.from_store``."""
     wanted = list(LOAD_ORDER if names is None else names)
     unknown = [n for n in wanted if n not in TABLES]
     if unknown:
         raise KeyError(f"not a contract table: {unknown}")
-    reading = list(wanted)
-    if as_of is not None:  # the point-in-time rules need the enterprises and their status history
-        reading += [n for n in ("enterprises", "status_events") if n not in reading]
     tables: dict[str, pd.DataFrame] = {}
     with store.engine.connect() as connection:
-        for name in reading:
+        for name in wanted:
             spec = TABLES[name]
             frame = _fetch(connection, spec)
             if len(frame) or spec.required:
                 tables[name] = frame
-    if as_of is not None:
-        tables = timeline.as_known_on(tables, as_of)
-    return {n: tables[n] for n in wanted if n in tables}
+    return tables
+
+
+def latest_record_date(store: Store) -> pd.Timestamp:
+    """The newest inspection date in the store: the default as-of of a list and of training."""
+    inspections = CONTRACT_TABLES["inspections"]
+    with store.engine.connect() as connection:
+        latest = connection.execute(sa.select(sa.func.max(inspections.c.date))).scalar()
+    if latest is None:
+        raise UserError("库中没有检查记录，请指定 --as-of。", "The store holds no inspections; give --as-of.")
+    return pd.Timestamp(latest).normalize()
 
 
 # --- writing -----------------------------------------------------------------------------------
@@ -359,9 +425,13 @@ def _bulk_sqlite(connection: sa.Connection, spec: Table, rows: pd.DataFrame) -> 
         index.create(connection)
 
 
-def write_tables(store: Store, tables: dict[str, pd.DataFrame]) -> dict[str, WriteCounts]:
+def write_tables(store: Store, tables: dict[str, pd.DataFrame],
+                 geometries: dict[str, dict] | None = None) -> dict[str, WriteCounts]:
     """Upsert the given contract tables by id in one transaction: new rows inserted, changed rows
-    updated, the rest left alone. Rows repeating an id keep the last. Returns the counts per table."""
+    updated, the rest left alone. Rows repeating an id keep the last. Returns the counts per table.
+
+    ``geometries`` (town_id -> GeoJSON geometry), when given, replaces the stored town map in the
+    same transaction (a map file is one whole); its counts are under ``"town_geometries"``."""
     unknown = [n for n in tables if n not in TABLES]
     if unknown:
         raise KeyError(f"not a contract table: {unknown}")
@@ -373,6 +443,8 @@ def write_tables(store: Store, tables: dict[str, pd.DataFrame]) -> dict[str, Wri
         try:
             with connection.begin():
                 counts = _write_all(connection, tables, sqlite_bulk)
+                if geometries is not None:
+                    counts["town_geometries"] = _replace_geometries(connection, geometries)
         finally:
             if sqlite_bulk:
                 driver.execute("PRAGMA synchronous=NORMAL")
@@ -405,3 +477,37 @@ def _write_all(connection: sa.Connection, tables: dict[str, pd.DataFrame], sqlit
 def _has_rows(connection: sa.Connection, name: str) -> bool:
     table = CONTRACT_TABLES[name]
     return connection.execute(sa.select(sa.literal(1)).select_from(table).limit(1)).first() is not None
+
+
+def _replace_geometries(connection: sa.Connection, geometries: dict[str, dict]) -> WriteCounts:
+    """The stored town map becomes ``geometries``; towns it lacks lose their outline."""
+    incoming = {town: json.dumps(geometry, ensure_ascii=False, separators=(",", ":")) for town, geometry in geometries.items()}
+    stored = dict(connection.execute(sa.select(town_geometries.c.town_id, town_geometries.c.geometry)).all())
+    new = [t for t in incoming if t not in stored]
+    changed = [t for t in incoming if t in stored and stored[t] != incoming[t]]
+    gone = [t for t in stored if t not in incoming]
+    if gone or changed:
+        connection.execute(town_geometries.delete().where(town_geometries.c.town_id.in_(gone + changed)))
+    if new or changed:
+        connection.execute(town_geometries.insert(), [{"town_id": t, "geometry": incoming[t]} for t in new + changed])
+    return WriteCounts(len(new), len(changed), len(incoming) - len(new) - len(changed))
+
+
+def read_town_geojson(store: Store) -> dict | None:
+    """The imported town map as a GeoJSON FeatureCollection (one feature per town, properties
+    ``town_id`` and ``name``, in town_id order), or ``None`` when no map was imported.
+
+    Outer rings run clockwise and holes counter-clockwise (as stored by the import), which is
+    what Plotly's maps (d3-geo) draw as the inside of a town."""
+    towns = CONTRACT_TABLES["towns"]
+    query = (sa.select(town_geometries.c.town_id, town_geometries.c.geometry, towns.c.name)
+             .select_from(town_geometries.outerjoin(towns, towns.c.town_id == town_geometries.c.town_id))
+             .order_by(town_geometries.c.town_id))
+    with store.engine.connect() as connection:
+        rows = connection.execute(query).all()
+    if not rows:
+        return None
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"town_id": town, "name": name}, "geometry": json.loads(geometry)}
+        for town, geometry, name in rows
+    ]}
