@@ -375,3 +375,42 @@ def test_browser_only_callbacks_are_never_run_by_the_server(auth_app) -> None:
         if rule.browser_only:
             response = auth_app.client("office").post("/_dash-update-component", json=honest_body(auth_app.app, key))
             assert response.status_code == 403, key
+
+
+PLAN_KEY = next(k for k in TABLE if "plan-summary.children" in k)
+
+
+@pytest.fixture
+def two_plans(auth_app):
+    """One plan that began three days ago and one that begins in ten days."""
+    today = pd.Timestamp.now().normalize()
+    plans = {"P-begun": today - pd.Timedelta(days=3), "P-future": today + pd.Timedelta(days=10)}
+    with auth_app.store.engine.begin() as connection:
+        for plan_id, start in plans.items():
+            connection.execute(plans_store.plans.insert().values(
+                plan_id=plan_id, created_by="u-office", created_at=start.to_pydatetime(), start=start.date(), days=5,
+                rules="{}", seed=424242, teams="[]", risk_list_as_of=None, model_version=None, expected_found=2.0,
+                expected_random=1.0, visits=0, unplanned="[]"))
+    yield plans
+    with auth_app.store.engine.begin() as connection:
+        connection.execute(plans_store.plans.delete().where(plans_store.plans.c.plan_id.in_(list(plans))))
+
+
+def test_a_leader_learns_nothing_of_a_plan_before_its_first_day(auth_app, two_plans) -> None:
+    """Issue 21 item 9: a leader saw a future plan's id, dates, size and seed on the plan page."""
+    leader, office = auth_app.client("leader"), auth_app.client("office")
+    page = leader.post("/_dash-update-component", json=callback_body(auth_app.app, ROUTER, "/plan"))
+    assert page.status_code == 200 and "P-begun" in _text(page) and "P-future" not in _text(page)
+    assert "P-future" in _text(office.post("/_dash-update-component", json=callback_body(auth_app.app, ROUTER, "/plan")))
+    body = honest_body(auth_app.app, PLAN_KEY)
+    body["inputs"][0]["value"] = "P-future"
+    before = _denials(auth_app, "leader")
+    refused = leader.post("/_dash-update-component", json=body)
+    assert refused.status_code == 403 and "424242" not in _text(refused)
+    assert _denials(auth_app, "leader") == before + 1
+    shown = office.post("/_dash-update-component", json=body)
+    assert shown.status_code == 200 and "424242" in _text(shown)
+    body["inputs"][0]["value"] = "P-begun"
+    assert leader.post("/_dash-update-component", json=body).status_code == 200
+    picked = audit.search(auth_app.store, {"username": "u-leader", "action": "view_plan", "object_id": "P-begun"})
+    assert len(picked) >= 1  # picking a plan is a read (issue 21 item 8)
