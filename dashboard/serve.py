@@ -10,6 +10,7 @@ records. Waitress itself trusts no proxy header.
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from typing import Any
 
@@ -40,6 +41,7 @@ def serve(
     from dashboard.app import create_app
 
     app = create_app(config_from_environment(db))
+    warn_about_database_role(app)
     warm_cache(app)
     if not prod:
         app.run(host=host, port=port, debug=False)
@@ -57,6 +59,19 @@ def serve(
         clear_untrusted_proxy_headers=False,
         ident="saferank",
     )
+
+
+def warn_about_database_role(app: Any) -> str | None:
+    """Print (and return) ``analytics.store.roles.role_warning`` for the store the app connects to:
+    on PostgreSQL the app should not connect as the tables' owner or a superuser."""
+    from analytics.store.roles import role_warning
+    from dashboard.context import get_store
+
+    with app.server.app_context():
+        warning = role_warning(get_store())
+    if warning:
+        print(warning, file=sys.stderr)
+    return warning
 
 
 def warm_cache(app: Any) -> threading.Thread:

@@ -173,3 +173,16 @@ def connected_role_problems(store) -> list[tuple[str, str]]:
     with store.engine.connect() as connection:
         role, schema = connection.execute(sa.text("SELECT current_user, current_schema()")).one()
         return role_problems(connection, role, schema)
+
+
+def role_warning(store) -> str | None:
+    """A bilingual warning when the app's connection could switch the audit triggers off (it is the
+    tables' owner, a superuser, ...), else None. ``saferank serve`` prints it at start."""
+    problems = connected_role_problems(store)
+    if not problems:
+        return None
+    return ("警告：应用连接数据库所用的角色可以绕过审计日志的只追加保护（" + "；".join(p[0] for p in problems) + "）。"
+            "请用 saferank db grant-app-role 建立受限角色并以它连接。\n"
+            "Warning: the app's database role could get around the audit log's append-only protection ("
+            + "; ".join(p[1] for p in problems) + "). Create a restricted role with saferank db grant-app-role and "
+            "connect as that role.")

@@ -120,6 +120,10 @@ def test_the_restricted_app_role_cannot_touch_the_audit_and_the_app_still_works(
     assert connected_role_problems(app) == []
     owner = open_store(owner_url)
     assert [problem[1] for problem in connected_role_problems(owner)][0].endswith(f"owns tables of the schema {owner_url.split('%3D')[1]}")
+    from analytics.store.roles import role_warning
+
+    assert role_warning(app) is None  # what saferank serve prints at start
+    assert "grant-app-role" in role_warning(owner) and "审计日志" in role_warning(owner)
 
     # the app's work: accounts, sign-in (audited), an import of two towns, its own audit entries
     accounts.add_user(app, "wang", "office", "a-Long-enough-passphrase-7", actor=audit.cli_actor())
