@@ -66,6 +66,8 @@ class Table:
     row_rules: tuple[RowRule, ...] = ()
     date_column: str | None = None  # the date that says when a record became known
     not_after_export: tuple[str, ...] = field(default=())  # dates that may not lie after the export date
+    record_key: tuple[str, ...] = ()  # what identifies a record of a table without an id column
+    no_overlap: tuple[str, str, str] | None = None  # (group, start, end): periods of one group may not overlap
 
     @property
     def column_names(self) -> list[str]:
@@ -189,6 +191,13 @@ ALERT_LEVELS = _codes(
     ("red", "红色", "Red"),
 )
 
+STANDARDIZATION = _codes(
+    ("level1", "一级", "Level 1"),
+    ("level2", "二级", "Level 2"),
+    ("level3", "三级", "Level 3"),
+    ("none", "未达标", "Not graded"),
+)
+
 RISK_LEVELS = _codes(
     ("red", "重大风险", "Major risk"),
     ("orange", "较大风险", "Considerable risk"),
@@ -197,6 +206,16 @@ RISK_LEVELS = _codes(
 )
 
 C = Column
+
+
+RECORDED = "recorded_date"
+# Contract v2: the day a record was entered ("When a record became known").
+RECORDED_DATE = C(RECORDED, "录入日期", "date", en="Recorded")
+
+
+def _recorded_after(own_date: str) -> RowRule:
+    """A record is not entered before the day it describes."""
+    return RowRule("not_before", RECORDED, own_date)
 
 TABLES: dict[str, Table] = {
     t.name: t
@@ -228,6 +247,7 @@ TABLES: dict[str, Table] = {
                 C("confined_space", "有限空间作业", "bool", en="Confined-space work"),
                 C("ammonia_refrigeration", "涉氨制冷", "bool", en="Ammonia refrigeration"),
                 C("small_scattered", "小散乱污", "bool", en="Small, scattered, disorderly, polluting"),
+                C("standardization", "安全生产标准化等级", "code", codes=STANDARDIZATION, en="Safety standardization grade"),
                 C("status", "生产状态", "code", codes=STATUS, en="Status at export"),
                 C("established", "成立日期", "date", en="Established"),
                 C("vessel_length_m", "船长米", "float", minimum=0, en="Vessel length (m)"),
@@ -235,6 +255,7 @@ TABLES: dict[str, Table] = {
             ),
             required=True, key="enterprise_id",
             row_rules=(RowRule("both_or_neither", "latitude", "longitude"),),
+            not_after_export=("established",),
         ),
         Table(
             "status_events", "生产状态变更", "Status changes",
@@ -244,8 +265,10 @@ TABLES: dict[str, Table] = {
                 C("status", "生产状态", "code", required=True, codes=STATUS, en="Status"),
                 C("reason", "原因", "code", codes=STATUS_REASONS, en="Reason"),
                 C("approved", "复产验收", "bool", en="Restart approved"),
+                RECORDED_DATE,
             ),
-            date_column="date", not_after_export=("date",),
+            date_column="date", not_after_export=("date", RECORDED), record_key=("enterprise_id", "date", "status"),
+            row_rules=(_recorded_after("date"),),
         ),
         Table(
             "inspections", "执法检查", "Inspections",
@@ -255,8 +278,10 @@ TABLES: dict[str, Table] = {
                 C("date", "检查日期", "date", required=True, en="Inspection date"),
                 C("team", "检查组", "text", en="Team"),
                 C("mode", "检查方式", "code", codes=INSPECTION_MODES, default="routine", en="Mode"),
+                RECORDED_DATE,
             ),
-            required=True, key="inspection_id", date_column="date", not_after_export=("date",),
+            required=True, key="inspection_id", date_column="date", not_after_export=("date", RECORDED),
+            row_rules=(_recorded_after("date"),),
         ),
         Table(
             "hazards", "隐患", "Hazards",
@@ -269,12 +294,15 @@ TABLES: dict[str, Table] = {
                 C("category", "隐患类别", "code", codes=HAZARD_CATEGORIES, en="Category"),
                 C("deadline", "整改期限", "date", en="Deadline"),
                 C("rectified_date", "整改完成日期", "date", en="Rectified"),
+                RECORDED_DATE,
             ),
             required=True, key="hazard_id", date_column="found_date",
             row_rules=(
                 RowRule("not_before", "deadline", "found_date"),
                 RowRule("not_before", "rectified_date", "found_date"),
+                _recorded_after("found_date"),
             ),
+            not_after_export=("found_date", "rectified_date", RECORDED),
         ),
         Table(
             "special_operations", "特殊作业", "Special operations",
@@ -288,7 +316,7 @@ TABLES: dict[str, Table] = {
                 C("operators", "作业人数", "int", minimum=1, en="Operators"),
                 C("certified_operators", "持证人数", "int", minimum=0, en="Certified operators"),
             ),
-            key="permit_id", date_column="start_date",
+            key="permit_id", date_column="start_date", not_after_export=("start_date",),
             row_rules=(
                 RowRule("not_before", "end_date", "start_date"),
                 RowRule("not_above", "certified_operators", "operators"),
@@ -306,7 +334,7 @@ TABLES: dict[str, Table] = {
                 C("contractor_qualified", "资质合规", "bool", en="Contractor qualified"),
                 C("safety_agreement", "安全管理协议", "bool", en="Safety agreement"),
             ),
-            key="contract_id", date_column="start_date",
+            key="contract_id", date_column="start_date", not_after_export=("start_date",),
             row_rules=(RowRule("not_before", "end_date", "start_date"),),
         ),
         Table(
@@ -317,8 +345,10 @@ TABLES: dict[str, Table] = {
                 C("date", "处罚日期", "date", required=True, en="Date"),
                 C("kind", "处罚种类", "code", required=True, codes=PENALTY_KINDS, en="Kind"),
                 C("amount_yuan", "罚款金额", "float", minimum=0, en="Amount (yuan)"),
+                RECORDED_DATE,
             ),
-            key="penalty_id", date_column="date",
+            key="penalty_id", date_column="date", not_after_export=("date", RECORDED),
+            row_rules=(_recorded_after("date"),),
         ),
         Table(
             "accidents", "事故", "Accidents",
@@ -329,8 +359,10 @@ TABLES: dict[str, Table] = {
                 C("severity", "事故等级", "code", required=True, codes=ACCIDENT_SEVERITIES, en="Severity"),
                 C("deaths", "死亡人数", "int", minimum=0, en="Deaths"),
                 C("injuries", "受伤人数", "int", minimum=0, en="Injuries"),
+                RECORDED_DATE,
             ),
-            key="accident_id", date_column="date",
+            key="accident_id", date_column="date", not_after_export=("date", RECORDED),
+            row_rules=(_recorded_after("date"),),
         ),
         Table(
             "weather_alerts", "气象预警", "Weather alerts",
@@ -342,8 +374,21 @@ TABLES: dict[str, Table] = {
                 C("end_date", "结束日期", "date", required=True, en="End"),
                 C("town_id", "镇街编码", "text", references="towns.town_id", en="Town ID"),
             ),
-            key="alert_id", date_column="start_date",
+            key="alert_id", date_column="start_date", not_after_export=("start_date",),
             row_rules=(RowRule("not_before", "end_date", "start_date"),),
+        ),
+        Table(
+            "power_usage", "用电数据", "Power usage",
+            (
+                C("enterprise_id", "企业编码", "text", required=True, references="enterprises.enterprise_id", en="Enterprise ID"),
+                C("period_start", "开始日期", "date", required=True, en="Period start"),
+                C("period_end", "结束日期", "date", required=True, en="Period end"),
+                C("kwh", "用电量千瓦时", "float", required=True, minimum=0, en="Electricity (kWh)"),
+            ),
+            # A metering period is known once it has ended.
+            date_column="period_end", not_after_export=("period_end",), record_key=("enterprise_id", "period_start"),
+            row_rules=(RowRule("not_before", "period_end", "period_start"),),
+            no_overlap=("enterprise_id", "period_start", "period_end"),
         ),
     )
 }
@@ -353,7 +398,7 @@ OPTIONAL_TABLES = tuple(name for name, t in TABLES.items() if not t.required)
 # Tables in an order where every reference points to an earlier table.
 LOAD_ORDER = (
     "towns", "enterprises", "status_events", "inspections", "hazards", "special_operations",
-    "contracts", "penalties", "accidents", "weather_alerts",
+    "contracts", "penalties", "accidents", "weather_alerts", "power_usage",
 )
 
 # Spellings the contract accepts.

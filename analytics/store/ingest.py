@@ -247,9 +247,10 @@ class ImportFailed(UserError):
 
     exit_code = 3
 
-    def __init__(self, issues: pd.DataFrame, errors_path: Path | None = None) -> None:
+    def __init__(self, issues: pd.DataFrame, errors_path: Path | None = None, cascaded: int = 0) -> None:
         self.issues = issues[ISSUE_COLUMNS].reset_index(drop=True)
         self.errors_path = errors_path
+        self.cascaded = cascaded  # rows without a problem of their own that refer to a row listed
         super().__init__(self._text("zh"), self._text("en"))
 
     def _text(self, lang: str) -> str:
@@ -266,6 +267,11 @@ class ImportFailed(UserError):
             lines.append(f"完整错误清单：{self.errors_path}" if lang == "zh" else f"Full list of problems: {self.errors_path}")
         elif count > PRINTED_ISSUES:
             lines.append("用 --errors 文件路径 可导出完整清单。" if lang == "zh" else "Use --errors PATH to write the full list.")
+        if self.cascaded:
+            lines.append(f"另有 {self.cascaded} 行本身无误，但引用了上列有错误的行：用 --skip-bad 导入时它们会一并拒绝（原因写在拒绝文件中）。"
+                         if lang == "zh" else
+                         f"{self.cascaded} more row(s) have no problem of their own but refer to a row listed above: "
+                         "with --skip-bad they are rejected with it (the reason is written beside them).")
         return "\n".join(lines)
 
 
@@ -273,10 +279,13 @@ def render_issues(issues: pd.DataFrame, lang: str = "zh") -> list[str]:
     """One line per issue: file, row, column, value, reason."""
     reason = issues["reason_zh"] if lang == "zh" else issues["reason_en"]
     row = issues["row"].astype("Int64").astype(str).fillna("-")
+    feature = issues["file"].astype(str).str.lower().str.endswith(FILE_SUFFIXES)  # a map's "row" is a feature
     if lang == "zh":
-        text = issues["file"] + " 第" + row + "行 [" + issues["column"] + "] “" + issues["value"].astype(str) + "”：" + reason
+        where = (" 第" + row + "行").where(~feature, " 第" + row + "个要素")
+        text = issues["file"] + where + " [" + issues["column"] + "] “" + issues["value"].astype(str) + "”：" + reason
     else:
-        text = issues["file"] + " row " + row + " [" + issues["column"] + "] '" + issues["value"].astype(str) + "': " + reason
+        where = (" row " + row).where(~feature, " feature " + row)
+        text = issues["file"] + where + " [" + issues["column"] + "] '" + issues["value"].astype(str) + "': " + reason
     return text.tolist()
 
 
@@ -476,9 +485,47 @@ def _overlapping(spec: Table, frame: pd.DataFrame, typed: pd.DataFrame) -> list[
 # --- the import --------------------------------------------------------------------------------
 
 
+def _overlapping_stored(spec: Table, frame: pd.DataFrame, typed: pd.DataFrame, stored: pd.DataFrame) -> list[pd.DataFrame]:
+    """Rows whose period overlaps a period of the same group already in the store (one the row does
+    not replace: a stored record with the same key is updated, not overlapped)."""
+    group, start, end = spec.no_overlap
+    key = list(store_module.natural_key(spec))
+    valid = typed[[group, start, end]].notna().all(axis=1) & (typed[end] >= typed[start]).fillna(False)
+    incoming = typed.loc[valid, [group, start, end]].assign(_position=np.flatnonzero(valid.to_numpy()))
+    if incoming.empty or stored.empty:
+        return []
+    stored = stored.loc[stored[group].isin(incoming[group]), [group, start, end]]
+    replaced = pd.MultiIndex.from_frame(stored[key]).isin(pd.MultiIndex.from_frame(incoming[key]))
+    stored = stored.loc[~replaced].assign(_position=-1)
+    if stored.empty:
+        return []
+    both = pd.concat([stored, incoming], ignore_index=True).sort_values([group, start], kind="stable")
+    kept = both["_position"] < 0
+    by = both[group]
+    before_start = both[start].where(kept).groupby(by, sort=False).shift(1).groupby(by, sort=False).ffill()
+    before_end = both[end].where(kept).groupby(by, sort=False).shift(1).groupby(by, sort=False).ffill()
+    after_start = both[start].where(kept).groupby(by, sort=False).shift(-1).groupby(by, sort=False).bfill()
+    after_end = both[end].where(kept).groupby(by, sort=False).shift(-1).groupby(by, sort=False).bfill()
+    hits_before = ~kept & (both[start] <= before_end).fillna(False)
+    hits_after = ~kept & ~hits_before & (both[end] >= after_start).fillna(False)
+    clash = hits_before | hits_after
+    if not clash.any():
+        return []
+    first = before_start.where(hits_before, after_start)[clash]
+    last = before_end.where(hits_before, after_end)[clash]
+    order = np.argsort(both.loc[clash, "_position"].to_numpy())
+    period = (first.dt.strftime("%Y-%m-%d") + " – " + last.dt.strftime("%Y-%m-%d")).to_numpy()[order].astype(str)
+    mask = np.zeros(len(typed), dtype=bool)
+    mask[both.loc[clash, "_position"].to_numpy()] = True
+    zh = np.char.add(np.char.add("与数据库中已有的同一企业期间（", period), "）重叠。")
+    en = np.char.add(np.char.add("Overlaps a period of the same enterprise already in the store (", period), ").")
+    return [_issues(frame, mask, spec.name, start, None, zh, en)]
+
+
 @dataclass
 class ImportReport:
-    """What an import did: per table rows read, inserted, updated, unchanged and rejected."""
+    """What an import did: per table rows read, inserted, updated, unchanged and rejected; with
+    ``skip_bad``, why every rejected row went (``rejected_issues``, cascades included)."""
 
     summary: pd.DataFrame
     export_date: pd.Timestamp
@@ -486,13 +533,15 @@ class ImportReport:
     ignored: list[str]  # files or sheets that are no contract table
     rejects: list[Path]
     rejected_issues: pd.DataFrame
+    notes: list[tuple[str, str]] = field(default_factory=list)  # (zh, en): header-only files ...
+    errors_path: Path | None = None
 
     def render(self, lang: str = "zh") -> str:
         day = self.export_date.strftime("%Y-%m-%d")
         zh = lang == "zh"
         lines = [f"导入完成（导出日期 {day}）。" if zh else f"Import done (export date {day})."]
         shown = self.summary.copy()
-        shown["table"] = [TABLES[n].zh if zh else n for n in shown["table"]]
+        shown["table"] = [_table_label(n, lang) for n in shown["table"]]
         if zh:
             shown.columns = ["表", "文件", "读取", "新增", "更新", "未变", "拒绝"]
         lines.append(shown.to_string(index=False))
@@ -501,12 +550,44 @@ class ImportReport:
                          f"Note: column '{header}' in {file} is not a template column; it was not imported.")
         for file in self.ignored:
             lines.append(f"注意：{file} 不对应任何数据表，已跳过。" if zh else f"Note: {file} matches no table; skipped.")
-        if self.rejects:
-            count = int(self.summary["rejected"].sum())
-            lines.append(f"{count} 行有错误未导入，原样写入（附错误原因）：" if zh else
-                         f"{count} bad row(s) were not imported; written unchanged with their reasons to:")
-            lines += [f"  {path}" for path in self.rejects]
+        lines += [f"注意：{note_zh}" if zh else f"Note: {note_en}" for note_zh, note_en in self.notes]
+        if len(self.rejected_issues):
+            lines += self._rejected(lang)
         return "\n".join(lines)
+
+    def _rejected(self, lang: str) -> list[str]:
+        zh = lang == "zh"
+        count = int(self.summary["rejected"].sum())
+        issues = self.rejected_issues
+        cascade = issues["reason_en"].str.contains(CASCADE_MARK, regex=False)
+        located = issues.dropna(subset=["row"])
+        own = located.loc[~cascade.loc[located.index]].drop_duplicates(["file", "row"])
+        only_cascade = count - len(own)
+        if zh:
+            lines = [f"{count} 行未导入：{len(own)} 行本身有错误" + (f"，{only_cascade} 行因引用了未导入的行" if only_cascade else "")
+                     + "。每一行的原因如下（拒绝文件中也写在每行旁边）："]
+        else:
+            lines = [f"{count} row(s) were not imported: {len(own)} with problems of their own"
+                     + (f", {only_cascade} because they refer to a row not imported" if only_cascade else "")
+                     + ". The reason for each (also beside each row in the rejects files):"]
+        lines += render_issues(issues.head(PRINTED_ISSUES), lang)
+        if len(issues) > PRINTED_ISSUES:
+            rest = len(issues) - PRINTED_ISSUES
+            lines.append(f"……另有 {rest} 条未列出。" if zh else f"... and {rest} more not shown.")
+            if self.errors_path is None:
+                lines.append("用 --errors 文件路径 可导出完整清单。" if zh else "Use --errors PATH to write the full list.")
+        if self.errors_path is not None:
+            lines.append(f"完整清单：{self.errors_path}" if zh else f"Full list: {self.errors_path}")
+        if self.rejects:
+            lines.append("未导入的行原样写入（附错误原因）：" if zh else "The rows not imported, unchanged with their reasons:")
+            lines += [f"  {path}" for path in self.rejects]
+        return lines
+
+
+def _table_label(name: str, lang: str) -> str:
+    if name == MAP_TABLE:
+        return "镇街边界图" if lang == "zh" else "town map"
+    return TABLES[name].zh if lang == "zh" else name
 
 
 def _export_date(value: object | None) -> pd.Timestamp:
@@ -532,6 +613,13 @@ def _stored_keys(store: store_module.Store) -> dict[str, pd.Index]:
     return keys
 
 
+def _stored_tables(store: store_module.Store) -> set[str]:
+    """The contract tables that hold rows in the store."""
+    with store.engine.connect() as connection:
+        return {name for name, table in store_module.CONTRACT_TABLES.items()
+                if connection.execute(sa.select(sa.literal(1)).select_from(table).limit(1)).first() is not None}
+
+
 def _with_headers(issues: pd.DataFrame, sources: list[Source]) -> pd.DataFrame:
     """Issues with the column named as the user wrote it in that file."""
     written = {(s.name, name): header for s in sources for name, header in s.columns.items()}
@@ -548,7 +636,9 @@ def _write_issues(issues: pd.DataFrame, path: Path | None) -> None:
 
 
 def _write_rejects(sources: list[Source], frame: pd.DataFrame, bad: pd.DataFrame, folder: Path) -> list[Path]:
-    """The bad rows of each source, cells as read, plus the reasons, to ``<stem>.rejects.csv``.
+    """The bad rows of each source, cells as read, plus the reasons, to ``<stem>.rejects.csv``, in
+    the encoding the source was read in (GB18030 stays GB18030, so Excel opens it as it opened the
+    original; a workbook's sheet is written UTF-8 with BOM).
 
     Cells are written exactly as read (not formula-neutralised like the exports): the file goes back
     to the person who sent them, to correct and import again, and a ``'`` added here would be
@@ -563,34 +653,88 @@ def _write_rejects(sources: list[Source], frame: pd.DataFrame, bad: pd.DataFrame
             continue
         positions = frame.loc[picked, "_pos"].to_numpy()
         out = source.cells.iloc[positions].copy()
-        out["错误原因 reason"] = (reasons.loc[picked] + " / " + reasons_en.loc[picked]).to_numpy()
+        out[REASON_HEADER] = (reasons.loc[picked] + " / " + reasons_en.loc[picked]).to_numpy()
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{source.stem}.rejects.csv"
-        out.to_csv(path, index=False, encoding="utf-8-sig")
+        out.to_csv(path, index=False, encoding=source.encoding)
         written.append(path)
     return written
+
+
+CASCADE_MARK = "was rejected; rejected with it"
+
+
+def _cascade(frame: pd.DataFrame, name: str, column: Column, values: pd.Series, rejected_at: pd.DataFrame,
+             ok: pd.Index) -> pd.DataFrame | None:
+    """Rows of ``frame`` referring (by ``column``) to a row of another table that is rejected; the
+    reason names that row (``rejected_at``: id -> file and row of its first rejected occurrence)."""
+    target = column.references.split(".")[0]
+    hit = (values.notna() & values.isin(rejected_at.index) & ~values.isin(ok)).to_numpy()
+    if not hit.any():
+        return None
+    where = rejected_at.loc[values[hit].to_numpy()]
+    ids = values[hit].astype(str).to_numpy()
+    zh = [f"所引用的{TABLES[target].zh} {i}（{f} 第{r}行）有错误、未导入，本行一并拒绝。"
+          for i, f, r in zip(ids, where["file"], where["row"], strict=True)]
+    en = [f"Refers to {target} {i} ({f} row {r}), which {CASCADE_MARK}."
+          for i, f, r in zip(ids, where["file"], where["row"], strict=True)]
+    return _issues(frame, hit, name, column.name, None, np.array(zh, dtype=object), np.array(en, dtype=object))
+
+
+def _structure(sources: list[Source], stored: set[str]) -> tuple[list[pd.DataFrame], list[tuple[str, str]]]:
+    """Problems that stop an import before any row is read (missing or empty required tables, missing
+    required columns, blank files), and notes on empty files that do no harm.
+
+    A required table may be left out, or given header-only, when the store already holds its rows:
+    that is how a corrected subset (only ``enterprises.csv``) is imported."""
+    issues: list[pd.DataFrame] = []
+    notes: list[tuple[str, str]] = []
+    for source in sources:
+        if not source.blank:
+            issues += _map_headers(source)
+    for name in LOAD_ORDER:
+        mine = [s for s in sources if s.table == name]
+        spec = TABLES[name]
+        rows = sum(len(s.cells) for s in mine)
+        if spec.required and name not in stored and not mine:
+            issues.append(_file_issue(name, f"{name}.csv", "", f"缺少必需的数据表“{spec.zh}”（{name}），数据库中也还没有。",
+                                      f"The required table {name} ({spec.zh}) is missing, and the store holds none yet."))
+            continue
+        for source in (s for s in mine if s.blank or s.header_only):
+            what_zh, what_en = ("是空文件（没有表头）", "is empty (not even a header row)") if source.blank else \
+                ("只有表头，没有数据行", "has a header but no data rows")
+            if spec.required and name not in stored and rows == 0:
+                issues.append(_file_issue(name, source.name, "", f"{what_zh}：必需的数据表“{spec.zh}”不能为空（数据库中也还没有）。",
+                                          f"It {what_en}: the required table {name} may not be empty (the store holds none yet)."))
+            else:
+                notes.append((f"{source.name} {what_zh}，未导入任何记录。", f"{source.name} {what_en}; nothing imported from it."))
+    return issues, notes
 
 
 def import_files(store: store_module.Store, path: str | Path, *, skip_bad: bool = False,
                  rejects_dir: str | Path | None = None, export_date: object | None = None,
                  errors_path: str | Path | None = None) -> ImportReport:
-    """Check and load a folder of contract CSVs or one .xlsx workbook into ``store``.
+    """Check and load a folder of contract CSVs (with an optional ``towns.geojson``), one .xlsx
+    workbook, or one CSV named after its table into ``store``.
 
+    Tables not given keep what the store holds, and references are checked against the files and
+    the store together; a required table must be given unless the store already holds it.
     Raises ``ImportFailed`` (store unchanged) on any broken rule, unless ``skip_bad``: then the
-    good rows load and the bad ones are written to ``rejects_dir`` (default: next to the input).
-    Missing tables or required columns always fail the import.
+    good rows load and the bad ones are written to ``rejects_dir`` (default: next to the input),
+    each with its reason, and so is every row that refers to a rejected row. Missing tables or
+    required columns always fail the import.
     """
     path = Path(path)
     errors_file = Path(errors_path) if errors_path else None
     export = _export_date(export_date)
     sources, ignored = read_sources(path)
-    structural: list[pd.DataFrame] = []
-    for source in sources:
-        structural += _map_headers(source)
-    present = {s.table for s in sources}
-    for name in (n for n in LOAD_ORDER if TABLES[n].required and n not in present):
-        structural.append(_file_issue(name, f"{name}.csv", "", f"缺少必需的数据表“{TABLES[name].zh}”（{name}）。",
-                                      f"The required table {name} ({TABLES[name].zh}) is missing."))
+    map_path = town_map_of(path)
+    if not sources and map_path is None:
+        raise UserError(f"{path} 中没有可导入的数据表文件（如 towns.csv、enterprises.csv）。",
+                        f"{path} holds no table file to import (such as towns.csv, enterprises.csv).")
+    stored_tables = _stored_tables(store)
+    structural, notes = _structure(sources, stored_tables)
+    sources = [s for s in sources if not s.blank]
     if structural:
         issues = pd.concat(structural, ignore_index=True)
         _write_issues(issues, errors_file)
@@ -600,7 +744,9 @@ def import_files(store: store_module.Store, path: str | Path, *, skip_bad: bool 
     checked: dict[str, tuple[pd.DataFrame, pd.DataFrame]] = {}
     accepted: dict[str, pd.Index] = {}
     given: dict[str, pd.Index] = {}
+    rejected_at: dict[str, pd.DataFrame] = {}
     all_issues: list[pd.DataFrame] = []
+    cascades: list[pd.DataFrame] = []
     for name in LOAD_ORDER:
         mine = [s for s in sources if s.table == name]
         if not mine:
@@ -608,56 +754,90 @@ def import_files(store: store_module.Store, path: str | Path, *, skip_bad: bool 
         spec = TABLES[name]
         frame = _combine(mine)
         frame["_pos"] = np.concatenate([np.arange(len(s.cells)) for s in mine])
-        frame.attrs["xlsx"] = path.is_file()
+        frame.attrs["xlsx"] = path.suffix.lower() in WORKBOOK_SUFFIXES
         typed, issues = check_table(spec, frame, export)
+        if spec.no_overlap and name in stored_tables:
+            issues += _overlapping_stored(spec, frame, typed, store_module.read_tables(store, names=[name])[name])
+        mine_cascades = []
         for column in (c for c in spec.columns if c.references):
             target = column.references.split(".")[0]
             values = typed[column.name]
-            if target not in given:  # an optional table that is not in the file set
+            if target not in given:  # a table that is not in the file set: the store's rows only
                 given[target] = accepted[target] = pd.Index([], dtype=object)
+                rejected_at[target] = pd.DataFrame(columns=["file", "row"])
             known = given[target].union(stored[target])
             missing = values.notna() & ~values.isin(known)
             issues.append(_issues(frame, missing, name, column.name, None,
                                   f"在{TABLES[target].zh}中找不到该编码（文件和数据库中都没有）。",
                                   f"Not found in {target} (neither in the files nor in the store)."))
-            if skip_bad:
-                cascade = values.notna() & values.isin(given[target]) & ~values.isin(accepted[target].union(stored[target]))
-                issues.append(_issues(frame, cascade, name, column.name, None,
-                                      f"所引用的{TABLES[target].zh}行有错误、未导入，本行一并拒绝。",
-                                      f"Refers to a row of {target} that was rejected; rejected with it."))
-        found = pd.concat(issues, ignore_index=True) if issues else _issues(frame, np.zeros(len(frame)), name, SOURCE, None, "", "")
-        good = ~frame.index.isin(found["_index"])
+            found = _cascade(frame, name, column, values, rejected_at[target], accepted[target].union(stored[target]))
+            if found is not None:
+                mine_cascades.append(found)
+        own = [i for i in issues if len(i)]
+        everything = own + mine_cascades
+        found = pd.concat(everything, ignore_index=True) if everything else None
+        good = ~frame.index.isin(found["_index"]) if found is not None else np.ones(len(frame), dtype=bool)
         if spec.key:
             given[name] = pd.Index(typed[spec.key].dropna().unique(), dtype=object)
             accepted[name] = pd.Index(typed.loc[good, spec.key].dropna().unique(), dtype=object)
+            bad = typed[spec.key].notna().to_numpy() & ~good
+            rejected_at[name] = pd.DataFrame({"file": frame.loc[bad, SOURCE].to_numpy(), "row": frame.loc[bad, ROW].to_numpy()},
+                                             index=typed.loc[bad, spec.key].to_numpy())
+            rejected_at[name] = rejected_at[name].loc[~rejected_at[name].index.duplicated()]
         checked[name] = (frame, typed.loc[good])
-        all_issues.append(found)
-    issues = pd.concat(all_issues, ignore_index=True)
-    issues = _with_headers(issues, sources)
-    if len(issues) and not skip_bad:
-        _write_issues(issues, errors_file)
-        raise ImportFailed(issues, errors_file)
+        all_issues += own
+        cascades += mine_cascades
 
+    town_map = None
+    if map_path is not None:
+        towns_known = accepted.get("towns", pd.Index([], dtype=object)).union(stored["towns"])
+        town_map = check_town_map(map_path, detect_encoding(map_path), towns_known,
+                                  given.get("towns", pd.Index([], dtype=object)).difference(towns_known))
+        if town_map.structural:
+            _write_issues(town_map.issues, errors_file)
+            raise ImportFailed(town_map.issues, errors_file)
+
+    issues = _with_headers(pd.concat(all_issues, ignore_index=True), sources) if all_issues else \
+        pd.DataFrame(columns=[*ISSUE_COLUMNS, "_index"])
+    cascaded = _with_headers(pd.concat(cascades, ignore_index=True), sources) if cascades else issues.iloc[:0]
+    map_issues = town_map.issues if town_map is not None else pd.DataFrame(columns=ISSUE_COLUMNS)
+    if (len(issues) or len(map_issues)) and not skip_bad:
+        listed = pd.concat([issues[ISSUE_COLUMNS], map_issues], ignore_index=True)
+        _write_issues(listed, errors_file)
+        raise ImportFailed(listed, errors_file, cascaded=cascaded.drop_duplicates(["file", "row"]).shape[0])
+
+    issues = pd.concat([issues, cascaded], ignore_index=True)
     rejects: list[Path] = []
-    if len(issues):
-        _write_issues(issues, errors_file)
+    reported = pd.concat([issues[ISSUE_COLUMNS], map_issues], ignore_index=True) if len(map_issues) else issues[ISSUE_COLUMNS]
+    if len(reported):
+        _write_issues(reported, errors_file)
         folder = Path(rejects_dir) if rejects_dir else (path if path.is_dir() else path.parent)
         for name, (frame, _) in checked.items():
             mine = issues.loc[issues["table"] == name]
             rejects += _write_rejects([s for s in sources if s.table == name], frame, mine, folder)
+        if town_map is not None:
+            written = write_rejected_features(town_map, folder)
+            rejects += [written] if written is not None else []
     loading = {}
     for name, (_, good) in checked.items():
         for column in TABLES[name].columns:
             if column.default is not None:
                 good = good.assign(**{column.name: good[column.name].fillna(column.default)})
         loading[name] = frames.typed(name, good)
-    counts = store_module.write_tables(store, loading)
+    geometries = town_map.geometries if town_map is not None and town_map.geometries else None
+    counts = store_module.write_tables(store, loading, geometries=geometries)
     store_module.set_meta(store, {"last_export_date": export.strftime("%Y-%m-%d")})
-    summary = pd.DataFrame([
+    summary = [
         {"table": name, "files": ", ".join(s.name for s in sources if s.table == name),
          "read": len(frame), "inserted": counts[name].inserted, "updated": counts[name].updated,
          "unchanged": counts[name].unchanged, "rejected": len(frame) - len(loading[name])}
         for name, (frame, _) in checked.items()
-    ])
-    return ImportReport(summary, export, [(s.name, h) for s in sources for h in s.extra], [f for f, _ in ignored],
-                        rejects, issues[ISSUE_COLUMNS])
+    ]
+    if town_map is not None:
+        drawn = counts.get("town_geometries", store_module.WriteCounts())
+        summary.append({"table": MAP_TABLE, "files": town_map.name, "read": len(town_map.features),
+                        "inserted": drawn.inserted, "updated": drawn.updated, "unchanged": drawn.unchanged,
+                        "rejected": len(town_map.rejected)})
+    return ImportReport(pd.DataFrame(summary, columns=["table", "files", "read", "inserted", "updated", "unchanged", "rejected"]),
+                        export, [(s.name, h) for s in sources for h in s.extra], [f for f, _ in ignored],
+                        rejects, reported, notes, errors_file)

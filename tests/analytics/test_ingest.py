@@ -149,14 +149,20 @@ def test_every_rule_fails_on_a_bad_value_and_passes_on_a_good_one(sqlite_store, 
     assert report.summary.set_index("table").loc[table, "inserted"] == len(rows[table])
 
 
-def test_a_repeated_id_is_reported_on_every_row_that_holds_it(sqlite_store, tmp_path):
+def test_a_repeated_id_is_one_problem_on_the_later_row_and_the_first_row_stays(sqlite_store, tmp_path):
     rows = base_rows()
     rows["hazards"].append({**rows["hazards"][0], "level": "general"})
     with pytest.raises(ImportFailed) as caught:
-        import_rows(sqlite_store, tmp_path, rows)
+        import_rows(sqlite_store, tmp_path / "strict", rows)
     issues = caught.value.issues
-    assert issues["row"].tolist() == [2, 3] and set(issues["column"]) == {"hazard_id"}
-    assert issues["reason_en"].str.contains("appears more than once").all()
+    assert issues["row"].tolist() == [3] and issues["column"].tolist() == ["hazard_id"]
+    assert "already in hazards.csv row 2" in issues["reason_en"].iloc[0]
+    assert "hazards.csv 第2行" in issues["reason_zh"].iloc[0]
+    report = import_rows(sqlite_store, tmp_path / "skip", rows, skip_bad=True)
+    assert report.summary.set_index("table").loc["hazards", ["inserted", "rejected"]].tolist() == [1, 1]
+    assert read_tables(sqlite_store)["hazards"]["level"].tolist() == ["major"]  # the genuine first row
+    rejected = pd.read_csv(tmp_path / "skip" / "files" / "hazards.rejects.csv", dtype=str, keep_default_na=False)
+    assert rejected["level"].tolist() == ["general"]
 
 
 def test_ids_are_unique_across_the_files_of_one_table(sqlite_store, tmp_path):
@@ -165,7 +171,8 @@ def test_ids_are_unique_across_the_files_of_one_table(sqlite_store, tmp_path):
         folder / "hazards_2025.csv", index=False)
     with pytest.raises(ImportFailed) as caught:
         import_files(sqlite_store, folder, export_date=EXPORT)
-    assert sorted(caught.value.issues["file"]) == ["hazards.csv", "hazards_2025.csv"]
+    assert caught.value.issues["file"].tolist() == ["hazards_2025.csv"]
+    assert "hazards.csv row 2" in caught.value.issues["reason_en"].iloc[0]
 
 
 def test_the_same_status_change_twice_is_reported(sqlite_store, tmp_path):
@@ -382,10 +389,13 @@ def test_templates_have_chinese_headers_and_import_once_filled(tmp_path, capsys)
     book = openpyxl.load_workbook(tmp_path / "book" / "saferank_template.xlsx")
     assert [c.value for c in book["towns"][1]] == [c.zh for c in TABLES["towns"].columns]
     filled = tmp_path / "blank"
-    pd.DataFrame([{"镇街编码": "T1", "镇街名称": "城关镇"}]).to_csv(filled / "towns.csv", index=False, encoding="utf-8-sig")
+    for name in ("towns", "enterprises", "inspections", "hazards"):
+        pd.DataFrame(base_rows()[name][:1]).rename(columns={c.name: c.zh for c in TABLES[name].columns}).to_csv(
+            filled / f"{name}.csv", index=False, encoding="utf-8-sig")
     store = open_store(f"sqlite:///{tmp_path / 't.db'}")
     report = import_files(store, filled, export_date=EXPORT)
     assert report.ignored == [] and report.summary.set_index("table").loc["towns", "inserted"] == 1
+    assert "power_usage.csv has a header but no data rows" in report.render("en")  # optional: a note, no error
     assert import_files(store, tmp_path / "book" / "saferank_template.xlsx", export_date=EXPORT).ignored == []
     store.dispose()
     assert write_templates(tmp_path / "again")[-1].name == "_说明.csv"
@@ -408,5 +418,5 @@ def test_an_unreadable_file_is_named_in_the_error(sqlite_store, tmp_path):
     (tmp_path / "broken.xlsx").write_bytes(b"not a workbook")
     with pytest.raises(UserError, match="broken.xlsx"):
         import_files(sqlite_store, tmp_path / "broken.xlsx", export_date=EXPORT)
-    with pytest.raises(UserError, match="No folder or .xlsx"):
+    with pytest.raises(UserError, match="No folder or file to import"):
         import_files(sqlite_store, tmp_path / "nowhere", export_date=EXPORT)

@@ -50,24 +50,39 @@ def file_sets(draw):
         "latitude": draw(st.none() | st.floats(3, 54).map(lambda x: round(x, 6))),
         "hazardous_chemicals": draw(st.none() | st.booleans()),
         "established": draw(st.none() | DAYS),
+        "standardization": draw(st.none() | st.sampled_from(spec.column("standardization").code_values())),
     } for e in ids]
     for firm in enterprises:
         firm["longitude"] = None if firm["latitude"] is None else draw(st.floats(73, 136).map(lambda x: round(x, 6)))
-    inspections = [{"inspection_id": f"JC{i}", "enterprise_id": draw(st.sampled_from(ids)), "date": draw(DAYS),
-                    "team": draw(st.none() | TEXT), "mode": draw(st.none() | st.sampled_from(["random", "targeted"]))}
-                   for i in range(draw(st.integers(0, 4)))]
+    inspections = []
+    for i in range(draw(st.integers(1, 4))):  # required tables hold rows
+        day = draw(DAYS)
+        inspections.append({"inspection_id": f"JC{i}", "enterprise_id": draw(st.sampled_from(ids)), "date": day,
+                            "team": draw(st.none() | TEXT), "mode": draw(st.none() | st.sampled_from(["random", "targeted"])),
+                            "recorded_date": draw(st.none() | st.dates(min_value=day, max_value=EXPORT.date()))})
     hazards = []
-    for i in range(draw(st.integers(0, 6))):
+    for i in range(draw(st.integers(1, 6))):
         found = draw(DAYS)
         hazards.append({
             "hazard_id": f"YH{i}", "enterprise_id": draw(st.sampled_from(ids)),
             "inspection_id": draw(st.none() | st.sampled_from([r["inspection_id"] for r in inspections] or [None])),
             "found_date": found, "level": draw(st.sampled_from(["general", "major"])),
             "rectified_date": draw(st.none() | st.dates(min_value=found, max_value=EXPORT.date())),
+            "recorded_date": draw(st.none() | st.dates(min_value=found, max_value=EXPORT.date())),
         })
+    power = []
+    for firm in draw(st.lists(st.sampled_from(ids), max_size=3, unique=True)):
+        day = pd.Timestamp(draw(DAYS))
+        for gap, length in draw(st.lists(st.tuples(st.integers(1, 20), st.integers(0, 40)), min_size=1, max_size=4)):
+            start, day = day + pd.Timedelta(days=gap), day + pd.Timedelta(days=gap + length)  # periods never overlap
+            if day > EXPORT:
+                break
+            power.append({"enterprise_id": firm, "period_start": start.date(), "period_end": day.date(),
+                          "kwh": draw(st.floats(0, 1e7).map(lambda x: round(x, 3)))})
     rows = {
         "towns": [{"town_id": t, "name": draw(TEXT), "coastal": draw(st.none() | st.booleans())} for t in towns],
         "enterprises": enterprises, "inspections": inspections, "hazards": hazards,
+        **({"power_usage": power} if power else {}),
     }
     styles = {name: {"encoding": draw(st.sampled_from(["utf-8", "utf-8-sig", "gb18030"])),
                      "chinese": draw(st.booleans()), "date": draw(st.sampled_from(DATE_FORMATS)),
@@ -105,7 +120,8 @@ def _expected(rows: dict) -> dict[str, pd.DataFrame]:
         for column in spec.columns:
             if column.default is not None:
                 frame[column.name] = frame[column.name].fillna(column.default)
-        out[name] = frame.sort_values(spec.key).reset_index(drop=True)
+        key = [spec.key] if spec.key else list(spec.record_key)
+        out[name] = frame.sort_values(key).reset_index(drop=True)
     return out
 
 
