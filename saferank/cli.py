@@ -373,8 +373,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="saferank", description="SafeRank: risk targeting for a county safety office")
     sub = parser.add_subparsers(dest="command", required=True)
     # (subcommands are registered below this line)
-    imports = _command(sub, "import", "check and load a folder of contract CSVs or one .xlsx workbook (all or nothing unless --skip-bad)", _import)
-    imports.add_argument("source", help="folder with towns.csv, enterprises.csv, ... or one .xlsx workbook")
+    imports = _command(sub, "import", "check and load a folder of contract CSVs, one .xlsx workbook or one table's CSV "
+                       "(all or nothing unless --skip-bad)", _import)
+    imports.add_argument("source", help="folder with towns.csv, enterprises.csv, ... (and towns.geojson), one .xlsx workbook, "
+                         "or one CSV named after its table (a subset: the other tables keep what the store holds)")
     imports.add_argument("--skip-bad", dest="skip_bad", action="store_true", help="load the good rows; write bad rows to rejects files")
     imports.add_argument("--rejects", default=None, help="folder for <table>.rejects.csv (default: next to the input)")
     imports.add_argument("--export-date", dest="export_date", default=None, help="date of the export; later dates are errors (default today)")
