@@ -65,10 +65,11 @@ def _rare(rng: np.random.Generator, daily_rate: np.ndarray) -> np.ndarray:
     return _pick(rng, daily_rate, int(rng.poisson(daily_rate.sum())))
 
 
-def _category_weights(people: Population) -> tuple[np.ndarray, np.ndarray]:
+def _category_weights(people: Population, dust_elsewhere: float = 0.2) -> tuple[np.ndarray, np.ndarray]:
     """Per-enterprise hazard category weights from fixed traits, for general and for major hazards."""
     c = CATEGORY
     base = np.array([0.3, 1.0, 0.2, 2.0, 0.5, 0.2, 2.0, 2.0, 0.3, 0.1, 2.0, 0.8])
+    base[c["ventilation_dust"]] = dust_elsewhere
     sector_add = np.zeros((len(SECTOR), len(c)))
     for sector, adds in {
         "hazardous_chemicals": {"chemicals": 4, "special_operation": 1},
@@ -96,8 +97,11 @@ class World:
     """The county's state, stepped one day at a time, vectorised over enterprises."""
 
     def __init__(self, rng: np.random.Generator, towns: pd.DataFrame, people: Population,
-                 dates: pd.DatetimeIndex, as_of_day: int) -> None:
+                 dates: pd.DatetimeIndex, as_of_day: int, knobs: P.Knobs | None = None,
+                 extra: np.random.Generator | None = None) -> None:
         self.rng, self.towns, self.people, self.dates, self.as_of_day = rng, towns, people, dates, as_of_day
+        # ``extra`` draws everything the flatter world does not, so that world stays draw for draw the same
+        self.knobs, self.extra = knobs or P.Knobs.flatter(), extra or np.random.default_rng(0)
         n, days = len(people), len(dates)
         self.status = np.full(n, OPERATING, dtype=np.int8)
         self.stop_reason = np.full(n, REASON["other"], dtype=np.int8)
@@ -115,7 +119,13 @@ class World:
         self.agenda = _Agenda(days)
         self.follow_ups = _Agenda(days)
         self.records: dict[str, list[dict[str, np.ndarray]]] = {
-            k: [] for k in ("status", "inspections", "hazards", "penalties", "accidents")}
+            k: [] for k in ("status", "inspections", "hazards", "penalties", "accidents", "secret", "discovered")}
+        # Unapproved restarts the office does not know of yet (day of the restart, -1 for none), the
+        # status the records still show for them, and the last unapproved restart it knows of.
+        self.secret_since = np.full(n, -1, dtype=np.int64)
+        self.secret_reason = np.zeros(n, dtype=np.int8)
+        self.recorded_status = np.full(n, OPERATING, dtype=np.int8)
+        self.last_known_unapproved = np.full(n, -(10**6), dtype=np.int64)
         self.inspection_count = 0
 
         sector = people.sector
@@ -128,7 +138,28 @@ class World:
         self.interval_eta = np.zeros(n)  # eta from the permits and contracts in force
         self.town_sector = people.town * len(P.SECTOR_CODES) + people.sector
         self.counter_eta = np.array([P.ETA["permit"], P.ETA["permit_uncertified"], P.ETA["contract"],
-                                     P.ETA["contract_unqualified"], P.ETA["contract_no_agreement"]])
+                                     P.ETA["contract_unqualified"], P.ETA["contract_no_agreement"], 0.0])
+        knobs = self.knobs
+        low, high = knobs.team_detection
+        self.detection = np.ones(P.TEAMS)
+        if (low, high) != (1.0, 1.0):  # teams differ in what they find, evenly spread, in a random order
+            self.detection = self.extra.permutation(np.linspace(low, high, P.TEAMS))
+        self.drift_day = NEVER
+        self.drift_firms = np.zeros(n, bool)
+        if knobs.drift_sector is not None:
+            self.drift_day = int(round(knobs.drift_at * as_of_day))
+            self.drift_firms = sector == SECTOR[knobs.drift_sector]
+        self.major_factor = np.ones(n)  # a visit's chance of calling a finding major, times this (drift)
+        self.campaign_static = (
+            P.CAMPAIGN_POINTS["small_scattered"] * people.small_scattered
+            + P.CAMPAIGN_POINTS["dust_explosion"] * people.dust_explosion
+            + P.CAMPAIGN_POINTS["confined_space"] * people.confined_space
+            + P.CAMPAIGN_POINTS["ammonia_refrigeration"] * people.ammonia_refrigeration
+        )
+        self.months = dates.year * 12 + dates.month - (dates.year[0] * 12 + dates.month[0])
+        month_count = int(self.months[min(as_of_day, days - 1)]) + 1 if knobs.power_usage else 0
+        self.operating_days = np.zeros((month_count, n), dtype=np.int16)
+        self.existing_days = np.zeros((month_count, n), dtype=np.int16)
         self.accident_offset = P.ACCIDENT_OFFSET + np.array(
             [P.ACCIDENT_SECTOR.get(s, 0.0) for s in P.SECTOR_CODES])[sector]
         self.static_points = (
@@ -137,7 +168,7 @@ class World:
             + people.dust_explosion
         )
         self.routine_weight = np.array([2.0, 1.5, 1.0, 0.8])[people.size]
-        self.category_general, self.category_major = _category_weights(people)
+        self.category_general, self.category_major = _category_weights(people, self.knobs.dust_category_elsewhere)
         retrofit = np.array([P.RETROFIT_PER_YEAR.get(s, 0.0) for s in P.SECTOR_CODES])[sector]
         self.stop_rates = np.stack([
             (retrofit + P.RETROFIT_SMALL_SCATTERED_EXTRA * people.small_scattered) / 365.25,
@@ -171,10 +202,29 @@ class World:
         if len(who) == 0:
             return
         self.changed_on[who] = day
+        self.recorded_status[who] = status
         self.records["status"].append({
             "day": np.full(len(who), day), "enterprise": who, "status": np.full(len(who), status),
             "reason": np.broadcast_to(reason, len(who)).copy(), "approved": np.broadcast_to(approved, len(who)).copy(),
+            "known": np.full(len(who), day),
         })
+
+    def discover(self, day: int, who: np.ndarray) -> np.ndarray:
+        """The office learns of the secret restarts among ``who`` today and records them as they happened."""
+        who = who[self.secret_since[who] >= 0]
+        if len(who) == 0:
+            return who
+        self.records["status"].append({
+            "day": self.secret_since[who], "enterprise": who, "status": np.full(len(who), OPERATING),
+            "reason": self.secret_reason[who].copy(), "approved": np.zeros(len(who), dtype=np.int8),
+            "known": np.full(len(who), day),
+        })
+        self.recorded_status[who] = OPERATING
+        self.last_known_unapproved[who] = day
+        self.records["discovered"].append({"enterprise": who, "day": self.secret_since[who].copy(),
+                                           "found": np.full(len(who), day)})
+        self.secret_since[who] = -1
+        return who
 
     def stop(self, day: int, who: np.ndarray, status: int, reason: int, approve_probability: np.ndarray | float,
              shortest: int, longest: int) -> None:
@@ -182,6 +232,7 @@ class World:
         if len(who) == 0:
             return
         rng = self.rng
+        self.discover(day, who)  # stopping a firm, the office sees it was running
         self.status[who] = status
         self._record_status(day, who, status, reason, -1)
         if status == CLOSED:
@@ -199,8 +250,17 @@ class World:
             approved = self.restart_approved[due]
             self.status[due] = OPERATING
             self.restart_day[due] = -1
-            self._record_status(day, due, OPERATING, self.stop_reason[due], approved.astype(np.int8))
+            secret = np.zeros(len(due), bool)
+            if self.knobs.secret_restart_share > 0:  # the office learns of these only at its next visit
+                secret = ~approved & (self.extra.random(len(due)) < self.knobs.secret_restart_share)
+                self.secret_since[due[secret]] = day
+                self.records["secret"].append({"enterprise": due[secret], "day": np.full(secret.sum(), day)})
+                self.secret_reason[due[secret]] = self.stop_reason[due[secret]]
+                self.changed_on[due[secret]] = day
+            known = due[~secret]
+            self._record_status(day, known, OPERATING, self.stop_reason[known], approved[~secret].astype(np.int8))
             self.last_unapproved[due[~approved]] = day
+            self.last_known_unapproved[known[~approved[~secret]]] = day
         if self.moratorium_start[day]:
             vessels = np.flatnonzero(active & (people.sector == SECTOR["fishing_vessels"]) & (self.status == OPERATING)
                                      & (self.changed_on != day))
@@ -236,6 +296,30 @@ class World:
             + P.ETA["open_major"] * (state[:, OPEN_MAJOR] > 0)
             + P.ETA["overdue_general"] * np.minimum(state[:, OVERDUE_GENERAL], P.ETA["overdue_general_cap"])
             + self.weather[day].take(self.town_sector)
+            + self.interactions(since)
+        )
+
+    def interactions(self, since: np.ndarray) -> np.ndarray | float:
+        """Risk that is not additive in what is recorded: an unapproved restart while hot work runs, and
+        uncertified operators at a confined-space firm."""
+        knobs, extra = self.knobs, 0.0
+        if knobs.restart_hot_work:
+            extra = extra + knobs.restart_hot_work * np.exp(-since / P.RESTART_DECAY_DAYS) * (self.counters[:, S.HOT_WORK] > 0)
+        if knobs.uncertified_confined:
+            extra = extra + knobs.uncertified_confined * ((self.counters[:, S.PERMIT_UNCERTIFIED] > 0) & self.people.confined_space)
+        return extra
+
+    def campaign_points(self, day: int) -> np.ndarray:
+        """The office's targeting rule, the campaign's priorities: a known unapproved restart, uncertified
+        special-operation workers, unqualified contractors or no safety agreement, 小散乱污, combustible
+        dust, confined spaces, ammonia refrigeration, overdue major hazards."""
+        points, active = P.CAMPAIGN_POINTS, self.counters > 0
+        return (
+            self.campaign_static
+            + points["unapproved_restart"] * ((day - self.last_known_unapproved) <= P.KNOWN_RESTART_DAYS)
+            + points["uncertified_operators"] * active[:, S.PERMIT_UNCERTIFIED]
+            + points["unqualified_contractor"] * (active[:, S.CONTRACT_UNQUALIFIED] | active[:, S.CONTRACT_NO_AGREEMENT])
+            + points["overdue_major"] * (self.hazard_state[:, OVERDUE_MAJOR] > 0)
         )
 
     # --- enforcement ------------------------------------------------------------------------
@@ -261,20 +345,25 @@ class World:
         weekday_share = 7.0 / (5 + 2 * P.WEEKEND_FACTOR)
         factor = weekday_share * (1.0 if self.workday[day] else P.WEEKEND_FACTOR) / 365.25
         operating_count = active.sum()
-        points = self.static_points + 2.0 * np.minimum(self.past_majors, 3) + np.minimum(
-            state[:, OPEN_MAJOR] + state[:, OPEN_GENERAL], 3)
+        targeted_power, unannounced_power = P.TARGETED_POWER, P.UNANNOUNCED_POWER
+        if self.knobs.campaign_targeting:
+            points = self.campaign_points(day)
+            targeted_power, unannounced_power = P.CAMPAIGN_POWER
+        else:
+            points = self.static_points + 2.0 * np.minimum(self.past_majors, 3) + np.minimum(
+                state[:, OPEN_MAJOR] + state[:, OPEN_GENERAL], 3)
         due = [who for who, _ in self.follow_ups.pop(day)]
         chosen = [np.concatenate(due)[active[np.concatenate(due)]] if due else np.empty(0, np.int64)]
         modes = [MODE["follow_up"]]
         plan = [
             ("complaint", P.INSPECTIONS_PER_YEAR["complaint"], rate ** P.COMPLAINT_POWER),
-            ("targeted", P.INSPECTIONS_PER_YEAR["targeted"], (1.0 + points) ** P.TARGETED_POWER),
+            ("targeted", P.INSPECTIONS_PER_YEAR["targeted"], (1.0 + points) ** targeted_power),
             ("random", P.INSPECTIONS_PER_YEAR["random"], 1.0),
             ("routine", P.INSPECTIONS_PER_YEAR["routine"], self.routine_weight),
         ]
         if self.campaign[day]:
             plan[-1] = ("routine", P.INSPECTIONS_PER_YEAR["routine"] * P.CAMPAIGN_ROUTINE_FACTOR, self.routine_weight)
-            plan.insert(2, ("unannounced", P.CAMPAIGN_UNANNOUNCED_PER_YEAR, (1.0 + points) ** P.UNANNOUNCED_POWER))
+            plan.insert(2, ("unannounced", P.CAMPAIGN_UNANNOUNCED_PER_YEAR, (1.0 + points) ** unannounced_power))
         for mode, per_year, weight in plan:
             count = rng.poisson(operating_count * per_year * factor)
             chosen.append(_pick(rng, active * weight, count))
@@ -293,9 +382,12 @@ class World:
         team = self.team_of_town[town, np.floor(rng.random(count) * self.team_count[town]).astype(np.int64)]
         self.records["inspections"].append({"day": np.full(count, day), "enterprise": who, "mode": mode, "team": team})
 
+        self.penalise(day, self.discover(day, who), "fine", (0, 14))  # a secret restart found at a visit
         visit_rate = rate[who] * np.where(mode == MODE["unannounced"], P.UNANNOUNCED_FACTOR, 1.0)
+        visit_rate = visit_rate * self.detection[team] * self.major_factor[who]
         majors = (rng.random(count) < -np.expm1(-visit_rate)) * (1 + rng.poisson(P.EXTRA_MAJOR_MEAN, count))
-        general_mean = P.GENERAL_SCALE * np.exp(P.GENERAL_SLOPE * (eta[who] - P.ETA_BASE))
+        general_mean = P.GENERAL_SCALE * np.exp(P.GENERAL_SLOPE * (eta[who] - P.ETA_BASE)) * self.detection[team]
+        general_mean = general_mean * self.knobs.general_factor
         generals = rng.poisson(general_mean * np.where(mode == MODE["follow_up"], 0.6, 1.0))
 
         overdue = (state[who, OVERDUE_GENERAL] + state[who, OVERDUE_MAJOR]) > 0
@@ -343,13 +435,30 @@ class World:
         allowed = lo + np.floor(rng.random(count) * (hi - lo + 1)).astype(np.int64)
         deadline = day + allowed
         culture = people.culture[enterprise]
-        on_time = P.trace("rectified_on_time", culture + 0.3 / 1.5 * major)
-        never = P.trace("never_rectified", culture)
-        draw = rng.random(count)
-        rectified = np.where(
-            draw < on_time, day + 1 + np.floor(rng.random(count) * allowed).astype(np.int64),
-            np.where(draw < 1 - never, deadline + 1 + rng.geometric(1 / 25, count), NEVER),
-        )
+        realistic = self.knobs.realistic_rectification
+        if realistic:  # most general hazards closed by their deadline, a small hard core never
+            extra = self.extra
+            clipped = np.clip(culture, -P.CULTURE_CLIP, P.CULTURE_CLIP)
+            intercept, slope = P.REALISTIC_TRACES["rectified_on_time"]
+            on_time = P.sigmoid(intercept - 1.0 * major + slope * clipped)
+            intercept, slope = P.REALISTIC_TRACES["hard_core"]
+            hard = P.sigmoid(intercept + slope * clipped)
+            draw, when = extra.random(count), extra.random(count)
+            late_day = np.where(draw < 1 - hard, deadline + extra.geometric(1 / P.LATE_MEAN_DAYS, count),
+                                deadline + extra.integers(*P.HARD_CORE_DAYS, count))
+            never = np.zeros(count)  # enforcement closes every hazard in the end
+        else:
+            on_time = P.trace("rectified_on_time", culture + 0.3 / 1.5 * major)
+            never = P.trace("never_rectified", culture)
+            draw, when = rng.random(count), None
+        if when is None:
+            rectified = np.where(
+                draw < on_time, day + 1 + np.floor(rng.random(count) * allowed).astype(np.int64),
+                np.where(draw < 1 - never, deadline + 1 + rng.geometric(1 / 25, count), NEVER),
+            )
+        else:
+            rectified = np.where(draw < on_time, day + 1 + np.floor(when * allowed).astype(np.int64),
+                                 np.where(draw < 1 - never, late_day, NEVER))
         self.records["hazards"].append({
             "day": np.full(count, day), "enterprise": enterprise, "inspection": number[visit],
             "major": major, "category": category, "deadline": deadline, "rectified": rectified,
@@ -367,12 +476,30 @@ class World:
             self.agenda.add(rectified[level_mask & late], enterprise[level_mask & late], (overdue_col, -1))
         del open_column, overdue_column
 
+        if realistic:
+            self.schedule_follow_ups(who, visit, major, deadline, late, majors)
+            return
         latest = np.zeros(len(who), dtype=np.int64)
         np.maximum.at(latest, visit, deadline)
         has_major = majors > 0
         wanted = rng.random(len(who)) < np.where(has_major, P.FOLLOW_UP_SHARE["major"], P.FOLLOW_UP_SHARE["general"])
         wanted &= total > 0
         self.follow_ups.add(latest[wanted] + rng.integers(0, 8, wanted.sum()), who[wanted], None)
+
+    def schedule_follow_ups(self, who: np.ndarray, visit: np.ndarray, major: np.ndarray, deadline: np.ndarray,
+                            late: np.ndarray, majors: np.ndarray) -> None:
+        """On-site 回头看 for major hazards (after their deadline) and for general hazards left overdue (soon
+        after the deadline passes); general hazards closed in time are closed on the firm's evidence."""
+        extra = self.extra
+        latest_major = np.full(len(who), -1, dtype=np.int64)
+        np.maximum.at(latest_major, visit[major], deadline[major])
+        wanted = (majors > 0) & (extra.random(len(who)) < P.FOLLOW_UP_MAJOR)
+        self.follow_ups.add(latest_major[wanted] + extra.integers(0, 8, wanted.sum()), who[wanted], None)
+        overdue_general = ~major & late
+        first_overdue = np.full(len(who), NEVER, dtype=np.int64)
+        np.minimum.at(first_overdue, visit[overdue_general], deadline[overdue_general])
+        wanted = (first_overdue < NEVER) & ~wanted & (extra.random(len(who)) < P.FOLLOW_UP_OVERDUE)
+        self.follow_ups.add(first_overdue[wanted] + extra.integers(1, 11, wanted.sum()), who[wanted], None)
 
     def accidents(self, day: int, eta: np.ndarray, active: np.ndarray) -> np.ndarray:
         rng = self.rng
@@ -406,6 +533,11 @@ class World:
             active = (self.people.established_day <= day) & (self.status != CLOSED)
             self.step_status(day, active)
             active &= self.status != CLOSED
+            if day == self.drift_day:  # the new major-hazard standard applies from today
+                self.major_factor[self.drift_firms] = self.knobs.drift_factor
+            if len(self.operating_days) and day <= self.as_of_day:  # days of true operation, for the power meters
+                self.operating_days[self.months[day]] += active & (self.status == OPERATING)
+                self.existing_days[self.months[day]] += active
             eta = self.eta(day)
             rate = np.exp(eta) * active
             daily_accident = self.accidents(day, eta, active)
@@ -413,5 +545,5 @@ class World:
             if day == self.as_of_day:
                 self.status_at_as_of = self.status.copy()
             if day >= window_first:
-                self.sum_visit += -np.expm1(-rate) * (self.status != CLOSED)
+                self.sum_visit += -np.expm1(-rate * self.major_factor) * (self.status != CLOSED)
                 self.sum_accident += daily_accident

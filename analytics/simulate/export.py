@@ -12,10 +12,12 @@ import pandas as pd
 from analytics.contract.errors import UserError
 from analytics.contract.frames import empty
 from analytics.contract.schema import LOAD_ORDER, TABLES
+from analytics.simulate.params import PUBLISHED, Knobs
 from analytics.simulate.world import DEFAULT_AS_OF, County, simulate_county
 
 TRUTH_FILE = "truth.csv"
 PARAMETERS_FILE = "simulation.json"
+GEOMETRY_FILE = "towns.geojson"
 CAMPAIGN_COUNTY = 20_000  # enterprises in the county the campaign's report describes
 
 
@@ -33,7 +35,7 @@ def _as_text(frame: pd.DataFrame, name: str) -> pd.DataFrame:
 
 
 def write_county(county: County, out_dir: str | Path) -> dict[str, int]:
-    """Write all ten contract tables, ``truth.csv`` and ``simulation.json``; return rows per file."""
+    """Write the contract tables the world holds (optional ones only with rows), ``truth.csv`` and ``simulation.json``; return rows per file."""
     out = Path(out_dir)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -42,8 +44,17 @@ def write_county(county: County, out_dir: str | Path) -> dict[str, int]:
     rows = {}
     for name in LOAD_ORDER:
         frame = county.tables.get(name, empty(name))
-        _as_text(frame, name).to_csv(out / f"{name}.csv", index=False, encoding="utf-8", lineterminator="\n")
+        if frame.empty and not TABLES[name].required:
+            continue  # an optional table the world does not simulate
+        text = _as_text(frame, name)
+        # optional columns the world leaves blank are left out, as the contract allows
+        blank = [c.name for c in TABLES[name].columns if not c.required and text[c.name].isna().all()]
+        text.drop(columns=blank).to_csv(out / f"{name}.csv", index=False, encoding="utf-8", lineterminator="\n")
         rows[name] = len(frame)
+    harder = not county.knobs.is_flatter
+    if harder:  # the flatter world shipped no outlines; the harder one writes the contract's map file
+        text = json.dumps(county.geometry(), ensure_ascii=False, separators=(",", ":")) + "\n"
+        (out / GEOMETRY_FILE).write_text(text, encoding="utf-8")
     county.truth.to_csv(out / TRUTH_FILE, index=False, float_format="%.8f", lineterminator="\n")
     rows["truth"] = len(county.truth)
     description = {
@@ -52,6 +63,10 @@ def write_county(county: County, out_dir: str | Path) -> dict[str, int]:
         "base_rates": {k: round(v, 6) for k, v in base_rates(county).items()},
         "parameters": county.parameters,
     }
+    if harder:
+        description["knobs"] = county.knobs.as_dict()
+        description["realism"] = {k: round(v, 6) for k, v in realism_rates(county).items()}
+        description["team_detection"] = {k: round(v, 4) for k, v in county.team_detection.items()}
     (out / PARAMETERS_FILE).write_text(json.dumps(description, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     return rows
 
@@ -96,21 +111,98 @@ def base_rates(county: County) -> dict[str, float]:
     return rates
 
 
+def realism_rates(county: County) -> dict[str, float]:
+    """The figures ``saferank simulate`` sets beside published ones (``params.PUBLISHED``), from the export."""
+    inspections, hazards = county.tables["inspections"], county.tables["hazards"]
+    as_of = county.as_of
+    general = hazards.loc[hazards["level"] == "general"]
+    due = general.loc[general["deadline"] <= as_of]  # deadlines passed by as-of: on time or not is settled
+    on_time = (due["rectified_date"].notna() & (due["rectified_date"] <= due["deadline"])).mean()
+    open_ = hazards["rectified_date"].isna()
+    overdue = open_ & (hazards["deadline"] < as_of)
+    per_firm = hazards.loc[open_].groupby("enterprise_id", observed=True).size()
+    lag = (inspections["recorded_date"] - inspections["date"]).dt.days if "recorded_date" in inspections else pd.Series([0])
+    penalties = county.tables.get("penalties", empty("penalties"))
+    penalty_lag = ((penalties["recorded_date"] - penalties["date"]).dt.days
+                   if "recorded_date" in penalties and penalties["recorded_date"].notna().any() else pd.Series([0]))
+    firms = len(county.tables["enterprises"])
+    return {
+        "hazards_per_inspection": len(hazards) / max(len(inspections), 1),
+        "major_share_of_hazards": float((hazards["level"] == "major").mean()),
+        "inspections_with_major_share": float(inspections["inspection_id"].isin(
+            hazards.loc[hazards["level"] == "major", "inspection_id"]).mean()),
+        "general_rectified_on_time": float(on_time),
+        "open_general_per_firm": float((open_ & (hazards["level"] == "general")).sum() / firms),
+        "overdue_per_firm": float(overdue.sum() / firms),
+        "most_open_at_one_firm": float(per_firm.max() if len(per_firm) else 0),
+        "entry_lag_days_median": float(lag.median()),
+        "entry_lag_days_p90": float(lag.quantile(0.9)),
+        "penalty_entry_lag_days_median": float(penalty_lag.median()),
+    }
+
+
+# The table ``saferank simulate`` prints: (rate, Chinese label, English label, published key or None).
+REALISM_ROWS = (
+    ("hazards_per_inspection", "每次检查隐患数", "hazards per inspection", "hazards_per_inspection"),
+    ("major_share_of_hazards", "重大隐患占隐患比例", "major share of hazards", "major_share_of_hazards"),
+    ("inspections_with_major_share", "发现重大隐患的检查比例", "inspections finding a major hazard", None),
+    ("general_rectified_on_time", "一般隐患按期整改率", "general hazards rectified on time", "general_rectified_on_time"),
+    ("open_general_per_firm", "每家企业未整改一般隐患", "open general hazards per firm", "open_general_per_firm"),
+    ("overdue_per_firm", "每家企业逾期隐患", "overdue hazards per firm", None),
+    ("most_open_at_one_firm", "单家企业最多未整改隐患", "most open hazards at one firm", None),
+    ("entry_lag_days_median", "检查录入滞后（天，中位数）", "inspection entry lag (days, median)", "entry_lag_days_median"),
+    ("entry_lag_days_p90", "检查录入滞后（天，90%分位）", "inspection entry lag (days, 90th pct)", None),
+    ("penalty_entry_lag_days_median", "处罚录入滞后（天，中位数）", "penalty entry lag (days, median)", None),
+)
+
+
+def _number(value: float) -> str:
+    return f"{value:.0f}" if abs(value) >= 10 else f"{value:.3f}".rstrip("0").rstrip(".") if value else "0"
+
+
+def realism_table(rates: dict[str, float], lang: str = "zh") -> str:
+    """The simulated rates beside the published figures they imitate, one line each."""
+
+    zh = lang == "zh"
+    head = ("指标", "模拟", "公开数字（来源）") if zh else ("rate", "simulated", "published (source)")
+    lines = [f"  {head[0]:<34}{head[1]:>10}  {head[2]}"]
+    for key, label_zh, label_en, published in REALISM_ROWS:
+        label = label_zh if zh else label_en
+        if published is None:
+            shown = "—" if zh else "-"
+        else:
+            value, source_zh, source_en = PUBLISHED[published]
+            source = source_zh if zh else source_en
+            shown = source if value is None else f"{_number(value)}  ({source})"
+        lines.append(f"  {label:<34}{_number(rates[key]):>10}  {shown}")
+    return "\n".join(lines)
+
+
 @dataclass
 class Written:
     """What ``simulate_files`` wrote, for the CLI to print."""
 
     out_dir: Path
     rows: dict[str, int]
+    rates: dict[str, float] | None = None  # the realism rates (the harder world only)
 
     def render(self, lang: str = "zh") -> str:
         head = (f"已生成模拟县数据：{self.out_dir}" if lang == "zh" else f"Simulated county written to {self.out_dir}")
         unit = "行" if lang == "zh" else "rows"
-        return "\n".join([head] + [f"  {name}.csv: {count} {unit}" for name, count in self.rows.items()])
+        lines = [head] + [f"  {name}.csv: {count} {unit}" for name, count in self.rows.items()]
+        if (self.out_dir / GEOMETRY_FILE).exists():
+            lines.append(f"  {GEOMETRY_FILE}" + ("：镇街边界" if lang == "zh" else ": town outlines"))
+        if self.rates is not None:
+            lines.append("模拟比率与公开数字对照：" if lang == "zh" else "Simulated rates beside published figures:")
+            lines.append(realism_table(self.rates, lang))
+        return "\n".join(lines)
 
 
 def simulate_files(out_dir: str | Path, enterprises: int = 2000, seed: int = 7, start: object = None,
-                   as_of: object = DEFAULT_AS_OF) -> Written:
-    """Simulate a county and write it to ``out_dir`` (the ``saferank simulate`` command)."""
-    county = simulate_county(enterprises=enterprises, seed=seed, start=start, as_of=as_of)
-    return Written(Path(out_dir), write_county(county, out_dir))
+                   as_of: object = DEFAULT_AS_OF, flatter: bool = False) -> Written:
+    """Simulate a county and write it to ``out_dir`` (the ``saferank simulate`` command); ``flatter``
+    writes the world before issue 16 (``Knobs.flatter()``)."""
+    knobs = Knobs.flatter() if flatter else Knobs()
+    county = simulate_county(enterprises=enterprises, seed=seed, start=start, as_of=as_of, knobs=knobs)
+    rows = write_county(county, out_dir)
+    return Written(Path(out_dir), rows, None if flatter else realism_rates(county))

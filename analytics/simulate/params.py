@@ -6,6 +6,8 @@ Every figure the story in ``world.py`` quotes is here, so that changing the worl
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field, fields
+
 import numpy as np
 
 from analytics.contract import schema
@@ -188,9 +190,122 @@ def trace(name: str, culture: np.ndarray) -> np.ndarray:
     return sigmoid(intercept + slope * culture)
 
 
-def as_dict() -> dict[str, object]:
-    """The parameters, JSON-ready, for ``simulation.json``."""
+
+
+
+# --- Issue 16: a county that does not flatter the model -----------------------------------------
+# Published figures the harder world imitates (``saferank simulate`` prints its own beside them):
+# - the campaign report: 383 hazards at 295 enterprises checked in a fortnight (1.3 per inspection);
+# - Sichuan's provincial safety office, Jan-Sep of one year (esafety.cn/news/66349): 98,250 firms,
+#   141,911 general hazards of which 97.28 % rectified, 182 major hazards (0.13 % of all hazards,
+#   found mostly by the firms' own checks), 4,557 general hazards still open (0.05 per firm).
+PUBLISHED = {
+    "hazards_per_inspection": (383 / 295, "专项行动报告：295 家企业 383 项隐患", "campaign report: 383 hazards at 295 firms"),
+    "major_share_of_hazards": (182 / (182 + 141_911), "四川省安办：重大隐患 182 项 / 一般隐患 141,911 项（以企业自查为主）",
+                               "Sichuan safety office: 182 major of 142,093 hazards (mostly the firms' own checks)"),
+    "general_rectified_on_time": (0.9728, "四川省安办：一般隐患整改率 97.28 %", "Sichuan safety office: 97.28 % of general hazards rectified"),
+    "open_general_per_firm": (4_557 / 98_250, "四川省安办：未整改一般隐患 4,557 项 / 98,250 家", "Sichuan safety office: 4,557 open general hazards at 98,250 firms"),
+    "entry_lag_days_median": (None, "录入滞后“数天到数周”（议题 16）", "entry 'days to weeks' late (issue 16)"),
+}
+
+
+@dataclass(frozen=True)
+class Knobs:
+    """Issue 16's knobs, each off in ``Knobs.flatter()`` (the world before it, reproduced draw for draw).
+
+    New draws use a second random stream, so the flatter world's records are byte-identical to the
+    ones written before the knobs existed.
+    """
+
+    # Risk not additive in what is recorded.
+    hidden_sd: float = 0.80  # sd of the per-firm log-rate nobody records (flatter: 0.15); mean rate kept
+    restart_hot_work: float = 1.5  # extra eta while an unapproved restart (fading) meets hot work in progress
+    uncertified_confined: float = 0.8  # extra eta when uncertified operators work at a confined-space firm
+    major_level_step: bool = True  # levels 1-2 add +0.9, levels 3-4 nothing (flatter: +0.35 per step)
+    dust_min_employees: int = 30  # combustible dust counts at firms of 30+ workers only (flatter: 0 = all)
+    # Teams differ in what they find: detection factors spread evenly over this range (flatter 1-1).
+    team_detection: tuple[float, float] = (0.5, 1.5)
+    dust_category_elsewhere: float = 0.1  # weight of 通风除尘 among hazards at firms without dust (flatter 0.2)
+    general_factor: float = 1.3  # general hazards found per visit, times this (flatter 1): the campaign's 1.3
+    # Records entered late: median days and lognormal spread, per table (flatter: entered the same day).
+    entry_lag: dict = field(default_factory=lambda: {
+        "inspections": (4.0, 0.9), "hazards": (1.0, 0.8), "penalties": (40.0, 0.6),
+        "status_events": (3.0, 1.0), "accidents": (2.0, 0.8),
+    })
+    secret_restart_share: float = 0.6  # unapproved restarts the office learns of only at its next visit
+    # Drift: a new major-hazard standard in one sector from a share of the history on.
+    drift_sector: str | None = "industry_trade"
+    drift_at: float = 0.6  # share of the days from start to as-of after which the standard applies
+    drift_factor: float = 1.5  # a visit's chance of finding a major hazard there, times this
+    # Rectification like a real county; 回头看 on site for major and overdue hazards only.
+    realistic_rectification: bool = True
+    # The office's targeted and unannounced visits follow the campaign's priorities.
+    campaign_targeting: bool = True
+    # The contract's other v2 parts.
+    power_usage: bool = True
+    standardization: bool = True
+    town_outlines: str = "voronoi"  # or "rectangles" (flatter)
+
+    @classmethod
+    def flatter(cls) -> Knobs:
+        return cls(hidden_sd=ETA["hidden"], restart_hot_work=0.0, uncertified_confined=0.0, major_level_step=False,
+                   dust_min_employees=0, team_detection=(1.0, 1.0), general_factor=1.0, dust_category_elsewhere=0.2, entry_lag={}, secret_restart_share=0.0,
+                   drift_sector=None, realistic_rectification=False, campaign_targeting=False, power_usage=False,
+                   standardization=False, town_outlines="rectangles")
+
+    @property
+    def is_flatter(self) -> bool:
+        return self == Knobs.flatter()
+
+    def as_dict(self) -> dict[str, object]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+# Rectification in the harder world (log-odds intercept and slope per sd of culture).
+REALISTIC_TRACES = {
+    "rectified_on_time": (4.0, 1.0),  # general hazards; major ones -1.0
+    "hard_core": (-5.5, -1.2),  # left open for months (HARD_CORE_DAYS after the deadline)
+}
+CULTURE_CLIP = 2.0  # culture beyond ±2 sd does not make rectification any better or worse
+LATE_MEAN_DAYS = 20  # a late rectification comes this many days after the deadline, on average
+HARD_CORE_DAYS = (30, 180)  # the hard core is closed only this long after the deadline (enforcement)
+FOLLOW_UP_MAJOR = 0.95  # share of visits with a major hazard followed by an on-site 回头看
+FOLLOW_UP_OVERDUE = 0.9  # share of visits with an overdue general hazard followed by one
+# Campaign priorities: points of the office's targeting rule.
+CAMPAIGN_POINTS = {
+    "unapproved_restart": 3.0, "uncertified_operators": 2.0, "unqualified_contractor": 2.0, "small_scattered": 1.0,
+    "dust_explosion": 1.0, "confined_space": 1.0, "ammonia_refrigeration": 1.0, "overdue_major": 3.0,
+}
+CAMPAIGN_POWER = (2.0, 1.0)  # targeted and unannounced visit weight = (1 + points) ** power
+KNOWN_RESTART_DAYS = 180  # a known unapproved restart counts for the targeting rule this long
+# Power use: kWh a day per employee by sector when operating; standby share while stopped.
+KWH_PER_EMPLOYEE_DAY = {
+    "hazardous_chemicals": 60.0, "mining": 80.0, "industry_trade": 25.0, "fire_venues": 12.0,
+    "road_transport": 4.0, "construction": 8.0, "gas": 15.0, "special_equipment": 20.0,
+    "fishing_vessels": 0.0, "fireworks": 10.0, "tourism": 10.0,
+}
+STANDBY_SHARE = 0.04
+# The county's outline (convex, inside BBOX, counter-clockwise from the south-west); its edges east of
+# COAST_FROM are the coast. Towns are the Voronoi cells of their centres clipped to it.
+COUNTY_OUTLINE = (
+    (121.03, 28.46), (121.17, 28.41), (121.39, 28.415), (121.53, 28.45), (121.585, 28.58), (121.575, 28.75),
+    (121.50, 28.875), (121.31, 28.895), (121.12, 28.865), (121.02, 28.74), (121.005, 28.58),
+)
+COAST_FROM = 121.52
+POWER_MATCHED = 0.9  # share of firms the grid company's data could be matched to
+
+
+# The names above that only the harder world uses (left out of a flatter world's simulation.json).
+ISSUE16 = frozenset((
+    "PUBLISHED", "REALISTIC_TRACES", "CULTURE_CLIP", "LATE_MEAN_DAYS", "HARD_CORE_DAYS", "FOLLOW_UP_MAJOR", "FOLLOW_UP_OVERDUE", "CAMPAIGN_POINTS", "CAMPAIGN_POWER",
+    "KNOWN_RESTART_DAYS", "KWH_PER_EMPLOYEE_DAY", "STANDBY_SHARE", "POWER_MATCHED", "COUNTY_OUTLINE", "COAST_FROM",
+))
+
+
+def as_dict(knobs: Knobs | None = None) -> dict[str, object]:
+    """The parameters, JSON-ready, for ``simulation.json``: the harder world's only when its knobs are on."""
+    harder = knobs is not None and not knobs.is_flatter
     return {
         name: value for name, value in globals().items()
-        if name.isupper() and isinstance(value, int | float | str | tuple | dict)
+        if name.isupper() and isinstance(value, int | float | str | tuple | dict) and (harder or name not in ISSUE16)
     }

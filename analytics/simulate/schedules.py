@@ -23,8 +23,8 @@ CONTRACTOR_NAMES = np.array(
 )
 
 # Interval counters the daily loop keeps per enterprise (columns of one int matrix).
-PERMIT, PERMIT_UNCERTIFIED, CONTRACT, CONTRACT_UNQUALIFIED, CONTRACT_NO_AGREEMENT = range(5)
-COUNTERS = 5
+PERMIT, PERMIT_UNCERTIFIED, CONTRACT, CONTRACT_UNQUALIFIED, CONTRACT_NO_AGREEMENT, HOT_WORK = range(6)
+COUNTERS = 6
 
 
 @dataclass
@@ -165,13 +165,15 @@ def intervals(permit_rows: pd.DataFrame, contract_rows: pd.DataFrame, days: int)
     """The interval counters' steps: +1 on a permit's or contract's first day, -1 after its last."""
     parts = []
     for frame, columns in (
-        (permit_rows, ((PERMIT, None), (PERMIT_UNCERTIFIED, "uncertified"))),
+        (permit_rows, ((PERMIT, None), (PERMIT_UNCERTIFIED, "uncertified"), (HOT_WORK, "hot_work"))),
         (contract_rows, ((CONTRACT, None), (CONTRACT_UNQUALIFIED, "qualified"), (CONTRACT_NO_AGREEMENT, "agreement"))),
     ):
         for column, flag in columns:
             rows = frame
             if flag == "uncertified":
                 rows = frame.loc[frame[flag]]
+            elif flag == "hot_work":
+                rows = frame.loc[frame["kind"] == "hot_work"]
             elif flag is not None:
                 rows = frame.loc[~frame[flag]]
             enterprise = rows["enterprise"].to_numpy()

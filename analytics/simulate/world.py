@@ -91,7 +91,7 @@ from analytics.contract.errors import UserError
 from analytics.contract.frames import typed
 from analytics.simulate import params as P
 from analytics.simulate.dynamics import World
-from analytics.simulate.population import build_population, build_towns
+from analytics.simulate.population import build_population, build_towns, town_geometry
 from analytics.simulate.records import export_tables
 from analytics.contract.dates import HORIZON_DAYS, to_timestamp
 
@@ -111,6 +111,16 @@ class County:
     start: pd.Timestamp
     as_of: pd.Timestamp
     parameters: dict[str, object] = field(default_factory=P.as_dict)
+    knobs: P.Knobs = field(default_factory=P.Knobs)
+    eta_parts: pd.DataFrame | None = None  # per enterprise: the recorded and unrecorded parts of its fixed log-rate
+    team_detection: dict[str, float] = field(default_factory=dict)  # team name -> how much it finds (1 = average)
+    # Unapproved restarts the office learned of only later (truth, never exported): enterprise_id,
+    # restart (the day it restarted) and discovered (the day the office learned of it; NaT if not by as-of).
+    secret_restarts: pd.DataFrame | None = None
+
+    def geometry(self) -> dict:
+        """The towns' outlines as the GeoJSON ``towns.geojson`` holds."""
+        return town_geometry(self.towns, self.knobs.town_outlines)
 
 
 def _date(value: object, zh: str, en: str) -> pd.Timestamp:
@@ -121,10 +131,30 @@ def _date(value: object, zh: str, en: str) -> pd.Timestamp:
                         f"The {en} is not a date: {value} (use a form like 2026-11-15).") from error
 
 
+def _secret_restarts(world: World, ids: np.ndarray, start: pd.Timestamp) -> pd.DataFrame:
+    def frame(key: str, columns: tuple[str, ...]) -> pd.DataFrame:
+        parts = world.records[key]
+        return pd.DataFrame({c: np.concatenate([p[c] for p in parts]) if parts else np.empty(0, np.int64) for c in columns})
+
+    secret = frame("secret", ("enterprise", "day")).merge(frame("discovered", ("enterprise", "day", "found")),
+                                                           on=["enterprise", "day"], how="left")
+    secret = secret.loc[secret["day"] <= world.as_of_day]
+    found = secret["found"].where(secret["found"] <= world.as_of_day)
+    return pd.DataFrame({
+        "enterprise_id": ids[secret["enterprise"].to_numpy(np.int64)],
+        "restart": start + pd.to_timedelta(secret["day"].to_numpy(float), unit="D"),
+        "discovered": start + pd.to_timedelta(found.to_numpy(float), unit="D"),
+    }).reset_index(drop=True)
+
+
 def simulate_county(enterprises: int = 2000, seed: int = 7, start: object = None,
-                    as_of: object = DEFAULT_AS_OF) -> County:
+                    as_of: object = DEFAULT_AS_OF, knobs: P.Knobs | None = None) -> County:
     """Simulate a county day by day from ``start`` (default: three years before ``as_of``) to 90 days
-    after ``as_of``; return the records known on ``as_of`` and the truth about the 90 days after it."""
+    after ``as_of``; return the records known on ``as_of`` and the truth about the 90 days after it.
+
+    ``knobs`` (default ``Knobs()``, the harder world) switch issue 16's realism; ``Knobs.flatter()``
+    is the world before it, reproduced draw for draw."""
+    knobs = P.Knobs() if knobs is None else knobs
     if not MIN_ENTERPRISES <= int(enterprises) <= MAX_ENTERPRISES:
         raise UserError(
             f"企业数量须在 {MIN_ENTERPRISES} 到 {MAX_ENTERPRISES} 之间，收到 {enterprises}。",
@@ -140,9 +170,10 @@ def simulate_county(enterprises: int = 2000, seed: int = 7, start: object = None
     rng = np.random.default_rng(seed)
     as_of_day = (as_of - start).days
     dates = pd.date_range(start, periods=as_of_day + HORIZON_DAYS + 1, freq="D")
-    towns = build_towns(rng)
-    people = build_population(rng, towns, int(enterprises), start, as_of)
-    world = World(rng, towns, people, dates, as_of_day)
+    extra = np.random.default_rng([int(seed), 16])  # the draws only the harder world makes
+    towns = build_towns(rng, knobs.town_outlines)
+    people = build_population(rng, towns, int(enterprises), start, as_of, knobs, extra)
+    world = World(rng, towns, people, dates, as_of_day, knobs, extra)
     world.run()
     p_major = world.sum_visit / HORIZON_DAYS
     p_accident = -np.expm1(-world.sum_accident)
@@ -150,7 +181,13 @@ def simulate_county(enterprises: int = 2000, seed: int = 7, start: object = None
         "enterprise_id": people.table["enterprise_id"].to_numpy(),
         "p_major": p_major, "p_accident": p_accident, "p_label": 1 - (1 - p_major) * (1 - p_accident),
     }).sort_values("enterprise_id", ignore_index=True)
+    eta_parts = pd.DataFrame({
+        "enterprise_id": people.table["enterprise_id"].to_numpy(),
+        "recorded": people.eta_recorded, "unrecorded": people.eta_unrecorded,
+    })
     return County(
+        secret_restarts=_secret_restarts(world, people.table["enterprise_id"].to_numpy(), start),
         tables=export_tables(world, start), truth=truth, towns=typed("towns", towns), enterprises=int(enterprises),
-        seed=int(seed), start=start, as_of=as_of,
+        seed=int(seed), start=start, as_of=as_of, parameters=P.as_dict(knobs), knobs=knobs, eta_parts=eta_parts,
+        team_detection={f"第{i + 1}组": float(d) for i, d in enumerate(world.detection)},
     )

@@ -13,6 +13,14 @@ from analytics.simulate import town_geometry
 from analytics.snapshot.timeline import status_on
 
 AS_OF = pd.Timestamp("2026-11-15")
+# Contract parts the simulated world does not produce (the export leaves them out, as the contract
+# allows for optional tables and columns). Since issue 16 it produces every v2 part.
+NOT_SIMULATED_YET: dict[str, tuple[str, ...]] = {}
+WRITTEN = [n for n in schema.LOAD_ORDER if set(NOT_SIMULATED_YET.get(n, ())) != set(schema.TABLES[n].column_names)]
+
+
+def _simulated(name: str) -> list[str]:
+    return [c for c in schema.TABLES[name].column_names if c not in NOT_SIMULATED_YET.get(name, ())]
 
 
 def _read(folder, name: str) -> pd.DataFrame:
@@ -41,18 +49,18 @@ def _value_errors(column: schema.Column, values: pd.Series) -> pd.Series:
     return pd.Series(False, index=values.index)
 
 
-@pytest.mark.parametrize("name", schema.LOAD_ORDER)
+@pytest.mark.parametrize("name", WRITTEN)
 def test_every_contract_table_is_written_with_the_contract_header(county_dir, name):
     frame = _read(county_dir, name)
-    assert list(frame.columns) == schema.TABLES[name].column_names
+    assert list(frame.columns) == _simulated(name)
     assert len(frame) > 0
 
 
-@pytest.mark.parametrize("name", schema.LOAD_ORDER)
+@pytest.mark.parametrize("name", WRITTEN)
 def test_every_cell_obeys_its_column_rule(county_dir, name):
     spec = schema.TABLES[name]
     frame = _read(county_dir, name)
-    for column in spec.columns:
+    for column in (c for c in spec.columns if c.name in frame.columns):
         values = frame[column.name]
         if column.required:
             assert (values != "").all(), f"{name}.{column.name} has empty required cells"
@@ -65,10 +73,10 @@ def test_every_cell_obeys_its_column_rule(county_dir, name):
             assert values[values != ""].isin(known).all(), f"{name}.{column.name} points to unknown {table}"
 
 
-@pytest.mark.parametrize("name", [n for n in schema.LOAD_ORDER if schema.TABLES[n].row_rules])
+@pytest.mark.parametrize("name", [n for n in WRITTEN if schema.TABLES[n].row_rules])
 def test_row_rules_hold(county_dir, name):
     frame = _read(county_dir, name)
-    for rule in schema.TABLES[name].row_rules:
+    for rule in (r for r in schema.TABLES[name].row_rules if r.column in frame.columns):
         left, right = frame[rule.column], frame[rule.other]
         if rule.kind == "both_or_neither":
             assert ((left == "") == (right == "")).all()
@@ -81,10 +89,11 @@ def test_row_rules_hold(county_dir, name):
 
 
 def test_no_record_is_dated_after_the_as_of_date(county_dir):
-    for name, spec in schema.TABLES.items():
+    for name in WRITTEN:
+        spec = schema.TABLES[name]
         dated = [spec.date_column, *spec.not_after_export] if spec.date_column else []
         frame = _read(county_dir, name)
-        for column in dict.fromkeys(dated):
+        for column in (c for c in dict.fromkeys(dated) if c in frame.columns):
             assert pd.to_datetime(frame[column]).max() <= AS_OF, f"{name}.{column}"
     hazards = _read(county_dir, "hazards")
     assert pd.to_datetime(hazards["rectified_date"].replace("", None)).max() <= AS_OF
@@ -160,7 +169,7 @@ def test_there_are_fifteen_teams_named_as_the_office_names_them(county):
     assert teams == {f"第{i}组" for i in range(1, 16)}
 
 
-@pytest.mark.parametrize("name", schema.LOAD_ORDER)
+@pytest.mark.parametrize("name", WRITTEN)
 def test_every_contract_column_holds_values(county_dir, name):
     frame = _read(county_dir, name)
     empty = [c for c in frame.columns if (frame[c] == "").all()]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import filecmp
+import json
 from pathlib import Path
 
 import numpy as np
@@ -36,9 +37,24 @@ def test_same_seed_writes_byte_identical_files_and_another_seed_does_not(tmp_pat
     assert len((tmp_path / "a" / "enterprises.csv").read_text(encoding="utf-8").splitlines()) == 501
 
 
-def test_the_shipped_sample_county_is_what_the_command_generates(county_dir):
+def test_the_shipped_sample_county_is_what_the_command_generates(tmp_path, capsys):
     assert SAMPLE.is_dir(), "the sample county is missing: run `saferank simulate analytics/simulate/sample_county`"
-    assert _same_files(county_dir, SAMPLE)
+    written = json.loads((SAMPLE / "simulation.json").read_text(encoding="utf-8"))
+    flatter = "knobs" not in written  # a sample written before issue 16 holds the flatter world
+    argv = ["simulate", str(tmp_path), "--enterprises", str(written["enterprises"]), "--seed", str(written["seed"]),
+            "--start", written["start"], "--as-of", written["as_of"], *(["--flatter"] if flatter else [])]
+    assert main(argv) == 0
+    assert _same_files(tmp_path, SAMPLE)
+
+
+def test_the_command_writes_the_harder_world_by_default_and_the_flatter_one_on_request(county_dir, tmp_path, capsys):
+    written = json.loads((county_dir / "simulation.json").read_text(encoding="utf-8"))
+    assert written["knobs"]["team_detection"] == [0.5, 1.5] and (county_dir / "towns.geojson").is_file()
+    assert main(["simulate", str(tmp_path), "--enterprises", "500", "--flatter", "--lang", "en"]) == 0
+    flat = json.loads((tmp_path / "simulation.json").read_text(encoding="utf-8"))
+    assert "knobs" not in flat and not (tmp_path / "towns.geojson").exists()
+    assert not (tmp_path / "power_usage.csv").exists()
+    assert "recorded_date" not in (tmp_path / "inspections.csv").read_text(encoding="utf-8").splitlines()[0]
 
 
 @pytest.mark.parametrize(("argv", "zh_fragment"), [
