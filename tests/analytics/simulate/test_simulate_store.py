@@ -30,3 +30,28 @@ def test_written_files_import_cleanly_through_the_command(county, county_dir, tm
     enterprises = back["enterprises"].sort_values("enterprise_id").reset_index(drop=True)
     pd.testing.assert_frame_equal(enterprises, county.tables["enterprises"].reset_index(drop=True),
                                   check_dtype=False, check_categorical=False)
+
+
+def test_the_town_outlines_and_the_v2_tables_arrive_in_the_store(county, county_dir, tmp_path, capsys):
+    """simulate → import: towns.geojson is taken (every town one polygon, as written), power_usage and
+    recorded_date come through."""
+    import json
+
+    from analytics.store.database import read_town_geojson
+    from saferank.cli import main
+
+    url = f"sqlite:///{tmp_path / 'imported.db'}"
+    code = main(["import", str(county_dir), "--db", url, "--export-date", str(county.as_of.date()), "--lang", "en"])
+    assert code == 0, capsys.readouterr()
+    store = open_store(url)
+    stored = read_town_geojson(store)
+    assert stored is not None
+    written = json.loads((county_dir / "towns.geojson").read_text(encoding="utf-8"))
+    assert sorted(f["properties"]["town_id"] for f in stored["features"]) == sorted(county.towns["town_id"])
+    shapes = {f["properties"]["town_id"]: f["geometry"]["coordinates"] for f in written["features"]}
+    for feature in stored["features"]:
+        assert feature["geometry"]["type"] == "Polygon"
+        assert feature["geometry"]["coordinates"] == shapes[feature["properties"]["town_id"]]
+    back = read_tables(store)
+    assert len(back["power_usage"]) == len(county.tables["power_usage"]) > 0
+    assert back["inspections"]["recorded_date"].notna().all()
