@@ -354,9 +354,10 @@ def test_saferank_plan_without_a_risk_list_says_what_to_do(tmp_path, capsys) -> 
 
 
 @pytest.mark.slow
-def test_on_the_simulated_county_the_plan_expects_three_times_a_random_plan() -> None:
+def test_on_the_simulated_county_the_plan_expects_twice_a_random_plan() -> None:
     """A 20-day plan (15 teams × 3 a day) on a 10,000-firm simulated county, listed by the rule of thumb:
-    expected major hazards (true probabilities of the simulation) at least 3× a random plan's."""
+    expected major hazards (true probabilities of the simulation) at least 2× a random plan's (3.0× in
+    the flatter world before issue 16; 2.28× measured in the harder one, whose risk is half unrecorded)."""
     from analytics.features import build_features
     from analytics.models.scorecard import RuleOfThumb
     from analytics.risk.risklist import score_enterprises
@@ -373,8 +374,8 @@ def test_on_the_simulated_county_the_plan_expects_three_times_a_random_plan() ->
     found = truth.reindex(plan.visits["enterprise_id"]).sum()
     random = truth.reindex(risk_list["enterprise_id"]).mean() * len(plan.visits)
     assert len(plan.visits) == 900
-    assert found / random >= 3
-    assert plan.ratio >= 3  # as the plan itself reports it, on the list's probabilities
+    assert found / random >= 2
+    assert plan.ratio >= 2  # as the plan itself reports it, on the list's probabilities
 
 
 def test_saferank_plan_with_a_team_file_keeps_its_teams_towns_and_capacity(stored_county, tmp_path, capsys) -> None:
