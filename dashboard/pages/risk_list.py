@@ -126,9 +126,11 @@ def layout(as_of: str | None = None, lang: str | None = None, town: object = Non
     toolbar = html.Div(
         [
             html.Div(id=f"{PREFIX}-count", className="level-counts"),
-            html.Button(i18n.t("risk-list.export_xlsx", lang), id=f"{PREFIX}-export-xlsx", className="button"),
-            html.Button(i18n.t("risk-list.export_csv", lang), id=f"{PREFIX}-export-csv", className="button"),
-            dcc.Download(id=f"{PREFIX}-download"),
+            # a leader reads the list on screen: no export button it would be refused
+            *([html.Button(i18n.t("risk-list.export_xlsx", lang), id=f"{PREFIX}-export-xlsx", className="button"),
+               html.Button(i18n.t("risk-list.export_csv", lang), id=f"{PREFIX}-export-csv", className="button"),
+               dcc.Download(id=f"{PREFIX}-download")]
+              if accounts.can(auth.current_user(), "risk_list_export") else []),
             html.Span(i18n.t("risk-list.share", lang), className="hint"),
         ],
         className="toolbar",

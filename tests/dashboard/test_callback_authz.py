@@ -298,6 +298,9 @@ def test_a_leader_may_read_the_list_but_not_export_it(auth_app, tmp_path) -> Non
     assert write_contract_csv(county.risk_list(), tmp_path / "list.csv", user=_user("office")).exists()
     grid = honest_body(auth_app.app, "risk-list-grid.getRowsResponse")
     assert auth_app.client("leader").post("/_dash-update-component", json=grid).status_code == 200  # reading stays
+    for role, shown in (("leader", False), ("analyst", True)):  # and the page offers no button it would refuse
+        page = auth_app.client(role).post("/_dash-update-component", json=callback_body(auth_app.app, ROUTER, "/risk-list"))
+        assert page.status_code == 200 and ("risk-list-export-csv" in _text(page)) == shown, role
 
 
 @pytest.mark.parametrize("key", ["risk-list-grid.getRowsResponse", "followup-overdue.getRowsResponse"])

@@ -26,7 +26,11 @@ def pages() -> dict[str, object]:
 
 @pytest.fixture(autouse=True)
 def county_data(monkeypatch: pytest.MonkeyPatch) -> None:
+    from dashboard import auth
     from dashboard.components import data
+
+    # the callbacks audit their reads (a grid block, a typed enterprise id); no store here to keep them
+    monkeypatch.setattr(auth, "audit", lambda action, object_id=None, **details: None)
 
     lists = {county.AS_OF: county.risk_list(), county.PREVIOUS_AS_OF: county.previous_risk_list()}
     data.clear()
