@@ -21,8 +21,8 @@ import dash
 import flask
 from dash._callback import GLOBAL_CALLBACK_MAP
 
-from analytics.accounts import users as accounts
 from analytics.accounts import audit as audit_log
+from analytics.accounts import users as accounts
 from analytics.accounts.users import User
 from analytics.contract.errors import UserError
 from dashboard import authz, i18n
@@ -408,6 +408,7 @@ def _no_store(response: flask.Response) -> flask.Response:
 
 
 __all__ = [
-    "PAGE_PREFIXES", "PAGE_ROLES", "User", "audit", "callback_allowed", "current_language", "current_user",
-    "error_response", "page_allowed", "page_for_id", "page_for_pathname", "install",
+    "PAGE_PREFIXES", "PAGE_ROLES", "User", "audit", "callback_allowed", "callback_decision", "current_language",
+    "current_user", "error_response", "may_see_enterprise", "page_allowed", "page_for_id", "page_for_pathname", "install",
+    "visible_enterprises",
 ]

@@ -111,7 +111,7 @@ def test_a_used_entry_outlives_newer_ones() -> None:
         limit = data.LIMITS["list"]
         data._cached(("list", "kept"), lambda: "kept")
         for i in range(limit * 3):
-            data._cached(("list", i), lambda: i)
+            data._cached(("list", i), lambda i=i: i)
             data._cached(("list", "kept"), lambda: "rebuilt")  # read again: the most recently used
         assert data._cache[("list", "kept")][1] == "kept"
         assert sum(1 for k in data._cache if k[0] == "list") == limit

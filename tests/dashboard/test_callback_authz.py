@@ -281,8 +281,9 @@ def test_an_inspector_cannot_decide_for_another_team_s_firm(auth_app, team_visit
 
 def test_a_leader_may_read_the_list_but_not_export_it(auth_app, tmp_path) -> None:
     """Issue 21 item 14: the leader role lacks ``risk_list_export``."""
-    from analytics.risk.risklist import write_contract_csv
     import summary_county as county
+
+    from analytics.risk.risklist import write_contract_csv
 
     key = "risk-list-download.data"
     body = honest_body(auth_app.app, key)
