@@ -49,6 +49,7 @@ from sklearn.metrics import brier_score_loss, roc_auc_score
 from analytics.contract.errors import UserError
 from analytics.features import build_features
 from analytics.models.labels import build_labels, inspection_weights, selection_bias
+from analytics.models.uncertainty import comparisons, pooled_intervals
 from analytics.contract.dates import HORIZON_DAYS, to_timestamp
 from analytics.snapshot.timeline import rolling_origins
 
@@ -170,6 +171,19 @@ class BacktestResult:
             sums["precision_at_capacity"] = sums["wy_top"] / sums["w_top"]
         return sums.drop(columns=["w_top", "wy_top", "w_all", "wy_all"]).reset_index()
 
+    def _window_days(self) -> int:
+        return int(self.parameters.get("window_days") or self.parameters.get("horizon_days") or HORIZON_DAYS)
+
+    def intervals(self) -> pd.DataFrame:
+        """Per model, pooled precision at the top and on the double-random visits at the top, with 95 %
+        moving-block-bootstrap intervals over origins (``models.uncertainty.pooled_intervals``)."""
+        return pooled_intervals(self.metrics, self._window_days())
+
+    def comparisons(self) -> list[dict]:
+        """Every model minus the rule of thumb and minus the best history rule, paired per origin, with
+        block-bootstrap intervals and a sentence saying whether the difference is within noise."""
+        return comparisons(self.metrics, self._window_days())
+
     def curve_summary(self) -> pd.DataFrame:
         return self.curve.groupby(["model", "share"], sort=False)[["precision", "precision_random_only"]].mean().reset_index()
 
@@ -191,6 +205,8 @@ class BacktestResult:
             "by_town": records(self.group_summary("town")),
             "by_sector": records(self.group_summary("sector")),
             "selection_bias": records(self.bias),
+            "intervals": records(self.intervals().reset_index()) if len(self.metrics) else [],
+            "comparisons": self.comparisons(),
         }
 
     def to_json(self) -> str:
@@ -209,6 +225,20 @@ class BacktestResult:
             head = (f"Backtest: {len(p.get('origins', []))} origins ({p.get('first_origin')} to {p.get('last_origin')}), "
                     f"capacity {p.get('capacity')} (of {basis}), metrics averaged over origins:")
         lines = [head, table.to_string(float_format=lambda v: f"{v:.4f}")]
+        if len(self.metrics):
+            intervals = self.intervals()
+            lines.append("各起点汇总的容量内命中率（95% 区间：按起点的移动区块自助法，窗口重叠已计入）：" if lang == "zh" else
+                         "Precision at capacity pooled over origins (95% interval: moving-block bootstrap over origins, "
+                         "overlapping windows accounted for):")
+            for model, row in intervals.iterrows():  # a loop over models
+                random = ((" 双随机检查太少，无法判断" if lang == "zh" else "; too few random visits to tell")
+                          if row.get("random_too_few", True) else
+                          (f"；双随机 {row['random_precision']:.3f}（{row['random_low']:.3f}–{row['random_high']:.3f}，"
+                           f"{int(row['random_n'])} 次）" if lang == "zh" else
+                           f"; random visits {row['random_precision']:.3f} ({row['random_low']:.3f}–{row['random_high']:.3f}, "
+                           f"n={int(row['random_n'])})"))
+                lines.append(f"  {model}: {row['precision']:.3f} ({row['low']:.3f}–{row['high']:.3f}, n={int(row['n'])}){random}")
+            lines += [c[lang] for c in self.comparisons()]
         if len(self.bias) and self.bias["ratio"].notna().any():
             ratio = float(self.bias["ratio"].mean())
             lines.append(f"选择偏差：重点检查命中率是双随机抽查的 {ratio:.2f} 倍。" if lang == "zh"
@@ -296,26 +326,32 @@ def score_origin(scores: np.ndarray, labels: pd.DataFrame, weights: np.ndarray, 
     w = np.where(inspected, weights, 0.0)
     order, top = _ranked_top(scores, tiebreak, k)
     wy = w * y
+    # finds at the double-random visits themselves (per visit), not any visit of a firm that had one
+    r_visits = labels["random_visits"].to_numpy(dtype=float) if "random_visits" in labels else random.astype(float)
+    r_hits = labels["random_hits"].to_numpy(dtype=float) if "random_hits" in labels else (random & (y > 0)).astype(float)
+    # AUC and Brier on random visits: the firms whose labelled (first) visit was the random one
+    random_first = (labels["first_mode"].astype(object).eq("random").to_numpy(dtype=bool) & inspected
+                    if "first_mode" in labels else random)
     row = {
         "k": k, "n_operating": len(y), "n_labelled": int(inspected.sum()), "n_positive": int(y[inspected].sum()),
         "n_top_labelled": int((top & inspected).sum()), "n_top_positive": int(y[top & inspected].sum()),
         "precision_at_capacity": _share(wy[top].sum(), w[top].sum()),
         "precision_unweighted": _share(y[top & inspected].sum(), (top & inspected).sum()),
-        "precision_random_only": _share(y[top & random].sum(), (top & random).sum()),
+        "precision_random_only": _share(r_hits[top].sum(), r_visits[top].sum()),
+        "n_top_random_visits": int(r_visits[top].sum()), "n_top_random_hits": int(r_hits[top].sum()),
         "recall_at_capacity": _share(wy[top].sum(), wy.sum()),
         "base_rate": _share(wy.sum(), w.sum()),
         "auc": _safe_auc(y[inspected], scores[inspected], w[inspected]),
-        "auc_random_only": _safe_auc(y[random], scores[random]),
+        "auc_random_only": _safe_auc(y[random_first], scores[random_first]),
         "brier": _safe_brier(y[inspected], scores[inspected], w[inspected]),
-        "brier_random_only": _safe_brier(y[random], scores[random]),
+        "brier_random_only": _safe_brier(y[random_first], scores[random_first]),
     }
     row["lift"] = _share(row["precision_at_capacity"], row["base_rate"])
     if truth is not None:
         _, best = _ranked_top(truth, tiebreak, k)
         row["capture_of_best"] = _share(truth[top].sum(), truth[best].sum())
     cum_wy, cum_w = np.cumsum(wy[order]), np.cumsum(w[order])
-    r = random.astype(float)
-    cum_ry, cum_r = np.cumsum((r * y)[order]), np.cumsum(r[order])
+    cum_ry, cum_r = np.cumsum(r_hits[order]), np.cumsum(r_visits[order])
     ks = np.array([capacity_count(s, len(y)) for s in CURVE_SHARES])
     with np.errstate(divide="ignore", invalid="ignore"):
         curve = pd.DataFrame({
