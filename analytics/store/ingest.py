@@ -299,7 +299,10 @@ def parse_dates(text: pd.Series, extra_formats: tuple[str, ...] = ()) -> pd.Seri
         todo = parsed.isna() & (text != "")
         if not todo.any():
             break
-        parsed.loc[todo] = pd.to_datetime(text.loc[todo], format=fmt, errors="coerce").astype("datetime64[ns]")
+        found = pd.to_datetime(text.loc[todo], format=fmt, errors="coerce")
+        # a date the store's nanosecond dates cannot hold (year 2263, 9999) is no valid date, not a crash
+        found = found.where((found >= pd.Timestamp.min) & (found <= pd.Timestamp.max))
+        parsed.loc[todo] = found.astype("datetime64[ns]")
     return parsed
 
 
@@ -673,12 +676,11 @@ def _cascade(frame: pd.DataFrame, name: str, column: Column, values: pd.Series, 
     if not hit.any():
         return None
     where = rejected_at.loc[values[hit].to_numpy()]
-    ids = values[hit].astype(str).to_numpy()
-    zh = [f"所引用的{TABLES[target].zh} {i}（{f} 第{r}行）有错误、未导入，本行一并拒绝。"
-          for i, f, r in zip(ids, where["file"], where["row"], strict=True)]
-    en = [f"Refers to {target} {i} ({f} row {r}), which {CASCADE_MARK}."
-          for i, f, r in zip(ids, where["file"], where["row"], strict=True)]
-    return _issues(frame, hit, name, column.name, None, np.array(zh, dtype=object), np.array(en, dtype=object))
+    ids = pd.Series(values[hit].astype(str).to_numpy())
+    files, rows = pd.Series(where["file"].astype(str).to_numpy()), pd.Series(where["row"].astype(str).to_numpy())
+    zh = f"所引用的{TABLES[target].zh} " + ids + "（" + files + " 第" + rows + f"行）有错误、未导入，本行一并拒绝。"
+    en = f"Refers to {target} " + ids + " (" + files + " row " + rows + f"), which {CASCADE_MARK}."
+    return _issues(frame, hit, name, column.name, None, zh.to_numpy(), en.to_numpy())
 
 
 def _structure(sources: list[Source], stored: set[str]) -> tuple[list[pd.DataFrame], list[tuple[str, str]]]:

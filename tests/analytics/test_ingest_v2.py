@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (pytest fixtures imported from test_store_backends are redefined as arguments)
 """Contract v2 on import: recorded_date, enterprises.standardization, power_usage, towns.geojson,
 the templates that carry them, and a v1 store upgraded in place."""
 
@@ -9,6 +10,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 from test_ingest import EXPORT, base_rows, import_rows, write_set
+from test_store_backends import store, store_url  # noqa: F401  (fixtures)
 
 from analytics.contract.schema import TABLES
 from analytics.contract.templates import write_templates
@@ -98,7 +100,8 @@ def test_overlapping_periods_of_one_enterprise_are_one_problem_on_the_later_row(
     assert "power_usage.csv 第2行" in issues["reason_zh"].iloc[0]
 
 
-def test_a_later_power_file_may_not_overlap_the_periods_the_store_holds(sqlite_store, tmp_path):
+def test_a_later_power_file_may_not_overlap_the_periods_the_store_holds(store, tmp_path):
+    sqlite_store = store  # and PostgreSQL
     import_rows(sqlite_store, tmp_path / "first", v2_rows())
     later = {"power_usage": [
         {"enterprise_id": "E1", "period_start": "2024-03-01", "period_end": "2024-03-31", "kwh": "10"},  # new, fine
@@ -142,7 +145,8 @@ def good_map() -> dict:
     )
 
 
-def test_a_towns_geojson_beside_the_csvs_is_checked_stored_and_read_back(sqlite_store, tmp_path):
+def test_a_towns_geojson_beside_the_csvs_is_checked_stored_and_read_back(store, tmp_path):
+    sqlite_store = store  # and PostgreSQL
     folder = write_set(tmp_path / "files", base_rows())
     (folder / "towns.geojson").write_text(json.dumps(good_map()), encoding="utf-8")
     report = import_files(sqlite_store, folder, export_date=EXPORT)
@@ -259,11 +263,12 @@ def _make_v1(url: str) -> None:
     opened.dispose()
 
 
-def test_a_v1_store_is_upgraded_in_place_and_takes_v2_files(tmp_path):
-    url = f"sqlite:///{tmp_path / 'v1.db'}"
+def test_a_v1_store_is_upgraded_in_place_and_takes_v2_files(store_url, tmp_path):
+    url = store_url
     _make_v1(url)
-    inspector = sa.inspect(sa.create_engine(url))
-    assert "recorded_date" not in {c["name"] for c in inspector.get_columns("inspections")}
+    engine = sa.create_engine(url)
+    assert "recorded_date" not in {c["name"] for c in sa.inspect(engine).get_columns("inspections")}
+    engine.dispose()
     store = open_store(url)
     assert get_meta(store)["schema_version"] == str(store_module.SCHEMA_VERSION)
     columns = {c["name"] for c in sa.inspect(store.engine).get_columns("hazards")}
