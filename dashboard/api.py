@@ -7,18 +7,23 @@ roles it shares (``ROUTE_PAGES``). Callers sign in with a session or ``Authoriza
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 import flask
+import numpy as np
 import pandas as pd
-from werkzeug.exceptions import HTTPException
+from flask.json.provider import DefaultJSONProvider
+from werkzeug.exceptions import BadRequest, HTTPException
 
 import analytics
 from analytics.contract.errors import UserError
 from analytics.contract.schema import RISK_LEVELS, SECTORS
 from analytics.snapshot.snapshot import AsOf
 from dashboard import auth
-from dashboard.openapi import DEFAULT_LIMIT, MAX_LIMIT, document
+from analytics.risk.scoring import MAX_ID_LENGTH
+from dashboard.openapi import DEFAULT_LIMIT, EARLIEST_DATE, MAX_CHOICES, MAX_LIMIT, MAX_OFFSET, document
 
 LEVEL_CODES = tuple(c.code for c in RISK_LEVELS)
 SECTOR_CODES = tuple(c.code for c in SECTORS)
@@ -35,6 +40,19 @@ ROUTE_PAGES: dict[str, str] = {
 }
 # Routes every signed-in role may call (the API's own description).
 OPEN_TO_ALL_ROLES = frozenset({"saferank_api.openapi"})
+# The query parameters each route reads; any other is refused (a typo is not silently ignored).
+ROUTE_PARAMETERS: dict[str, frozenset[str]] = {
+    "saferank_api.risk_list": frozenset({"as_of", "lang", "town", "sector", "level", "limit", "offset"}),
+    "saferank_api.enterprise": frozenset({"as_of", "lang"}),
+    "saferank_api.model": frozenset({"lang"}),
+    "saferank_api.score": frozenset({"lang"}),
+    "saferank_api.openapi": frozenset(),
+}
+# A JSON body deeper than this is refused before it is parsed (the parser recurses: a body of
+# 100,000 "[" raised RecursionError, a 500). The API's own bodies are 3 deep; Dash's callback
+# bodies carry component trees and get the same generous bound.
+MAX_JSON_DEPTH = 64
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
 
 
 class ApiError(Exception):
@@ -55,6 +73,62 @@ def _check_role() -> flask.Response | None:
     return None
 
 
+@blueprint.before_request
+def _check_query() -> flask.Response | None:
+    """Only the parameters the route reads, and ``lang`` only as zh or en."""
+    allowed = ROUTE_PARAMETERS.get(flask.request.endpoint or "")
+    if allowed is None:
+        return None
+    unknown = sorted(set(flask.request.args) - allowed)
+    if unknown:
+        name = unknown[0][:50]
+        raise ApiError(400, "invalid_parameter", f"此接口没有参数 {name}。", f"This route takes no parameter {name}.", name)
+    if flask.request.args.get("lang", "zh") not in ("zh", "en"):
+        raise ApiError(400, "invalid_parameter", "参数 lang 须为 zh 或 en。", "Parameter lang must be zh or en.", "lang")
+    return None
+
+
+def json_depth(data: bytes | str) -> int:
+    """How deeply ``data`` (JSON text) nests arrays and objects, without parsing it: strings are
+    blanked out by one regular expression, then the brackets are counted with numpy."""
+    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else bytes(data)
+    codes = np.frombuffer(_JSON_STRING.sub(b'""', raw), dtype=np.uint8)
+    if not len(codes):
+        return 0
+    step = np.isin(codes, (ord("["), ord("{"))).astype(np.int32) - np.isin(codes, (ord("]"), ord("}"))).astype(np.int32)
+    return int(np.cumsum(step).max(initial=0))
+
+
+class JsonTooDeep(ValueError):
+    """A JSON body nested deeper than ``MAX_JSON_DEPTH``."""
+
+
+class BoundedJSONProvider(DefaultJSONProvider):
+    """Flask's JSON, refusing (with a ``ValueError``, which ``request.get_json`` turns into a 400)
+    a text nested deeper than ``MAX_JSON_DEPTH`` before the recursive parser sees it."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        if json_depth(s) > MAX_JSON_DEPTH:
+            raise JsonTooDeep(f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
+        return json.loads(s, **kwargs)
+
+
+def _caused_by(error: BaseException, kind: type[BaseException]) -> bool:
+    """Whether ``kind`` is somewhere in ``error``'s chain (Flask wraps a JSON failure twice)."""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, kind):
+            return True
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return False
+
+
+def _too_deep() -> ApiError:
+    return ApiError(400, "invalid_body", f"请求体的 JSON 嵌套超过 {MAX_JSON_DEPTH} 层。",
+                    f"The JSON body is nested more than {MAX_JSON_DEPTH} levels deep.", "enterprises")
+
+
 def _int_arg(name: str, default: int, minimum: int, maximum: int) -> int:
     raw = flask.request.args.get(name)
     if raw is None or raw == "":
@@ -72,20 +146,43 @@ def _int_arg(name: str, default: int, minimum: int, maximum: int) -> int:
     return value
 
 
+def latest_date() -> pd.Timestamp:
+    """The last date a list may have: a year from today (a plan may be drawn ahead, no further)."""
+    return pd.Timestamp.today().normalize() + pd.Timedelta(days=366)
+
+
+def parse_day(raw: object, name: str = "as_of") -> pd.Timestamp:
+    """``raw`` as a day from ``EARLIEST_DATE`` to ``latest_date()``, written YYYY-MM-DD; else a 400
+    naming the parameter and the value (``9999-12-31`` overflowed date arithmetic further in)."""
+    shown = str(raw)[:40]
+    value = None
+    if isinstance(raw, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
+        try:
+            value = AsOf.parse(raw).ts  # the API's edge: the one parse of a requested date
+        except (UserError, ValueError, TypeError, OverflowError):
+            value = None
+    if value is None:
+        raise ApiError(400, "invalid_parameter", f"参数 {name} 须为日期（YYYY-MM-DD），收到“{shown}”。",
+                       f"Parameter {name} must be a date (YYYY-MM-DD); got '{shown}'.", name)
+    latest = latest_date()
+    if not pd.Timestamp(EARLIEST_DATE) <= value <= latest:
+        raise ApiError(400, "invalid_parameter",
+                       f"参数 {name} 须在 {EARLIEST_DATE} 到 {latest:%Y-%m-%d} 之间，收到“{shown}”。",
+                       f"Parameter {name} must be from {EARLIEST_DATE} to {latest:%Y-%m-%d}; got '{shown}'.", name)
+    return value
+
+
 def _date_arg(name: str = "as_of") -> pd.Timestamp | None:
     raw = flask.request.args.get(name)
-    if not raw:
-        return None
-    try:
-        if pd.Timestamp(raw).tzinfo is not None:  # a moment in some zone is not a day
-            raise ValueError(raw)
-        return AsOf.parse(raw).ts  # the API's edge: the one parse of a requested date
-    except (UserError, ValueError, TypeError, OverflowError):
-        raise ApiError(400, "invalid_parameter", f"参数 {name} 须为日期（YYYY-MM-DD）。", f"Parameter {name} must be a date (YYYY-MM-DD).", name) from None
+    return None if not raw else parse_day(raw, name)
 
 
 def _choice_args(name: str, allowed: tuple[str, ...] | None = None) -> tuple[str, ...]:
     values = tuple(v for raw in flask.request.args.getlist(name) for v in raw.split(",") if v)
+    if len(values) > MAX_CHOICES or any(len(v) > MAX_ID_LENGTH for v in values):
+        raise ApiError(400, "invalid_parameter",
+                       f"参数 {name} 至多 {MAX_CHOICES} 个取值，每个至多 {MAX_ID_LENGTH} 个字符。",
+                       f"Parameter {name} takes at most {MAX_CHOICES} values of at most {MAX_ID_LENGTH} characters each.", name)
     if allowed is not None:
         wrong = [v for v in values if v not in allowed]
         if wrong:
@@ -132,7 +229,7 @@ def risk_list() -> flask.Response:
     from analytics.views.riskview import ListFilter, select_rows
 
     limit = _int_arg("limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
-    offset = _int_arg("offset", 0, 0, 10_000_000)
+    offset = _int_arg("offset", 0, 0, MAX_OFFSET)
     chosen = ListFilter.of(
         towns=_choice_args("town"), sectors=_choice_args("sector", SECTOR_CODES), levels=_choice_args("level", LEVEL_CODES)
     )
@@ -153,6 +250,9 @@ def risk_list() -> flask.Response:
 
 @blueprint.get("/enterprises/<enterprise_id>")
 def enterprise(enterprise_id: str) -> flask.Response:
+    if len(enterprise_id) > MAX_ID_LENGTH:
+        raise ApiError(400, "invalid_parameter", f"企业编码至多 {MAX_ID_LENGTH} 个字符。",
+                       f"An enterprise id has at most {MAX_ID_LENGTH} characters.", "enterprise_id")
     if not auth.may_see_enterprise(auth.current_user(), enterprise_id):
         # the same answer as for an unknown id: an inspector learns nothing about other teams' firms;
         # the audit keeps the attempt
@@ -194,12 +294,21 @@ def model() -> flask.Response:
 
 @blueprint.post("/score")
 def score() -> flask.Response:
-    body = flask.request.get_json(silent=True)
+    try:
+        body = flask.request.get_json(silent=False)
+    except BadRequest as error:  # not JSON, or nested too deeply (BoundedJSONProvider)
+        if _caused_by(error, JsonTooDeep):
+            raise _too_deep() from error
+        body = None
     if not isinstance(body, dict) or not isinstance(body.get("enterprises"), list):
         raise ApiError(
             400, "invalid_body", "请求体须为 JSON：{\"enterprises\": [企业记录…]}。",
             'The body must be JSON: {"enterprises": [enterprise records...]}.', "enterprises",
         )
+    unknown = sorted(map(str, set(body) - {"enterprises", "as_of"}))
+    if unknown:
+        name = unknown[0][:50]
+        raise ApiError(400, "invalid_body", f"请求体没有字段 {name}。", f"The body has no field {name}.", name)
     records = body["enterprises"]
     if not records or len(records) > 1000 or not all(isinstance(r, dict) for r in records):
         raise ApiError(400, "invalid_body", "须提交 1 到 1000 条企业记录（对象）。", "Send 1 to 1000 enterprise records (objects).", "enterprises")
@@ -207,10 +316,7 @@ def score() -> flask.Response:
     from dashboard.context import get_store
 
     models_dir = flask.current_app.extensions["saferank"]["config"]["models_dir"]
-    try:
-        as_of = None if body.get("as_of") in (None, "") else AsOf.parse(body["as_of"])
-    except UserError as error:
-        raise ApiError(400, "invalid_record", error.zh, error.en, "as_of") from error
+    as_of = None if body.get("as_of") is None else AsOf(parse_day(body["as_of"], "as_of"))
     try:
         scored = score_records(get_store(), records, as_of=as_of, lang=_lang(), models_dir=models_dir)
     except RecordError as error:
@@ -253,7 +359,9 @@ def _server_error(error: Exception) -> flask.Response:
 
 
 def install(server: flask.Flask) -> None:
-    """Register the API and JSON errors for API and callback paths on ``server``."""
+    """Register the API and JSON errors for API and callback paths on ``server``, and the bounded
+    JSON parser for every request body (API and Dash callbacks)."""
+    server.json = BoundedJSONProvider(server)
     server.register_blueprint(blueprint)
 
     def handle(error: Exception):

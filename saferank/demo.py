@@ -67,13 +67,13 @@ def prepare_demo(folder: str | Path = "data/demo", sample: str | Path = SAMPLE_C
         if refused is not None:
             setup.steps.append((f"演示模型 {serving} 无法核验（{refused.zh}），重新训练。",
                                 f"The demo's model {serving} cannot be verified ({refused.en}); training a new one."))
-        training = train_models(store, as_of=SAMPLE_AS_OF, models_dir=setup.models_dir,
+        training = train_models(store, as_of=AsOf.parse(SAMPLE_AS_OF), models_dir=setup.models_dir,
                                 truth=Path(sample) / "truth.csv")
         registry.promote(training.version)  # the demo's own model, trained just now from the shipped county
         setup.steps.append((training.render("zh"), training.render("en")))
 
     if refused is not None or pd.Timestamp(SAMPLE_AS_OF) not in set(scored_dates(store)):
-        scoring = score_store(store, as_of=SAMPLE_AS_OF, models_dir=setup.models_dir)
+        scoring = score_store(store, as_of=AsOf.parse(SAMPLE_AS_OF), models_dir=setup.models_dir)
         setup.steps.append((scoring.render("zh"), scoring.render("en")))
     if list_plans(store).empty:
         planned = plan_store(store, days=DEMO_PLAN_DAYS, seed=DEMO_SEED, out=folder / "plans" / "demo-plan.xlsx",

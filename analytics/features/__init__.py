@@ -1,6 +1,6 @@
 """Point-in-time feature families and their registry.
 
-``build_features(tables, as_of, families=None)`` is the matrix; ``skipped_families(tables)`` says
+``build_features(snapshot, families=None)`` is the matrix; ``skipped_families(snapshot)`` says
 which families were left out and why; ``registry.FEATURES`` describes every column.
 """
 

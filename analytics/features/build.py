@@ -1,7 +1,8 @@
 """``build_features``: the point-in-time feature matrix of the enterprises operating on an as-of date.
 
-The matrix is built from ``timeline.as_known_on(tables, as_of)`` only, so passing tables that hold
-later records is safe. One row per enterprise of ``timeline.operating_on`` (index ``enterprise_id``,
+The matrix is built from a ``Snapshot`` (the tables as known on its date, cut once by
+``analytics.snapshot``); a tables dict with an ``as_of`` is cut into one first, so passing tables
+that hold later records is safe. One row per enterprise of ``Snapshot.operating`` (index ``enterprise_id``,
 sorted), one column per registered feature of each family whose tables are present; numeric columns
 are ``float64``, categorical ones pandas ``category`` with fixed categories (the contract's codes, the
 towns table), so matrices of different dates stack.
@@ -28,8 +29,7 @@ from analytics.features import (
 )
 from analytics.features.registry import FAMILY_TABLES, family_features
 from analytics.features.workspace import Workspace
-from analytics.contract.dates import to_timestamp
-from analytics.snapshot.timeline import as_known_on, operating_on
+from analytics.snapshot.snapshot import Snapshot, as_snapshot
 
 FAMILY_COMPUTE: dict[str, Callable[[Workspace], dict[str, object]]] = {
     "profile": profile.compute,
@@ -46,10 +46,11 @@ FAMILY_COMPUTE: dict[str, Callable[[Workspace], dict[str, object]]] = {
 }
 
 
-def skipped_families(tables: dict[str, pd.DataFrame], as_of: object = None) -> dict[str, tuple[str, ...]]:
+def skipped_families(tables: Snapshot | dict[str, pd.DataFrame], as_of: object = None) -> dict[str, tuple[str, ...]]:
     """Family → what it lacks: absent tables (``"penalties"``) or empty needed columns
-    (``"hazards.rectified_date"``, judged on the tables as known on ``as_of`` when given)."""
-    known = tables if as_of is None else as_known_on(tables, as_of)
+    (``"hazards.rectified_date"``, judged on the snapshot's tables, or on the tables as known on
+    ``as_of`` when a tables dict and a date are given)."""
+    known = tables if as_of is None and not isinstance(tables, Snapshot) else as_snapshot(tables, as_of).tables
     skipped: dict[str, tuple[str, ...]] = {}
     for family, needed in FAMILY_TABLES.items():
         missing = tuple(name for name in needed if name not in known)
@@ -70,22 +71,25 @@ def _check_families(families: Iterable[str]) -> list[str]:
     return chosen
 
 
-def build_features(tables: dict[str, pd.DataFrame], as_of: object, families: Iterable[str] | None = None,
-                   columns: Iterable[str] | None = None) -> pd.DataFrame:
-    """The feature matrix on ``as_of`` (see the module docstring); ``families`` limits the families built.
+def build_features(snapshot: Snapshot | dict[str, pd.DataFrame], as_of: object = None,
+                   families: Iterable[str] | None = None, columns: Iterable[str] | None = None) -> pd.DataFrame:
+    """The feature matrix of ``snapshot`` (see the module docstring); ``families`` limits the families built.
+
+    ``build_features(tables, as_of)`` (a tables dict and a date) is kept for tests and notebooks: it
+    cuts the tables into a snapshot first.
 
     Profile attributes the tables never record (``profile.unrecorded_features``) are left out, unless
     ``columns`` names them: ``columns`` (a fitted model's ``feature_names_in_``) gives the matrix
     exactly those columns in that order, so one firm whose record leaves an attribute blank is scored
     with it blank, as it was in the county's matrix the model was trained on.
     """
-    as_of = to_timestamp(as_of)
+    snapshot = as_snapshot(snapshot, as_of)
     chosen = list(FAMILY_COMPUTE) if families is None else _check_families(families)
-    known = as_known_on(tables, as_of)
-    enterprises = operating_on(known, as_of)
+    known = snapshot.as_dict()
+    enterprises = snapshot.operating
     ids = pd.Index(enterprises["enterprise_id"].astype(str).to_numpy(), name="enterprise_id")
     enterprises = enterprises.set_axis(ids).sort_index()
-    workspace = Workspace(known, as_of, enterprises)
+    workspace = Workspace(known, snapshot.as_of.ts, enterprises)
     skipped = skipped_families(known)
     wanted = None if columns is None else list(columns)
     columns: dict[str, object] = {}

@@ -1,5 +1,6 @@
 """The backtest report: one self-contained offline HTML page (plotly inlined, no CDN) and the same
-numbers as JSON. Headings are bilingual (中文 / English)."""
+numbers as JSON, with bilingual headings (中文 / English); and ``backtest_store``, which runs
+``saferank backtest`` on a store and writes them."""
 
 from __future__ import annotations
 
@@ -10,7 +11,19 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analytics.contract import schema
-from analytics.models.backtest import METRIC_LABELS, BacktestResult
+from analytics.contract.dates import HORIZON_DAYS
+from analytics.models.backtest import (
+    CAPACITY,
+    METRIC_LABELS,
+    ORIGINS,
+    BacktestResult,
+    default_models,
+    default_origins,
+    parse_capacity,
+    run_backtest,
+)
+from analytics.snapshot.snapshot import AsOf, Snapshot
+from analytics.store.database import read_tables
 
 MODEL_LABELS = {
     "random": ("随机顺序", "Random order"),
@@ -119,3 +132,21 @@ def write_json(result: BacktestResult, path: object) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(result.to_json(), encoding="utf-8")
     return path
+
+
+def backtest_store(store: object, as_of: AsOf | None = None, origins: int = ORIGINS, capacity: object = CAPACITY,
+                   report: object = None, json_path: object = None, truth: object = None,
+                   include_learned: bool = True, capacity_of: str = "operating",
+                   window_days: int | None = None) -> BacktestResult:
+    """``saferank backtest``: backtest the default models on the store; write the HTML/JSON report if asked."""
+    tables = Snapshot.from_store(store, as_of).as_dict() if as_of is not None else read_tables(store)
+    origin_dates = default_origins(tables, count=int(origins), as_of=None if as_of is None else as_of.ts,
+                                   horizon_days=HORIZON_DAYS if window_days is None else int(window_days))
+    truth_frame = pd.read_csv(truth, dtype={"enterprise_id": str}) if truth else None
+    result = run_backtest(tables, origin_dates, default_models(include_learned), parse_capacity(capacity), truth_frame,
+                          capacity_of=capacity_of, window_days=window_days)
+    if report:
+        write_html(result, report)
+    if json_path:
+        write_json(result, json_path)
+    return result

@@ -27,13 +27,16 @@ import numpy as np
 import pandas as pd
 
 from analytics.contract.dates import HORIZON_DAYS, to_timestamp
-from analytics.snapshot.timeline import as_known_on, rolling_origins
+from analytics.models.backtest import capacity_count, default_models, run_backtest
+from analytics.models.candidates import SEED
+from analytics.snapshot.snapshot import AsOf, Snapshot, as_snapshot
+from analytics.snapshot.timeline import rolling_origins
+from analytics.store.database import latest_record_date
 
 MIN_POSITIVES = 30
 SNAPSHOTS = 24
 BACKTEST_ORIGINS = 12  # 4 origins let noise pick the winner (the truth itself ranked below the rule of thumb)
 CAPACITY = 0.05
-SEED = 0
 SIMPLICITY = {"random": -1, "rule_of_thumb": 0, "prior_violations": 0, "last_inspection": 0, "logistic": 1, "boosted": 2,
               "blend": 3}
 METRIC_LABELS = {
@@ -74,13 +77,15 @@ def snapshot_dates(as_of: object, snapshots: int = SNAPSHOTS, horizon_days: int 
     return rolling_origins(to_timestamp(as_of) - pd.Timedelta(days=horizon_days), count=snapshots)
 
 
-def training_set(tables: dict[str, pd.DataFrame], as_of: object, snapshots: int = SNAPSHOTS,
+def training_set(tables: Snapshot | dict[str, pd.DataFrame], as_of: object = None, snapshots: int = SNAPSHOTS,
                  horizon_days: int = HORIZON_DAYS, weighted: bool = True) -> tuple[pd.DataFrame, pd.Series, np.ndarray]:
-    """``(X, y, weights)`` stacked over ``snapshot_dates``; only records known on ``as_of`` are used."""
+    """``(X, y, weights)`` stacked over ``snapshot_dates``; only records known on the snapshot's date
+    (a tables dict is cut to ``as_of`` first) are used."""
     from analytics.features import build_features
     from analytics.models.labels import build_labels
 
-    known = as_known_on(tables, as_of)
+    known_then = as_snapshot(tables, as_of)
+    as_of, known = known_then.as_of.ts, known_then.as_dict()
     frames, targets, weights = [], [], []
     for snapshot in snapshot_dates(as_of, snapshots, horizon_days):  # a loop over dates
         features = build_features(known, snapshot)
@@ -113,17 +118,6 @@ def choose(metrics: pd.DataFrame) -> str:
         _simple=[SIMPLICITY.get(name, 9) for name in eligible.index],
     ).sort_values(["_precision", "_brier", "_simple"], kind="stable")
     return str(ordered.index[0])
-
-
-def candidates(seed: int = SEED) -> dict[str, object]:
-    """The learned models tried, with monotonic constraints from the feature registry's risk directions."""
-    from analytics.features.registry import FEATURES
-    from analytics.models.learned import BlendModel, BoostedModel, LogisticModel
-
-    specs = FEATURES.values() if isinstance(FEATURES, dict) else FEATURES
-    directions = {s.name: int(s.risk_direction) for s in specs if getattr(s, "risk_direction", 0)}
-    boosted = BoostedModel(monotonic=directions or None, random_state=seed)
-    return {"logistic": LogisticModel(), "boosted": boosted, "blend": BlendModel(LogisticModel(), boosted)}
 
 
 def version_id(name: str, as_of: pd.Timestamp, fingerprint: str, params: dict) -> str:
@@ -161,8 +155,6 @@ class TrainingReport:
 
 def capture_of_best(scores: np.ndarray, truth: np.ndarray, capacity: float) -> float:
     """Truth's ``p_label`` summed over the model's top ``k`` over its sum over the truth's own top ``k``."""
-    from analytics.models.backtest import capacity_count
-
     k = capacity_count(capacity, len(scores))
     order = np.lexsort((np.arange(len(scores)), -np.round(scores, 6)))  # the list's own tie rule: position = id order
     best = np.sort(truth)[::-1][:k].sum()
@@ -190,22 +182,22 @@ def _fit(model: object, X: pd.DataFrame, y: pd.Series, weights: np.ndarray) -> o
     return model.fit(X, y, sample_weight=weights)
 
 
-def train_on_tables(tables: dict[str, pd.DataFrame], as_of: object, registry, truth: pd.DataFrame | None = None,
+def train_on_tables(tables: Snapshot | dict[str, pd.DataFrame], as_of: object, registry, truth: pd.DataFrame | None = None,
                     capacity: float = CAPACITY, snapshots: int = SNAPSHOTS, origins: int = BACKTEST_ORIGINS,
                     min_positives: int = MIN_POSITIVES, seed: int = SEED) -> TrainingReport:
-    """Train, backtest, choose and register (see the module docstring); ``tables`` may hold later records."""
-    from analytics.models.backtest import default_models, run_backtest
+    """Train, backtest, choose and register (see the module docstring): a ``Snapshot`` (``as_of`` None
+    or its date), or a tables dict that may hold later records, cut to ``as_of`` here."""
     from analytics.features import build_features
     from analytics.models.explain import global_importance
     from analytics.models.registry import data_fingerprint
     from analytics.models.scorecard import RuleOfThumb
 
-    as_of = to_timestamp(as_of)
-    known = as_known_on(tables, as_of)
-    X, y, weights = training_set(known, as_of, snapshots)
+    snapshot = as_snapshot(tables, as_of)
+    as_of, known = snapshot.as_of.ts, snapshot.as_dict()
+    X, y, weights = training_set(snapshot, snapshots=snapshots)
     fingerprint = data_fingerprint(known)
     dates = snapshot_dates(as_of, snapshots)
-    now = build_features(known, as_of)
+    now = build_features(snapshot)
     notes: dict[str, str] = {}
     if too_little_history(y, min_positives):
         winner, model = "rule_of_thumb", RuleOfThumb().fit(now)
@@ -258,14 +250,12 @@ SELECTION_RULE = {
 }
 
 
-def train_models(store, as_of: object | None = None, models_dir: object = None, truth: object = None,
+def train_models(store, as_of: AsOf | None = None, models_dir: object = None, truth: object = None,
                  capacity: float = CAPACITY, snapshots: int = SNAPSHOTS, origins: int = BACKTEST_ORIGINS) -> TrainingReport:
     """``saferank train``: train on the store as known on ``as_of`` (default: the newest inspection)."""
     from analytics.models.registry import ModelRegistry
-    from analytics.risk.risklist import latest_record_date
-    from analytics.store.database import read_tables
 
-    as_of = to_timestamp(as_of) if as_of is not None else latest_record_date(store)
+    as_of = AsOf.parse(as_of) if as_of is not None else AsOf(latest_record_date(store))
     truth_frame = pd.read_csv(truth, dtype={"enterprise_id": str}) if truth else None
-    return train_on_tables(read_tables(store, as_of=as_of), as_of, ModelRegistry(models_dir), truth_frame, capacity,
+    return train_on_tables(Snapshot.from_store(store, as_of), None, ModelRegistry(models_dir), truth_frame, capacity,
                            snapshots=snapshots, origins=origins)

@@ -36,6 +36,7 @@ from analytics.models.explain import reasons as explain_reasons
 from analytics.contract.schema import RISK_LIST_COLUMNS, TABLES
 from analytics.store.database import metadata
 from analytics.snapshot.snapshot import AsOf, Snapshot, held_tables
+from analytics.snapshot.timeline import known_from
 from analytics.store.database import latest_record_date
 from analytics.snapshot.facts import FLAG_CODES, decode_flags, encode_flags, enterprise_flags
 
@@ -262,8 +263,8 @@ def write_contract_csv(risk_list: pd.DataFrame, path: str | Path, lang: str = "z
 ENTERPRISE_TABLES = tuple(name for name, t in TABLES.items() if "enterprise_id" in t.column_names)
 
 
-def _enterprise_tables(store, enterprise_id: str) -> dict[str, pd.DataFrame]:
-    """That enterprise's rows of every contract table, its town and the alerts (typed)."""
+def _enterprise_tables(store, enterprise_id: str, as_of: AsOf) -> dict[str, pd.DataFrame]:
+    """That enterprise's rows of every contract table, its town and the alerts (typed), all dates."""
     from analytics.contract.frames import typed
 
     out: dict[str, pd.DataFrame] = {}
@@ -272,15 +273,16 @@ def _enterprise_tables(store, enterprise_id: str) -> dict[str, pd.DataFrame]:
             table = metadata.tables.get(name)
             if table is None:
                 continue
-            frame = pd.read_sql(sa.select(*[table.c[c] for c in TABLES[name].column_names])
-                                .where(table.c.enterprise_id == enterprise_id), connection)
-            if frame.empty and name != "enterprises":
-                # The firm has no such records, but the store holds the table: one record of
-                # another firm (not on this firm's list, so it adds nothing to its features) keeps
-                # the feature family present, as in a full scoring.
-                frame = pd.read_sql(_stand_in(table, TABLES[name], enterprise_id), connection)
+            frame = typed(name, pd.read_sql(sa.select(*[table.c[c] for c in TABLES[name].column_names])
+                                            .where(table.c.enterprise_id == enterprise_id), connection))
+            if name != "enterprises" and not _any_known(name, frame, as_of):
+                # The firm has no such records known on as_of, but the store holds the table: one
+                # record of another firm (not on this firm's list, so it adds nothing to its
+                # features) keeps the feature family present, as in a full scoring.
+                stand_in = typed(name, pd.read_sql(_stand_in(table, TABLES[name], enterprise_id), connection))
+                frame = stand_in if frame.empty else pd.concat([frame, stand_in], ignore_index=True)
             if not frame.empty or TABLES[name].required:
-                out[name] = typed(name, frame)
+                out[name] = frame
         if out.get("enterprises") is None or out["enterprises"].empty:
             raise UserError(f"企业 {enterprise_id} 不存在。", f"Enterprise {enterprise_id} does not exist.")
         town = out["enterprises"]["town_id"].iloc[0]
@@ -292,6 +294,13 @@ def _enterprise_tables(store, enterprise_id: str) -> dict[str, pd.DataFrame]:
             frame = pd.read_sql(sa.select(alerts).where((alerts.c.town_id == town) | alerts.c.town_id.is_(None)), connection)
             out["weather_alerts"] = typed("weather_alerts", frame)
     return out
+
+
+def _any_known(name: str, frame: pd.DataFrame, as_of: AsOf) -> bool:
+    """Whether a row of ``frame`` (typed) is known on ``as_of`` (``timeline.known_from``)."""
+    if frame.empty or TABLES[name].date_column is None:
+        return not frame.empty
+    return bool((known_from(name, frame) <= as_of.ts).any())
 
 
 def _stand_in(table: sa.Table, spec, enterprise_id: str) -> sa.Select:
@@ -327,7 +336,7 @@ def rescore_enterprise(store, enterprise_id: str, as_of: AsOf | None = None, mod
         model, _ = (registry or ModelRegistry()).load(found["model_version"])
     from analytics.features import build_features
 
-    snapshot = Snapshot.from_tables(_enterprise_tables(store, str(enterprise_id)), as_of, held=held_tables(store))
+    snapshot = Snapshot.from_tables(_enterprise_tables(store, str(enterprise_id), as_of), as_of, held=held_tables(store))
     # the model's columns: an attribute this one firm leaves blank is blank, not absent
     features = build_features(snapshot, columns=getattr(model, "feature_names_in_", None))
     stored = _stored_context(store, found["list_id"], str(enterprise_id))

@@ -10,18 +10,23 @@ computed from the batch's own rows, so they may differ from a full ``saferank sc
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 
 import pandas as pd
 import sqlalchemy as sa
 
 from analytics.contract.errors import UserError
-from analytics.contract.frames import coerce, typed
+from analytics.contract.frames import typed
 from analytics.contract.schema import TABLES, table
-from analytics.contract.dates import to_timestamp
-from analytics.snapshot.timeline import as_known_on
+from analytics.snapshot.snapshot import AsOf, Snapshot, held_tables
+from analytics.store.ingest import ROW, SOURCE, check_table
 
 MAX_RECORDS = 1000
+# Bounds the API adds to the contract's text columns (the import has none): ids, and any other text.
+MAX_ID_LENGTH = 64
+MAX_TEXT_LENGTH = 500
+ID_COLUMNS = ("enterprise_id", "town_id", "industry_code")
 OUTPUT_COLUMNS = ("enterprise_id", "as_of", "score", "rank", "risk_level", "reasons", "model_version", "town_id", "sector")
 
 
@@ -33,43 +38,78 @@ class RecordError(UserError):
         self.field = field
 
 
+def _cell(value: object) -> str:
+    """A posted JSON value as the text cell an import would read (``None`` → empty)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value)  # nan, inf and -inf stay visible, and the import's number check refuses them
+    return str(value).strip()
+
+
+def _first_issue(issues: list[pd.DataFrame], spec) -> RecordError | None:
+    found = [i for i in issues if len(i)]
+    if not found:
+        return None
+    issue = found[0].iloc[0]
+    column = spec.column(issue["column"]) if issue["column"] in spec.column_names else None
+    label = f"{column.zh}（{issue['column']}）" if column is not None else str(issue["column"])
+    value = str(issue["value"])[:50]
+    return RecordError(f"第 {int(issue['row'])} 条记录的字段 {label} 取值“{value}”无效：{issue['reason_zh']}",
+                       f"Record {int(issue['row'])}: invalid value '{value}' for {issue['column']}: {issue['reason_en']}",
+                       str(issue["column"]))
+
+
 def validate_records(records: Sequence[Mapping[str, object]]) -> pd.DataFrame:
-    """The records as a typed ``enterprises`` table; a ``RecordError`` for the first broken rule."""
+    """The records as a typed ``enterprises`` table; a ``RecordError`` naming the field and the value
+    of the first broken rule. The rules are the import's own (``analytics.store.ingest.check_table``:
+    required values, types, codes, finite numbers, the contract's ranges, unique ids, row rules, no
+    date after today), plus the API's bounds on text (``MAX_ID_LENGTH``, ``MAX_TEXT_LENGTH``)."""
     spec = table("enterprises")
     if not 1 <= len(records) <= MAX_RECORDS:
         raise RecordError(f"须提交 1 到 {MAX_RECORDS} 条企业记录。", f"Send 1 to {MAX_RECORDS} enterprise records.", "enterprises")
-    raw = pd.DataFrame.from_records(list(records))
-    unknown = sorted(set(raw.columns) - set(spec.column_names))
+    records = list(records)
+    given = {name for record in records for name in record}
+    unknown = sorted(map(str, given - set(spec.column_names)))
     if unknown:
-        raise RecordError(f"未知的字段：{unknown[0]}。", f"Unknown field: {unknown[0]}.", unknown[0])
-    clean: dict[str, pd.Series] = {}
+        raise RecordError(f"未知的字段：{str(unknown[0])[:50]}。", f"Unknown field: {str(unknown[0])[:50]}.", str(unknown[0])[:50])
+    cells = pd.DataFrame(index=pd.RangeIndex(len(records)))
     for column in spec.columns:
-        if column.name not in raw:
+        if column.name not in given:
             if column.required:
                 raise RecordError(f"必填字段 {column.zh}（{column.name}）缺失。",
                                   f"The required field {column.name} is missing.", column.name)
+            cells[column.name] = ""
             continue
-        values = raw[column.name]
-        scalar = values.map(lambda v: v is None or isinstance(v, str | int | float | bool))
-        present = values.notna() & (values.astype(str).str.strip() != "")
-        invalid = RecordError(f"字段 {column.zh}（{column.name}）的取值无效。", f"Invalid values in {column.name}.", column.name)
-        if not scalar.all():
-            raise invalid
-        if column.required and not present.all():
-            raise RecordError(f"必填字段 {column.zh}（{column.name}）缺失。",
-                              f"The required field {column.name} is missing.", column.name)
-        if column.codes and not values[present].isin(column.code_values()).all():
-            raise invalid
-        try:
-            converted = coerce(column, values.where(present, None))
-        except (ValueError, TypeError, OverflowError) as error:
-            raise invalid from error
-        if (present.to_numpy() & converted.isna().to_numpy()).any():
-            raise invalid
-        clean[column.name] = values.where(present, None)
-    if raw["enterprise_id"].astype(str).duplicated().any():
-        raise RecordError("企业编码重复。", "Duplicate enterprise IDs.", "enterprise_id")
-    return typed("enterprises", pd.DataFrame(clean))
+        # object values as posted: a NaN is a value to refuse, not a missing one (as a DataFrame would make it)
+        values = pd.Series([record.get(column.name) for record in records], dtype=object)
+        # a list or an object where the contract has one value (records are at most 1,000 rows)
+        if not values.map(lambda v: v is None or isinstance(v, str | int | float | bool)).all():
+            raise RecordError(f"字段 {column.zh}（{column.name}）须为单个值（文字、数字、是/否或 null）。",
+                              f"The field {column.name} must be a single value (text, number, true/false or null).",
+                              column.name)
+        non_finite = values.map(lambda v: isinstance(v, float) and not math.isfinite(v))
+        if non_finite.any():  # in any column: NaN and Infinity are no values of the contract
+            row = int(non_finite.to_numpy().argmax())
+            shown = repr(values.iloc[row])
+            raise RecordError(f"第 {row + 1} 条记录的字段 {column.zh}（{column.name}）取值“{shown}”无效：须为有限的数值。",
+                              f"Record {row + 1}: invalid value '{shown}' for {column.name}: not a finite number.", column.name)
+        cells[column.name] = values.map(_cell).astype(str)
+        limit = MAX_ID_LENGTH if column.name in ID_COLUMNS else MAX_TEXT_LENGTH
+        long = cells[column.name].str.len() > limit
+        if long.any():
+            row = int(long.to_numpy().argmax()) + 1
+            raise RecordError(f"第 {row} 条记录的字段 {column.zh}（{column.name}）超过 {limit} 个字符。",
+                              f"Record {row}: the field {column.name} is longer than {limit} characters.", column.name)
+    cells[SOURCE] = "request"
+    cells[ROW] = range(1, len(cells) + 1)
+    checked, issues = check_table(spec, cells, pd.Timestamp.today().normalize())
+    refused = _first_issue(issues, spec)
+    if refused is not None:
+        raise refused
+    return typed("enterprises", checked[list(spec.column_names)])
 
 
 def _batch_query(stored: sa.Table, columns: list[str], ids: list[str], towns: list[str]) -> sa.Select:
@@ -110,27 +150,23 @@ def _batch_tables(store, enterprises: pd.DataFrame) -> dict[str, pd.DataFrame]:
     return out
 
 
-def score_records(store, records: Sequence[Mapping[str, object]], as_of: object | None = None, lang: str = "zh",
+def score_records(store, records: Sequence[Mapping[str, object]], as_of: AsOf | None = None, lang: str = "zh",
                   models_dir: str | None = None) -> pd.DataFrame:
     """The risk-list rows of the posted enterprises on ``as_of`` (default: the newest stored list's
-    date, else today) by the serving model; nothing is written. Enterprises not operating on
+    date, else today; the API parses a given date with ``AsOf.parse``) by the serving model; nothing is written. Enterprises not operating on
     ``as_of`` get no row. Ranks are within the batch."""
     from analytics.models.registry import ModelRegistry
     from analytics.risk.risklist import score_enterprises, scored_dates
 
     enterprises = validate_records(records)
-    if as_of in (None, ""):
+    if as_of is None:
         dates = scored_dates(store)
-        as_of = max(dates) if len(dates) else pd.Timestamp.now().normalize()
-    try:
-        as_of = to_timestamp(as_of)
-    except (ValueError, TypeError) as error:
-        raise RecordError(f"评估日期无法识别：{as_of}。", f"Not a date: {as_of}.", "as_of") from error
+        as_of = AsOf(max(dates) if len(dates) else pd.Timestamp.now().normalize())
     model, card = ModelRegistry(models_dir).load()
-    tables = as_known_on(_batch_tables(store, enterprises), as_of)
-    if tables["enterprises"].empty:
+    snapshot = Snapshot.from_tables(_batch_tables(store, enterprises), as_of, held=held_tables(store))
+    if snapshot["enterprises"].empty:
         return pd.DataFrame(columns=list(OUTPUT_COLUMNS))
-    scored = score_enterprises(tables, as_of, model, card["version"])
+    scored = score_enterprises(snapshot, model, card["version"])
     if lang == "en":
         scored["reasons"] = scored["reasons_en"]
     return scored[list(OUTPUT_COLUMNS)].reset_index(drop=True)

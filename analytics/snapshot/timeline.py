@@ -9,6 +9,11 @@ returns them (see ``analytics.store.database``): dates ``datetime64[ns]`` at mid
 Rules:
 - An event record (inspection, hazard, status change, permit, contract, penalty, accident, alert)
   is known from its table's ``date_column`` on; records dated after ``as_of`` are dropped.
+- Contract v2, "When a record became known": a record of ``RECORDED_TABLES`` with a
+  ``recorded_date`` (录入日期) is known from that day on (from the later of its own date and its
+  recorded date, so a record is never known before the day it describes); where the column is
+  absent or empty, from its own date as above. A status change entered late is, until it is
+  entered, as unknown as a future one.
 - A hazard's rectification is known from its ``rectified_date``; a later one is blanked, so the
   hazard is still open on ``as_of``.
 - An enterprise established after ``as_of`` did not exist yet and is dropped.
@@ -27,8 +32,27 @@ from analytics.contract.dates import HORIZON_DAYS, to_timestamp
 from analytics.contract.schema import STATUS, TABLES
 
 
+# Contract v2: the tables whose records may carry the day they were entered.
+RECORDED_DATE = "recorded_date"
+RECORDED_TABLES = ("status_events", "inspections", "hazards", "penalties", "accidents")
+
+
+def known_from(name: str, frame: pd.DataFrame) -> pd.Series:
+    """The day each record of table ``name`` became known: its date column, or, where the contract
+    v2 ``recorded_date`` is given (tables ``RECORDED_TABLES``), the later of the two."""
+    own = frame[TABLES[name].date_column]
+    if name not in RECORDED_TABLES or RECORDED_DATE not in frame.columns:
+        return own
+    recorded = frame[RECORDED_DATE]
+    return own.where(~(recorded > own), recorded)  # NaT compares False: the own date stays
+
+
 def as_known_on(tables: dict[str, pd.DataFrame], as_of: object) -> dict[str, pd.DataFrame]:
-    """The tables as they stood at the end of ``as_of``; the input is not modified."""
+    """The tables as they stood at the end of ``as_of``; the input is not modified.
+
+    ``as_of``: a midnight ``pandas.Timestamp`` (``AsOf.ts``); ``analytics.snapshot.Snapshot`` is the
+    typed way in and the only caller below the edge.
+    """
     as_of = to_timestamp(as_of)
     known: dict[str, pd.DataFrame] = {}
     for name, frame in tables.items():
@@ -36,7 +60,7 @@ def as_known_on(tables: dict[str, pd.DataFrame], as_of: object) -> dict[str, pd.
         if spec is None or spec.date_column is None or frame.empty:
             known[name] = frame
             continue
-        known[name] = frame.loc[frame[spec.date_column] <= as_of]
+        known[name] = frame.loc[known_from(name, frame) <= as_of]
 
     enterprises = tables["enterprises"]
     if "established" in enterprises.columns:
@@ -61,7 +85,7 @@ def status_on(enterprises: pd.DataFrame, status_events: pd.DataFrame, as_of: obj
     """Each enterprise's production status in force on ``as_of`` (index aligned with enterprises)."""
     as_of = to_timestamp(as_of)
     events = status_events.sort_values(["enterprise_id", "date"], kind="stable")
-    past = events.loc[events["date"] <= as_of]
+    past = events.loc[known_from("status_events", events) <= as_of]
     last_past = past.drop_duplicates("enterprise_id", keep="last").set_index("enterprise_id")["status"]
     ids = enterprises["enterprise_id"]
     status = ids.map(last_past.astype(object)).astype(object)  # object even when no enterprise has an event

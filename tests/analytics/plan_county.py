@@ -42,12 +42,12 @@ def stored(url: str):
     from analytics.models.scorecard import RuleOfThumb
     from analytics.risk.risklist import save_risk_list, score_enterprises
     from analytics.store.database import open_store, write_tables
-    from analytics.snapshot.timeline import as_known_on
+    from analytics.snapshot.snapshot import Snapshot
 
     store = open_store(url)
     write_tables(store, tables())
-    known = as_known_on(tables(), AS_OF)
-    features = build_features(known, AS_OF)
+    known = Snapshot.from_tables(tables(), AS_OF)
+    features = build_features(known)
     model = RuleOfThumb().fit(features)
-    save_risk_list(store, score_enterprises(known, AS_OF, model, "rule_of_thumb-test", features=features))
+    save_risk_list(store, score_enterprises(known, model, "rule_of_thumb-test", features=features))
     return store, model

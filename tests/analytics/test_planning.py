@@ -297,7 +297,7 @@ def test_visits_are_scoped_by_role_team_and_day(stored_county) -> None:
     import plan_county
 
     from analytics.accounts.users import User
-    from analytics.operations.planning import visits_for
+    from analytics.operations.plans_store import visits_for
     from analytics.operations.plans_store import save_plan
     from analytics.risk.risklist import read_risk_list
 
@@ -362,12 +362,12 @@ def test_on_the_simulated_county_the_plan_expects_twice_a_random_plan() -> None:
     from analytics.models.scorecard import RuleOfThumb
     from analytics.risk.risklist import score_enterprises
     from analytics.simulate import simulate_county
-    from analytics.snapshot.timeline import as_known_on
+    from analytics.snapshot.snapshot import Snapshot
 
     county = simulate_county(10_000, seed=7)
-    known = as_known_on(county.tables, county.as_of)
-    features = build_features(known, county.as_of)
-    risk_list = score_enterprises(known, county.as_of, RuleOfThumb().fit(features), "rule_of_thumb", features=features)
+    known = Snapshot.from_tables(county.tables, county.as_of)
+    features = build_features(known)
+    risk_list = score_enterprises(known, RuleOfThumb().fit(features), "rule_of_thumb", features=features)
     teams = default_teams(county.tables["towns"]["town_id"])
     plan = build_plan(risk_list, county.tables, teams, county.as_of + pd.Timedelta(days=1), 20, seed=1)
     truth = county.truth.set_index("enterprise_id")["p_label"]
@@ -380,7 +380,7 @@ def test_on_the_simulated_county_the_plan_expects_twice_a_random_plan() -> None:
 
 def test_saferank_plan_with_a_team_file_keeps_its_teams_towns_and_capacity(stored_county, tmp_path, capsys) -> None:
     from saferank.cli import main
-    from analytics.operations.planning import visits_for
+    from analytics.operations.plans_store import visits_for
 
     teams = tmp_path / "teams.csv"
     teams.write_text("检查组,负责镇街,每日检查数\n东片组,TA,1\n西片组,TB,2\n", encoding="utf-8")

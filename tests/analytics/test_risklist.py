@@ -9,6 +9,7 @@ import pytest
 from analytics.contract.frames import typed
 from analytics.models.learned import LogisticModel, logit
 from analytics.contract.schema import RISK_LIST_COLUMNS
+from analytics.snapshot.snapshot import AsOf, Snapshot
 
 AS_OF = pd.Timestamp("2026-06-30")
 IDS = ["E03", "E01", "E02", "E04", "E05", "E06"]
@@ -44,7 +45,7 @@ def model(features):
 def risk_list(tables, features, model):
     from analytics.risk.risklist import score_enterprises
 
-    return score_enterprises(tables, AS_OF, model, "v-test", features=features)
+    return score_enterprises(Snapshot.from_tables(tables, AS_OF), model, "v-test", features=features)
 
 
 def test_list_has_the_contract_columns_first_and_one_row_per_enterprise(risk_list):
@@ -87,7 +88,7 @@ def test_no_enterprise_is_a_user_error(tables, model, features):
     from analytics.risk.risklist import score_enterprises
 
     with pytest.raises(UserError):
-        score_enterprises(tables, AS_OF, model, "v", features=features.iloc[:0])
+        score_enterprises(Snapshot.from_tables(tables, AS_OF), model, "v", features=features.iloc[:0])
 
 
 def test_levels_hold_against_the_last_list_before_the_date_only(risk_list, tmp_path):
@@ -99,11 +100,11 @@ def test_levels_hold_against_the_last_list_before_the_date_only(risk_list, tmp_p
     later = risk_list.assign(as_of="2026-07-01", risk_level="blue")
     save_risk_list(store, earlier)
     save_risk_list(store, later)
-    held = previous_levels(store, AS_OF)
+    held = previous_levels(store, AsOf.parse(AS_OF))
     assert set(held) == {"red"} and len(held) == len(risk_list)
-    assert previous_levels(store, "2026-06-29") is None
+    assert previous_levels(store, AsOf.parse("2026-06-29")) is None
     assert read_risk_list(store)["as_of"].iloc[0] == "2026-07-01"
-    assert read_risk_list(store, as_of="2026-06-29")["risk_level"].eq("red").all()
+    assert read_risk_list(store, as_of=AsOf.parse("2026-06-29"))["risk_level"].eq("red").all()
 
 
 def test_models_cli_list_show_promote_rollback(tmp_path, capsys):

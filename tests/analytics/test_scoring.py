@@ -35,10 +35,10 @@ def _record(enterprise_id: str, **values: object) -> dict:
 
 def test_a_firm_posted_unchanged_scores_as_on_the_full_list(scored_store) -> None:
     from analytics.risk.risklist import score_enterprises
-    from analytics.snapshot.timeline import as_known_on
+    from analytics.snapshot.snapshot import Snapshot
 
     store, model, models_dir = scored_store
-    full = score_enterprises(as_known_on(county.tables(), county.AS_OF), county.AS_OF, model, MODEL_VERSION)
+    full = score_enterprises(Snapshot.from_tables(county.tables(), county.AS_OF), model, MODEL_VERSION)
     e1 = county.tables()["enterprises"].query("enterprise_id == 'E1'")
     posted = e1.astype(object).where(e1.notna(), None).to_dict("records")
     for record in posted:  # JSON has no dates or pandas scalars

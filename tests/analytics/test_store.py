@@ -16,6 +16,7 @@ from analytics.store import database as store_module
 from analytics.contract.errors import UserError
 from analytics.contract.frames import typed
 from analytics.store.database import WriteCounts, open_store, read_tables, resolve_url, set_meta, write_tables
+from analytics.snapshot.snapshot import Snapshot
 
 
 def county() -> dict[str, pd.DataFrame]:
@@ -107,7 +108,7 @@ def test_a_failing_table_leaves_the_whole_write_undone(store):
 
 def test_reading_as_of_a_date_gives_what_was_known_then(store):
     write_tables(store, county())
-    known = read_tables(store, as_of="2024-04-01")
+    known = Snapshot.from_store(store, "2024-04-01").tables
     assert known["hazards"]["hazard_id"].tolist() == ["H1"]
     assert known["hazards"]["rectified_date"].isna().all()  # rectified in June, after the date
     assert known["inspections"]["inspection_id"].tolist() == ["I1"]
@@ -117,8 +118,8 @@ def test_reading_as_of_a_date_gives_what_was_known_then(store):
 
 def test_reading_some_tables_as_of_a_date_returns_only_those(store):
     write_tables(store, county())
-    known = read_tables(store, as_of="2024-12-31", names=["hazards"])
-    assert list(known) == ["hazards"]
+    known = Snapshot.from_store(store, "2024-12-31", names=["hazards"]).tables
+    assert list(known) == ["hazards", "enterprises"]  # the enterprises: whom the snapshot knows
     assert len(known["hazards"]) == 2
     with pytest.raises(KeyError):
         read_tables(store, names=["risk_scores"])

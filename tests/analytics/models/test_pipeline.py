@@ -8,9 +8,11 @@ import pytest
 
 from analytics.contract.frames import typed
 from analytics.contract.schema import RISK_LIST_COLUMNS
+from analytics.snapshot.snapshot import AsOf, Snapshot
 from analytics.snapshot.timeline import as_known_on
 
 AS_OF = pd.Timestamp("2026-09-30")
+DAY = AsOf(AS_OF)
 SMALL = {"snapshots": 8, "origins": 1}
 
 
@@ -35,7 +37,7 @@ def trained(county, tmp_path_factory):
 
     folder = tmp_path_factory.mktemp("pipeline")
     store = _store(folder / "full.db", county.tables)
-    report = train_models(store, AS_OF, models_dir=folder / "models", **SMALL)
+    report = train_models(store, DAY, models_dir=folder / "models", **SMALL)
     return store, folder, report
 
 
@@ -56,8 +58,8 @@ def test_scoring_stores_the_list_writes_the_csv_and_rescoring_replaces_it(traine
     from analytics.risk.risklist import read_risk_list, risk_lists, score_store, scored_dates
 
     store, folder, report = trained
-    first = score_store(store, AS_OF, out=tmp_path / "list.csv", models_dir=folder / "models")
-    again = score_store(store, AS_OF, out=tmp_path / "again.csv", models_dir=folder / "models")
+    first = score_store(store, DAY, out=tmp_path / "list.csv", models_dir=folder / "models")
+    again = score_store(store, DAY, out=tmp_path / "again.csv", models_dir=folder / "models")
     assert first.list_id == again.list_id
     with store.engine.connect() as connection:
         assert connection.execute(risk_lists.select()).all().__len__() == 1
@@ -78,8 +80,8 @@ def test_records_after_the_as_of_change_nothing(county, trained, tmp_path):
     store, folder, _ = trained
     model, card = ModelRegistry(folder / "models").load()
     never = _store(tmp_path / "never.db", as_known_on(county.tables, AS_OF))
-    full = score_enterprises(read_tables(store, as_of=AS_OF), AS_OF, model, card["version"])
-    past_only = score_enterprises(read_tables(never, as_of=AS_OF), AS_OF, model, card["version"])
+    full = score_enterprises(Snapshot.from_store(store, DAY), model, card["version"])
+    past_only = score_enterprises(Snapshot.from_store(never, DAY), model, card["version"])
     pd.testing.assert_frame_equal(full, past_only)
 
 
@@ -91,7 +93,7 @@ def test_training_is_deterministic_and_blind_to_later_records(county, trained, t
     registry = ModelRegistry(folder / "models")
     written = {p.name: p.read_bytes() for p in (folder / "models").iterdir()}
     never = _store(tmp_path / "never.db", as_known_on(county.tables, AS_OF))
-    again = train_models(never, AS_OF, models_dir=folder / "models", **SMALL)
+    again = train_models(never, DAY, models_dir=folder / "models", **SMALL)
     pd.testing.assert_frame_equal(again.metrics, report.metrics)
     # the same data gives the same version id; that version is never rewritten: the retrain is a new one
     assert again.version == f"{report.version}-2" and registry.card(again.version)["retrained_from"] == report.version
@@ -105,8 +107,8 @@ def test_one_enterprise_rescored_after_a_new_major_hazard(trained):
     from analytics.store.database import write_tables
 
     store, folder, _ = trained
-    score_store(store, AS_OF, models_dir=folder / "models")
-    before = read_risk_list(store, AS_OF)
+    score_store(store, DAY, models_dir=folder / "models")
+    before = read_risk_list(store, DAY)
     target = before.iloc[len(before) // 2]["enterprise_id"]
     write_tables(store, {
         "inspections": typed("inspections", [{"inspection_id": "NEW-1", "enterprise_id": target, "date": AS_OF, "mode": "routine"}]),
@@ -114,8 +116,8 @@ def test_one_enterprise_rescored_after_a_new_major_hazard(trained):
                                       "found_date": AS_OF, "level": "major", "category": "special_operation",
                                       "deadline": AS_OF - pd.Timedelta(days=1)} for i in range(3)]),
     })
-    row = rescore_enterprise(store, target, AS_OF, registry=ModelRegistry(folder / "models"))
-    after = read_risk_list(store, AS_OF)
+    row = rescore_enterprise(store, target, DAY, registry=ModelRegistry(folder / "models"))
+    after = read_risk_list(store, DAY)
     old = before.set_index("enterprise_id").loc[target]
     new = after.set_index("enterprise_id").loc[target]
     assert new["score"] == pytest.approx(row["score"]) and new["score"] > old["score"]
@@ -132,10 +134,10 @@ def test_a_store_without_labels_is_served_by_the_scorecard_and_says_so(county, t
     tables = {name: county.tables[name] for name in ("towns", "enterprises")}
     tables["inspections"], tables["hazards"] = typed("inspections"), typed("hazards")
     store = _store(tmp_path / "fresh.db", tables)
-    report = train_models(store, AS_OF, models_dir=tmp_path / "models", **SMALL)
+    report = train_models(store, DAY, models_dir=tmp_path / "models", **SMALL)
     assert report.winner == "rule_of_thumb"
     assert "经验评分卡" in report.render("zh") and "rule-of-thumb" in report.render("en")
-    scored = score_store(store, AS_OF, models_dir=tmp_path / "models")
+    scored = score_store(store, DAY, models_dir=tmp_path / "models")
     assert scored.n > 0 and "rule-of-thumb" in scored.render("en")
 
 
@@ -145,14 +147,14 @@ def test_one_enterprise_without_any_record_is_rescored_like_the_full_list(traine
     from analytics.store.database import read_tables
 
     store, folder, _ = trained
-    score_store(store, AS_OF, models_dir=folder / "models")
-    tables = read_tables(store, as_of=AS_OF)
+    score_store(store, DAY, models_dir=folder / "models")
+    tables = Snapshot.from_store(store, DAY).tables
     busy = set(tables["inspections"]["enterprise_id"].astype(str)) | set(tables["status_events"]["enterprise_id"].astype(str))
-    listed = read_risk_list(store, AS_OF).set_index("enterprise_id")
+    listed = read_risk_list(store, DAY).set_index("enterprise_id")
     quiet = [e for e in listed.index if e not in busy][:3]
     assert quiet
     for enterprise_id in quiet:
-        row = rescore_enterprise(store, enterprise_id, AS_OF, registry=ModelRegistry(folder / "models"))
+        row = rescore_enterprise(store, enterprise_id, DAY, registry=ModelRegistry(folder / "models"))
         assert row["score"] == pytest.approx(listed.loc[enterprise_id, "score"], abs=1e-6)
         assert row["reasons"] == listed.loc[enterprise_id, "reasons"]
 
@@ -165,12 +167,12 @@ def test_one_enterprise_with_blank_attributes_is_rescored_like_the_full_list(tra
     from analytics.store.database import read_tables
 
     store, folder, _ = trained
-    score_store(store, AS_OF, models_dir=folder / "models")
-    enterprises = read_tables(store, as_of=AS_OF)["enterprises"]
-    listed = read_risk_list(store, AS_OF).set_index("enterprise_id")
+    score_store(store, DAY, models_dir=folder / "models")
+    enterprises = Snapshot.from_store(store, DAY).tables["enterprises"]
+    listed = read_risk_list(store, DAY).set_index("enterprise_id")
     blank = enterprises.loc[enterprises["employees"].isna() | enterprises["established"].isna(), "enterprise_id"].astype(str)
     blank = [e for e in blank if e in listed.index][:3]
     assert blank, "the simulated county leaves some attributes blank"
     for enterprise_id in blank:
-        row = rescore_enterprise(store, enterprise_id, AS_OF, registry=ModelRegistry(folder / "models"))
+        row = rescore_enterprise(store, enterprise_id, DAY, registry=ModelRegistry(folder / "models"))
         assert row["score"] == pytest.approx(listed.loc[enterprise_id, "score"], abs=1e-6)
