@@ -9,7 +9,8 @@ the check goes in this order, and refuses at the first failure:
 2. the body's outputs, inputs, state and changed properties are exactly the registered ones: same
    count, and at each position the same id (pattern-matching ids compared as structures) and the same
    property (403: the request was not made by the page);
-3. each value Dash will bind has the type and range of its position (400, with what was expected);
+3. each value Dash will bind has the type and range of its position (400, with what was expected;
+   a pattern-matching ALL position binds a list, and each of its values is checked);
 4. the values at scoped positions name only objects the user may see (403).
 
 Only then does the page router's own check (the page of the path) run, on the values at the
@@ -179,14 +180,16 @@ def check(role: str, body: Any, callback_map: Mapping[str, Mapping[str, Any]], s
         return _forbidden("the request does not match the callback", "请求与回调不符")
     values = _bound_values(body)
     names = [f"{d['id']}.{d['property']}" for d in [*inputs, *state]]
-    for kind, value, field in zip(rule.args, values, names, strict=True):
-        if not _accepts(kind.accepts, value):
+    # an ALL/ALLSMALLER position binds a list: its kind applies to each of the matched components' values
+    each = [list(v) if _is_multi(_parse_id(d["id"])) else [v] for d, v in zip([*inputs, *state], values, strict=True)]
+    for kind, one, field in zip(rule.args, each, names, strict=True):
+        if not all(_accepts(kind.accepts, value) for value in one):
             return Refusal(400, "invalid_input", f"输入值不符合要求：{field} 应为{kind.zh}。",
                            f"Invalid input: {field} must be {kind.en}.", field)
-    for kind, value, field in zip(rule.args, values, names, strict=True):
+    for kind, one, field in zip(rule.args, each, names, strict=True):
         if kind.scope is None:
             continue
-        named = [n for n in kind.scoped(value) if n]
+        named = [n for value in one for n in kind.scoped(value) if n]
         visible = scope(kind.scope) if named else None
         if visible is not None and not set(named) <= visible:
             return _forbidden(f"{kind.scope} outside the account's scope", "超出本账户的范围", field)
