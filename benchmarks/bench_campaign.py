@@ -21,6 +21,7 @@ from analytics.features import build_features
 from analytics.operations.lists import people_list, places_list
 from analytics.models.scorecard import RuleOfThumb
 from analytics.risk.risklist import save_risk_list, score_enterprises
+from analytics.snapshot.snapshot import Snapshot
 from analytics.simulate import simulate_county
 from analytics.store.database import open_store, write_tables
 
@@ -44,10 +45,11 @@ def main() -> None:
     tables, as_of = county.tables, pd.Timestamp(county.as_of)
     store = open_store(args.db)
     timed("write store", lambda: write_tables(store, tables))
-    features = build_features(tables, as_of)
+    snapshot = Snapshot.from_tables(tables, as_of)
+    features = build_features(snapshot)
     model = RuleOfThumb().fit(features)  # the points rule needs no labels
     risk_list = timed("score (rule of thumb)",
-                      lambda: score_enterprises(tables, as_of, model, "rule-of-thumb", features=features))
+                      lambda: score_enterprises(snapshot, model, "rule-of-thumb", features=features))
     save_risk_list(store, risk_list)
     print(f"enterprises on the list: {len(risk_list):,}; red/orange: {risk_list['risk_level'].isin(['red', 'orange']).sum():,}")
     recommended = timed("dispositions.recommend", lambda: recommend(tables, as_of, risk_list))

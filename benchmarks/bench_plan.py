@@ -25,15 +25,15 @@ def build_store(url: str, enterprises: int):
     from analytics.risk.risklist import save_risk_list, score_enterprises
     from analytics.simulate import simulate_county
     from analytics.store.database import open_store, write_tables
-    from analytics.snapshot.timeline import as_known_on
+    from analytics.snapshot.snapshot import Snapshot
 
     started = time.perf_counter()
     county = simulate_county(enterprises, seed=7)
     store = open_store(url)
     write_tables(store, county.tables)
-    known = as_known_on(county.tables, county.as_of)
-    features = build_features(known, county.as_of)
-    risk_list = score_enterprises(known, county.as_of, RuleOfThumb().fit(features), "rule_of_thumb", features=features)
+    known = Snapshot.from_tables(county.tables, county.as_of)
+    features = build_features(known)
+    risk_list = score_enterprises(known, RuleOfThumb().fit(features), "rule_of_thumb", features=features)
     save_risk_list(store, risk_list)
     print(f"county of {enterprises:,} firms simulated, stored and listed in {time.perf_counter() - started:.1f} s")
     return store, county

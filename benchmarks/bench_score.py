@@ -24,7 +24,8 @@ BUDGET_ONE_MS = 200.0
 
 
 def _train(model_names: list[str], as_of) -> dict[str, object]:
-    from analytics.models.select import candidates, training_set
+    from analytics.models.candidates import candidates
+    from analytics.models.select import training_set
 
     small = simulate_county(enterprises=2000, seed=7, as_of=as_of)
     X, y, weights = training_set(small.tables, as_of)
@@ -42,6 +43,7 @@ def main() -> int:
     from analytics.features import build_features
     from analytics.models.explain import reasons
     from analytics.risk.risklist import rescore_enterprise, save_risk_list, score_enterprises
+    from analytics.snapshot.snapshot import AsOf, Snapshot
 
     began = time.perf_counter()
     models = _train(args.models, args.as_of)
@@ -53,7 +55,8 @@ def main() -> int:
     tables, as_of = county.tables, county.as_of
     for name, model in models.items():
         t0 = time.perf_counter()
-        X = build_features(tables, as_of)
+        snapshot = Snapshot.from_tables(tables, as_of)
+        X = build_features(snapshot)
         t1 = time.perf_counter()
         wanted = list(model.feature_names_in_)
         scores = model.predict_proba(X[wanted])[:, 1]
@@ -62,7 +65,7 @@ def main() -> int:
         t3 = time.perf_counter()
         explained = reasons(contributions, X[wanted])
         t4 = time.perf_counter()
-        risk_list = score_enterprises(tables, as_of, model, "bench", features=X)
+        risk_list = score_enterprises(snapshot, model, "bench", features=X)
         t5 = time.perf_counter()
         total = t4 - t0
         print(f"[{name}] features {t1 - t0:.2f} s | scores {t2 - t1:.2f} s | contributions {t3 - t2:.2f} s | "
@@ -88,7 +91,7 @@ def main() -> int:
         times = []
         for enterprise_id in ids:
             began = time.perf_counter()
-            rescore_enterprise(store, enterprise_id, as_of, model=model, registry=registry)
+            rescore_enterprise(store, enterprise_id, AsOf.parse(as_of), model=model, registry=registry)
             times.append((time.perf_counter() - began) * 1000)
         median = statistics.median(times)
         print(f"one enterprise re-scored: median {median:.0f} ms, max {max(times):.0f} ms over {len(times)} "

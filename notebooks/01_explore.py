@@ -29,7 +29,8 @@ from analytics.views import exploration
 from analytics.operations import followup
 from analytics.views import overview
 from analytics.store.ingest import import_files
-from analytics.store.database import open_store, read_tables
+from analytics.store.database import open_store
+from analytics.snapshot.snapshot import Snapshot
 from analytics.contract.dates import HORIZON_DAYS
 from analytics.snapshot.timeline import as_known_on, rolling_origins
 
@@ -47,8 +48,8 @@ SAMPLE = SAMPLE_COUNTY
 
 # %% [markdown]
 # ## 导入并按日期读取 Import, then read as of a date
-# `import_files` 校验并写入库；`read_tables(store, as_of=...)` 只返回当天结束时已知的记录
-# （之后的事件删去，之后的整改置空）。`read_tables(store, as_of=...)` returns only what was known at
+# `import_files` 校验并写入库；`Snapshot.from_store(store, as_of)` 只保留当天结束时已知的记录
+# （之后的事件删去，之后的整改置空）。`Snapshot.from_store(store, as_of)` keeps only what was known at
 # the end of that day; `as_known_on` does the same to tables already in memory.
 
 # %%
@@ -58,7 +59,7 @@ store = open_store(f"sqlite:///{workdir / 'saferank.db'}")
 print(import_files(store, SAMPLE, export_date=AS_OF).render("en"))
 
 # %%
-tables = read_tables(store, as_of=AS_OF)
+tables = Snapshot.from_store(store, AS_OF).as_dict()
 half_year_ago = as_known_on(tables, AS_OF - pd.DateOffset(months=6))
 pd.concat({"as of " + str(AS_OF.date()): exploration.table_overview(tables, AS_OF)["rows"],
            "six months earlier": exploration.table_overview(half_year_ago, AS_OF - pd.DateOffset(months=6))["rows"]},

@@ -41,7 +41,8 @@ from analytics.models.candidates import candidates
 from analytics.models.select import SELECTION_RULE, choose, snapshot_dates, training_set, version_id
 from analytics.models.report import calibration_figure, precision_figure
 from analytics.risk.risklist import score_enterprises
-from analytics.store.database import open_store, read_tables
+from analytics.store.database import open_store
+from analytics.snapshot.snapshot import Snapshot
 from analytics.snapshot.timeline import as_known_on
 
 pd.set_option("display.width", 160)
@@ -64,7 +65,8 @@ scratch = tempfile.TemporaryDirectory(prefix="saferank-retrain-")  # removed wit
 workdir = Path(scratch.name)
 store = open_store(f"sqlite:///{workdir / 'saferank.db'}")
 import_files(store, SAMPLE, export_date=AS_OF)
-tables = read_tables(store, as_of=AS_OF)
+snapshot = Snapshot.from_store(store, AS_OF)
+tables = snapshot.as_dict()
 truth = pd.read_csv(SAMPLE / "truth.csv", dtype={"enterprise_id": str})
 
 # %% [markdown]
@@ -195,7 +197,7 @@ print(f"{len(y_train)} rows, {int(y_train.sum())} positive, {X_train.shape[1]} f
 # to the score's logit minus the base logit.
 
 # %%
-risk_list = score_enterprises(tables, AS_OF, model, model_version="candidate")
+risk_list = score_enterprises(snapshot, model, model_version="candidate")
 risk_list[["rank", "enterprise_id", "score", "risk_level", "sector", "reasons"]].head(5)
 
 # %%

@@ -34,7 +34,8 @@ from analytics.models.scorecard import RuleOfThumb
 from analytics.models.select import training_set
 from analytics.operations.planning import PlanRules, build_plan
 from analytics.risk.risklist import score_enterprises
-from analytics.store.database import open_store, read_tables
+from analytics.store.database import open_store
+from analytics.snapshot.snapshot import Snapshot
 from analytics.operations.teams import default_teams
 
 pd.set_option("display.width", 160)
@@ -56,7 +57,8 @@ scratch = tempfile.TemporaryDirectory(prefix="saferank-whatif-")  # removed with
 workdir = Path(scratch.name)
 store = open_store(f"sqlite:///{workdir / 'saferank.db'}")
 import_files(store, SAMPLE, export_date=AS_OF)
-tables = read_tables(store, as_of=AS_OF)
+snapshot = Snapshot.from_store(store, AS_OF)
+tables = snapshot.as_dict()
 truth = pd.read_csv(SAMPLE / "truth.csv", dtype={"enterprise_id": str}).set_index("enterprise_id")
 
 # %% [markdown]
@@ -69,8 +71,8 @@ truth = pd.read_csv(SAMPLE / "truth.csv", dtype={"enterprise_id": str}).set_inde
 X_train, y_train, w_train = training_set(tables, AS_OF, snapshots=SNAPSHOTS)
 model = LogisticModel().fit(X_train, y_train, sample_weight=w_train)
 rule = RuleOfThumb().fit(X_train, y_train, sample_weight=w_train)
-model_list = score_enterprises(tables, AS_OF, model, model_version="logistic")
-rule_list = score_enterprises(tables, AS_OF, rule, model_version="rule_of_thumb")
+model_list = score_enterprises(snapshot, model, model_version="logistic")
+rule_list = score_enterprises(snapshot, rule, model_version="rule_of_thumb")
 whatif.list_change_summary(rule_list, model_list, TOP_K)
 
 # %% [markdown]
@@ -115,7 +117,7 @@ rows = {"(none)": {**whatif.list_change_summary(model_list, model_list, TOP_K),
                    "expected_true": whatif.expected_found(scores, truth["p_major"], TOP_K)}}
 for family in ("status", "rectification", "operations", "outsourcing", "context"):
     reduced = LogisticModel().fit(X_train.drop(columns=family_features(family)), y_train, sample_weight=w_train)
-    reduced_list = score_enterprises(tables, AS_OF, reduced, model_version=f"without {family}")
+    reduced_list = score_enterprises(snapshot, reduced, model_version=f"without {family}")
     rows[f"{FAMILY_LABELS[family][0]} {family}"] = {
         **whatif.list_change_summary(model_list, reduced_list, TOP_K),
         "expected_true": whatif.expected_found(reduced_list.set_index("enterprise_id")["score"], truth["p_major"], TOP_K)}
