@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from analytics.operations.followup import HAZARD_STATES, STATE_CODES
+from analytics.snapshot.facts import HAZARD_STATES, STATE_CODES
 from analytics.views.overview import MATRIX_METRICS
 from analytics.contract.schema import RISK_LEVELS
 from dashboard import i18n

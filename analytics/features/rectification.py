@@ -8,7 +8,8 @@ cannot be known and are not invented —
 - no deadline known: the deadline features (``DEADLINE_FEATURES``: overdue counts, days overdue,
   on-time share) are absent from the matrix, the open counts stay.
 ``on_time_share`` counts hazards whose deadline has passed by ``as_of``: rectified on or before the
-deadline over all of them; NaN when none was due.
+deadline over all of them; NaN when none was due. Open, overdue, days overdue and the hazard's
+state come from ``analytics.snapshot.facts``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.features.workspace import Workspace, day_numbers, ratio
+from analytics.snapshot.facts import days_overdue, hazard_state, open_mask, overdue_mask
 
 
 def missing_columns(known: dict[str, pd.DataFrame]) -> tuple[str, ...]:
@@ -34,20 +36,19 @@ def has_deadlines(known: dict[str, pd.DataFrame]) -> bool:
 def compute(ws: Workspace) -> dict[str, object]:
     hazards, hpos = ws.events("hazards")
     major = hazards["level"].astype(object).eq("major").to_numpy()
-    rectified = day_numbers(hazards["rectified_date"])
     deadline = day_numbers(hazards["deadline"])
-    open_ = np.isnan(rectified)
+    open_ = open_mask(hazards).to_numpy()
     out: dict[str, object] = {
         "open_hazards": ws.count(hpos, open_),
         "open_major": ws.count(hpos, open_ & major),
     }
     if not has_deadlines(ws.tables):
         return out
-    overdue = open_ & (deadline < ws.today)
-    days_over = np.where(overdue, ws.today - deadline, 0.0)
+    overdue = overdue_mask(hazards, ws.as_of).to_numpy()
+    days_over = days_overdue(hazards, ws.as_of).fillna(0.0).to_numpy(dtype="float64")
     n_overdue = ws.count(hpos, overdue)
     due = deadline < ws.today
-    on_time = due & ~open_ & (rectified <= deadline)
+    on_time = due & (hazard_state(hazards, ws.as_of) == "rectified_on_time").to_numpy()
     out.update({
         "overdue_hazards": n_overdue,
         "overdue_major": ws.count(hpos, overdue & major),

@@ -1,9 +1,9 @@
 """Status: production status in force, recent stops and restarts, unapproved restarts (未批擅自开工).
 
-A *restart* is a change to ``operating`` that follows a stop (suspended or retrofit) of the same
-enterprise, or that carries a restart approval (``approved`` given at all). An *unapproved restart*
-is a restart with ``approved = false``. ``unapproved_restart`` is 1 when the enterprise's latest
-restart was unapproved and it is not stopped again.
+A *restart* and an *unapproved restart* are ``analytics.snapshot.facts.restart_mask`` and
+``unapproved_restart_mask`` (a change to ``operating`` with ``approved`` false). The feature
+``unapproved_restart`` is 1 when the enterprise's latest restart was unapproved and it is not
+stopped again.
 """
 
 from __future__ import annotations
@@ -13,9 +13,8 @@ import pandas as pd
 
 from analytics.contract import schema
 from analytics.features.registry import RESTART_WINDOWS
-from analytics.features.workspace import Workspace, day_numbers, flags
-
-STOPPED = ("suspended", "retrofit")
+from analytics.features.workspace import Workspace, day_numbers
+from analytics.snapshot.facts import STOPPED, restart_mask, unapproved_restart_mask
 
 
 def compute(ws: Workspace) -> dict[str, object]:
@@ -25,17 +24,9 @@ def compute(ws: Workspace) -> dict[str, object]:
     days = day_numbers(events["date"])
     order = np.lexsort((days, positions))  # stable within a day: table order
     positions, days = positions[order], days[order]
-    status = events["status"].astype(object).to_numpy()[order]
-    approved_given = events["approved"].notna().to_numpy()[order]
-    unapproved = flags(events["approved"], False)[order]
-
-    stop = np.isin(status, STOPPED)
-    previous_stop = np.zeros(len(status), dtype=bool)
-    same_firm = np.zeros(len(status), dtype=bool)
-    if len(status):
-        same_firm[1:] = positions[1:] == positions[:-1]
-        previous_stop[1:] = stop[:-1]
-    restart = (status == "operating") & ((same_firm & previous_stop) | approved_given)
+    stop = events["status"].astype(object).isin(STOPPED).to_numpy()[order]
+    restart = restart_mask(events).to_numpy()[order]
+    unapproved = unapproved_restart_mask(events).to_numpy()[order]
 
     last_stop = ws.latest(positions, days, stop)
     last_restart = ws.latest(positions, days, restart)

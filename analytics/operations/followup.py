@@ -1,14 +1,11 @@
 """Hazard follow-up (隐患整改回头看): what state each hazard is in, where, and how rectification goes.
 
-Every function reads the tables as known at the end of ``as_of`` (``timeline.as_known_on``), so a
-rectification recorded later counts as not done yet.
+Every function reads a ``Snapshot``: the tables as known at the end of its date, so a rectification
+recorded later counts as not done yet. (A tables dict with an ``as_of`` is cut into one first, for
+tests and notebooks.)
 
-A hazard's state on ``as_of``:
-
-- ``open``: not rectified, deadline not passed (or none given);
-- ``overdue``: not rectified, and ``as_of`` is a day after its deadline;
-- ``rectified_on_time``: rectified on or before its deadline (or it had none);
-- ``rectified_late``: rectified after its deadline.
+A hazard's state on ``as_of`` (open, overdue, rectified on time or late) is
+``analytics.snapshot.facts.hazard_state``: defined there once for every module.
 
 The follow-up tables cover the hazards *open at some time in the window*: found on or before
 ``as_of`` and either still open or rectified inside the window (default the last 365 days). An old
@@ -19,20 +16,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-import numpy as np
 import pandas as pd
 
 from analytics.contract.schema import Code
-from analytics.contract.dates import to_timestamp
-from analytics.snapshot.timeline import as_known_on
+from analytics.snapshot.facts import STATE_CODES, days_overdue, hazard_state, open_mask
+from analytics.snapshot.snapshot import Snapshot, as_snapshot
 
-HAZARD_STATES = (
-    Code("open", "整改中", "Open"),
-    Code("overdue", "逾期未改", "Overdue"),
-    Code("rectified_on_time", "按期整改", "Rectified on time"),
-    Code("rectified_late", "逾期整改", "Rectified late"),
-)
-STATE_CODES = tuple(c.code for c in HAZARD_STATES)
 GROUPINGS = (
     Code("town", "镇街", "Town"),
     Code("sector", "行业领域", "Sector"),
@@ -44,41 +33,18 @@ WINDOW_DAYS = 365
 Grouping = Literal["town", "sector", "team"]
 
 
-def hazard_state(hazards: pd.DataFrame, as_of: object) -> pd.Series:
-    """The state of each hazard on ``as_of`` (categorical over ``STATE_CODES``, index aligned).
-
-    ``hazards`` must already be as known on ``as_of`` (later rectifications blanked).
-    """
-    as_of = to_timestamp(as_of)
-    rectified = hazards["rectified_date"].notna()
-    deadline = hazards["deadline"]
-    late = rectified & deadline.notna() & (hazards["rectified_date"] > deadline)
-    overdue = ~rectified & deadline.notna() & (deadline < as_of)
-    state = np.select(
-        [late.to_numpy(), rectified.to_numpy(), overdue.to_numpy()],
-        ["rectified_late", "rectified_on_time", "overdue"],
-        default="open",
-    )
-    return pd.Series(pd.Categorical(state, categories=STATE_CODES), index=hazards.index, name="state")
-
-
-def overdue_mask(hazards: pd.DataFrame, as_of: object) -> pd.Series:
-    """True for the hazards open and past their deadline on ``as_of`` (hazards as known then)."""
-    as_of = to_timestamp(as_of)
-    return hazards["rectified_date"].isna() & hazards["deadline"].notna() & (hazards["deadline"] < as_of)
-
-
-def hazards_in_window(tables: dict[str, pd.DataFrame], as_of: object, window_days: int = WINDOW_DAYS) -> pd.DataFrame:
+def hazards_in_window(snapshot: Snapshot | dict[str, pd.DataFrame], as_of: object = None,
+                      window_days: int = WINDOW_DAYS) -> pd.DataFrame:
     """Hazards open at some time in ``(as_of - window_days, as_of]``, with their state and context.
 
     Columns: the hazard's own, plus ``state``, ``town_id``, ``sector``, ``team``, ``enterprise_name``.
     """
-    as_of = to_timestamp(as_of)
-    known = as_known_on(tables, as_of)
+    snapshot = as_snapshot(snapshot, as_of)
+    as_of, known = snapshot.as_of.ts, snapshot.tables
     hazards = known["hazards"]
     start = as_of - pd.Timedelta(days=window_days)
-    hazards = hazards.loc[hazards["rectified_date"].isna() | (hazards["rectified_date"] > start)]
-    enterprises = tables["enterprises"].set_index("enterprise_id")
+    hazards = hazards.loc[open_mask(hazards) | (hazards["rectified_date"] > start)]
+    enterprises = known["enterprises"].set_index("enterprise_id")
     out = hazards.assign(
         state=hazard_state(hazards, as_of),
         town_id=hazards["enterprise_id"].map(enterprises["town_id"]).astype("string"),
@@ -91,7 +57,8 @@ def hazards_in_window(tables: dict[str, pd.DataFrame], as_of: object, window_day
 
 
 def states_by(
-    tables: dict[str, pd.DataFrame], as_of: object, by: Grouping = "town", window_days: int = WINDOW_DAYS
+    snapshot: Snapshot | dict[str, pd.DataFrame], as_of: object = None, by: Grouping = "town",
+    window_days: int = WINDOW_DAYS,
 ) -> pd.DataFrame:
     """Hazard counts by state (columns ``STATE_CODES`` plus ``total``) per town, sector or team.
 
@@ -99,7 +66,7 @@ def states_by(
     then by name. Towns and sectors without hazards in the window are left out.
     """
     column = {"town": "town_id", "sector": "sector", "team": "team"}[by]
-    hazards = hazards_in_window(tables, as_of, window_days)
+    hazards = hazards_in_window(snapshot, as_of, window_days)
     counts = pd.crosstab(hazards[column].astype(object), hazards["state"]).reindex(columns=list(STATE_CODES), fill_value=0)
     counts.columns = list(STATE_CODES)
     counts.index.name = by
@@ -108,12 +75,12 @@ def states_by(
     return counts.sort_values(["overdue", "total"], ascending=[False, False], kind="stable")
 
 
-def overdue_list(tables: dict[str, pd.DataFrame], as_of: object) -> pd.DataFrame:
+def overdue_list(snapshot: Snapshot | dict[str, pd.DataFrame], as_of: object = None) -> pd.DataFrame:
     """Hazards overdue on ``as_of``, oldest deadline first, with ``days_overdue`` and context."""
-    as_of = to_timestamp(as_of)
-    hazards = hazards_in_window(tables, as_of, window_days=0)
+    snapshot = as_snapshot(snapshot, as_of)
+    hazards = hazards_in_window(snapshot, window_days=0)
     overdue = hazards.loc[hazards["state"] == "overdue"]
-    overdue = overdue.assign(days_overdue=(as_of - overdue["deadline"]).dt.days.astype("int64"))
+    overdue = overdue.assign(days_overdue=days_overdue(overdue, snapshot.as_of.ts).astype("int64"))
     columns = [
         "hazard_id", "enterprise_id", "enterprise_name", "town_id", "sector", "team", "level", "category",
         "found_date", "deadline", "days_overdue",
@@ -121,20 +88,20 @@ def overdue_list(tables: dict[str, pd.DataFrame], as_of: object) -> pd.DataFrame
     return overdue.sort_values(["deadline", "found_date", "hazard_id"], kind="stable")[columns].reset_index(drop=True)
 
 
-def rectification_rate(tables: dict[str, pd.DataFrame], as_of: object, months: int = 12) -> pd.DataFrame:
+def rectification_rate(snapshot: Snapshot | dict[str, pd.DataFrame], as_of: object = None, months: int = 12) -> pd.DataFrame:
     """Per calendar month of deadline, the last ``months`` up to ``as_of``'s month: how hazards due then fared.
 
     Columns: ``month`` (first day), ``due``, ``rectified`` (by ``as_of``), ``on_time`` (by the
     deadline), ``rate`` = rectified / due and ``on_time_rate`` = on_time / due (NaN when nothing
     was due). Deadlines after ``as_of`` are not counted yet.
     """
-    as_of = to_timestamp(as_of)
-    hazards = as_known_on(tables, as_of)["hazards"]
+    snapshot = as_snapshot(snapshot, as_of)
+    as_of, hazards = snapshot.as_of.ts, snapshot["hazards"]
     first = (as_of.to_period("M") - (months - 1)).to_timestamp()
     due = hazards.loc[hazards["deadline"].notna() & (hazards["deadline"] >= first) & (hazards["deadline"] <= as_of)]
     month = due["deadline"].dt.to_period("M").dt.to_timestamp()
-    rectified = due["rectified_date"].notna()
-    on_time = rectified & (due["rectified_date"] <= due["deadline"])
+    rectified = ~open_mask(due)
+    on_time = hazard_state(due, as_of) == "rectified_on_time"  # every due hazard has a deadline
     grouped = pd.DataFrame({"month": month, "due": 1, "rectified": rectified, "on_time": on_time}).groupby("month").sum()
     all_months = pd.period_range(first, as_of, freq="M").to_timestamp()
     grouped = grouped.reindex(all_months, fill_value=0).astype("int64")

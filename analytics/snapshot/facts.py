@@ -35,6 +35,8 @@ The risk list's flags (``FLAGS``), per enterprise known on ``as_of``:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
@@ -173,12 +175,13 @@ def _having(ids: pd.Index, frame: pd.DataFrame | None, mask: pd.Series | None) -
     return ids.isin(frame.loc[mask.fillna(False).astype(bool), "enterprise_id"].astype(object))
 
 
-def enterprise_flags(known: dict[str, pd.DataFrame], as_of: object) -> pd.DataFrame:
+def enterprise_flags(known: Mapping[str, pd.DataFrame], as_of: object = None) -> pd.DataFrame:
     """One boolean column per flag (``FLAG_CODES``), indexed by every enterprise of ``known``.
 
-    ``known``: the tables as known on ``as_of`` (``timeline.as_known_on``).
+    ``known``: the tables as known on ``as_of`` (``timeline.as_known_on``), or a
+    ``analytics.snapshot.Snapshot`` (then ``as_of`` is its own date and may be left out).
     """
-    as_of = to_timestamp(as_of)
+    as_of = to_timestamp(getattr(known.as_of, "ts", known.as_of) if as_of is None else getattr(as_of, "ts", as_of))
     enterprises = known["enterprises"]
     ids = pd.Index(enterprises["enterprise_id"].astype(object), name="enterprise_id")
     flags = pd.DataFrame(index=ids)

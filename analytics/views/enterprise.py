@@ -9,9 +9,9 @@ from __future__ import annotations
 import pandas as pd
 
 from analytics.contract.errors import UserError
-from analytics.operations.followup import hazard_state
-from analytics.contract.schema import TABLES, Code
 from analytics.contract.dates import to_timestamp
+from analytics.contract.schema import TABLES, Code
+from analytics.snapshot.facts import OPEN_STATES, hazard_state
 from analytics.snapshot.timeline import as_known_on
 
 # Timeline event kinds, in the order they sort on the same day.
@@ -81,7 +81,7 @@ def enterprise_profile(tables: dict[str, pd.DataFrame], enterprise_id: str, as_o
     profile["inspections"] = int((known["inspections"]["enterprise_id"] == enterprise_id).sum())
     profile["hazards"] = len(hazards)
     profile["major_hazards"] = int((hazards["level"] == "major").sum())
-    profile["open_hazards"] = int(state.isin(["open", "overdue"]).sum())
+    profile["open_hazards"] = int(state.isin(OPEN_STATES).sum())
     profile["overdue_hazards"] = int((state == "overdue").sum())
     return profile
 

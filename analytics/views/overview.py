@@ -23,9 +23,9 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from analytics.operations.followup import overdue_mask
-from analytics.contract.schema import SECTORS, Code
 from analytics.contract.dates import to_timestamp
+from analytics.contract.schema import SECTORS, Code
+from analytics.snapshot.facts import open_mask, overdue_mask
 from analytics.snapshot.timeline import as_known_on, operating_on
 
 PERIOD_DAYS = 30
@@ -62,7 +62,7 @@ def _period_figures(tables: dict[str, pd.DataFrame], end: pd.Timestamp, period_d
         "inspected": float(inspections.loc[in_period(inspections["date"]), "enterprise_id"].nunique()),
         "hazards_found": float(len(found)),
         "major_hazards": float((found["level"] == "major").sum()),
-        "rectification_rate": float(due["rectified_date"].notna().mean()) if len(due) else np.nan,
+        "rectification_rate": float((~open_mask(due)).mean()) if len(due) else np.nan,
         "overdue": float(overdue_mask(hazards, end).sum()),
     }
 

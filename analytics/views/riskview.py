@@ -1,16 +1,9 @@
 """The risk list as the office browses it: enterprise context, key flags, filters, sorting, pages.
 
 ``browse_frame`` joins a risk list (contract columns) with the enterprise's name, town and sector
-and four flags known on the list's date; it is built once per list and kept by the caller.
-``select_rows`` then filters, sorts and cuts one page out of it: all vectorised, so 100,000 rows
-answer in a few milliseconds.
-
-Flags (``FLAGS``), all as known on ``as_of``:
-
-- ``unapproved_restart``: a return to operating with ``approved`` false in the last 365 days;
-- ``unqualified_outsourcing``: a contract in force on ``as_of`` with an unqualified contractor;
-- ``hazardous_chemicals``: the enterprise handles hazardous chemicals (flag or sector);
-- ``overdue_hazards``: at least one hazard open past its deadline.
+and the list's flags (``facts.FLAGS``, stored with the list when it was scored); it is built once
+per list and kept by the caller. ``select_rows`` then filters, sorts and cuts one page out of it:
+all vectorised, so 100,000 rows answer in a few milliseconds.
 """
 
 from __future__ import annotations
@@ -21,50 +14,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from analytics.operations.followup import overdue_mask
-from analytics.contract.schema import RISK_LEVELS, Code
-from analytics.contract.dates import to_timestamp
+from analytics.contract.schema import RISK_LEVELS
+from analytics.snapshot.facts import FLAG_CODES, FLAGS, enterprise_flags
 from analytics.snapshot.timeline import as_known_on
 
-FLAGS = (
-    Code("unapproved_restart", "未批擅自开工", "Unapproved restart"),
-    Code("unqualified_outsourcing", "外包资质不合规", "Unqualified outsourcing"),
-    Code("hazardous_chemicals", "涉及危化品", "Hazardous chemicals"),
-    Code("overdue_hazards", "隐患逾期未改", "Overdue hazards"),
-)
-FLAG_CODES = tuple(c.code for c in FLAGS)
-RESTART_WINDOW_DAYS = 365
+__all__ = ["FLAGS", "FLAG_CODES", "ListFilter", "Page", "Sort", "browse_frame", "filter_mask", "select_rows", "top_reason"]
 # Separators the reasons text may use between reasons.
 REASON_SEPARATORS = r"[；;\n|]"
-
-
-def enterprise_flags(tables: dict[str, pd.DataFrame], as_of: object) -> pd.DataFrame:
-    """One boolean column per flag, indexed by every enterprise known on ``as_of``."""
-    as_of = to_timestamp(as_of)
-    known = as_known_on(tables, as_of)
-    enterprises = known["enterprises"]
-    ids = pd.Index(enterprises["enterprise_id"].astype(object), name="enterprise_id")
-
-    def having(frame: pd.DataFrame | None, mask_of) -> np.ndarray:
-        if frame is None or frame.empty:
-            return np.zeros(len(ids), dtype=bool)
-        hits = frame.loc[mask_of(frame).fillna(False).astype(bool), "enterprise_id"].astype(object)
-        return ids.isin(hits)
-
-    flags = pd.DataFrame(index=ids)
-    flags["unapproved_restart"] = having(
-        known.get("status_events"),
-        lambda e: (e["status"] == "operating") & (e["approved"] == False)  # noqa: E712 (nullable boolean)
-        & (e["date"] > as_of - pd.Timedelta(days=RESTART_WINDOW_DAYS)),
-    )
-    flags["unqualified_outsourcing"] = having(
-        known.get("contracts"),
-        lambda c: (c["contractor_qualified"] == False) & (c["start_date"] <= as_of) & (c["end_date"] >= as_of),  # noqa: E712
-    )
-    chemicals = enterprises["hazardous_chemicals"].fillna(False).astype(bool) | (enterprises["sector"] == "hazardous_chemicals")
-    flags["hazardous_chemicals"] = chemicals.to_numpy()
-    flags["overdue_hazards"] = having(known["hazards"], lambda h: overdue_mask(h, as_of))
-    return flags
 
 
 def top_reason(reasons: pd.Series) -> pd.Series:
@@ -73,10 +29,22 @@ def top_reason(reasons: pd.Series) -> pd.Series:
     return text.astype(str).str.split(REASON_SEPARATORS, n=1, regex=True).str[0].str.strip()
 
 
+def _list_flags(frame: pd.DataFrame, tables: dict[str, pd.DataFrame], as_of: object) -> pd.DataFrame:
+    """The flags stored with the list; computed on ``as_of`` only for rows without them (a list
+    stored before lists kept their flags)."""
+    stored = frame.reindex(columns=list(FLAG_CODES)).astype("boolean")
+    if stored.isna().any().any():
+        computed = enterprise_flags(as_known_on(tables, as_of), as_of).reindex(frame["enterprise_id"].astype(object))
+        stored = stored.fillna(computed.astype("boolean").set_axis(stored.index))
+    return stored.fillna(False).astype(bool)
+
+
 def browse_frame(risk_list: pd.DataFrame, tables: dict[str, pd.DataFrame], as_of: object) -> pd.DataFrame:
     """The risk list with ``name``, ``town_id``, ``town_name``, ``sector``, the flags and ``top_reason``.
 
-    Rows keep the list's order (by rank); enterprises missing from ``tables`` are dropped.
+    The flags are the list's own (``risklist.read_risk_list``); ``tables`` and ``as_of`` serve only
+    a list stored without them. Rows keep the list's order (by rank); enterprises missing from
+    ``tables`` are dropped.
     """
     enterprises = tables["enterprises"].assign(enterprise_id=tables["enterprises"]["enterprise_id"].astype(object))
     place = enterprises.set_index("enterprise_id")[["name", "town_id", "sector"]]
@@ -87,8 +55,8 @@ def browse_frame(risk_list: pd.DataFrame, tables: dict[str, pd.DataFrame], as_of
     frame["town_name"] = frame["town_id"].map(towns).fillna(frame["town_id"])
     frame["sector"] = frame["sector"].astype(object)
     frame["risk_level"] = frame["risk_level"].astype(object)
-    frame = frame.join(enterprise_flags(tables, as_of), on="enterprise_id")
-    frame[list(FLAG_CODES)] = frame[list(FLAG_CODES)].fillna(False).astype(bool)
+    flags = _list_flags(frame, tables, as_of)
+    frame = frame.drop(columns=list(FLAG_CODES), errors="ignore").join(flags)
     frame["top_reason"] = top_reason(frame["reasons"]) if "reasons" in frame else ""
     return frame.sort_values("rank", kind="stable").reset_index(drop=True)
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import summary_county as county
 
+from analytics.snapshot import facts
+from analytics.snapshot.facts import FLAG_CODES
+from analytics.snapshot.timeline import as_known_on
 from analytics.views import riskview
 from analytics.views.riskview import ListFilter, Sort
 
@@ -13,14 +16,21 @@ def _frame() -> pd.DataFrame:
     return riskview.browse_frame(county.risk_list(), county.tables(), county.AS_OF)
 
 
-def test_flags_as_known_on_the_day() -> None:
-    flags = riskview.enterprise_flags(county.tables(), county.AS_OF)
-    assert flags.loc["E1"].to_dict() == {"unapproved_restart": False, "unqualified_outsourcing": False,
-                                         "hazardous_chemicals": False, "overdue_hazards": True}
-    assert flags.loc["E2", "unapproved_restart"] and flags.loc["E2", "hazardous_chemicals"]
-    assert flags.loc["E3", "unqualified_outsourcing"]
-    earlier = riskview.enterprise_flags(county.tables(), "2026-01-05")
-    assert not earlier.loc["E2", "unapproved_restart"]
+def test_a_list_stored_with_flags_is_browsed_with_its_own_flags() -> None:
+    """The page reads the flags the list was scored with; it does not recompute them from today's tables."""
+    stored = county.risk_list().assign(unapproved_restart=[True, False, False], unqualified_outsourcing=False,
+                                       hazardous_chemicals=False, overdue_hazards=[False, False, True])
+    frame = riskview.browse_frame(stored, county.tables(), county.AS_OF).set_index("enterprise_id")
+    assert frame["unapproved_restart"].tolist() == [True, False, False]
+    assert frame["overdue_hazards"].tolist() == [False, False, True]
+
+
+def test_a_list_stored_before_flags_were_kept_gets_them_as_known_on_its_date() -> None:
+    old = county.risk_list().assign(**{code: pd.array([pd.NA] * 3, dtype="boolean") for code in FLAG_CODES})
+    frame = riskview.browse_frame(old, county.tables(), county.AS_OF).set_index("enterprise_id")
+    expected = facts.enterprise_flags(as_known_on(county.tables(), county.AS_OF), county.AS_OF).loc[["E1", "E2", "E3"]]
+    assert frame[list(FLAG_CODES)].to_dict() == expected.to_dict()
+    assert frame[list(FLAG_CODES)].dtypes.eq(bool).all()
 
 
 def test_browse_frame_adds_place_and_the_top_reason() -> None:
