@@ -6,10 +6,17 @@ from typing import Any
 
 import analytics
 from analytics.contract.schema import RISK_LEVELS, SECTORS, table
+from analytics.risk.scoring import ID_COLUMNS, MAX_ID_LENGTH, MAX_RECORDS, MAX_TEXT_LENGTH
 
 # Rows per page of the list endpoints: the default, and the most one request may ask for.
 MAX_LIMIT = 1000
 DEFAULT_LIMIT = 100
+MAX_OFFSET = 10_000_000
+# Values one filter parameter (town, sector, level) may list.
+MAX_CHOICES = 100
+# The first date the API accepts (lists, scoring); the last is a year from today.
+EARLIEST_DATE = "2000-01-01"
+DATE_RULE = f"YYYY-MM-DD, from {EARLIEST_DATE} to a year from today"
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
 
@@ -32,9 +39,19 @@ def _enterprise_record() -> dict[str, Any]:
             prop["format"] = "date"
         if column.codes:
             prop["enum"] = column.code_values()
+        if column.type == "text":
+            prop["maxLength"] = MAX_ID_LENGTH if column.name in ID_COLUMNS else MAX_TEXT_LENGTH
+        if column.type in ("int", "float"):
+            prop["description"] += " (finite: NaN and Infinity are refused)"
+            if column.minimum is not None:
+                prop["minimum"] = column.minimum
+            if column.maximum is not None:
+                prop["maximum"] = column.maximum
+        if not column.required:
+            prop["nullable"] = True
         properties[column.name] = prop
     required = [c.name for c in table("enterprises").columns if c.required]
-    return {"type": "object", "properties": properties, "required": required}
+    return {"type": "object", "properties": properties, "required": required, "additionalProperties": False}
 
 
 def document() -> dict[str, Any]:
@@ -55,17 +72,19 @@ def document() -> dict[str, Any]:
     }
     as_of = {
         "name": "as_of", "in": "query", "required": False,
-        "description": "List date (YYYY-MM-DD); default the newest list",
+        "description": f"List date ({DATE_RULE}); default the newest list",
         "schema": {"type": "string", "format": "date"},
     }
     lang = {"name": "lang", "in": "query", "required": False, "schema": {"type": "string", "enum": ["zh", "en"]}}
+    choices = f"comma-separated or repeated; at most {MAX_CHOICES} values"
     return {
         "openapi": "3.0.3",
         "info": {
             "title": "SafeRank API",
             "version": analytics.__version__,
             "description": "风险分级监管接口 / Risk targeting API. Sign in with a session or `Authorization: Bearer <token>` "
-            "(`saferank users token`); the roles that may call a route are those of the matching dashboard page.",
+            "(`saferank users token`); the roles that may call a route are those of the matching dashboard page. "
+            "A query parameter a route does not list is refused (400), so is a JSON body nested more than 64 levels.",
         },
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearer": []}, {"session": []}],
@@ -100,16 +119,17 @@ def document() -> dict[str, Any]:
                     "summary": "A page of the risk list, filtered (office, leader, analyst)",
                     "parameters": [
                         as_of, lang,
-                        {"name": "town", "in": "query", "required": False, "description": "Town id(s), comma-separated",
+                        {"name": "town", "in": "query", "required": False,
+                         "description": f"Town id(s), {choices}, each at most {MAX_ID_LENGTH} characters",
                          "schema": {"type": "string"}},
-                        {"name": "sector", "in": "query", "required": False, "description": "Sector code(s), comma-separated",
+                        {"name": "sector", "in": "query", "required": False, "description": f"Sector code(s), {choices}",
                          "schema": {"type": "string", "enum": [c.code for c in SECTORS]}},
-                        {"name": "level", "in": "query", "required": False, "description": "Risk level(s), comma-separated",
+                        {"name": "level", "in": "query", "required": False, "description": f"Risk level(s), {choices}",
                          "schema": {"type": "string", "enum": [c.code for c in RISK_LEVELS]}},
                         {"name": "limit", "in": "query", "required": False,
                          "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT}},
                         {"name": "offset", "in": "query", "required": False,
-                         "schema": {"type": "integer", "minimum": 0, "default": 0}},
+                         "schema": {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0}},
                     ],
                     "responses": {
                         "200": {
@@ -133,7 +153,8 @@ def document() -> dict[str, Any]:
                 "get": {
                     "summary": "One enterprise on the list: score, level, reasons (inspectors: their team's only)",
                     "parameters": [
-                        {"name": "enterprise_id", "in": "path", "required": True, "schema": {"type": "string"}},
+                        {"name": "enterprise_id", "in": "path", "required": True,
+                         "schema": {"type": "string", "maxLength": MAX_ID_LENGTH}},
                         as_of, lang,
                     ],
                     "responses": {
@@ -145,13 +166,17 @@ def document() -> dict[str, Any]:
             "/score": {
                 "post": {
                     "summary": "Score a batch of enterprise records (contract shape) without storing (office, analyst)",
+                    "description": "Each record is checked with the import's own rules (required values, codes, finite "
+                                   "numbers in the contract's ranges, unique ids, no date after today); the first broken "
+                                   "rule is a 400 naming the field and the value.",
                     "requestBody": {
                         "required": True,
                         "content": {"application/json": {"schema": {
-                            "type": "object", "required": ["enterprises"],
+                            "type": "object", "required": ["enterprises"], "additionalProperties": False,
                             "properties": {
-                                "as_of": {"type": "string", "format": "date"},
-                                "enterprises": {"type": "array", "minItems": 1, "maxItems": 1000,
+                                "as_of": {"type": "string", "format": "date", "nullable": True,
+                                          "description": f"Scoring date ({DATE_RULE}); default the newest list's date"},
+                                "enterprises": {"type": "array", "minItems": 1, "maxItems": MAX_RECORDS,
                                                 "items": _enterprise_record()},
                             },
                         }}},

@@ -420,3 +420,14 @@ def test_an_unreadable_file_is_named_in_the_error(sqlite_store, tmp_path):
         import_files(sqlite_store, tmp_path / "broken.xlsx", export_date=EXPORT)
     with pytest.raises(UserError, match="No folder or file to import"):
         import_files(sqlite_store, tmp_path / "nowhere", export_date=EXPORT)
+
+
+def test_a_date_beyond_what_the_store_holds_is_reported_not_a_crash(sqlite_store, tmp_path):
+    rows = base_rows()
+    rows["enterprises"][0]["established"] = "2263-01-01"
+    rows["inspections"][0]["date"] = "9999-12-31"
+    with pytest.raises(ImportFailed) as caught:
+        import_rows(sqlite_store, tmp_path, rows)
+    issues = caught.value.issues
+    assert set(zip(issues["column"], issues["value"], strict=True)) >= {("established", "2263-01-01"), ("date", "9999-12-31")}
+    assert issues["reason_en"].str.startswith("Not a valid date").all()
