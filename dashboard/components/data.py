@@ -219,7 +219,8 @@ def risk_list(as_of: pd.Timestamp, lang: str = "zh", model_version: str | None =
 
 
 def browse(as_of: pd.Timestamp, lang: str = "zh", model_version: str | None = None) -> pd.DataFrame:
-    """``riskview.browse_frame`` of that list: the rows the risk list page filters and pages."""
+    """``riskview.browse_frame`` of that list: the rows the risk list page filters and pages. The flags
+    are the ones stored with the list at scoring (``read_risk_list``), not recomputed here."""
     from analytics.views.riskview import browse_frame
 
     as_of, lang = _list_key(as_of, lang)
