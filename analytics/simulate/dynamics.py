@@ -287,40 +287,47 @@ class World:
     # --- risk -----------------------------------------------------------------------------
     def eta(self, day: int) -> np.ndarray:
         people, state = self.people, self.hazard_state
-        since = day - self.last_unapproved
+        decay = np.exp(-(day - self.last_unapproved) / P.RESTART_DECAY_DAYS)
         return (
             people.eta_static
             + P.ETA["not_operating"] * ((self.status == SUSPENDED) | (self.status == RETROFIT))
-            + P.ETA["unapproved_restart"] * np.exp(-since / P.RESTART_DECAY_DAYS)
+            + P.ETA["unapproved_restart"] * decay
             + self.interval_eta
             + P.ETA["open_major"] * (state[:, OPEN_MAJOR] > 0)
             + P.ETA["overdue_general"] * np.minimum(state[:, OVERDUE_GENERAL], P.ETA["overdue_general_cap"])
             + self.weather[day].take(self.town_sector)
-            + self.interactions(since)
+            + self.interactions(decay)
         )
 
-    def interactions(self, since: np.ndarray) -> np.ndarray | float:
-        """Risk that is not additive in what is recorded: an unapproved restart while hot work runs, and
-        uncertified operators at a confined-space firm."""
-        knobs, extra = self.knobs, 0.0
-        if knobs.restart_hot_work:
-            extra = extra + knobs.restart_hot_work * np.exp(-since / P.RESTART_DECAY_DAYS) * (self.counters[:, S.HOT_WORK] > 0)
+    def interactions(self, decay: np.ndarray) -> np.ndarray | float:
+        """Risk that is not additive in what is recorded: an unapproved restart (``decay``: its fading
+        effect, 1 on the day) while hot work runs, and uncertified operators at a confined-space firm."""
+        knobs = self.knobs
+        if not (knobs.restart_hot_work or knobs.uncertified_confined):
+            return 0.0
+        extra = np.zeros(len(decay))
+        if knobs.restart_hot_work:  # few firms have hot work in progress on a day: only they are touched
+            hot = np.flatnonzero(self.counters[:, S.HOT_WORK])
+            extra[hot] += knobs.restart_hot_work * decay[hot]
         if knobs.uncertified_confined:
-            extra = extra + knobs.uncertified_confined * ((self.counters[:, S.PERMIT_UNCERTIFIED] > 0) & self.people.confined_space)
+            uncertified = np.flatnonzero(self.counters[:, S.PERMIT_UNCERTIFIED])
+            extra[uncertified] += knobs.uncertified_confined * self.people.confined_space[uncertified]
         return extra
 
     def campaign_points(self, day: int) -> np.ndarray:
         """The office's targeting rule, the campaign's priorities: a known unapproved restart, uncertified
         special-operation workers, unqualified contractors or no safety agreement, 小散乱污, combustible
         dust, confined spaces, ammonia refrigeration, overdue major hazards."""
-        points, active = P.CAMPAIGN_POINTS, self.counters > 0
-        return (
-            self.campaign_static
-            + points["unapproved_restart"] * ((day - self.last_known_unapproved) <= P.KNOWN_RESTART_DAYS)
-            + points["uncertified_operators"] * active[:, S.PERMIT_UNCERTIFIED]
-            + points["unqualified_contractor"] * (active[:, S.CONTRACT_UNQUALIFIED] | active[:, S.CONTRACT_NO_AGREEMENT])
-            + points["overdue_major"] * (self.hazard_state[:, OVERDUE_MAJOR] > 0)
-        )
+        points, counters = P.CAMPAIGN_POINTS, self.counters
+        total = self.campaign_static.copy()
+        for column, value in ((S.PERMIT_UNCERTIFIED, points["uncertified_operators"]),
+                              (S.CONTRACT_UNQUALIFIED, points["unqualified_contractor"])):
+            total[np.flatnonzero(counters[:, column])] += value
+        no_agreement = np.flatnonzero((counters[:, S.CONTRACT_NO_AGREEMENT] > 0) & (counters[:, S.CONTRACT_UNQUALIFIED] == 0))
+        total[no_agreement] += points["unqualified_contractor"]
+        total[np.flatnonzero(self.hazard_state[:, OVERDUE_MAJOR])] += points["overdue_major"]
+        total += points["unapproved_restart"] * ((day - self.last_known_unapproved) <= P.KNOWN_RESTART_DAYS)
+        return total
 
     # --- enforcement ------------------------------------------------------------------------
     def penalise(self, day: int, who: np.ndarray, kind: str, delay: tuple[int, int]) -> None:

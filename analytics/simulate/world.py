@@ -3,8 +3,28 @@
 The story
 ---------
 **Place.** A coastal county in Taizhou, Zhejiang (bounding box 121.0–121.6 E, 28.4–28.9 N) with 10 to
-20 towns. Towns are rectangular cells tiling the box row by row; the easternmost cell of each row is
-on the coast (``town_geometry(towns)`` returns them as GeoJSON for the dashboard's map).
+20 towns. Towns are the Voronoi cells of jittered town centres clipped to an irregular county outline
+(``params.COUNTY_OUTLINE``; towns on its eastern edge are coastal), written as ``towns.geojson``;
+the flatter world's towns are rectangles tiling the box (``town_geometry(towns, outlines)``).
+
+**The harder world (issue 16, ``params.Knobs``; ``Knobs.flatter()`` is the world described below
+without it, reproduced draw for draw because every new draw comes from a second random stream).**
+Risk is not additive in what is recorded: the unrecorded part (culture and a hidden part of sd 0.8)
+varies more than the recorded part; an unapproved restart while hot work runs adds +1.5 on top of
+each, uncertified operators at a confined-space firm +0.8; major-hazard levels 1–2 add +0.9 and
+levels 3–4 nothing, dust counts only at firms of 30+ workers. The fifteen teams find 0.5× to 1.5×
+as much (majors and general hazards alike). Records are entered late (``recorded_date``; medians:
+inspections 4 days, hazards a day after their inspection, status changes 3, accidents 2,
+penalties 40 days); a record not entered by as-of is not exported. Six in ten unapproved restarts
+are secret: recorded, with their true date, only when a visit or a new stop reveals them, while the
+power meter (``power_usage``, monthly, from the firm's true days of operation) shows them running.
+From 60 % of the history on, a new major-hazard standard in 工贸 makes a visit there 1.5× as likely
+to record a major hazard. General hazards are closed by their deadline 95 % of the time (a small
+hard core stays open one to six months past it), majors a little less; on-site 回头看 follow majors
+and overdue general hazards only. Targeted and unannounced visits follow the campaign's priorities
+(a known unapproved restart, uncertified operators, unqualified contractors or no safety agreement,
+小散乱污, dust, confined spaces, ammonia refrigeration, overdue majors). Firms carry 安全生产标准化
+grades, a trace of culture and size.
 
 **Enterprises.** Every supervised unit of the contract's eleven sectors, in a real county's shares:
 half are 工贸 industry & trade firms, mostly small and micro; 12 % crowded venues; 8 % fishing

@@ -59,7 +59,7 @@ def test_the_unrecorded_part_of_risk_is_at_least_as_large_as_the_recorded_part(c
     assert flatter.eta_parts["unrecorded"].std() < county.eta_parts["unrecorded"].std()
 
 
-def test_an_unapproved_restart_during_hot_work_adds_more_than_each_alone(county):
+def test_an_unapproved_restart_during_hot_work_adds_more_than_each_alone():
     """The interaction knob: the eta added is the product of the restart's fading and hot work in progress."""
     from analytics.simulate.dynamics import World
     from analytics.simulate.schedules import HOT_WORK, PERMIT_UNCERTIFIED
@@ -70,12 +70,12 @@ def test_an_unapproved_restart_during_hot_work_adds_more_than_each_alone(county)
     world.counters = np.zeros((4, 6), dtype=np.int32)
     world.counters[[1, 3], HOT_WORK] = 1
     world.counters[[2, 3], PERMIT_UNCERTIFIED] = 1
-    since = np.array([0, 0, 10**6, 10**6])
-    extra = world.interactions(since)
+    decay = np.exp(-np.array([0, 0, 10**6, 10**6]) / P.RESTART_DECAY_DAYS)  # a restart today, or long ago
+    extra = world.interactions(decay)
     np.testing.assert_allclose(extra, [0.0, P.Knobs().restart_hot_work, P.Knobs().uncertified_confined,
                                        P.Knobs().uncertified_confined])
     world.knobs = P.Knobs.flatter()
-    assert np.all(world.interactions(since) == 0.0)
+    assert np.all(world.interactions(decay) == 0.0)
 
 
 def _gap(county) -> tuple[float, float]:
