@@ -64,34 +64,41 @@ def start(connection: sa.Connection, username: str, source: str | None, now: dat
     return token
 
 
-def live_username(connection: sa.Connection, token: object, idle: timedelta, now: datetime) -> str | None:
-    """The account of the live session ``token`` (refreshing its ``last_seen``), else None. A
-    session idle longer than ``idle`` is ended here."""
+def _key(token: object) -> str | None:
     if not isinstance(token, str) or not token or len(token) > _MAX_TOKEN_LENGTH:
         return None
-    key = token_hash(token)
-    row = connection.execute(
-        sa.select(sessions.c.username, sessions.c.last_seen).where(
-            sessions.c.session_hash == key, sessions.c.ended_at.is_(None)
-        )
-    ).first()
-    if row is None:
+    return token_hash(token)
+
+
+def live(token: object) -> sa.Select | None:
+    """The query for the live session ``token`` (``username``, ``last_seen``), to select alone or
+    joined with the account; None for something that cannot be a token."""
+    key = _key(token)
+    if key is None:
         return None
-    if now - row.last_seen > idle:
+    return sa.select(sessions.c.username, sessions.c.last_seen).where(
+        sessions.c.session_hash == key, sessions.c.ended_at.is_(None)
+    )
+
+
+def keep_alive(connection: sa.Connection, token: str, last_seen: datetime, idle: timedelta, now: datetime) -> bool:
+    """After ``live`` found the session: end it when idle longer than ``idle`` (False), else note
+    its use (at most every ``TOUCH_SECONDS``) and return True."""
+    if now - last_seen > idle:
         end(connection, token, "idle", now)
-        return None
-    if (now - row.last_seen).total_seconds() >= TOUCH_SECONDS:
-        connection.execute(sessions.update().where(sessions.c.session_hash == key).values(last_seen=now))
-    return row.username
+        return False
+    if (now - last_seen).total_seconds() >= TOUCH_SECONDS:
+        connection.execute(sessions.update().where(sessions.c.session_hash == token_hash(token)).values(last_seen=now))
+    return True
 
 
 def end(connection: sa.Connection, token: object, reason: str, now: datetime) -> str | None:
     """End the session ``token``; returns its account if it was live."""
     if reason not in END_REASONS:
         raise ValueError(f"unknown end reason {reason!r}")
-    if not isinstance(token, str) or not token or len(token) > _MAX_TOKEN_LENGTH:
+    key = _key(token)
+    if key is None:
         return None
-    key = token_hash(token)
     username = connection.execute(
         sa.select(sessions.c.username).where(sessions.c.session_hash == key, sessions.c.ended_at.is_(None))
     ).scalar()

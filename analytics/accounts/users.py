@@ -314,14 +314,23 @@ def start_session(store, username: str, *, source: str | None = None, now: datet
 def session_user(store, token: object, *, idle: timedelta, now: datetime | None = None) -> User | None:
     """The active account of the live session ``token``, else None (never signed in, signed out,
     ended by a password reset or disabling, or idle longer than ``idle``)."""
-    with store.engine.begin() as connection:
-        username = sessions.live_username(connection, token, idle, now or _now())
-        if username is None:
-            return None
-        row = connection.execute(
-            sa.select(users).where(users.c.username == username, users.c.disabled.is_(False))
-        ).first()
-    return None if row is None else _user(row)
+    query = sessions.live(token)
+    if query is None:
+        return None
+    # One read per request; a write only when the session has gone idle or its use is to be noted.
+    query = query.add_columns(users.c.role, users.c.team, users.c.display_name).join(
+        users, users.c.username == sessions.sessions.c.username
+    ).where(users.c.disabled.is_(False))
+    with store.engine.connect() as connection:
+        row = connection.execute(query).first()
+    if row is None:
+        return None
+    now = now or _now()
+    if now - row.last_seen > idle or (now - row.last_seen).total_seconds() >= sessions.TOUCH_SECONDS:
+        with store.engine.begin() as connection:
+            if not sessions.keep_alive(connection, token, row.last_seen, idle, now):
+                return None
+    return _user(row)
 
 
 def end_session(store, token: object, *, source: str | None = None, now: datetime | None = None) -> User | None:
