@@ -265,6 +265,10 @@ _DUMMY_HASH = (
 )
 
 
+# Who a failed sign-in under a name without an account is recorded as (``None`` would say "cli").
+_ANONYMOUS = audit.Actor("anonymous", "anonymous")
+
+
 def verify_login(store, username: str, password: str, *, source: str | None = None, now: datetime | None = None) -> User:
     """The user if the password is right and the account is active; else ``LoginRefused`` with the
     same message whether the name is unknown, the account disabled or the password wrong. Every
@@ -286,7 +290,7 @@ def _attempt(store, connection: sa.Connection, username: str, password: str, sou
     attempt = throttle.keys(source, username)
     wait = throttle.wait(connection, attempt, now)
     row = connection.execute(sa.select(users).where(users.c.username == username)).first()
-    actor = None if row is None else _user(row)
+    actor = _ANONYMOUS if row is None else _user(row)
     usable = row is not None and not row.disabled
     if wait > timedelta(0):
         check_password_hash(_DUMMY_HASH, password)  # a throttled reply takes as long as any other

@@ -104,3 +104,12 @@ def test_unknown_names_and_wrong_passwords_take_the_same_time(store) -> None:
 def test_the_dummy_hash_costs_what_a_real_one_costs() -> None:
     method = accounts._DUMMY_HASH.split("$")[0]
     assert method == accounts._hash("any-password-at-all").split("$")[0]
+
+
+def test_a_failure_under_an_unknown_name_is_audited_as_anonymous_not_as_the_command_line(store) -> None:
+    from analytics.accounts import audit
+
+    _refusal(store, "nobody", source="192.0.2.9")
+    entry = audit.search(store, {"action": "login_failed"}).iloc[0]
+    assert (entry["username"], entry["role"], entry["object_id"], entry["source"]) == (
+        "anonymous", "anonymous", "nobody", "192.0.2.9")
