@@ -90,7 +90,7 @@ def test_the_data_layer_itself_keys_only_stored_dates_and_known_languages(served
 
 def test_a_thousand_valid_periods_stay_within_the_bound(served) -> None:
     """Bulletin periods are valid dates a client may pick freely; the least recently used go."""
-    _, client = served
+    app, client = served
     rss = _rss_mb()
     for i in range(COUNT):
         start = (pd.Timestamp("2023-01-01") + pd.Timedelta(days=i)).strftime("%Y-%m-%d")
@@ -99,7 +99,9 @@ def test_a_thousand_valid_periods_stay_within_the_bound(served) -> None:
     summaries = [k for k in data._cache if k[0] == "summary"]
     assert len(summaries) == data.LIMITS["summary"] < COUNT
     assert len(data._cache) <= data.MAX_ENTRIES and not data._locks
-    newest = ("summary", data._store_key(), "bulletin", pd.Timestamp("2026-03-01"),
+    with app.server.app_context():
+        store_key = data._store_key()
+    newest = ("summary", store_key, "bulletin", pd.Timestamp("2026-03-01"),
               pd.Timestamp("2023-01-01") + pd.Timedelta(days=COUNT - 1))
     assert newest in data._cache  # the most recent stays; the oldest went
     print(f"RSS {rss:.0f} MB before, {_rss_mb():.0f} MB after {COUNT} periods; {len(data._cache)} cache entries")
