@@ -157,7 +157,7 @@ def read_sources(path: str | Path) -> tuple[list[Source], list[tuple[str, str]]]
         for file in sorted(path.iterdir()):
             if file.suffix.lower() != ".csv" or _is_rejects(file) or file.name.startswith(GUIDE_PREFIXES):
                 if file.suffix.lower() in (".xls", *WORKBOOK_SUFFIXES):
-                    ignored.append((file.name, ""))
+                    ignored.append((file.name, "workbook"))
                 continue
             table = _table_of(file.stem)
             if table is None:
@@ -736,6 +736,10 @@ def import_files(store: store_module.Store, path: str | Path, *, skip_bad: bool 
                         f"{path} holds no table file to import (such as towns.csv, enterprises.csv).")
     stored_tables = _stored_tables(store)
     structural, notes = _structure(sources, stored_tables)
+    notes += [(f"{file} 是工作簿，不随文件夹中的 CSV 导入；请单独导入它（.xls 须先在 Excel 中另存为 .xlsx）。",
+               f"{file} is a workbook and is not read with the folder's CSVs; import it on its own (an .xls must "
+               "first be saved as .xlsx in Excel).") for file, why in ignored if why == "workbook"]
+    ignored = [(file, why) for file, why in ignored if why != "workbook"]
     sources = [s for s in sources if not s.blank]
     if structural:
         issues = pd.concat(structural, ignore_index=True)

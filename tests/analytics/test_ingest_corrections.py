@@ -161,6 +161,10 @@ def test_an_xls_workbook_is_refused_with_what_to_do(sqlite_store, tmp_path):
     assert "另存为" in caught.value.zh and ".xlsx" in caught.value.zh and "导出.xls" in caught.value.zh
     assert "Save As" in caught.value.en and ".xlsx" in caught.value.en
     assert "找不到" not in caught.value.zh
+    folder = write_set(tmp_path / "files", base_rows())
+    (folder / "导出.xls").write_bytes(old.read_bytes())
+    report = import_files(sqlite_store, folder, export_date=EXPORT)
+    assert report.ignored == [] and "导出.xls is a workbook and is not read with the folder's CSVs" in report.render("en")
 
 
 def test_a_rejected_row_s_followers_name_it_and_the_strict_run_counts_them(sqlite_store, tmp_path):
