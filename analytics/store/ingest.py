@@ -810,7 +810,9 @@ def import_files(store: store_module.Store, path: str | Path, *, skip_bad: bool 
     if (len(issues) or len(map_issues)) and not skip_bad:
         listed = pd.concat([issues[ISSUE_COLUMNS], map_issues], ignore_index=True)
         _write_issues(listed, errors_file)
-        raise ImportFailed(listed, errors_file, cascaded=cascaded.drop_duplicates(["file", "row"]).shape[0])
+        followers = pd.MultiIndex.from_frame(cascaded[["file", "row"]]).unique()
+        own_rows = pd.MultiIndex.from_frame(issues[["file", "row"]])
+        raise ImportFailed(listed, errors_file, cascaded=int((~followers.isin(own_rows)).sum()))
 
     issues = pd.concat([issues, cascaded], ignore_index=True)
     rejects: list[Path] = []

@@ -173,10 +173,11 @@ def test_a_rejected_row_s_followers_name_it_and_the_strict_run_counts_them(sqlit
     rows["inspections"].append({"inspection_id": "I3", "enterprise_id": "E3", "date": "2024-02-02"})
     rows["hazards"].append({"hazard_id": "H3", "enterprise_id": "E1", "inspection_id": "I3", "found_date": "2024-02-02",
                             "level": "general"})
+    rows["status_events"].append({"enterprise_id": "E3", "date": "2099-01-01", "status": "closed"})  # its own problem too
     with pytest.raises(ImportFailed) as caught:
         import_rows(sqlite_store, tmp_path / "strict", rows)
-    assert caught.value.issues["file"].tolist() == ["enterprises.csv"]  # the one problem of its own
-    assert caught.value.cascaded == 2
+    assert caught.value.issues["file"].tolist() == ["enterprises.csv", "status_events.csv"]  # problems of their own
+    assert caught.value.cascaded == 2  # inspection I3 and hazard H3; the status change is counted once, above
     assert "2 more row(s) have no problem of their own" in caught.value.render("en")
     assert "另有 2 行本身无误" in caught.value.render("zh")
 
