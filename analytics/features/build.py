@@ -50,12 +50,16 @@ def skipped_families(tables: Snapshot | dict[str, pd.DataFrame], as_of: object =
     """Family → what it lacks: absent tables (``"penalties"``) or empty needed columns
     (``"hazards.rectified_date"``, judged on the snapshot's tables, or on the tables as known on
     ``as_of`` when a tables dict and a date are given)."""
-    known = tables if as_of is None and not isinstance(tables, Snapshot) else as_snapshot(tables, as_of).tables
+    if as_of is None and not isinstance(tables, Snapshot):
+        known, held = tables, frozenset()
+    else:
+        snapshot = as_snapshot(tables, as_of)
+        known, held = snapshot.tables, snapshot.held
     skipped: dict[str, tuple[str, ...]] = {}
     for family, needed in FAMILY_TABLES.items():
         missing = tuple(name for name in needed if name not in known)
         if not missing and family == "rectification":
-            missing = rectification.missing_columns(known)
+            missing = rectification.missing_columns(known, held)
         if missing:
             skipped[family] = missing
     return skipped
@@ -89,8 +93,8 @@ def build_features(snapshot: Snapshot | dict[str, pd.DataFrame], as_of: object =
     enterprises = snapshot.operating
     ids = pd.Index(enterprises["enterprise_id"].astype(str).to_numpy(), name="enterprise_id")
     enterprises = enterprises.set_axis(ids).sort_index()
-    workspace = Workspace(known, snapshot.as_of.ts, enterprises)
-    skipped = skipped_families(known)
+    workspace = Workspace(known, snapshot.as_of.ts, enterprises, snapshot.held)
+    skipped = skipped_families(snapshot)
     wanted = None if columns is None else list(columns)
     columns: dict[str, object] = {}
     for family in chosen:

@@ -7,12 +7,17 @@ cannot be known and are not invented —
   reports ``hazards.rectified_date``);
 - no deadline known: the deadline features (``DEADLINE_FEATURES``: overdue counts, days overdue,
   on-time share) are absent from the matrix, the open counts stay.
+Both are judged on the county. A snapshot of a few firms (one firm re-scored, a posted batch)
+cannot tell from its own rows, so its ``held`` says it: ``HELD_RECTIFIED`` and ``HELD_DEADLINE``
+(``"hazards.rectified_date"``, ``"hazards.deadline"``) when the county records them by then.
 ``on_time_share`` counts hazards whose deadline has passed by ``as_of``: rectified on or before the
 deadline over all of them; NaN when none was due. Open, overdue, days overdue and the hazard's
 state come from ``analytics.snapshot.facts``.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping, Set
 
 import numpy as np
 import pandas as pd
@@ -21,16 +26,20 @@ from analytics.features.workspace import Workspace, day_numbers, ratio
 from analytics.snapshot.facts import days_overdue, hazard_state, open_mask, overdue_mask
 
 
-def missing_columns(known: dict[str, pd.DataFrame]) -> tuple[str, ...]:
+HELD_RECTIFIED = "hazards.rectified_date"
+HELD_DEADLINE = "hazards.deadline"
+
+
+def missing_columns(known: Mapping[str, pd.DataFrame], held: Set[str] = frozenset()) -> tuple[str, ...]:
     """The hazards columns this family needs that hold no value on the as-of date."""
     hazards = known.get("hazards")
-    if hazards is None or not hazards["rectified_date"].notna().any():
-        return ("hazards.rectified_date",)
+    if hazards is None or not (HELD_RECTIFIED in held or hazards["rectified_date"].notna().any()):
+        return (HELD_RECTIFIED,)
     return ()
 
 
-def has_deadlines(known: dict[str, pd.DataFrame]) -> bool:
-    return bool(known["hazards"]["deadline"].notna().any())
+def has_deadlines(known: Mapping[str, pd.DataFrame], held: Set[str] = frozenset()) -> bool:
+    return HELD_DEADLINE in held or bool(known["hazards"]["deadline"].notna().any())
 
 
 def compute(ws: Workspace) -> dict[str, object]:
@@ -42,7 +51,7 @@ def compute(ws: Workspace) -> dict[str, object]:
         "open_hazards": ws.count(hpos, open_),
         "open_major": ws.count(hpos, open_ & major),
     }
-    if not has_deadlines(ws.tables):
+    if not has_deadlines(ws.tables, ws.held):
         return out
     overdue = overdue_mask(hazards, ws.as_of).to_numpy()
     days_over = days_overdue(hazards, ws.as_of).fillna(0.0).to_numpy(dtype="float64")

@@ -31,11 +31,13 @@ def flags(values: pd.Series, truth: bool = True) -> np.ndarray:
 
 @dataclass
 class Workspace:
-    """``tables``: as known on ``as_of``; ``enterprises``: the operating ones, sorted, index ``enterprise_id``."""
+    """``tables``: as known on ``as_of``; ``enterprises``: the operating ones, sorted, index ``enterprise_id``;
+    ``held``: the snapshot's ``held`` (what the source holds beyond the rows in ``tables``)."""
 
     tables: dict[str, pd.DataFrame]
     as_of: pd.Timestamp
     enterprises: pd.DataFrame
+    held: frozenset[str] = frozenset()
     _positions: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property

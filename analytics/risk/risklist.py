@@ -34,11 +34,15 @@ from analytics.contract.exports import write_csv
 from analytics.risk.levels import DEFAULT_THRESHOLDS, LEVEL_DTYPE, LevelThresholds, assign_levels
 from analytics.models.explain import reasons as explain_reasons
 from analytics.contract.schema import RISK_LIST_COLUMNS, TABLES
+from analytics.features.rectification import HELD_DEADLINE, HELD_RECTIFIED
 from analytics.store.database import metadata
 from analytics.snapshot.snapshot import AsOf, Snapshot, held_tables
-from analytics.snapshot.timeline import known_from
 from analytics.store.database import latest_record_date
 from analytics.snapshot.facts import FLAG_CODES, decode_flags, encode_flags, enterprise_flags
+from analytics.contract.frames import typed
+from analytics.features import FEATURES, build_features
+from analytics.models.registry import ModelRegistry
+from analytics.risk.levels import level_label
 
 TIE_BREAK = "score desc, enterprise_id asc"
 SCORE_DECIMALS = 6
@@ -96,7 +100,6 @@ def _rows_json(frame: pd.DataFrame, decimals: int | None = CONTRIBUTION_DECIMALS
 
 def county_wide_features(columns: object) -> list[str]:
     """The feature columns computed over the whole county (registry families ``COUNTY_WIDE_FAMILIES``)."""
-    from analytics.features import FEATURES
 
     return [c for c in columns if c in FEATURES and FEATURES[c].family in COUNTY_WIDE_FAMILIES]
 
@@ -117,7 +120,6 @@ def score_enterprises(snapshot: Snapshot, model: object, model_version: str = ""
     ``features``: a feature matrix already built from ``snapshot`` (else ``build_features``).
     ``previous_levels``: the levels of the previous list (index enterprise_id) for hysteresis.
     """
-    from analytics.features import build_features
 
     as_of = snapshot.as_of
     wanted = getattr(model, "feature_names_in_", None)
@@ -263,9 +265,9 @@ def write_contract_csv(risk_list: pd.DataFrame, path: str | Path, lang: str = "z
 ENTERPRISE_TABLES = tuple(name for name, t in TABLES.items() if "enterprise_id" in t.column_names)
 
 
-def _enterprise_tables(store, enterprise_id: str, as_of: AsOf) -> dict[str, pd.DataFrame]:
-    """That enterprise's rows of every contract table, its town and the alerts (typed), all dates."""
-    from analytics.contract.frames import typed
+def _enterprise_tables(store, enterprise_id: str, held: frozenset[str]) -> dict[str, pd.DataFrame]:
+    """That enterprise's rows of every contract table the store holds (``held``; an empty frame where
+    the firm has none), its town and the alerts (typed), all dates."""
 
     out: dict[str, pd.DataFrame] = {}
     with store.engine.connect() as connection:
@@ -275,46 +277,40 @@ def _enterprise_tables(store, enterprise_id: str, as_of: AsOf) -> dict[str, pd.D
                 continue
             frame = typed(name, pd.read_sql(sa.select(*[table.c[c] for c in TABLES[name].column_names])
                                             .where(table.c.enterprise_id == enterprise_id), connection))
-            if name != "enterprises" and not _any_known(name, frame, as_of):
-                # The firm has no such records known on as_of, but the store holds the table: one
-                # record of another firm (not on this firm's list, so it adds nothing to its
-                # features) keeps the feature family present, as in a full scoring.
-                stand_in = typed(name, pd.read_sql(_stand_in(table, TABLES[name], enterprise_id), connection))
-                frame = stand_in if frame.empty else pd.concat([frame, stand_in], ignore_index=True)
-            if not frame.empty or TABLES[name].required:
+            if not frame.empty or TABLES[name].required or name in held:
                 out[name] = frame
-        if out.get("enterprises") is None or out["enterprises"].empty:
+        if out["enterprises"].empty:
             raise UserError(f"企业 {enterprise_id} 不存在。", f"Enterprise {enterprise_id} does not exist.")
         town = out["enterprises"]["town_id"].iloc[0]
         towns = metadata.tables["towns"]
         out["towns"] = typed("towns", pd.read_sql(sa.select(*[towns.c[c] for c in TABLES["towns"].column_names])
                                                   .where(towns.c.town_id == town), connection))
         alerts = metadata.tables.get("weather_alerts")
-        if alerts is not None and _holds_rows(connection, alerts):
+        if alerts is not None and "weather_alerts" in held:
             frame = pd.read_sql(sa.select(alerts).where((alerts.c.town_id == town) | alerts.c.town_id.is_(None)), connection)
             out["weather_alerts"] = typed("weather_alerts", frame)
     return out
 
 
-def _any_known(name: str, frame: pd.DataFrame, as_of: AsOf) -> bool:
-    """Whether a row of ``frame`` (typed) is known on ``as_of`` (``timeline.known_from``)."""
-    if frame.empty or TABLES[name].date_column is None:
-        return not frame.empty
-    return bool((known_from(name, frame) <= as_of.ts).any())
+def held_on(store, as_of: AsOf) -> frozenset[str]:
+    """What a snapshot of a few firms holds on ``as_of``: the store's optional tables
+    (``held_tables``) and the hazards' optional columns the county records by then
+    (``rectification.HELD_RECTIFIED``, ``HELD_DEADLINE``), which the firms' own rows cannot tell.
 
-
-def _stand_in(table: sa.Table, spec, enterprise_id: str) -> sa.Select:
-    """The oldest record of another firm (a rectified one for hazards: the family needs one)."""
-    query = sa.select(*[table.c[c] for c in spec.column_names]).where(table.c.enterprise_id != enterprise_id)
-    if "rectified_date" in spec.column_names:
-        query = query.where(table.c.rectified_date.is_not(None)).order_by(table.c.rectified_date)
-    elif spec.date_column:
-        query = query.order_by(table.c[spec.date_column])
-    return query.limit(1)
-
-
-def _holds_rows(connection, table: sa.Table) -> bool:
-    return connection.execute(sa.select(sa.literal(1)).select_from(table).limit(1)).first() is not None
+    With it a firm without penalties, or whose hazards are all open, gets the families a full
+    scoring gives it, computed from its own (possibly empty) rows; no record of another firm is
+    borrowed to keep a family present.
+    """
+    hazards = metadata.tables["hazards"]
+    day = AsOf.parse(as_of).date
+    known = hazards.c.found_date <= day
+    if "recorded_date" in hazards.c:  # contract v2: known from the later of found and recorded
+        known = known & (hazards.c.recorded_date.is_(None) | (hazards.c.recorded_date <= day))
+    columns = {HELD_RECTIFIED: hazards.c.rectified_date <= day, HELD_DEADLINE: hazards.c.deadline.is_not(None)}
+    with store.engine.connect() as connection:
+        recorded = {name for name, condition in columns.items()
+                    if connection.execute(sa.select(sa.literal(1)).select_from(hazards).where(known & condition).limit(1)).first()}
+    return held_tables(store) | recorded
 
 
 def rescore_enterprise(store, enterprise_id: str, as_of: AsOf | None = None, model: object | None = None,
@@ -326,7 +322,6 @@ def rescore_enterprise(store, enterprise_id: str, as_of: AsOf | None = None, mod
     everything else from the firm's own records, so the result equals a full re-score of that firm
     up to the county-wide rates' change by its own new records.
     """
-    from analytics.models.registry import ModelRegistry
 
     found = _find_list(store, as_of, None)
     if found is None:
@@ -334,9 +329,9 @@ def rescore_enterprise(store, enterprise_id: str, as_of: AsOf | None = None, mod
     as_of = AsOf(pd.Timestamp(found["as_of"]))  # a date column read back from the store
     if model is None:
         model, _ = (registry or ModelRegistry()).load(found["model_version"])
-    from analytics.features import build_features
 
-    snapshot = Snapshot.from_tables(_enterprise_tables(store, str(enterprise_id), as_of), as_of, held=held_tables(store))
+    held = held_on(store, as_of)
+    snapshot = Snapshot.from_tables(_enterprise_tables(store, str(enterprise_id), held), as_of, held=held)
     # the model's columns: an attribute this one firm leaves blank is blank, not absent
     features = build_features(snapshot, columns=getattr(model, "feature_names_in_", None))
     stored = _stored_context(store, found["list_id"], str(enterprise_id))
@@ -406,7 +401,6 @@ class ScoreReport:
     note: dict[str, str]
 
     def render(self, lang: str = "zh") -> str:
-        from analytics.risk.levels import level_label
 
         counts = "，".join(f"{level_label(k, 'zh')} {v}" for k, v in self.level_counts.items()) if lang == "zh" else \
             ", ".join(f"{level_label(k, 'en')} {v}" for k, v in self.level_counts.items())
@@ -430,7 +424,6 @@ def score_store(store, as_of: AsOf | None = None, out: str | Path | None = None,
 
     ``levels``: a JSON/TOML file of level thresholds (``LevelThresholds.from_file``), else defaults.
     """
-    from analytics.models.registry import ModelRegistry
 
     thresholds = LevelThresholds.from_file(levels) if levels else LevelThresholds()
     model, card = ModelRegistry(models_dir).load()

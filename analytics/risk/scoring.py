@@ -19,8 +19,11 @@ import sqlalchemy as sa
 from analytics.contract.errors import UserError
 from analytics.contract.frames import typed
 from analytics.contract.schema import TABLES, table
-from analytics.snapshot.snapshot import AsOf, Snapshot, held_tables
+from analytics.snapshot.snapshot import AsOf, Snapshot
 from analytics.store.ingest import ROW, SOURCE, check_table
+from analytics.models.registry import ModelRegistry
+from analytics.risk.risklist import held_on, score_enterprises, scored_dates
+from analytics.store.database import metadata
 
 MAX_RECORDS = 1000
 # Bounds the API adds to the contract's text columns (the import has none): ids, and any other text.
@@ -120,10 +123,9 @@ def _batch_query(stored: sa.Table, columns: list[str], ids: list[str], towns: li
     return sa.select(stored)
 
 
-def _batch_tables(store, enterprises: pd.DataFrame) -> dict[str, pd.DataFrame]:
+def _batch_tables(store, enterprises: pd.DataFrame, held: frozenset[str]) -> dict[str, pd.DataFrame]:
     """The store's rows of these enterprises in every table that has an ``enterprise_id``, their towns
     and the weather alerts of those towns; the posted ``enterprises`` replace the stored ones."""
-    from analytics.store.database import metadata
 
     ids = enterprises["enterprise_id"].astype(str).tolist()
     towns = enterprises["town_id"].astype(str).unique().tolist()
@@ -136,12 +138,9 @@ def _batch_tables(store, enterprises: pd.DataFrame) -> dict[str, pd.DataFrame]:
             if stored is None:
                 continue
             frame = pd.read_sql(_batch_query(stored, spec.column_names, ids, towns), connection)
-            if frame.empty and "enterprise_id" in spec.column_names:
-                # The store holds this table but the batch has no rows in it: a firm with no events,
-                # not a skipped family. One row of another firm keeps the family (and the model's
-                # columns) present; features are built for the batch's firms only.
-                frame = pd.read_sql(sa.select(stored).where(stored.c.enterprise_id.not_in(ids)).limit(1), connection)
-            if not frame.empty or spec.required:
+            # a table the store holds stays present when the batch has no rows in it: firms with no
+            # events, not a skipped family (``held``, see ``risklist.held_on``)
+            if not frame.empty or spec.required or name in held:
                 out[name] = typed(name, frame)
     known_towns = set(out["towns"]["town_id"].astype(str))
     missing = sorted(set(towns) - known_towns)
@@ -155,15 +154,14 @@ def score_records(store, records: Sequence[Mapping[str, object]], as_of: AsOf | 
     """The risk-list rows of the posted enterprises on ``as_of`` (default: the newest stored list's
     date, else today; the API parses a given date with ``AsOf.parse``) by the serving model; nothing is written. Enterprises not operating on
     ``as_of`` get no row. Ranks are within the batch."""
-    from analytics.models.registry import ModelRegistry
-    from analytics.risk.risklist import score_enterprises, scored_dates
 
     enterprises = validate_records(records)
     if as_of is None:
         dates = scored_dates(store)
         as_of = AsOf(max(dates) if len(dates) else pd.Timestamp.now().normalize())
     model, card = ModelRegistry(models_dir).load()
-    snapshot = Snapshot.from_tables(_batch_tables(store, enterprises), as_of, held=held_tables(store))
+    held = held_on(store, as_of)
+    snapshot = Snapshot.from_tables(_batch_tables(store, enterprises, held), as_of, held=held)
     if snapshot["enterprises"].empty:
         return pd.DataFrame(columns=list(OUTPUT_COLUMNS))
     scored = score_enterprises(snapshot, model, card["version"])
