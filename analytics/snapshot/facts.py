@@ -7,12 +7,10 @@ read these facts from here; none of them writes its own version.
 
 Hazards on ``as_of`` (``HAZARD_STATES``):
 
-==================  ===================================================================
-``open``            not rectified, and its deadline not passed (or none given)
-``overdue``         not rectified, and ``as_of`` is a day after its deadline
-``rectified_on_time``  rectified on or before its deadline (or it had none)
-``rectified_late``  rectified after its deadline
-==================  ===================================================================
+- ``open``: not rectified, and its deadline not passed (or none given);
+- ``overdue``: not rectified, and ``as_of`` is a day after its deadline;
+- ``rectified_on_time``: rectified on or before its deadline (or it had none);
+- ``rectified_late``: rectified after its deadline.
 
 A hazard is *open* while it has no rectified date (``open`` or ``overdue``).
 
