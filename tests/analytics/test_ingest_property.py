@@ -1,5 +1,6 @@
-"""Property: any valid file set, written in any accepted encoding, header language, date format and
-code/boolean spelling, imports to exactly the values it holds."""
+"""Properties: any valid file set, written in any accepted encoding, header language, date format and
+code/boolean spelling, imports to exactly the values it holds; a period is refused exactly when it
+overlaps an earlier one of the firm; a repeated id is refused on each later row, naming the first."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from analytics.contract.frames import typed
-from analytics.store.ingest import import_files
+from analytics.store.ingest import ROW, SOURCE, check_table, import_files
 from analytics.contract.schema import DATE_FORMATS, FALSE_WORDS, TABLES, TRUE_WORDS
 from analytics.store.database import open_store, read_tables
 
@@ -140,3 +141,42 @@ def test_valid_files_in_any_accepted_spelling_import_to_the_same_values(file_set
             store.dispose()
     for name, frame in _expected(rows).items():
         pd.testing.assert_frame_equal(back[name], frame, check_exact=False, rtol=1e-12)
+
+
+def _cells(name: str, records: list[dict]) -> pd.DataFrame:
+    """Records as the importer reads them: every contract column as text, file and Excel row beside."""
+    frame = pd.DataFrame({c: [str(r.get(c, "")) for r in records] for c in TABLES[name].column_names}, dtype=object)
+    frame[SOURCE] = f"{name}.csv"
+    frame[ROW] = range(2, len(records) + 2)
+    return frame
+
+
+PERIODS = st.lists(st.tuples(st.sampled_from(["E1", "E2"]), st.integers(0, 60), st.integers(0, 20)), max_size=12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(PERIODS)
+def test_a_period_is_refused_exactly_when_it_overlaps_one_that_starts_earlier(periods):
+    day = pd.Timestamp("2026-01-01")
+    records = [{"enterprise_id": e, "period_start": (day + pd.Timedelta(days=s)).date(),
+                "period_end": (day + pd.Timedelta(days=s + n)).date(), "kwh": 1} for e, s, n in periods]
+    _, issues = check_table(TABLES["power_usage"], _cells("power_usage", records), EXPORT)
+    flagged = set(pd.concat(issues)["row"]) if any(len(i) for i in issues) else set()
+    expected = set()
+    for i, (e, s, n) in enumerate(periods):  # brute force: any other period of the firm that starts earlier
+        earlier = [(t, m) for j, (f, t, m) in enumerate(periods) if f == e and j != i and (t < s or (t == s and j < i))]
+        if any(s <= t + m for t, m in earlier):
+            expected.add(i + 2)
+    assert flagged == expected, periods
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["H1", "H2", "H3"]), max_size=10))
+def test_a_repeated_id_is_refused_on_every_row_after_its_first_and_names_the_first(ids):
+    records = [{"hazard_id": h, "enterprise_id": "E1", "found_date": "2024-01-01", "level": "general"} for h in ids]
+    _, issues = check_table(TABLES["hazards"], _cells("hazards", records), EXPORT)
+    repeated = pd.concat(issues) if any(len(i) for i in issues) else pd.DataFrame(columns=["row", "reason_en"])
+    first = {h: ids.index(h) + 2 for h in ids}
+    assert sorted(repeated["row"]) == [i + 2 for i, h in enumerate(ids) if ids.index(h) < i]
+    for row, reason in zip(repeated["row"], repeated["reason_en"], strict=True):
+        assert f"hazards.csv row {first[ids[row - 2]]};" in reason
