@@ -1,12 +1,17 @@
-"""Import an office's contract files (a CSV folder or one .xlsx workbook) into the store.
+"""Import an office's contract files (a CSV folder, one .xlsx workbook, or one table's CSV; a
+``towns.geojson`` beside the CSVs) into the store.
 
 Reading: every cell as text, encoding detected per file (UTF-8 with or without BOM, else GB18030),
 headers in English or Chinese in any order, unknown columns kept aside and reported.
 Checking: every rule of the contract (``analytics.contract.schema``), vectorised per column; all broken rules
-are collected with file, Excel row number, column as written, value and reason (zh and en).
+are collected with file, Excel row number, column as written, value and reason (zh and en). The
+files are checked together with what the store already holds: a subset of tables (a corrected
+``enterprises.csv``) refers to stored rows, and a required table may be left out once the store has
+it. A repeated id is one problem, on the later row. The town map is checked by ``town_map``.
 Loading: all or nothing by default; with ``skip_bad`` the good rows load and the bad rows go,
-unchanged, to ``<file>.rejects.csv`` with their reason (a row referring to a rejected row is
-rejected too). Writing is ``store.write_tables``: upsert by id, so importing twice changes nothing.
+unchanged and in their file's encoding, to ``<file>.rejects.csv`` with their reason (a row referring
+to a rejected row is rejected too, and its reason names that row). Writing is
+``store.write_tables``: upsert by id, so importing twice changes nothing.
 """
 
 from __future__ import annotations
