@@ -88,23 +88,36 @@ def test_the_data_layer_itself_keys_only_stored_dates_and_known_languages(served
     assert {k[-1] for k in lists} == {"zh"} and len(lists) == 2
 
 
-def test_a_thousand_valid_periods_stay_within_the_bound(served) -> None:
-    """Bulletin periods are valid dates a client may pick freely; the least recently used go."""
+def test_valid_periods_stay_within_the_bound(served) -> None:
+    """Bulletin periods are valid dates a client may pick freely; the least recently used go. Through
+    the server: more periods than the bound (each builds a real bulletin, ~0.1 s)."""
     app, client = served
+    periods = data.LIMITS["summary"] + 44
     rss = _rss_mb()
-    for i in range(COUNT):
+    for i in range(periods):
         start = (pd.Timestamp("2023-01-01") + pd.Timedelta(days=i)).strftime("%Y-%m-%d")
         response = client.post("/_dash-update-component", json=_bulletin_body(start, "2026-03-01"))
         assert response.status_code == 200
     summaries = [k for k in data._cache if k[0] == "summary"]
-    assert len(summaries) == data.LIMITS["summary"] < COUNT
+    assert len(summaries) == data.LIMITS["summary"] < periods
     assert len(data._cache) <= data.MAX_ENTRIES and not data._locks
     with app.server.app_context():
         store_key = data._store_key()
     newest = ("summary", store_key, "bulletin", pd.Timestamp("2026-03-01"),
-              pd.Timestamp("2023-01-01") + pd.Timedelta(days=COUNT - 1))
+              pd.Timestamp("2023-01-01") + pd.Timedelta(days=periods - 1))
     assert newest in data._cache  # the most recent stays; the oldest went
-    print(f"RSS {rss:.0f} MB before, {_rss_mb():.0f} MB after {COUNT} periods; {len(data._cache)} cache entries")
+    assert ("summary", store_key, "bulletin", pd.Timestamp("2026-03-01"), pd.Timestamp("2023-01-01")) not in data._cache
+    print(f"RSS {rss:.0f} MB before, {_rss_mb():.0f} MB after {periods} periods; {len(data._cache)} cache entries")
+
+
+def test_a_thousand_distinct_summaries_stay_within_the_bound(served) -> None:
+    app, _ = served
+    with app.server.app_context():
+        for i in range(COUNT):
+            start = pd.Timestamp("2020-01-01") + pd.Timedelta(days=i)
+            assert data.summary("bulletin", county.AS_OF, lambda i=i: i, start) == i
+    assert sum(1 for k in data._cache if k[0] == "summary") == data.LIMITS["summary"]
+    assert len(data._cache) <= data.MAX_ENTRIES and not data._locks
 
 
 def test_a_used_entry_outlives_newer_ones() -> None:
