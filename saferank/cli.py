@@ -99,7 +99,7 @@ def _dispositions(args: argparse.Namespace) -> int:
 
     store = open_store(args.db)
     with _audited(store, "export_list", "dispositions", out=args.out, as_of=args.as_of) as done:
-        report = export_dispositions(store, args.out, as_of=args.as_of, rules_path=args.rules,
+        report = export_dispositions(store, args.out, as_of=_as_of(args.as_of), rules_path=args.rules,
                                      campaign=args.campaign, lang=args.lang)
         done.update(list_as_of=f"{report.as_of:%Y-%m-%d}", rows=sum(report.counts.values()))
     print(report.render(args.lang))
@@ -108,11 +108,12 @@ def _dispositions(args: argparse.Namespace) -> int:
 
 def _bulletin(args: argparse.Namespace) -> int:
     from analytics.operations.bulletin import bulletin_store
+    from analytics.snapshot.snapshot import AsOf
     from analytics.store.database import open_store
 
     store = open_store(args.db)
     with _audited(store, "export_list", f"bulletin:{args.start}:{args.end}", out=args.out, html=args.html):
-        report = bulletin_store(store, args.start, args.end, args.out, html_path=args.html, lang=args.lang)
+        report = bulletin_store(store, AsOf.parse(args.start), AsOf.parse(args.end), args.out, html_path=args.html, lang=args.lang)
     print(report.render(args.lang))
     return 0
 
@@ -132,7 +133,7 @@ def _export_list(args: argparse.Namespace, which: str) -> int:
     store = open_store(args.db)
     days = {"window_days": args.days} if which == "people" else {}
     with _audited(store, "export_list", which, out=args.out, as_of=args.as_of, **days) as done:
-        report = export_list(store, which, args.out, as_of=args.as_of, lang=args.lang, **days)
+        report = export_list(store, which, args.out, as_of=_as_of(args.as_of), lang=args.lang, **days)
         done.update(list_as_of=f"{report.as_of:%Y-%m-%d}", rows=report.rows)
     print(report.render(args.lang))
     return 0
@@ -332,10 +333,18 @@ def _users(args: argparse.Namespace) -> int:
 
 
 def _db(args: argparse.Namespace) -> int:
-    from analytics.store.roles import grant_app_role
+    from analytics.store.database import open_store
+    from analytics.store.roles import grant_app_role, require_postgresql
 
+    require_postgresql(args.owner_url)
     password = sys.stdin.readline().rstrip("\r\n") if args.password_stdin else None
-    grant = grant_app_role(args.owner_url, args.app_role, password=password, dry_run=args.print_sql)
+    store = open_store(args.owner_url)  # the owner's connection keeps the audit row of the grant
+    try:
+        with _audited(store, "db_role", args.app_role, dry_run=args.print_sql) as done:
+            grant = grant_app_role(args.owner_url, args.app_role, password=password, dry_run=args.print_sql)
+            done.update(created=grant.created, schema=grant.schema, owner=grant.owner)
+    finally:
+        store.dispose()
     if args.print_sql:
         print(";\n".join(grant.statements) + ";")
     else:

@@ -62,6 +62,7 @@ ACTIONS: dict[str, Action] = {
         Action("token_revoke", "吊销接口令牌", "Revoked an API token"),
         Action("export_audit", "导出审计日志", "Exported the audit log"),
         Action("access_denied", "越权访问被拒绝", "Access refused"),
+        Action("db_role", "数据库应用角色授权", "Granted the app's database role"),
     )
 }
 

@@ -107,7 +107,8 @@ class RoleGrant:
                 "cannot disable triggers. Connect the app with this role; run this command again after each upgrade.")
 
 
-def _require_postgresql(url: str) -> None:
+def require_postgresql(url: str) -> None:
+    """A ``UserError`` unless ``url`` is a PostgreSQL URL."""
     if sa.engine.make_url(url).get_backend_name() != "postgresql":
         raise UserError("数据库角色只适用于 PostgreSQL（SQLite 没有角色，靠文件权限保护）。",
                         "Database roles apply to PostgreSQL only (SQLite has no roles; its file permissions protect it).")
@@ -118,7 +119,7 @@ def grant_app_role(owner_url: str, app_role: str, *, password: str | None = None
     where missing and give it the app's privileges (module docstring). ``dry_run``: work out the
     statements without running them. Refused when ``app_role`` is the owner, a superuser or a member
     of the owner or of ``pg_write_all_data``."""
-    _require_postgresql(owner_url)
+    require_postgresql(owner_url)
     _checked_role(app_role)
     store = open_store(owner_url)  # the owner migrates: create_all and the in-place upgrade
     try:

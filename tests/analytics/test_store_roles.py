@@ -115,6 +115,9 @@ def test_the_restricted_app_role_cannot_touch_the_audit_and_the_app_still_works(
     owner_url, app_role, app_url = two_roles
     assert main(["db", "grant-app-role", "--owner-url", owner_url, "--app-role", app_role, "--lang", "en"]) == 0
     assert f"Created the app role {app_role}" in capsys.readouterr().out
+    granted = audit.search(open_store(owner_url), {"action": "db_role"})
+    assert granted["object_id"].tolist() == [app_role] and granted["role"].tolist() == ["cli"]
+    assert '"created": true' in granted["details"].iloc[0] and '"outcome": "done"' in granted["details"].iloc[0]
 
     app = open_store(app_url)
     assert connected_role_problems(app) == []
