@@ -272,6 +272,11 @@ class _Cache:
         return self._built[key]
 
 
+def new_cache(tables: dict[str, pd.DataFrame], horizon_days: int = HORIZON_DAYS, weighted: bool = True) -> _Cache:
+    """A cache of features, labels and weights per date, to share between ``run_backtest`` calls on ``tables``."""
+    return _Cache(tables, horizon_days, weighted)
+
+
 def _training_set(cache: _Cache, dates: list[pd.Timestamp]) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     frames, targets, weights = [], [], []
     for date in dates:  # a loop over snapshot dates
@@ -396,7 +401,7 @@ def run_backtest(tables: dict[str, pd.DataFrame], origins: list[object] | None =
                  models: dict[str, object] | None = None, capacity: float | int = CAPACITY,
                  truth: pd.DataFrame | None = None, horizon_days: int = HORIZON_DAYS, snapshots: int = SNAPSHOTS,
                  seed: int = 0, weighted: bool = True, capacity_of: str = "operating",
-                 window_days: int | None = None) -> BacktestResult:
+                 window_days: int | None = None, cache: "_Cache | None" = None) -> BacktestResult:
     """Backtest ``models`` (name → sklearn estimator, cloned at each origin) at ``origins``; see the module docstring."""
     origins = sorted(to_timestamp(o) for o in (origins if origins is not None else default_origins(tables)))
     if not origins:
@@ -407,7 +412,9 @@ def run_backtest(tables: dict[str, pd.DataFrame], origins: list[object] | None =
     window_days = horizon_days if window_days is None else int(window_days)
     # the baselines are always in the comparison, whatever the caller passes
     models = {**default_models(include_learned=False), **(models or {})}
-    cache = _Cache(tables, horizon_days, weighted)
+    # features, labels and weights per date; a caller running several backtests on the same tables
+    # (tuning, then choosing) passes one ``new_cache`` to build each date once
+    cache = cache if cache is not None else _Cache(tables, horizon_days, weighted)
     span = (origins[-1].year - origins[0].year) * 12 + origins[-1].month - origins[0].month
     grid = rolling_origins(origins[-1] - pd.Timedelta(days=horizon_days), count=span + snapshots + 1)
     truth_p = None if truth is None else truth.assign(enterprise_id=truth["enterprise_id"].astype(str)).set_index(

@@ -275,7 +275,9 @@ class BoostedModel(_RiskModel):
 class LogisticModel(_RiskModel):
     """L2 logistic regression: standardised numbers with missing indicators, one-hot categories."""
 
-    def __init__(self, C: float = 0.002, max_iter: int = 2000) -> None:
+    # C: scikit-learn's neutral default, not a value tuned on any county; training tunes it per county on
+    # its own early origins (``models.nested.TUNING_GRID``)
+    def __init__(self, C: float = 1.0, max_iter: int = 2000) -> None:
         self.C = C
         self.max_iter = max_iter
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -29,6 +29,7 @@ import pandas as pd
 from analytics.contract.dates import HORIZON_DAYS, to_timestamp
 from analytics.models.backtest import capacity_count, default_models, run_backtest
 from analytics.models.candidates import SEED
+from analytics.models.nested import nested_select
 from analytics.snapshot.snapshot import AsOf, Snapshot, as_snapshot
 from analytics.snapshot.timeline import rolling_origins
 from analytics.store.database import latest_record_date
@@ -204,15 +205,23 @@ def train_on_tables(tables: Snapshot | dict[str, pd.DataFrame], as_of: object, r
         notes = {lang: text.format(n=min_positives, found=int(y.sum())) for lang, text in FALLBACK_NOTE.items()}
         metrics = pd.DataFrame(columns=list(METRIC_LABELS))
         backtest: dict = {}
+        selection: dict = {}
     else:
-        models = default_models(include_learned=True, seed=seed)
         origin_dates = rolling_origins(as_of - pd.Timedelta(days=HORIZON_DAYS), count=origins)
-        result = run_backtest(known, origin_dates, models, capacity=capacity, truth=truth, snapshots=snapshots, seed=seed)
+        nested = nested_select(known, origin_dates, capacity, snapshots, seed=seed, truth=truth)
+        models, reported = nested["models"], nested["reported"]
+        result = nested["result"]
+        report_origins = reported["origin"].unique()
+        result = replace(result, metrics=reported, curve=result.curve.loc[result.curve["origin"].isin(report_origins)],
+                         groups=result.groups.loc[result.groups["origin"].isin(report_origins)])
         summary = result.summary()
         backtest = backtest_record(result)
         metrics = summary[[c for c in METRIC_LABELS if c in summary.columns]].copy()
-        # without a truth only the winner is needed: choose() reads the backtest alone
-        needed = [n for n in models if n != "random"] if truth is not None else [choose(metrics)]
+        selection = {"split": nested["split"], "params": nested["params"], "choice": nested["choice"],
+                     "intervals": json.loads(result.intervals().reset_index().to_json(orient="records")),
+                     "comparisons": result.comparisons()}
+        notes = dict(nested["notes"])
+        needed = [n for n in models if n != "random"] if truth is not None else [nested["winner"]]
         fitted = {name: _fit(models[name], X, y, weights) for name in needed}
         if truth is not None:
             truth_p = truth.assign(enterprise_id=truth["enterprise_id"].astype(str)).set_index("enterprise_id")["p_label"]
@@ -224,7 +233,7 @@ def train_on_tables(tables: Snapshot | dict[str, pd.DataFrame], as_of: object, r
                                                      for _ in range(20)]))
             as_of_capture["truth"] = 1.0
             metrics["capture_at_as_of"] = pd.Series(as_of_capture)
-        winner = choose(metrics)
+        winner = nested["winner"]
         model = fitted[winner]
     features = list(getattr(model, "feature_names_in_", now.columns))
     importance = global_importance(model, now.reindex(columns=features), seed=seed)
@@ -239,14 +248,20 @@ def train_on_tables(tables: Snapshot | dict[str, pd.DataFrame], as_of: object, r
         "data_fingerprint": fingerprint, "seed": seed, "notes": notes, "selection": SELECTION_RULE,
         "calibration": calibration_method(winner, model), "backtest": backtest,
         "importance": {name: float(value) for name, value in importance.items()},
+        "selection_detail": selection,
     }
     version = registry.register(model, card)["version"]  # another id when this one exists (versions never change)
     return TrainingReport(as_of, metrics, winner, version, registry.serving(), int(len(y)), int(y.sum()), notes)
 
 
 SELECTION_RULE = {
-    "zh": "按回测容量内命中率择优，其次 Brier 分数，再次模型简单者。",
-    "en": "Highest backtest precision at capacity, then lowest Brier score, then the simpler model.",
+    "zh": "超参数在最早的回测起点上按本县记录调定；胜者在其后、从未用于调参的起点上选出：取最简单的模型，"
+          "除非更复杂者的命中率提升超过其不确定性（1.96 倍标准误，已按窗口重叠放大）；"
+          "表中数字来自最后三分之一的起点，择优从未读取它们。",
+    "en": "Hyper-parameters tuned on the earliest backtest origins, on this county's own records; the winner chosen on "
+          "later origins never used for tuning: the simplest model unless a more complex one's gain in precision "
+          "exceeds its uncertainty (1.96 standard errors, inflated for overlapping windows); the figures shown come "
+          "from the last third of the origins, which the choice never read.",
 }
 
 
