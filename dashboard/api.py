@@ -15,14 +15,14 @@ import flask
 import numpy as np
 import pandas as pd
 from flask.json.provider import DefaultJSONProvider
-from werkzeug.exceptions import BadRequest, HTTPException
+from werkzeug.exceptions import HTTPException
 
 import analytics
 from analytics.contract.errors import UserError
 from analytics.contract.schema import RISK_LEVELS, SECTORS
+from analytics.risk.scoring import MAX_ID_LENGTH
 from analytics.snapshot.snapshot import AsOf
 from dashboard import auth
-from analytics.risk.scoring import MAX_ID_LENGTH
 from dashboard.openapi import DEFAULT_LIMIT, EARLIEST_DATE, MAX_CHOICES, MAX_LIMIT, MAX_OFFSET, document
 
 LEVEL_CODES = tuple(c.code for c in RISK_LEVELS)
@@ -302,7 +302,7 @@ def model() -> flask.Response:
 def score() -> flask.Response:
     try:
         body = flask.request.get_json(silent=False)
-    except BadRequest as error:  # not JSON, or nested too deeply (BoundedJSONProvider)
+    except HTTPException as error:  # not JSON (400, 415), or nested too deeply (BoundedJSONProvider)
         if _caused_by(error, JsonTooDeep):
             raise _too_deep() from error
         body = None

@@ -161,3 +161,9 @@ def test_the_openapi_document_states_the_new_limits(auth_app) -> None:
     employees = record["properties"]["employees"]
     assert employees["minimum"] == 0
     assert record["properties"]["enterprise_id"]["maxLength"] == api.MAX_ID_LENGTH
+
+
+def test_a_body_that_is_not_json_is_a_400(auth_app) -> None:
+    response = auth_app.client().post("/api/v1/score", data="enterprises=1", content_type="text/plain",
+                                      headers=_bearer(auth_app))
+    assert response.status_code == 400 and _error(response)["code"] == "invalid_body"
