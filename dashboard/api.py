@@ -15,7 +15,7 @@ import flask
 import numpy as np
 import pandas as pd
 from flask.json.provider import DefaultJSONProvider
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException, UnsupportedMediaType
 
 import analytics
 from analytics.contract.errors import UserError
@@ -302,7 +302,7 @@ def model() -> flask.Response:
 def score() -> flask.Response:
     try:
         body = flask.request.get_json(silent=False)
-    except HTTPException as error:  # not JSON (400, 415), or nested too deeply (BoundedJSONProvider)
+    except (BadRequest, UnsupportedMediaType) as error:  # not JSON, or nested too deeply (BoundedJSONProvider)
         if _caused_by(error, JsonTooDeep):
             raise _too_deep() from error
         body = None
