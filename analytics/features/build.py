@@ -21,6 +21,7 @@ from analytics.features import (
     history,
     operations,
     outsourcing,
+    power,
     profile,
     rectification,
     season,
@@ -43,6 +44,7 @@ FAMILY_COMPUTE: dict[str, Callable[[Workspace], dict[str, object]]] = {
     "outsourcing": outsourcing.compute,
     "weather": weather.compute,
     "context": context.compute,
+    "power": power.compute,
 }
 
 

@@ -47,6 +47,7 @@ FAMILY_TABLES: dict[str, tuple[str, ...]] = {
     "outsourcing": ("contracts",),
     "weather": ("weather_alerts",),
     "context": ("inspections", "hazards"),
+    "power": ("power_usage",),
 }
 FAMILY_LABELS: dict[str, tuple[str, str]] = {
     "profile": ("企业基本情况", "Profile"),
@@ -60,6 +61,7 @@ FAMILY_LABELS: dict[str, tuple[str, str]] = {
     "outsourcing": ("外包", "Outsourcing"),
     "weather": ("气象预警", "Weather alerts"),
     "context": ("行业与镇街背景", "Sector and town context"),
+    "power": ("用电数据", "Electricity use"),
 }
 
 HISTORY_WINDOWS = (90, 365, None)  # None: everything known
@@ -69,6 +71,7 @@ RESTART_WINDOWS = (30, 90, 180)
 CAMPAIGN_CATEGORIES = ("special_operation", "three_violations", "ventilation_dust", "work_environment",
                        "certification", "outsourcing")
 ALERT_RECENT_DAYS = 7
+POWER_WINDOW_DAYS = 90
 HEATING_SEASON = ((11, 15), (3, 15))  # (month, day) it starts, (month, day) it ends, inclusive
 
 _specs: list[FeatureSpec] = []
@@ -232,6 +235,15 @@ _add("sector_major_rate", "context", "本行业近一年每次检查重大隐患
      "numeric", "所在行业近一年每次检查查出重大隐患 {value:.2f} 项", "Sector finds {value:.2f} majors per inspection", 1)
 _add("town_major_rate", "context", "本镇街近一年每次检查重大隐患数（平滑）", "Town majors per inspection, last year (smoothed)",
      "numeric", "所在镇街近一年每次检查查出重大隐患 {value:.2f} 项", "Town finds {value:.2f} majors per inspection", 1)
+
+# power ----------------------------------------------------------------------------------------
+_add("power_suspected_restart", "power", "用电显示停产期间疑似复产", "Power drawn during a recorded stop (suspected restart)",
+     "binary", "停产（改造）期间用电接近正常生产水平，疑似未批擅自开工", "Draws near-operating power while recorded as stopped", 1)
+_add("power_stop_ratio", "power", f"近 {POWER_WINDOW_DAYS} 天停产期间日用电量与正常生产基线之比",
+     f"Daily power during a stop over the operating baseline ({POWER_WINDOW_DAYS} days)", "numeric",
+     "停产期间日用电量为正常生产的 {value:.0%}", "Draws {value:.0%} of its operating power while stopped", 1)
+_add("power_activity", "power", "最近一期日用电量与基线之比", "Latest period's daily power over the baseline", "numeric",
+     "最近一期用电为基线的 {value:.0%}", "Latest period at {value:.0%} of its baseline power")
 
 FEATURES: dict[str, FeatureSpec] = {spec.name: spec for spec in _specs}
 if len(FEATURES) != len(_specs):  # a guard at import: two features with one name would silently overwrite

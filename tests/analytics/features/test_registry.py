@@ -25,6 +25,7 @@ def full_county():
                     "end_date": "2026-12-31"}],
         weather_alerts=[{"alert_id": "W1", "kind": "gale", "level": "blue", "start_date": "2026-06-29",
                          "end_date": "2026-06-30"}],
+        power_usage=[{"enterprise_id": "E1", "period_start": "2026-05-01", "period_end": "2026-05-31", "kwh": 900.0}],
     )
 
 
@@ -60,7 +61,7 @@ def test_absent_tables_skip_their_families_and_only_those():
     skipped = skipped_families(tables)
     assert skipped == {"status": ("status_events",), "enforcement": ("penalties",), "incidents": ("accidents",),
                        "operations": ("special_operations",), "outsourcing": ("contracts",),
-                       "weather": ("weather_alerts",)}
+                       "weather": ("weather_alerts",), "power": ("power_usage",)}
     X = build_features(tables, AS_OF)
     assert {FEATURES[c].family for c in X.columns} == {"profile", "season", "history", "rectification", "context"}
     assert skipped_families(full_county()) == {}

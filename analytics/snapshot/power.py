@@ -1,0 +1,158 @@
+"""Electricity as evidence: a restart suspected from power drawn during a recorded shutdown or retrofit.
+
+The one definition of a *suspected restart from power* (issue 19), beside the recorded facts in
+``analytics.snapshot.facts``. Everything reads tables already cut to what was known on ``as_of``
+(a ``Snapshot``): a metering period is known from its ``period_end``; a status change from its
+recorded date. Pure and vectorised (one ``merge_asof`` per question, group medians, no loop over
+firms).
+
+A period is *under a recorded stop* when the firm's last status change known on ``as_of`` on or
+before the period's start is a stop (``facts.STOPPED``: suspended or retrofit) and no known change
+falls inside the period. Its draw is judged in kWh a day against two baselines:
+
+- the firm's own *operating baseline*: the median daily kWh of its periods with no recorded stop
+  overlapping them (at least ``min_baseline_periods``), as known on ``as_of``;
+- the sector's baseline: the median of its sector's own baselines (used where the firm has none).
+
+``ratio = daily kWh / baseline``. A stopped firm draws standby power (lights, guards, a few per cent
+of its operating draw); a firm at ``ratio >= ratio_threshold`` is running. A period with
+``ratio >= ratio_threshold`` ending in ``(as_of - lookback_days, as_of]`` makes the firm a suspect.
+Confidence (0 to 1) grows with the ratio and the number of suspicious periods, and is discounted
+when only the sector baseline was available (``sector_only_discount``): a firm's own history is
+better evidence than its neighbours'.
+
+Firms whose status is known only from ``enterprises.status`` (no dated status change) are not judged:
+the export status carries no date, so a period cannot be placed under it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from analytics.contract.dates import to_timestamp
+from analytics.contract.errors import UserError
+from analytics.snapshot.facts import STOPPED
+
+
+@dataclass(frozen=True)
+class PowerThresholds:
+    """The named, configurable thresholds of a suspected restart."""
+
+    ratio_threshold: float = 0.35     # daily kWh during a stop / operating baseline that counts as running
+    lookback_days: int = 62           # suspicious periods ending this recently make a suspect
+    min_baseline_periods: int = 2     # operating periods a firm needs for a baseline of its own
+    sector_only_discount: float = 0.6  # confidence kept when only the sector's baseline was available
+
+    def __post_init__(self) -> None:
+        if not 0 < self.ratio_threshold or not 0 < self.sector_only_discount <= 1 \
+                or self.lookback_days < 1 or self.min_baseline_periods < 1:
+            raise UserError("用电阈值无效：比值阈值须大于 0，回看天数与基线期数至少为 1，折扣在 0 到 1 之间。",
+                            "Invalid power thresholds: the ratio must exceed 0, the look-back days and baseline "
+                            "periods be at least 1, the discount lie in (0, 1].")
+
+
+DEFAULT_THRESHOLDS = PowerThresholds()
+SUSPECT_COLUMNS = ("enterprise_id", "first_flagged", "last_period_end", "periods", "suspicious_periods",
+                   "kwh", "kwh_per_day", "baseline_kwh_per_day", "baseline_source", "ratio", "confidence")
+PERIOD_COLUMNS = ("enterprise_id", "period_start", "period_end", "kwh", "kwh_per_day", "under_stop",
+                  "baseline_kwh_per_day", "baseline_source", "ratio")
+
+
+def _last_change(periods: pd.DataFrame, changes: pd.DataFrame, on: str) -> pd.DataFrame:
+    """For each period, the date and status of the firm's last known change on or before ``periods[on]``."""
+    left = periods[["row", "enterprise_id", on]].sort_values(on, kind="stable")
+    right = changes.sort_values("date", kind="stable")
+    merged = pd.merge_asof(left, right, left_on=on, right_on="date", by="enterprise_id", direction="backward")
+    return merged.set_index("row").reindex(periods["row"])
+
+
+def judged_periods(known: Mapping[str, pd.DataFrame], as_of: object,
+                   thresholds: PowerThresholds = DEFAULT_THRESHOLDS) -> pd.DataFrame:
+    """Every metering period known on ``as_of`` with whether it lies under a recorded stop, its daily
+    draw, the baseline it is judged against and the ratio (``PERIOD_COLUMNS``). ``known``: tables
+    cut to ``as_of`` (a ``Snapshot`` or ``timeline.as_known_on``'s dict)."""
+    as_of = to_timestamp(getattr(as_of, "ts", as_of))
+    power = known.get("power_usage")
+    if power is None or power.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in PERIOD_COLUMNS})
+    power = power.loc[power["period_end"] <= as_of]
+    days = (power["period_end"] - power["period_start"]).dt.days + 1
+    periods = pd.DataFrame({
+        "row": np.arange(len(power)), "enterprise_id": power["enterprise_id"].astype(str).to_numpy(),
+        "period_start": power["period_start"].to_numpy(), "period_end": power["period_end"].to_numpy(),
+        "kwh": power["kwh"].astype("float64").to_numpy(), "kwh_per_day": (power["kwh"] / days).astype("float64").to_numpy(),
+    })
+    events = known.get("status_events")
+    under_stop = np.zeros(len(periods), dtype=bool)
+    touched = np.zeros(len(periods), dtype=bool)  # a recorded stop overlaps the period
+    if events is not None and not events.empty:
+        changes = pd.DataFrame({"enterprise_id": events["enterprise_id"].astype(str).to_numpy(),
+                                "date": events["date"].to_numpy(dtype="datetime64[ns]"),
+                                "stopped": events["status"].astype(object).isin(STOPPED).to_numpy()})
+        changes = changes.loc[changes["date"] <= as_of]
+        at_start = _last_change(periods, changes, "period_start")
+        at_end = _last_change(periods, changes, "period_end")
+        start_date, end_date = at_start["date"].to_numpy(), at_end["date"].to_numpy()
+        same = (start_date == end_date) | (np.isnat(start_date) & np.isnat(end_date))
+        start_stopped = at_start["stopped"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+        end_stopped = at_end["stopped"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+        under_stop = start_stopped & same
+        touched = start_stopped | end_stopped | ~same
+    periods["under_stop"] = under_stop
+    operating = periods.loc[~touched]
+    counts = operating.groupby("enterprise_id")["kwh_per_day"].agg(["median", "size"])
+    own = counts["median"].where(counts["size"] >= thresholds.min_baseline_periods)
+    enterprises = known["enterprises"]
+    sector_of = pd.Series(enterprises["sector"].astype(object).to_numpy(), index=enterprises["enterprise_id"].astype(str))
+    sector_of = sector_of[~sector_of.index.duplicated()]
+    own_known = own.dropna()
+    sector_baseline = own_known.groupby(sector_of.reindex(own_known.index).to_numpy()).median()
+    firm_own = periods["enterprise_id"].map(own)
+    firm_sector = periods["enterprise_id"].map(sector_of).map(sector_baseline)
+    periods["baseline_kwh_per_day"] = firm_own.fillna(firm_sector).astype("float64")
+    periods["baseline_source"] = np.where(firm_own.notna(), "own", np.where(firm_sector.notna(), "sector", ""))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = periods["kwh_per_day"] / periods["baseline_kwh_per_day"].where(periods["baseline_kwh_per_day"] > 0)
+    periods["ratio"] = ratio.astype("float64")
+    return periods[list(PERIOD_COLUMNS)].reset_index(drop=True)
+
+
+def suspected_restarts(known: Mapping[str, pd.DataFrame], as_of: object,
+                       thresholds: PowerThresholds = DEFAULT_THRESHOLDS) -> pd.DataFrame:
+    """One row per firm suspected on ``as_of`` of running during a recorded stop (``SUSPECT_COLUMNS``):
+    the evidence (suspicious periods as ``start..end``, their kWh and daily draw, the baseline and its
+    source, the ratio), the day the first of them became known (``first_flagged``, a period's end) and
+    a confidence. Sorted by confidence, highest first."""
+    as_of = to_timestamp(getattr(as_of, "ts", as_of))
+    periods = judged_periods(known, as_of, thresholds)
+    suspicious = periods.loc[periods["under_stop"].astype(bool) & (periods["ratio"] >= thresholds.ratio_threshold)]
+    recent_firms = suspicious.loc[suspicious["period_end"] > as_of - pd.Timedelta(days=thresholds.lookback_days),
+                                  "enterprise_id"].unique()
+    suspicious = suspicious.loc[suspicious["enterprise_id"].isin(recent_firms)]
+    if suspicious.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in SUSPECT_COLUMNS})
+    suspicious = suspicious.sort_values(["enterprise_id", "period_start"], kind="stable")
+    text = suspicious["period_start"].dt.strftime("%Y-%m-%d") + ".." + suspicious["period_end"].dt.strftime("%Y-%m-%d")
+    grouped = suspicious.assign(text=text).groupby("enterprise_id", sort=True)
+    out = pd.DataFrame({
+        "first_flagged": grouped["period_end"].min(),
+        "last_period_end": grouped["period_end"].max(),
+        "periods": grouped["text"].agg(",".join),
+        "suspicious_periods": grouped.size().astype("int64"),
+        "kwh": grouped["kwh"].sum().round(1),
+        "kwh_per_day": grouped["kwh_per_day"].mean().round(2),
+        "baseline_kwh_per_day": grouped["baseline_kwh_per_day"].last().round(2),
+        "baseline_source": grouped["baseline_source"].last(),
+        "ratio": grouped["ratio"].max().round(3),
+    })
+    strength = np.clip(out["ratio"] / (2 * thresholds.ratio_threshold), 0, 1)
+    repeat = 1 - 0.5 ** out["suspicious_periods"]
+    discount = np.where(out["baseline_source"] == "own", 1.0, thresholds.sector_only_discount)
+    out["confidence"] = np.round(strength * (0.5 + 0.5 * repeat) * discount, 3)
+    out = out.rename_axis("enterprise_id").reset_index()
+    return out.sort_values(["confidence", "enterprise_id"], ascending=[False, True], kind="stable") \
+        .reset_index(drop=True)[list(SUSPECT_COLUMNS)]
