@@ -393,7 +393,7 @@ class World:
         visit_rate = rate[who] * np.where(mode == MODE["unannounced"], P.UNANNOUNCED_FACTOR, 1.0)
         visit_rate = visit_rate * self.detection[team] * self.major_factor[who]
         majors = (rng.random(count) < -np.expm1(-visit_rate)) * (1 + rng.poisson(P.EXTRA_MAJOR_MEAN, count))
-        general_mean = P.GENERAL_SCALE * np.exp(P.GENERAL_SLOPE * (eta[who] - P.ETA_BASE)) * self.detection[team]
+        general_mean = P.GENERAL_SCALE * np.exp(self.knobs.general_slope * (eta[who] - P.ETA_BASE)) * self.detection[team]
         general_mean = general_mean * self.knobs.general_factor
         generals = rng.poisson(general_mean * np.where(mode == MODE["follow_up"], 0.6, 1.0))
 

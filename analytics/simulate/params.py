@@ -227,6 +227,7 @@ class Knobs:
     team_detection: tuple[float, float] = (0.5, 1.5)
     dust_category_elsewhere: float = 0.1  # weight of 通风除尘 among hazards at firms without dust (flatter 0.2)
     general_factor: float = 1.3  # general hazards found per visit, times this (flatter 1): the campaign's 1.3
+    general_slope: float = 0.25  # how fast general hazards per visit grow with eta (flatter GENERAL_SLOPE 0.35)
     # Records entered late: median days and lognormal spread, per table (flatter: entered the same day).
     entry_lag: dict = field(default_factory=lambda: {
         "inspections": (4.0, 0.9), "hazards": (1.0, 0.8), "penalties": (40.0, 0.6),
@@ -249,7 +250,7 @@ class Knobs:
     @classmethod
     def flatter(cls) -> Knobs:
         return cls(hidden_sd=ETA["hidden"], restart_hot_work=0.0, uncertified_confined=0.0, major_level_step=False,
-                   dust_min_employees=0, team_detection=(1.0, 1.0), general_factor=1.0, dust_category_elsewhere=0.2, entry_lag={}, secret_restart_share=0.0,
+                   dust_min_employees=0, team_detection=(1.0, 1.0), general_factor=1.0, general_slope=GENERAL_SLOPE, dust_category_elsewhere=0.2, entry_lag={}, secret_restart_share=0.0,
                    drift_sector=None, realistic_rectification=False, campaign_targeting=False, power_usage=False,
                    standardization=False, town_outlines="rectangles")
 
