@@ -781,9 +781,10 @@ def import_files(store: store_module.Store, path: str | Path, *, skip_bad: bool 
             issues.append(_issues(frame, missing, name, column.name, None,
                                   f"在{TABLES[target].zh}中找不到该编码（文件和数据库中都没有）。",
                                   f"Not found in {target} (neither in the files nor in the store)."))
-            found = _cascade(frame, name, column, values, rejected_at[target], accepted[target].union(stored[target]))
-            if found is not None:
-                mine_cascades.append(found)
+            if len(rejected_at[target]):
+                found = _cascade(frame, name, column, values, rejected_at[target], accepted[target].union(stored[target]))
+                if found is not None:
+                    mine_cascades.append(found)
         own = [i for i in issues if len(i)]
         everything = own + mine_cascades
         found = pd.concat(everything, ignore_index=True) if everything else None
