@@ -94,9 +94,10 @@ class RandomScore(ClassifierMixin, BaseEstimator):
 def default_models(include_learned: bool = True, seed: int = 0) -> dict[str, object]:
     """``random``, ``rule_of_thumb`` and the history rules, plus the learned candidates (``models.select.candidates``)."""
     from analytics.models.baselines import baseline_rules
-    from analytics.models.scorecard import RuleOfThumb
+    from analytics.models.campaign import CampaignRule
 
-    models: dict[str, object] = {"random": RandomScore(), "rule_of_thumb": RuleOfThumb(), **baseline_rules()}
+    # the office's rule of thumb with the campaign's priorities (``models.campaign``): the baseline to beat
+    models: dict[str, object] = {"random": RandomScore(), "rule_of_thumb": CampaignRule(), **baseline_rules()}
     if include_learned:
         from analytics.models.select import candidates
 

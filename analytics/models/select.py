@@ -28,6 +28,7 @@ import pandas as pd
 
 from analytics.contract.dates import HORIZON_DAYS, to_timestamp
 from analytics.models.backtest import capacity_count, default_models, run_backtest
+from analytics.models.campaign import CampaignRule
 from analytics.models.candidates import SEED
 from analytics.models.nested import nested_select
 from analytics.snapshot.snapshot import AsOf, Snapshot, as_snapshot
@@ -48,9 +49,9 @@ METRIC_LABELS = {
     "capture_at_as_of": ("占最优命中比例（评估日）", "Share of best possible (as-of list)"),
 }
 FALLBACK_NOTE = {
-    "zh": "本县已标注的阳性样本不足 {n} 个（实有 {found} 个），暂用经验评分卡（RuleOfThumb），积累检查结果后再训练模型。",
+    "zh": "本县已标注的阳性样本不足 {n} 个（实有 {found} 个），暂用含专项行动重点的经验评分卡（CampaignRule），积累检查结果后再训练模型。",
     "en": "This county has fewer than {n} labelled positives ({found} found), so the office's rule-of-thumb "
-          "scorecard serves until more inspection results accumulate.",
+          "scorecard with the campaign's priorities serves until more inspection results accumulate.",
 }
 
 
@@ -191,7 +192,6 @@ def train_on_tables(tables: Snapshot | dict[str, pd.DataFrame], as_of: object, r
     from analytics.features import build_features
     from analytics.models.explain import global_importance
     from analytics.models.registry import data_fingerprint
-    from analytics.models.scorecard import RuleOfThumb
 
     snapshot = as_snapshot(tables, as_of)
     as_of, known = snapshot.as_of.ts, snapshot.as_dict()
@@ -201,7 +201,7 @@ def train_on_tables(tables: Snapshot | dict[str, pd.DataFrame], as_of: object, r
     now = build_features(snapshot)
     notes: dict[str, str] = {}
     if too_little_history(y, min_positives):
-        winner, model = "rule_of_thumb", RuleOfThumb().fit(now)
+        winner, model = "rule_of_thumb", CampaignRule().fit(now)  # the rule of thumb with the campaign's priorities
         notes = {lang: text.format(n=min_positives, found=int(y.sum())) for lang, text in FALLBACK_NOTE.items()}
         metrics = pd.DataFrame(columns=list(METRIC_LABELS))
         backtest: dict = {}
