@@ -30,6 +30,9 @@ MODEL_LABELS = {
     "rule_of_thumb": ("经验评分卡", "Rule of thumb"),
     "logistic": ("逻辑回归", "Logistic"),
     "boosted": ("梯度提升树", "Boosted trees"),
+    "blend": ("融合模型", "Blend"),
+    "prior_violations": ("既往违法（近一年重大隐患）", "Prior violations"),
+    "last_inspection": ("上次检查结果", "Last inspection"),
     "truth": ("真实风险（模拟）", "Truth (simulated)"),
 }
 COLUMN_LABELS = {
@@ -89,6 +92,38 @@ def calibration_figure(result: BacktestResult) -> go.Figure:
     return figure
 
 
+def _interval_sections(result: BacktestResult) -> list[str]:
+    """Pooled precision with block-bootstrap intervals, random-visit precision (or "too few"), and the
+    paired differences against the rule of thumb and the best history rule, in words."""
+    if result.metrics.empty:
+        return []
+    intervals = result.intervals()
+    rows = []
+    for model, row in intervals.iterrows():  # a loop over models
+        too_few = bool(row.get("random_too_few", True))
+        rows.append({
+            _both(COLUMN_LABELS["model"]): _model(str(model)),
+            "前 k 名检查次数 / Top-k visits": int(row["n"]),
+            "命中率 / Precision": f"{row['precision']:.3f}",
+            "95% 区间 / 95% interval": f"{row['low']:.3f} – {row['high']:.3f}",
+            "双随机检查次数 / Random visits": int(row.get("random_n", 0)),
+            "双随机命中率 / Random-visit precision": ("双随机检查太少，无法判断 / too few random visits to tell" if too_few
+                                                     else f"{row['random_precision']:.3f} ({row['random_low']:.3f} – {row['random_high']:.3f})"),
+        })
+    block = int(intervals["block"].iloc[0]) if len(intervals) else 1
+    sentences = "".join(f"<li>{html.escape(c['zh'])}<br>{html.escape(c['en'])}</li>" for c in result.comparisons())
+    return [
+        "<h2>汇总命中率与区间 / Pooled precision with intervals</h2>",
+        pd.DataFrame(rows).to_html(index=False, border=0, escape=True),
+        f"<p class='note'>各起点前 k 名的检查汇总计算；区间为按起点的移动区块自助法（区块 {block} 个起点，"
+        f"即一个标签窗口跨越的起点数），因相邻窗口重叠，不能把各起点当作独立样本。双随机命中率只计双随机检查本身的发现。"
+        f" / The top-k visits pooled over origins; intervals from a moving-block bootstrap over origins (blocks of {block} "
+        f"origins, as many as one label window spans), since overlapping windows are not independent samples. "
+        f"Random-visit precision counts only what the double-random visit itself found.</p>",
+        "<h2>配对差异 / Paired differences</h2><ul>" + sentences + "</ul>",
+    ]
+
+
 def render_html(result: BacktestResult) -> str:
     """The report page as one string, plotly.js inlined once."""
     p = result.parameters
@@ -102,6 +137,7 @@ def render_html(result: BacktestResult) -> str:
         "<p class='note'>命中率在检查窗口内被检查的企业中计算，按被检查倾向的倒数加权；“仅双随机”只用双随机抽查，无选择偏差。"
         " / Precision is computed among firms inspected in the window, weighted by inverse inspection propensity; "
         "“random only” uses double-random inspections alone, free of selection bias.</p>",
+        *_interval_sections(result),
         "<h2>不同检查能力下的命中率 / Precision at capacity, 1 % to 20 %</h2>",
         precision_figure(result).to_html(full_html=False, include_plotlyjs=True),
         "<h2>校准 / Calibration</h2>", calibration_figure(result).to_html(full_html=False, include_plotlyjs=False),

@@ -162,6 +162,11 @@ def test_report_is_offline_and_bilingual(result, tmp_path):
     assert "回测报告" in page and "Backtest report" in page and "容量内命中率" in page and "Precision at capacity" in page
     assert "燃气" in page or "城镇燃气" in page  # sector labels in Chinese
     assert json.loads(write_json(result, tmp_path / "r.json").read_text(encoding="utf-8"))["summary"]
+    # pooled precision with block-bootstrap intervals and the paired differences, in words, in both languages
+    assert "95% 区间 / 95% interval" in page and "配对差异 / Paired differences" in page
+    assert ("噪声" in page and "within noise" in page) or "beyond noise" in page
+    data = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    assert data["intervals"] and data["comparisons"] and all("en" in c and "zh" in c for c in data["comparisons"])
 
 
 @pytest.mark.parametrize("text, expected", [("0.05", 0.05), ("50", 50), (0.1, 0.1), ("1", 1)])
