@@ -147,7 +147,7 @@ def _plan(args: argparse.Namespace) -> int:
 
     store = open_store(args.db)
     with _audited(store, "plan", None, start=args.start, days=args.days, seed=args.seed) as done:
-        report = plan_store(store, start=args.start, days=args.days, teams_file=args.teams,
+        report = plan_store(store, start=_as_of(args.start), days=args.days, teams_file=args.teams,
                             random_share=args.random_share, seed=args.seed, out=args.out, lang=args.lang,
                             created_by=cli_actor().username)
         done.update(plan_id=report.plan.plan_id, seed=report.plan.seed, visits=len(report.plan.visits),

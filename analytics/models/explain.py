@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.contract import schema
+from analytics.features.registry import FEATURES
 
 SEPARATOR = {"zh": "；", "en": "; "}
 MISSING_WORDS = {"zh": "无记录", "en": "no record"}
@@ -53,10 +54,7 @@ CODE_LABELS = _code_labels()
 def templates_from_registry(features: Iterable[object] | Mapping[str, object] | None = None) -> dict[str, ReasonTemplate]:
     """``{feature name: template}`` from the feature registry (``analytics.features.registry.FEATURES``)."""
     if features is None:
-        try:
-            from analytics.features.registry import FEATURES as features
-        except ImportError:
-            return {}
+        features = FEATURES
     specs = features.values() if isinstance(features, Mapping) else features
     out = {}
     for spec in specs:

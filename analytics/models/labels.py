@@ -71,8 +71,9 @@ from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 
 from analytics.contract import schema
-from analytics.contract.dates import HORIZON_DAYS, to_timestamp
-from analytics.snapshot.timeline import as_known_on, label_window, operating_on
+from analytics.contract.dates import HORIZON_DAYS
+from analytics.snapshot.snapshot import AsOf, Snapshot
+from analytics.snapshot.timeline import label_window
 
 LABEL_COLUMNS = ("inspected", "inspected_random", "major_found", "accident", "label", "first_mode", "visits",
                  "visit_hits", "random_visits", "random_hits", "major_found_any")
@@ -97,11 +98,12 @@ def _visits_with_finds(inspections: pd.DataFrame, majors: pd.DataFrame) -> pd.Se
     return pd.Series(by_id.to_numpy() | same_day, index=inspections.index)
 
 
-def build_labels(tables: dict[str, pd.DataFrame], as_of: object, horizon_days: int = HORIZON_DAYS) -> pd.DataFrame:
+def build_labels(tables: dict[str, pd.DataFrame], as_of: AsOf | object, horizon_days: int = HORIZON_DAYS) -> pd.DataFrame:
     """The labels of the enterprises operating on ``as_of`` (see the module docstring)."""
-    as_of = to_timestamp(as_of)
+    as_of = AsOf.parse(as_of)  # an AsOf passes through; a date (tests, notebooks) is parsed here
+    enterprises = Snapshot.from_tables(tables, as_of).operating  # who was supervised: what was known then
+    as_of = as_of.ts
     start, end = label_window(as_of, horizon_days)
-    enterprises = operating_on(as_known_on(tables, as_of), as_of)
     ids = pd.Index(np.sort(enterprises["enterprise_id"].astype(str).to_numpy()), name="enterprise_id")
 
     inspections = tables["inspections"]

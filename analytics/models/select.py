@@ -34,6 +34,10 @@ from analytics.models.nested import nested_select
 from analytics.snapshot.snapshot import AsOf, Snapshot, as_snapshot
 from analytics.snapshot.timeline import rolling_origins
 from analytics.store.database import latest_record_date
+from analytics.features import build_features
+from analytics.models.explain import global_importance
+from analytics.models.labels import build_labels, inspection_weights
+from analytics.models.registry import ModelRegistry, data_fingerprint
 
 MIN_POSITIVES = 30
 SNAPSHOTS = 24
@@ -57,8 +61,6 @@ FALLBACK_NOTE = {
 
 def _weights(features: pd.DataFrame, labels: pd.DataFrame, weighted: bool) -> pd.Series:
     """``labels.inspection_weights`` (inverse propensity of being inspected) or ones."""
-    from analytics.models.labels import inspection_weights
-
     if not weighted:
         return pd.Series(1.0, index=features.index)
     return inspection_weights(features, labels)
@@ -83,9 +85,6 @@ def training_set(tables: Snapshot | dict[str, pd.DataFrame], as_of: object = Non
                  horizon_days: int = HORIZON_DAYS, weighted: bool = True) -> tuple[pd.DataFrame, pd.Series, np.ndarray]:
     """``(X, y, weights)`` stacked over ``snapshot_dates``; only records known on the snapshot's date
     (a tables dict is cut to ``as_of`` first) are used."""
-    from analytics.features import build_features
-    from analytics.models.labels import build_labels
-
     known_then = as_snapshot(tables, as_of)
     as_of, known = known_then.as_of.ts, known_then.as_dict()
     frames, targets, weights = [], [], []
@@ -189,10 +188,6 @@ def train_on_tables(tables: Snapshot | dict[str, pd.DataFrame], as_of: object, r
                     min_positives: int = MIN_POSITIVES, seed: int = SEED) -> TrainingReport:
     """Train, backtest, choose and register (see the module docstring): a ``Snapshot`` (``as_of`` None
     or its date), or a tables dict that may hold later records, cut to ``as_of`` here."""
-    from analytics.features import build_features
-    from analytics.models.explain import global_importance
-    from analytics.models.registry import data_fingerprint
-
     snapshot = as_snapshot(tables, as_of)
     as_of, known = snapshot.as_of.ts, snapshot.as_dict()
     X, y, weights = training_set(snapshot, snapshots=snapshots)
@@ -268,8 +263,6 @@ SELECTION_RULE = {
 def train_models(store, as_of: AsOf | None = None, models_dir: object = None, truth: object = None,
                  capacity: float = CAPACITY, snapshots: int = SNAPSHOTS, origins: int = BACKTEST_ORIGINS) -> TrainingReport:
     """``saferank train``: train on the store as known on ``as_of`` (default: the newest inspection)."""
-    from analytics.models.registry import ModelRegistry
-
     as_of = AsOf.parse(as_of) if as_of is not None else AsOf(latest_record_date(store))
     truth_frame = pd.read_csv(truth, dtype={"enterprise_id": str}) if truth else None
     return train_on_tables(Snapshot.from_store(store, as_of), None, ModelRegistry(models_dir), truth_frame, capacity,

@@ -28,9 +28,8 @@ import pandas as pd
 from analytics.contract.errors import UserError
 from analytics.contract.exports import write_xlsx
 from analytics.operations.followup import UNKNOWN_TEAM
-from analytics.contract.dates import to_timestamp
 from analytics.snapshot.facts import hazard_state, open_mask, overdue_mask
-from analytics.snapshot.timeline import as_known_on
+from analytics.snapshot.snapshot import AsOf, Snapshot, as_snapshot
 
 COUNTS = ("visits", "enterprises", "hazards", "general", "major", "rectified", "on_time", "overdue",
           "follow_ups", "penalties")
@@ -163,14 +162,16 @@ def _ranked(counts: pd.DataFrame, key: str) -> pd.DataFrame:
     return ranked
 
 
-def group_bulletin(tables: dict[str, pd.DataFrame], start: object, end: object) -> Bulletin:
-    """The bulletin of ``[start, end]`` over a tables dict (see the module docstring for each figure)."""
-    start, end = to_timestamp(start), to_timestamp(end)
+def group_bulletin(snapshot: Snapshot | dict[str, pd.DataFrame], start: AsOf, end: object = None) -> Bulletin:
+    """The bulletin of ``[start, snapshot's date]`` (see the module docstring for each figure); a tables
+    dict is cut to ``end`` first."""
+    snapshot = as_snapshot(snapshot, end)
+    start, end = AsOf.parse(start).ts, snapshot.as_of.ts
     if end < start:
         raise UserError("通报的结束日期早于开始日期。", "The bulletin's end date is before its start date.")
-    known = as_known_on(tables, end)
-    enterprises = tables["enterprises"].assign(enterprise_id=lambda e: e["enterprise_id"].astype(str)).set_index("enterprise_id")
-    town_names = tables["towns"].assign(town_id=lambda t: t["town_id"].astype(str)).set_index("town_id")["name"].astype(str)
+    known = snapshot.tables
+    enterprises = known["enterprises"].assign(enterprise_id=lambda e: e["enterprise_id"].astype(str)).set_index("enterprise_id")
+    town_names = known["towns"].assign(town_id=lambda t: t["town_id"].astype(str)).set_index("town_id")["name"].astype(str)
     town_id = enterprises["town_id"].astype(str)
     town_of = town_id.map(town_names).fillna(town_id)  # the town's name per enterprise
 
@@ -236,17 +237,11 @@ class BulletinReport:
         return f"{self.bulletin.period('en')}: {self.bulletin.headline('en')}. Written to {files}"
 
 
-def bulletin_store(store, start: object, end: object, out: str | Path, html_path: str | Path | None = None,
+def bulletin_store(store, start: AsOf, end: AsOf, out: str | Path, html_path: str | Path | None = None,
                    lang: str = "zh") -> BulletinReport:
     """``saferank bulletin``: the workbook (in ``lang``) and, with ``html_path``, the printable page in
     Chinese there and in English beside it (``*.en.html``)."""
-    from analytics.store.database import read_tables
-
-    try:
-        start, end = to_timestamp(start), to_timestamp(end)
-    except ValueError as error:
-        raise UserError(f"无法识别的日期：{error}", f"Not a date: {error}") from error
-    bulletin = group_bulletin(read_tables(store), start, end)
+    bulletin = group_bulletin(Snapshot.from_store(store, end), start)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(bulletin.excel_bytes(lang))

@@ -47,7 +47,10 @@ from analytics.snapshot.facts import (
     open_mask,
     unapproved_restarts,
 )
-from analytics.snapshot.timeline import as_known_on, operating_on
+from analytics.snapshot.snapshot import AsOf, Snapshot, as_snapshot
+from analytics.accounts import users as accounts
+from analytics.operations import plans_store  # visits_for through the module: tests replace it there
+from analytics.risk.risklist import read_risk_list
 
 BATCHES = (
     Code("standardise", "规范达标", "Bring up to standard"),
@@ -152,11 +155,12 @@ def _date(values: pd.Series) -> pd.Series:
     return values.dt.strftime("%Y-%m-%d").fillna("")
 
 
-def enterprise_facts(tables: dict[str, pd.DataFrame], as_of: object, rules: DispositionRules) -> pd.DataFrame:
-    """Per operating enterprise (index ``enterprise_id``): the figures every rule reads."""
-    as_of = to_timestamp(as_of)
-    known = as_known_on(tables, as_of)
-    enterprises = operating_on(known, as_of).set_index("enterprise_id")
+def enterprise_facts(snapshot: Snapshot | dict[str, pd.DataFrame], as_of: object, rules: DispositionRules) -> pd.DataFrame:
+    """Per operating enterprise (index ``enterprise_id``): the figures every rule reads. ``as_of``:
+    None with a ``Snapshot``; with a tables dict, the date to cut it to."""
+    snapshot = as_snapshot(snapshot, as_of)
+    as_of, known = snapshot.as_of.ts, snapshot.tables
+    enterprises = snapshot.operating.set_index("enterprise_id")
     facts = pd.DataFrame(index=enterprises.index)
     start = as_of - pd.Timedelta(days=rules.window_days)
 
@@ -281,7 +285,7 @@ def _penalty_text(facts: pd.DataFrame, rules: DispositionRules, lang: str) -> pd
     return text.where(count > 0, f"no penalties in {rules.window_days} days")
 
 
-def recommend(tables: dict[str, pd.DataFrame], as_of: object, risk_list: pd.DataFrame,
+def recommend(snapshot: Snapshot | dict[str, pd.DataFrame], as_of: object, risk_list: pd.DataFrame,
               rules: DispositionRules | None = None, include: object = (),
               facts: pd.DataFrame | None = None) -> pd.DataFrame:
     """The recommended batch for every enterprise of ``risk_list`` at ``rules.levels`` (plus ``include`` ids).
@@ -294,13 +298,14 @@ def recommend(tables: dict[str, pd.DataFrame], as_of: object, risk_list: pd.Data
     cache it: it is the whole cost, ~0.7 s at 100,000 firms, and changes only with the data).
     """
     rules = rules or DispositionRules()
-    as_of = to_timestamp(as_of)
+    snapshot = as_snapshot(snapshot, as_of)
+    as_of = snapshot.as_of.ts
     chosen = risk_list.loc[risk_list["risk_level"].astype(object).isin(rules.levels)
                            | risk_list["enterprise_id"].astype(object).isin(list(include))]
     chosen = chosen.sort_values("rank", kind="stable")
-    facts = enterprise_facts(tables, as_of, rules) if facts is None else facts
+    facts = enterprise_facts(snapshot, None, rules) if facts is None else facts
     facts = facts.reindex(chosen["enterprise_id"].astype(object))
-    enterprises = tables["enterprises"].set_index("enterprise_id")
+    enterprises = snapshot["enterprises"].set_index("enterprise_id")
     out = pd.DataFrame({
         "enterprise_id": facts.index.astype(str),
         "name": facts.index.map(enterprises["name"].astype(object)),
@@ -345,8 +350,6 @@ def confirm(store, enterprise_id: str, decision: str, *, user=None, campaign: st
 
     ``user`` is the signed-in ``accounts.User`` (``None``: the command line). Returns the stored row.
     """
-    from analytics.accounts import users as accounts
-
     if user is not None:
         accounts.require(user, "dispositions")
     if decision not in BATCH_CODES:
@@ -395,27 +398,25 @@ def merge_decisions(recommended: pd.DataFrame, stored: pd.DataFrame) -> pd.DataF
     return out.drop(columns=["recommended_then"])
 
 
-def disposition_list(store, as_of: object | None = None, rules: DispositionRules | None = None,
-                     campaign: str = DEFAULT_CAMPAIGN, user=None, tables: dict[str, pd.DataFrame] | None = None,
+def disposition_list(store, as_of: AsOf | None = None, rules: DispositionRules | None = None,
+                     campaign: str = DEFAULT_CAMPAIGN, user=None, tables: Snapshot | dict[str, pd.DataFrame] | None = None,
                      risk_list: pd.DataFrame | None = None, facts: pd.DataFrame | None = None) -> pd.DataFrame:
     """The campaign list of a stored risk list (latest when ``as_of`` is None): every red/orange
     enterprise and every one already decided in ``campaign``, with recommendation and decision.
 
     ``user``: an inspector sees only the enterprises of their team's visits (``plans_store.visits_for``);
-    ``None`` is the command line (everything). ``tables``/``risk_list``: already read (the pages'
-    cache); else read from ``store``. ``facts``: see ``recommend``. Decisions are always read fresh.
+    ``None`` is the command line (everything). ``tables`` (a ``Snapshot`` of the list's date, or all
+    tables) / ``risk_list``: already read (the pages' cache); else read from ``store``. ``facts``:
+    see ``recommend``. Decisions are always read fresh.
     """
-    from analytics.risk.risklist import read_risk_list
-    from analytics.store.database import read_tables
-
     risk_list = read_risk_list(store, as_of=as_of) if risk_list is None else risk_list
     if risk_list.empty:
         raise UserError("尚无风险清单：请先评分（saferank score）。", "No risk list yet: score first (saferank score).")
-    day = to_timestamp(risk_list["as_of"].iloc[0])
+    day = AsOf.parse(risk_list["as_of"].iloc[0])  # the list's own date column
     stored = decisions(store, campaign)
-    tables = read_tables(store) if tables is None else tables
-    recommended = recommend(tables, day, risk_list, rules, include=stored["enterprise_id"], facts=facts)
-    out = merge_decisions(recommended, stored).assign(as_of=day)
+    snapshot = Snapshot.from_store(store, day) if tables is None else as_snapshot(tables, day)
+    recommended = recommend(snapshot, None, risk_list, rules, include=stored["enterprise_id"], facts=facts)
+    out = merge_decisions(recommended, stored).assign(as_of=day.ts)
     if user is not None and user.role == "inspector":
         out = out.loc[out["enterprise_id"].isin(_team_enterprises(store, user))]
     return out.reset_index(drop=True)
@@ -423,9 +424,7 @@ def disposition_list(store, as_of: object | None = None, rules: DispositionRules
 
 def _team_enterprises(store, user) -> set[str]:
     """An inspector's enterprises: those of the team's planned visits."""
-    from analytics.operations.plans_store import visits_for
-
-    visits = visits_for(store, user)
+    visits = plans_store.visits_for(store, user)
     return set(visits["enterprise_id"].astype(str)) if len(visits) else set()
 
 
@@ -479,7 +478,7 @@ class ExportReport:
         return f"Dispositions ({self.as_of:%Y-%m-%d}): {parts}. Written to {self.path}"
 
 
-def export_dispositions(store, out: str | Path, as_of: object | None = None, rules_path: str | Path | None = None,
+def export_dispositions(store, out: str | Path, as_of: AsOf | None = None, rules_path: str | Path | None = None,
                         campaign: str = DEFAULT_CAMPAIGN, lang: str = "zh") -> ExportReport:
     """``saferank dispositions``: the campaign list of a stored risk list written as a workbook."""
     rules = DispositionRules.from_json(rules_path) if rules_path else DispositionRules()
@@ -488,5 +487,5 @@ def export_dispositions(store, out: str | Path, as_of: object | None = None, rul
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(excel_bytes(frame, rules, lang))
     counts = frame["decision"].value_counts().to_dict()
-    return ExportReport(path, to_timestamp(frame["as_of"].iloc[0]) if len(frame) else to_timestamp(as_of or "today"),
+    return ExportReport(path, frame["as_of"].iloc[0] if len(frame) else (as_of.ts if as_of else pd.Timestamp.today().normalize()),
                         {str(k): int(v) for k, v in counts.items()})

@@ -18,15 +18,20 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
 from analytics.contract.exports import write_xlsx
 from analytics.contract.schema import ALERT_KINDS as ALERT_KIND_CODES
 from analytics.contract.schema import OPERATION_KINDS, Code
-from analytics.contract.dates import to_timestamp
+from analytics.contract.errors import UserError
+from analytics.risk.risklist import read_risk_list
 from analytics.snapshot.facts import open_mask, overdue_mask
-from analytics.snapshot.timeline import as_known_on, operating_on
+from analytics.snapshot.snapshot import AsOf, Snapshot, as_snapshot
+from analytics.snapshot.timeline import operating_on
+from analytics.contract.schema import RISK_LEVELS, SECTORS
 
 PLACE_SECTORS = ("fire_venues", "tourism")
 VESSEL_SECTOR = "fishing_vessels"
@@ -69,12 +74,12 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
 }
 
 
-def places_list(tables: dict[str, pd.DataFrame], as_of: object, risk_list: pd.DataFrame) -> pd.DataFrame:
+def places_list(snapshot: Snapshot | dict[str, pd.DataFrame], as_of: object, risk_list: pd.DataFrame) -> pd.DataFrame:
     """The crowded places and venues of ``risk_list`` ranked among themselves (``place_rank`` 1 = most
-    worrying), with their county ``rank``, and open and overdue hazards on ``as_of``."""
-    as_of = to_timestamp(as_of)
-    known = as_known_on(tables, as_of)
-    enterprises = operating_on(known, as_of)
+    worrying), with their county ``rank``, and open and overdue hazards on the snapshot's date.
+    ``as_of``: None with a ``Snapshot``; with a tables dict, the date to cut it to."""
+    snapshot = as_snapshot(snapshot, as_of)
+    as_of, known, enterprises = snapshot.as_of.ts, snapshot.tables, snapshot.operating
     places = enterprises.loc[enterprises["sector"].astype(object).isin(PLACE_SECTORS)]
     listed = risk_list[["enterprise_id", "score", "rank", "risk_level", "reasons"]].assign(
         enterprise_id=risk_list["enterprise_id"].astype(str))
@@ -216,22 +221,23 @@ def _vessels(known: dict[str, pd.DataFrame], first: pd.Timestamp, as_of: pd.Time
     })
 
 
-def people_list(tables: dict[str, pd.DataFrame], as_of: object, window_days: int = WINDOW_DAYS) -> pd.DataFrame:
+def people_list(snapshot: Snapshot | dict[str, pd.DataFrame], as_of: object = None,
+                window_days: int = WINDOW_DAYS) -> pd.DataFrame:
     """The exposed groups of the window ``(as_of - window_days, as_of]`` ranked by exposure (people × days).
 
     One row per permit (``uncertified_operation``), contract (``unqualified_contractor``) or vessel
     (``vessel_alert``); columns ``PEOPLE_COLUMNS``. Ties: enterprise id, then kind, then records.
     """
-    as_of = to_timestamp(as_of)
+    snapshot = as_snapshot(snapshot, as_of)
+    as_of, known = snapshot.as_of.ts, snapshot.tables
     first = as_of - pd.Timedelta(days=window_days - 1)
-    known = as_known_on(tables, as_of)
     parts = [p for p in (_uncertified(known, first, as_of), _unqualified(known, first, as_of),
                          _vessels(known, first, as_of)) if len(p)]
     if not parts:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in PEOPLE_COLUMNS})
     out = pd.concat(parts, ignore_index=True)
     out["exposure"] = out["people"].astype("int64") * out["days"].astype("int64")
-    enterprises = tables["enterprises"].assign(enterprise_id=lambda e: e["enterprise_id"].astype(str)).set_index("enterprise_id")
+    enterprises = known["enterprises"].assign(enterprise_id=lambda e: e["enterprise_id"].astype(str)).set_index("enterprise_id")
     out["name"] = out["enterprise_id"].map(enterprises["name"].astype(object))
     out["town_id"] = out["enterprise_id"].map(enterprises["town_id"].astype(object))
     out["sector"] = out["enterprise_id"].map(enterprises["sector"].astype(object))
@@ -243,8 +249,6 @@ def people_list(tables: dict[str, pd.DataFrame], as_of: object, window_days: int
 
 def labelled(frame: pd.DataFrame, lang: str = "zh", towns: pd.DataFrame | None = None) -> pd.DataFrame:
     """A places or people list as people read it: labels in ``lang``, dates as text."""
-    from analytics.contract.schema import RISK_LEVELS, SECTORS
-
     def codes(values: pd.Series, table: tuple[Code, ...]) -> pd.Series:
         return values.astype(object).map({c.code: c.zh if lang == "zh" else c.en for c in table})
 
@@ -264,27 +268,22 @@ def labelled(frame: pd.DataFrame, lang: str = "zh", towns: pd.DataFrame | None =
     return out.rename(columns={k: v[0] if lang == "zh" else v[1] for k, v in COLUMN_LABELS.items()})
 
 
-def export_list(store, which: str, out: object, as_of: object | None = None, window_days: int = WINDOW_DAYS,
+def export_list(store, which: str, out: object, as_of: AsOf | None = None, window_days: int = WINDOW_DAYS,
                 lang: str = "zh") -> ListReport:
     """``saferank places`` / ``saferank people``: the list of a stored risk list's date as a workbook."""
-    from pathlib import Path
-
-    from analytics.contract.errors import UserError
-    from analytics.risk.risklist import read_risk_list
-    from analytics.store.database import read_tables
-
     risk_list = read_risk_list(store, as_of=as_of, lang=lang)
     if risk_list.empty and (which == "places" or as_of is None):
         raise UserError("尚无风险清单：请先评分（saferank score）。", "No risk list yet: score first (saferank score).")
-    day = to_timestamp(risk_list["as_of"].iloc[0]) if len(risk_list) else to_timestamp(as_of)
-    tables = read_tables(store)
-    frame = places_list(tables, day, risk_list) if which == "places" else people_list(tables, day, window_days)
+    day = AsOf.parse(risk_list["as_of"].iloc[0]) if len(risk_list) else as_of  # the stored list's own date
+    snapshot = Snapshot.from_store(store, day)
+    tables = snapshot.tables
+    frame = places_list(snapshot, None, risk_list) if which == "places" else people_list(snapshot, None, window_days)
     path = Path(str(out))
     path.parent.mkdir(parents=True, exist_ok=True)
     sheet = {("places", "zh"): "场所清单", ("places", "en"): "Places", ("people", "zh"): "人群清单",
              ("people", "en"): "People"}[(which, lang)]
     write_xlsx(path, {sheet: labelled(frame, lang, tables["towns"])})  # names run no formula
-    return ListReport(which, path, day, len(frame))
+    return ListReport(which, path, day.ts, len(frame))
 
 
 class ListReport:

@@ -22,6 +22,11 @@ from analytics.operations.planning import UNPLANNED_COLUMNS, VISIT_COLUMNS, Plan
 from analytics.store.database import metadata
 from analytics.operations.teams import default_teams, read_teams, typed_teams
 from analytics.contract.dates import to_timestamp
+from analytics.contract import frames
+from analytics.operations.plan_export import write_plan_html, write_plan_xlsx
+from analytics.risk.risklist import read_risk_list
+from analytics.store.database import CONTRACT_TABLES, read_tables
+from analytics.snapshot.snapshot import AsOf
 
 plans = sa.Table(
     "plans",
@@ -204,9 +209,6 @@ def plan_tables(store, start: pd.Timestamp, days: int, rules: PlanRules) -> dict
     """What ``build_plan`` reads, and only that: towns, enterprises, the alerts, the inspections of the
     ``skip_recent_days`` before ``start`` and the hazards still open the day before it whose deadline
     falls in the period (a county's full history would be most of the time of ``saferank plan``)."""
-    from analytics.contract import frames
-    from analytics.store.database import CONTRACT_TABLES, read_tables
-
     tables = read_tables(store, names=("towns", "enterprises", "weather_alerts"))
     day_before = (start - pd.Timedelta(days=1)).date()
     end = (start + pd.Timedelta(days=days - 1)).date()
@@ -237,18 +239,16 @@ class PlanReport:
         return self.plan.render(lang) + "\n" + written
 
 
-def create_plan(store, start: object | None = None, days: int = 20, teams: pd.DataFrame | None = None,
+def create_plan(store, start: AsOf | None = None, days: int = 20, teams: pd.DataFrame | None = None,
                 rules: PlanRules | None = None, seed: int | None = None, created_by: str = "cli") -> tuple[Plan, dict]:
     """Draw a plan from the newest stored risk list and store it; returns it and the tables it read.
 
     ``start`` defaults to the day after the list's as-of date; ``teams`` to ``default_teams``.
     """
-    from analytics.risk.risklist import read_risk_list
-
     risk_list = read_risk_list(store)
     if risk_list.empty:
         raise UserError("尚无已保存的风险清单：请先运行 saferank score。", "No risk list is stored yet: run saferank score first.")
-    start = to_timestamp(start) if start else to_timestamp(risk_list["as_of"].iloc[0]) + pd.Timedelta(days=1)
+    start = (AsOf.parse(start) if start else AsOf.parse(risk_list["as_of"].iloc[0]).plus(1)).ts  # AsOf passes through
     rules = rules or PlanRules()
     tables = plan_tables(store, start, days, rules)
     town_ids = tables["towns"]["town_id"].astype(str).tolist()
@@ -257,7 +257,7 @@ def create_plan(store, start: object | None = None, days: int = 20, teams: pd.Da
     return plan, tables
 
 
-def plan_store(store, start: object | None = None, days: int = 20, teams_file: str | Path | None = None,
+def plan_store(store, start: AsOf | None = None, days: int = 20, teams_file: str | Path | None = None,
                random_share: float = 0.25, seed: int | None = None, out: str | Path | None = None,
                lang: str = "zh", created_by: str = "cli", rules: PlanRules | None = None) -> PlanReport:
     """``saferank plan``: ``create_plan``, then the xlsx (one sheet per team) and the print view.
@@ -265,9 +265,6 @@ def plan_store(store, start: object | None = None, days: int = 20, teams_file: s
     ``out`` defaults to ``data/plans/<plan_id>.xlsx`` under the working directory (the print view is
     written next to it, ``.html``).
     """
-    from analytics.operations.plan_export import write_plan_html, write_plan_xlsx
-    from analytics.store.database import read_tables
-
     teams = read_teams(teams_file, read_tables(store, names=("towns",))["towns"]["town_id"].astype(str).tolist()) \
         if teams_file else None
     plan, tables = create_plan(store, start, days, teams, rules or PlanRules(random_share=random_share), seed, created_by)

@@ -21,6 +21,15 @@ import sqlalchemy as sa
 from analytics.contract.errors import UserError
 from analytics.contract.schema import TABLES
 from analytics.contract.dates import to_timestamp
+from analytics.accounts import audit
+from analytics.accounts.users import require
+from analytics.contract import frames
+from analytics.models.registry import ModelRegistry
+from analytics.operations import plans_store  # visits_for through the module: tests replace it there
+from analytics.risk.risklist import read_risk_list, rescore_enterprise
+from analytics.store.database import CONTRACT_TABLES, write_tables
+from analytics.store.ingest import ROW, SOURCE, ImportFailed, check_table
+from analytics.snapshot.snapshot import AsOf
 
 MODE_OF_REASON = {"follow_up": "follow_up", "random_draw": "random"}
 DEFAULT_MODE = "unannounced"
@@ -42,8 +51,6 @@ def _cell(value: object) -> str:
 
 def _cells(name: str, records: Sequence[Mapping[str, object]]) -> pd.DataFrame:
     """Records as the importer's text frame: every contract column, '' for missing, row numbers from 2."""
-    from analytics.store.ingest import ROW, SOURCE
-
     columns = TABLES[name].column_names
     frame = pd.DataFrame({c: [_cell(r.get(c)) for r in records] for c in columns}, dtype=object)
     frame[SOURCE] = f"{SOURCE_NAME[0]}:{name}"
@@ -54,9 +61,6 @@ def _cells(name: str, records: Sequence[Mapping[str, object]]) -> pd.DataFrame:
 def check_records(name: str, records: Sequence[Mapping[str, object]], export_date: object | None = None) -> pd.DataFrame:
     """The records of contract table ``name`` checked by the importer's rules (``ingest.check_table``):
     the typed table, or ``ingest.ImportFailed`` listing every broken rule."""
-    from analytics.contract import frames
-    from analytics.store.ingest import ImportFailed, check_table
-
     spec = TABLES[name]
     frame = _cells(name, records)
     day = to_timestamp(export_date) if export_date is not None else pd.Timestamp.today().normalize()
@@ -123,12 +127,9 @@ class ResultsReport:
 
 def _visit(store, visit_id: str, user) -> dict:
     """The stored visit ``user`` may record results for (inspector: own team, up to today)."""
-    from analytics.accounts.users import require
-    from analytics.operations.planning import visits_for
-
     if user is not None:
         require(user, "results_entry")
-    visits = visits_for(store, user)
+    visits = plans_store.visits_for(store, user)
     found = visits.loc[visits["visit_id"] == visit_id]
     if found.empty:
         raise UserError(f"检查安排 {visit_id} 不存在或不属于本组今天及以前的安排。",
@@ -143,8 +144,6 @@ def open_hazards(store, enterprise_id: str) -> pd.DataFrame:
 
 
 def _stored_hazards(store, enterprise_id: str) -> pd.DataFrame:
-    from analytics.contract import frames
-    from analytics.store.database import CONTRACT_TABLES
 
     table = CONTRACT_TABLES["hazards"]
     with store.engine.connect() as connection:
@@ -188,8 +187,6 @@ def record_results(store, visit_id: str, date: object | None = None, findings: S
 
 def _write_and_rescore(store, enterprise_id: str, written: dict[str, pd.DataFrame], user, rescore: bool,
                        models_dir: str | None, model: object | None, source: str | None) -> ResultsReport:
-    from analytics.accounts import audit
-    from analytics.store.database import write_tables
 
     write_tables(store, written)
     audit.record(store, user, "results_entry", enterprise_id, source=source,
@@ -203,26 +200,23 @@ def _write_and_rescore(store, enterprise_id: str, written: dict[str, pd.DataFram
 
 def _rescore(store, enterprise_id: str, models_dir: str | None, model: object | None, latest: pd.Timestamp | None):
     """(row before, row after, note) of the enterprise in the newest stored list."""
-    from analytics.risk.risklist import read_risk_list, rescore_enterprise
-
     current = read_risk_list(store)
     if current.empty:
         return None, None, {"zh": "尚无风险清单，未重新评分。", "en": "No risk list is stored yet; not rescored."}
     before = current.loc[current["enterprise_id"].astype(str) == enterprise_id]
     registry = None
     if model is None and models_dir is not None:
-        from analytics.models.registry import ModelRegistry
-
         registry = ModelRegistry(models_dir)
     try:
         rescore_enterprise(store, enterprise_id, model=model, registry=registry)
     except UserError as error:  # the results are stored; only the new score is missing
         return None, None, {"zh": f"结果已保存，但未能重新评分：{error.zh}", "en": f"Results saved, but not rescored: {error.en}"}
-    updated = read_risk_list(store, as_of=current["as_of"].iloc[0], model_version=current["model_version"].iloc[0])
+    day = AsOf.parse(current["as_of"].iloc[0])  # the stored list's own date column
+    updated = read_risk_list(store, as_of=day, model_version=current["model_version"].iloc[0])
     after = updated.loc[updated["enterprise_id"].astype(str) == enterprise_id].iloc[0]  # its rank in the whole list
-    as_of = str(current["as_of"].iloc[0])
+    as_of = day.iso
     note = {}
-    if latest is not None and latest > to_timestamp(as_of):  # point in time: the list's date cannot see later records
+    if latest is not None and latest > day.ts:  # point in time: the list's date cannot see later records
         note = {"zh": f"评分日期为清单日期 {as_of}：晚于该日期的记录在下次评分（saferank score）时计入。",
                 "en": f"Scored as of the list's date {as_of}: records dated later count from the next scoring (saferank score)."}
     return (before.iloc[0].to_dict() if len(before) else None), after.to_dict(), note

@@ -126,7 +126,6 @@ def _batch_query(stored: sa.Table, columns: list[str], ids: list[str], towns: li
 def _batch_tables(store, enterprises: pd.DataFrame, held: frozenset[str]) -> dict[str, pd.DataFrame]:
     """The store's rows of these enterprises in every table that has an ``enterprise_id``, their towns
     and the weather alerts of those towns; the posted ``enterprises`` replace the stored ones."""
-
     ids = enterprises["enterprise_id"].astype(str).tolist()
     towns = enterprises["town_id"].astype(str).unique().tolist()
     out: dict[str, pd.DataFrame] = {"enterprises": enterprises}
@@ -152,9 +151,8 @@ def _batch_tables(store, enterprises: pd.DataFrame, held: frozenset[str]) -> dic
 def score_records(store, records: Sequence[Mapping[str, object]], as_of: AsOf | None = None, lang: str = "zh",
                   models_dir: str | None = None) -> pd.DataFrame:
     """The risk-list rows of the posted enterprises on ``as_of`` (default: the newest stored list's
-    date, else today; the API parses a given date with ``AsOf.parse``) by the serving model; nothing is written. Enterprises not operating on
-    ``as_of`` get no row. Ranks are within the batch."""
-
+    date, else today; the API parses a given date with ``AsOf.parse``) by the serving model; nothing
+    is written. Enterprises not operating on ``as_of`` get no row. Ranks are within the batch."""
     enterprises = validate_records(records)
     if as_of is None:
         dates = scored_dates(store)

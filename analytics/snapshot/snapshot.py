@@ -123,6 +123,13 @@ class Snapshot:
         return cls(as_of, MappingProxyType({n: t for n, t in snapshot.tables.items() if n in keep}),
                    snapshot.held, snapshot.operating)
 
+    def earlier(self, as_of: AsOf) -> Snapshot:
+        """The snapshot of an earlier (or the same) day, cut from this one: what was known then is a
+        part of what is known now, so no table needs reading again. A later day is refused."""
+        if as_of > self.as_of:
+            raise ValueError(f"a snapshot of {self.as_of} cannot tell what was known on {as_of}")
+        return self if as_of == self.as_of else Snapshot.from_tables(self.tables, as_of, held=self.held)
+
     def __getitem__(self, name: str) -> pd.DataFrame:
         return self.tables[name]
 

@@ -1,6 +1,7 @@
 """Descriptive summaries of a county's records for analysts: rows per table, hazards by group, inspections by mode.
 
-Every function reads the tables as known at the end of ``as_of`` (``timeline.as_known_on``), so a
+Every function reads a ``Snapshot`` (the tables as known at the end of its date; a tables dict with an
+``as_of`` is cut into one first), so a
 notebook opened on an old date shows what the office knew then. Windows are the ``window_days``
 ending on ``as_of`` (start exclusive, end inclusive), like the overview's periods.
 
@@ -22,7 +23,8 @@ import pandas as pd
 
 from analytics.contract import schema
 from analytics.contract.dates import HORIZON_DAYS, to_timestamp
-from analytics.snapshot.timeline import as_known_on
+from analytics.snapshot.snapshot import Snapshot, as_snapshot
+from analytics.models.labels import build_labels, selection_bias
 
 WINDOW_DAYS = 365
 HazardGrouping = Literal["town", "sector", "category"]
@@ -39,11 +41,10 @@ def _in_window(dates: pd.Series, as_of: pd.Timestamp, window_days: int | None) -
     return (dates > as_of - pd.Timedelta(days=window_days)) & (dates <= as_of)
 
 
-def table_overview(tables: dict[str, pd.DataFrame], as_of: object) -> pd.DataFrame:
+def table_overview(snapshot: Snapshot | dict[str, pd.DataFrame], as_of: object = None) -> pd.DataFrame:
     """One row per table present (contract order): ``rows`` known on ``as_of``, ``first`` and ``last`` record
     date (NaT for tables without a date), ``zh`` / ``en`` names."""
-    as_of = to_timestamp(as_of)
-    known = as_known_on(tables, as_of)
+    known = as_snapshot(snapshot, as_of).tables
     rows = []
     for name, spec in schema.TABLES.items():  # a loop over the ten contract tables
         if name not in known:
@@ -55,7 +56,7 @@ def table_overview(tables: dict[str, pd.DataFrame], as_of: object) -> pd.DataFra
     return pd.DataFrame(rows).set_index("table")
 
 
-def hazard_counts(tables: dict[str, pd.DataFrame], as_of: object, by: HazardGrouping = "category",
+def hazard_counts(snapshot: Snapshot | dict[str, pd.DataFrame], as_of: object = None, by: HazardGrouping = "category",
                   window_days: int | None = WINDOW_DAYS, lang: str = "zh") -> pd.DataFrame:
     """Hazards found in the window per group: ``general``, ``major``, ``total``, ``major_share``, ``label``.
 
@@ -63,14 +64,14 @@ def hazard_counts(tables: dict[str, pd.DataFrame], as_of: object, by: HazardGrou
     ``category`` (of the hazard; missing category: ``other``). Most hazards first. ``window_days``
     None: everything known on ``as_of``.
     """
-    as_of = to_timestamp(as_of)
-    known = as_known_on(tables, as_of)
+    snapshot = as_snapshot(snapshot, as_of)
+    as_of, known = snapshot.as_of.ts, snapshot.tables
     hazards = known["hazards"].loc[_in_window(known["hazards"]["found_date"], as_of, window_days)]
     if by == "category":
         groups = hazards["category"].astype(object).fillna("other")
     else:
         column = "town_id" if by == "town" else "sector"
-        place = tables["enterprises"].set_index("enterprise_id")[column].astype(object)
+        place = known["enterprises"].set_index("enterprise_id")[column].astype(object)
         groups = hazards["enterprise_id"].map(place)
     levels = hazards["level"].astype(object)
     counts = pd.crosstab(groups.rename(by), levels).reindex(columns=["general", "major"], fill_value=0)
@@ -78,20 +79,20 @@ def hazard_counts(tables: dict[str, pd.DataFrame], as_of: object, by: HazardGrou
     counts["total"] = counts["general"] + counts["major"]
     counts["major_share"] = counts["major"] / counts["total"]
     if by == "town":
-        names = tables["towns"].set_index("town_id")["name"].astype(object)
+        names = known["towns"].set_index("town_id")["name"].astype(object)
         counts["label"] = counts.index.map(names)
     else:
         counts["label"] = _label(_GROUP_CODES[by], counts.index, lang)
     return counts.sort_values(["total", "major"], ascending=False, kind="stable")
 
 
-def inspections_by_mode(tables: dict[str, pd.DataFrame], as_of: object, window_days: int | None = WINDOW_DAYS,
+def inspections_by_mode(snapshot: Snapshot | dict[str, pd.DataFrame], as_of: object = None, window_days: int | None = WINDOW_DAYS,
                         lang: str = "zh") -> pd.DataFrame:
     """Per inspection mode (index, contract order; modes unused in the window left out): ``inspections``,
     ``enterprises``, ``share`` of all inspections, ``hazards``, ``hazards_per_inspection``, ``major_share``
     (inspections that found at least one major hazard / inspections) and ``label``."""
-    as_of = to_timestamp(as_of)
-    known = as_known_on(tables, as_of)
+    snapshot = as_snapshot(snapshot, as_of)
+    as_of, known = snapshot.as_of.ts, snapshot.tables
     inspections = known["inspections"].loc[_in_window(known["inspections"]["date"], as_of, window_days)]
     hazards = known["hazards"].loc[known["hazards"]["inspection_id"].isin(inspections["inspection_id"])]
     found = hazards.groupby("inspection_id").agg(hazards=("hazard_id", "size"),
@@ -115,8 +116,6 @@ def selection_bias_by_origin(tables: dict[str, pd.DataFrame], origins: Iterable[
                              horizon_days: int = HORIZON_DAYS) -> pd.DataFrame:
     """``labels.selection_bias`` of the label window after each origin (index ``origin``): how many firms
     were inspected at random and only by other modes, their hit rates, and the ratio targeted / random."""
-    from analytics.models.labels import build_labels, selection_bias
-
     rows = {to_timestamp(o): selection_bias(build_labels(tables, o, horizon_days)) for o in origins}
     out = pd.DataFrame.from_dict(rows, orient="index")
     out.index.name = "origin"

@@ -27,6 +27,8 @@ import pandas as pd
 from analytics.contract import schema
 from analytics.models.report import MODEL_LABELS
 from analytics.contract.schema import Code
+from analytics.features.registry import FEATURES
+from analytics.models.select import CALIBRATION_BY_MODEL
 
 MODEL_KINDS: tuple[Code, ...] = tuple(
     Code(code, zh, en) for code, (zh, en) in {**MODEL_LABELS, "blend": ("逻辑回归与提升树融合", "Blend of logistic and boosted")}.items()
@@ -153,8 +155,6 @@ def card_fields(card: dict, status: str, lang: str = "zh") -> pd.DataFrame:
 
 def _calibration_of(card: dict) -> str:
     """For cards written before training recorded it: what the model kind implies."""
-    from analytics.models.select import CALIBRATION_BY_MODEL
-
     if card.get("model") == "rule_of_thumb":
         return "platt_points" if card.get("metrics") else "fixed_points"
     return CALIBRATION_BY_MODEL.get(card.get("model"), "unknown")
@@ -215,8 +215,6 @@ def group_metrics(card: dict, by: str, lang: str = "zh", town_names: dict[str, s
 def feature_importance(card: dict, lang: str = "zh", top: int | None = 20) -> pd.DataFrame:
     """Mean |contribution| per feature (log-odds) as stored at training, largest first; features that
     never moved a score are left out."""
-    from analytics.features.registry import FEATURES
-
     importance = card.get("importance") or {}
     if not importance:
         return pd.DataFrame(columns=list(IMPORTANCE_COLUMNS))

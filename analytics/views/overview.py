@@ -1,8 +1,9 @@
 """The leaders' overview (总览): headline figures with their change, the town × sector matrix, the trend.
 
 A *period* is the ``period_days`` (default 30) ending on ``as_of``; the previous period is the
-same length just before it, measured on the tables as known at its own end, so a figure never
-borrows from a later record. Risk-level counts come from the risk lists the caller passes (the one
+same length just before it, measured on the tables as known at its own end (``Snapshot.earlier``), so
+a figure never borrows from a later record. Functions take a ``Snapshot`` (a tables dict with an
+``as_of`` is cut into one first). Risk-level counts come from the risk lists the caller passes (the one
 on ``as_of`` and the one on the previous scored date); without them those figures are missing.
 
 Headline figures (``HEADLINES``):
@@ -23,10 +24,9 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from analytics.contract.dates import to_timestamp
 from analytics.contract.schema import SECTORS, Code
 from analytics.snapshot.facts import open_mask, overdue_mask
-from analytics.snapshot.timeline import as_known_on, operating_on
+from analytics.snapshot.snapshot import Snapshot, as_snapshot
 
 PERIOD_DAYS = 30
 
@@ -49,8 +49,8 @@ MATRIX_METRICS = (
 Metric = Literal["mean_risk", "red_orange", "hazards_found", "overdue"]
 
 
-def _period_figures(tables: dict[str, pd.DataFrame], end: pd.Timestamp, period_days: int) -> dict[str, float]:
-    known = as_known_on(tables, end)
+def _period_figures(snapshot: Snapshot, period_days: int) -> dict[str, float]:
+    known, end = snapshot.tables, snapshot.as_of.ts
     start = end - pd.Timedelta(days=period_days)  # exclusive
     inspections = known["inspections"]
     hazards = known["hazards"]
@@ -58,7 +58,7 @@ def _period_figures(tables: dict[str, pd.DataFrame], end: pd.Timestamp, period_d
     found = hazards.loc[in_period(hazards["found_date"])]
     due = hazards.loc[in_period(hazards["deadline"])]
     return {
-        "supervised": float(len(operating_on(known, end))),
+        "supervised": float(len(snapshot.operating)),
         "inspected": float(inspections.loc[in_period(inspections["date"]), "enterprise_id"].nunique()),
         "hazards_found": float(len(found)),
         "major_hazards": float((found["level"] == "major").sum()),
@@ -75,8 +75,8 @@ def _level_counts(risk_list: pd.DataFrame | None) -> dict[str, float]:
 
 
 def headline_figures(
-    tables: dict[str, pd.DataFrame],
-    as_of: object,
+    snapshot: Snapshot | dict[str, pd.DataFrame],
+    as_of: object = None,
     risk_list: pd.DataFrame | None = None,
     previous_risk_list: pd.DataFrame | None = None,
     period_days: int = PERIOD_DAYS,
@@ -85,9 +85,9 @@ def headline_figures(
 
     ``change`` is ``value - previous`` (for the rate, in share points); NaN when either is missing.
     """
-    as_of = to_timestamp(as_of)
-    now = _period_figures(tables, as_of, period_days) | _level_counts(risk_list)
-    before = _period_figures(tables, as_of - pd.Timedelta(days=period_days), period_days) | _level_counts(
+    snapshot = as_snapshot(snapshot, as_of)
+    now = _period_figures(snapshot, period_days) | _level_counts(risk_list)
+    before = _period_figures(snapshot.earlier(snapshot.as_of.plus(-period_days)), period_days) | _level_counts(
         previous_risk_list
     )
     order = [c.code for c in HEADLINES]
@@ -103,8 +103,8 @@ def _with_place(frame: pd.DataFrame, enterprises: pd.DataFrame) -> pd.DataFrame:
 
 
 def town_sector_matrix(
-    tables: dict[str, pd.DataFrame],
-    as_of: object,
+    snapshot: Snapshot | dict[str, pd.DataFrame],
+    as_of: object = None,
     metric: Metric = "mean_risk",
     risk_list: pd.DataFrame | None = None,
     period_days: int = PERIOD_DAYS,
@@ -115,10 +115,9 @@ def town_sector_matrix(
     read ``risk_list`` (an empty cell for mean risk is NaN: nobody scored there); hazard counts
     cover the hazards found in the period (``hazards_found``) or overdue on ``as_of`` (``overdue``).
     """
-    as_of = to_timestamp(as_of)
-    known = as_known_on(tables, as_of)
-    enterprises = operating_on(known, as_of)
-    towns = list(tables["towns"]["town_id"].astype(object))
+    snapshot = as_snapshot(snapshot, as_of)
+    as_of, known, enterprises = snapshot.as_of.ts, snapshot.tables, snapshot.operating
+    towns = list(known["towns"]["town_id"].astype(object))
     present = set(enterprises["sector"].astype(object))
     sectors = [c.code for c in SECTORS if c.code in present]
     if metric in ("mean_risk", "red_orange"):
@@ -162,13 +161,13 @@ def town_mean_risk(risk_list: pd.DataFrame, tables: dict[str, pd.DataFrame]) -> 
     return out.reset_index()
 
 
-def weekly_hazards(tables: dict[str, pd.DataFrame], as_of: object, weeks: int = 26) -> pd.DataFrame:
+def weekly_hazards(snapshot: Snapshot | dict[str, pd.DataFrame], as_of: object = None, weeks: int = 26) -> pd.DataFrame:
     """Hazards found and rectified per 7-day week, the last ``weeks`` weeks ending on ``as_of``.
 
     Columns: ``week_start``, ``week_end``, ``found``, ``rectified``; oldest week first.
     """
-    as_of = to_timestamp(as_of)
-    hazards = as_known_on(tables, as_of)["hazards"]
+    snapshot = as_snapshot(snapshot, as_of)
+    as_of, hazards = snapshot.as_of.ts, snapshot["hazards"]
 
     def per_week(dates: pd.Series) -> np.ndarray:
         back = ((as_of - dates.dropna()).dt.days // 7).to_numpy()

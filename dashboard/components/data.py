@@ -232,6 +232,8 @@ def snapshot(as_of: pd.Timestamp) -> Snapshot:
     """``tables()`` as known at the end of ``as_of`` (a stored list's date), cut once per TTL; which
     optional tables the store holds from its own record."""
     day, _ = _list_key(as_of, None)
+    if day is None:
+        raise UserError("尚无风险清单：请先评分（saferank score）。", "No risk list yet: score first (saferank score).")
     return _cached(("snapshot", _store_key(), day),
                    lambda: Snapshot.from_tables(tables(), AsOf(day), held=held_tables(store())))
 

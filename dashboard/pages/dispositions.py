@@ -101,10 +101,10 @@ def layout(as_of: str | None = None, lang: str | None = None, batch: str | None 
 def campaign_list(as_of: str | None, lang: str) -> pd.DataFrame:
     """The campaign list of the chosen date, with the stored decisions read fresh."""
     day = data.pick_as_of(as_of)
-    tables = data.tables()
+    snapshot = data.snapshot(day)
     facts = data.summary("dispositions-facts", day,
-                         lambda: dispositions.enterprise_facts(tables, day, dispositions.DispositionRules()))
-    return dispositions.disposition_list(data.store(), day, user=auth.current_user(), tables=tables,
+                         lambda: dispositions.enterprise_facts(snapshot, None, dispositions.DispositionRules()))
+    return dispositions.disposition_list(data.store(), None, user=auth.current_user(), tables=snapshot,
                                          risk_list=data.risk_list(day, lang), facts=facts)
 
 

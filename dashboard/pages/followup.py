@@ -98,7 +98,7 @@ def layout(as_of: str | None = None, lang: str | None = None, by: str | None = N
 def show_states(by: str | None, as_of: str, lang: str) -> object:
     by = by if by in GROUPS else "town"  # the radio always holds one; an empty value shows the default
     day = data.pick_as_of(as_of)
-    states = data.summary("followup-states", day, lambda: followup.states_by(data.tables(), day, by), by)
+    states = data.summary("followup-states", day, lambda: followup.states_by(data.snapshot(day), None, by), by)
     names = data.town_names() if by == "town" else (i18n.labels(SECTORS, lang) if by == "sector" else {})
     return figures.states_figure(states, names, lang)
 
@@ -110,8 +110,7 @@ def show_states(by: str | None, as_of: str, lang: str) -> object:
 )
 def show_rate(as_of: str, lang: str) -> object:
     day = data.pick_as_of(as_of)
-    tables = data.tables()
-    rate = data.summary("followup-rate", day, lambda: followup.rectification_rate(tables, day))
+    rate = data.summary("followup-rate", day, lambda: followup.rectification_rate(data.snapshot(day)))
     return figures.rate_figure(rate, lang)
 
 
@@ -127,15 +126,15 @@ def fetch_overdue(request: dict | None, as_of: str, lang: str) -> dict:
     if not request:
         return dash.no_update
     day = data.pick_as_of(as_of)
-    tables = data.tables()
     # tens of thousands of rows at 100,000 firms: kept ready per date and language, served by blocks
-    rows = data.summary("followup-overdue-rows", day, lambda: overdue_rows(tables, day, lang), lang)
+    rows = data.summary("followup-overdue-rows", day, lambda: overdue_rows(data.snapshot(day), day, lang), lang)
     return grid.rows_block(rows, request, BLOCK_SIZE)
 
 
-def overdue_rows(tables: dict, day: pd.Timestamp, lang: str) -> pd.DataFrame:
-    """The overdue hazards of ``day`` in the grid's columns (labels in ``lang``), oldest deadline first."""
-    overdue = data.summary("followup-overdue", day, lambda: followup.overdue_list(tables, day))
+def overdue_rows(snapshot, day: pd.Timestamp, lang: str) -> pd.DataFrame:
+    """The overdue hazards of ``day`` (``snapshot``: the tables as known then) in the grid's columns
+    (labels in ``lang``), oldest deadline first."""
+    overdue = data.summary("followup-overdue", day, lambda: followup.overdue_list(snapshot))
     rows = overdue.assign(
         deadline=overdue["deadline"].dt.strftime("%Y-%m-%d"),
         found_date=overdue["found_date"].dt.strftime("%Y-%m-%d"),

@@ -98,7 +98,7 @@ def update_overview(as_of: str, lang: str) -> tuple[list[html.Div], object, obje
     headline = data.summary(
         "headline", day,
         lambda: overview.headline_figures(
-            tables, day, data.risk_list(day, lang), None if previous is None else data.risk_list(previous, lang)
+            data.snapshot(day), None, data.risk_list(day, lang), None if previous is None else data.risk_list(previous, lang)
         ),
     )
     cards = [
@@ -112,7 +112,7 @@ def update_overview(as_of: str, lang: str) -> tuple[list[html.Div], object, obje
         for code in overview.HEADLINES
     ]
     towns = data.summary("town_risk", day, lambda: overview.town_mean_risk(data.risk_list(day, lang), tables))
-    weekly = data.summary("weekly", day, lambda: overview.weekly_hazards(tables, day))
+    weekly = data.summary("weekly", day, lambda: overview.weekly_hazards(data.snapshot(day)))
     return cards, figures.town_map_figure(towns, _geometry(), lang), figures.weekly_trend_figure(weekly, lang)
 
 
@@ -126,7 +126,7 @@ def update_heatmap(metric: str, as_of: str, lang: str) -> object:
     day = data.pick_as_of(as_of)
     tables = data.tables()
     matrix = data.summary(
-        "matrix", day, lambda: overview.town_sector_matrix(tables, day, metric, data.risk_list(day, lang)), metric
+        "matrix", day, lambda: overview.town_sector_matrix(data.snapshot(day), None, metric, data.risk_list(day, lang)), metric
     )
     town_names = dict(zip(tables["towns"]["town_id"].astype(str), tables["towns"]["name"].astype(str), strict=True))
     return figures.heatmap_figure(matrix, metric, town_names, i18n.labels(SECTORS, lang), lang)

@@ -81,7 +81,7 @@ def layout(as_of: str | None = None, lang: str | None = None, days: str | None =
 def people_rows(as_of: str | None, days: int | None, lang: str) -> pd.DataFrame:
     day = data.pick_as_of(as_of)
     days = lists.WINDOW_DAYS if days is None else int(days)  # the guard keeps it to 1..366 days
-    frame = data.summary("people", day, lambda: lists.people_list(data.tables(), day, int(days)), int(days))
+    frame = data.summary("people", day, lambda: lists.people_list(data.snapshot(day), None, int(days)), int(days))
     return lists.labelled(frame, lang, data.tables()["towns"])
 
 

@@ -67,7 +67,7 @@ def layout(as_of: str | None = None, lang: str | None = None, **_query: object) 
 
 def place_rows(as_of: str | None, lang: str) -> pd.DataFrame:
     day = data.pick_as_of(as_of)
-    frame = data.summary("places", day, lambda: lists.places_list(data.tables(), day, data.risk_list(day, lang)), lang)
+    frame = data.summary("places", day, lambda: lists.places_list(data.snapshot(day), None, data.risk_list(day, lang)), lang)
     return lists.labelled(frame, lang, data.tables()["towns"])
 
 
