@@ -9,10 +9,9 @@ from __future__ import annotations
 import pandas as pd
 
 from analytics.contract.errors import UserError
-from analytics.contract.dates import to_timestamp
 from analytics.contract.schema import TABLES, Code
 from analytics.snapshot.facts import OPEN_STATES, hazard_state
-from analytics.snapshot.timeline import as_known_on
+from analytics.snapshot.snapshot import AsOf, Snapshot
 
 # Timeline event kinds, in the order they sort on the same day.
 EVENT_KINDS = (
@@ -53,25 +52,26 @@ def _date_text(values: pd.Series) -> pd.Series:
 def _of_enterprise(tables: dict[str, pd.DataFrame], enterprise_id: str) -> dict[str, pd.DataFrame]:
     """The enterprise's own rows of every table keyed by enterprise (other tables as given).
 
-    ``as_known_on`` works row by row within an enterprise, so applying it to these rows gives the
-    same answer as on the whole county, at a cost that does not grow with the county.
+    ``as_known_on`` works row by row within an enterprise, so a snapshot of these rows gives the
+    same answer as one of the whole county, at a cost that does not grow with the county.
     """
     return {name: frame.loc[frame["enterprise_id"] == enterprise_id] if "enterprise_id" in frame.columns else frame
             for name, frame in tables.items()}
 
 
-def enterprise_profile(tables: dict[str, pd.DataFrame], enterprise_id: str, as_of: object) -> dict[str, object]:
+def enterprise_profile(tables: dict[str, pd.DataFrame], enterprise_id: str, as_of: AsOf) -> dict[str, object]:
     """The enterprise's contract columns as known on ``as_of`` plus ``town_name`` and record counts.
 
     Raises ``UserError`` when no such enterprise existed on ``as_of``.
     """
-    known = as_known_on(_of_enterprise(tables, enterprise_id), as_of)
+    snapshot = Snapshot.from_tables(_of_enterprise(tables, enterprise_id), as_of)  # an AsOf is not parsed again
+    known, as_of = snapshot.tables, snapshot.as_of.ts
     enterprises = known["enterprises"]
     row = enterprises.loc[enterprises["enterprise_id"] == enterprise_id]
     if row.empty:
         raise UserError(
-            f"没有编码为 {enterprise_id} 的企业（截至 {to_timestamp(as_of):%Y-%m-%d}）。",
-            f"No enterprise with ID {enterprise_id} on {to_timestamp(as_of):%Y-%m-%d}.",
+            f"没有编码为 {enterprise_id} 的企业（截至 {snapshot.as_of}）。",
+            f"No enterprise with ID {enterprise_id} on {snapshot.as_of}.",
         )
     profile = {k: (None if pd.isna(v) else v) for k, v in row.iloc[0].to_dict().items()}
     towns = tables["towns"].set_index("town_id")["name"]
@@ -87,7 +87,7 @@ def enterprise_profile(tables: dict[str, pd.DataFrame], enterprise_id: str, as_o
 
 
 def enterprise_timeline(
-    tables: dict[str, pd.DataFrame], enterprise_id: str, as_of: object, lang: str = "zh"
+    tables: dict[str, pd.DataFrame], enterprise_id: str, as_of: AsOf, lang: str = "zh"
 ) -> pd.DataFrame:
     """Every record of the enterprise known on ``as_of``, newest first.
 
@@ -95,8 +95,8 @@ def enterprise_timeline(
     ``state`` (hazards: their state on ``as_of``; else empty), ``record_id``. A hazard appears on
     its found date and, once rectified, again on its rectification date.
     """
-    as_of = to_timestamp(as_of)
-    known = as_known_on(_of_enterprise(tables, enterprise_id), as_of)
+    snapshot = Snapshot.from_tables(_of_enterprise(tables, enterprise_id), as_of)  # an AsOf is not parsed again
+    known, as_of = snapshot.tables, snapshot.as_of.ts
     zh = lang == "zh"
     sep = "；" if zh else "; "
     parts: list[pd.DataFrame] = []
