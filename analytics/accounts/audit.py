@@ -63,6 +63,8 @@ ACTIONS: dict[str, Action] = {
         Action("export_audit", "导出审计日志", "Exported the audit log"),
         Action("access_denied", "越权访问被拒绝", "Access refused"),
         Action("db_role", "数据库应用角色授权", "Granted the app's database role"),
+        Action("alert_state", "处理预警", "Changed a warning's state"),
+        Action("complaint", "登记举报", "Recorded a complaint"),
     )
 }
 

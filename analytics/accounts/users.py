@@ -39,10 +39,11 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": frozenset({"accounts", "audit"}),
     "office": frozenset(
         {"overview", "risk_list", "risk_list_export", "enterprise", "followup", "plans", "plans_edit",
-         "plans_export", "results_entry", "dispositions", "bulletin", "models", "score", "import"}
+         "plans_export", "results_entry", "dispositions", "bulletin", "models", "score", "import", "alerts",
+         "alerts_edit"}
     ),
-    "leader": frozenset({"overview", "risk_list", "enterprise", "followup", "plans", "bulletin"}),
-    "inspector": frozenset({"enterprise", "plans", "results_entry", "dispositions"}),
+    "leader": frozenset({"overview", "risk_list", "enterprise", "followup", "plans", "bulletin", "alerts"}),
+    "inspector": frozenset({"enterprise", "plans", "results_entry", "dispositions", "alerts", "alerts_edit"}),
     "analyst": frozenset(
         {"overview", "risk_list", "risk_list_export", "enterprise", "models", "backtests", "train", "score"}
     ),

@@ -35,7 +35,7 @@ SCHEMA_VERSION = 2
 DEFAULT_URL = "sqlite:///data/saferank.db"
 # Modules that declare extra tables on ``metadata`` (e.g. "analytics.risk.risklist").
 TABLE_MODULES: tuple[str, ...] = ("analytics.risk.risklist", "analytics.operations.dispositions", "analytics.operations.plans_store",
-                                  "analytics.accounts.users", "analytics.accounts.audit")
+                                  "analytics.accounts.users", "analytics.accounts.audit", "analytics.store.alerts")
 # The surrogate key of tables without an id column of their own (status_events).
 ROW_ID = "row_id"
 # PostgreSQL's SQLSTATE for "permission denied" (the app's restricted role met DDL).

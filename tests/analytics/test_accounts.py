@@ -178,7 +178,8 @@ def test_the_role_table_separates_duties() -> None:
     assert perms["admin"] == {"accounts", "audit"}  # the administrator sees no lists or plans
     assert not any("accounts" in p or "audit" in p for role, p in perms.items() if role != "admin")
     assert "plans" not in perms["analyst"] and "plans_edit" not in perms["leader"]
-    assert perms["inspector"] <= {"enterprise", "plans", "results_entry", "dispositions"}
+    assert perms["inspector"] <= {"enterprise", "plans", "results_entry", "dispositions", "alerts", "alerts_edit"}
+    assert "alerts" in perms["leader"] and "alerts_edit" not in perms["leader"]  # the leader reads warnings
     assert "risk_list_export" not in perms["leader"]  # the leader's list is read-only
     leader = accounts.User("l", "leader")
     assert accounts.can(leader, "overview") and not accounts.can(leader, "models") and not accounts.can(None, "overview")
