@@ -10,7 +10,7 @@ towns table), so matrices of different dates stack.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 import pandas as pd
 
@@ -78,7 +78,9 @@ def _check_families(families: Iterable[str]) -> list[str]:
 
 
 def build_features(snapshot: Snapshot | dict[str, pd.DataFrame], as_of: object = None,
-                   families: Iterable[str] | None = None, columns: Iterable[str] | None = None) -> pd.DataFrame:
+                   families: Iterable[str] | None = None, columns: Iterable[str] | None = None,
+                   given: Mapping[str, Callable[[Workspace], dict[str, object]]] | None = None,
+                   unrecorded: Iterable[str] | None = None) -> pd.DataFrame:
     """The feature matrix of ``snapshot`` (see the module docstring); ``families`` limits the families built.
 
     ``build_features(tables, as_of)`` (a tables dict and a date) is kept for tests and notebooks: it
@@ -88,6 +90,12 @@ def build_features(snapshot: Snapshot | dict[str, pd.DataFrame], as_of: object =
     ``columns`` names them: ``columns`` (a fitted model's ``feature_names_in_``) gives the matrix
     exactly those columns in that order, so one firm whose record leaves an attribute blank is scored
     with it blank, as it was in the county's matrix the model was trained on.
+
+    ``given``: family → the function computing it in place of its own, for values computed elsewhere:
+    a partitioned engine (``analytics.engine``) gives the county-wide family ``context`` from rates it
+    reduced over every partition, since a partition alone holds only part of the county.
+    ``unrecorded``: the profile attributes to leave out when ``columns`` is None (default: those the
+    snapshot's enterprises never record; a partition is given the county's).
     """
     snapshot = as_snapshot(snapshot, as_of)
     chosen = list(FAMILY_COMPUTE) if families is None else _check_families(families)
@@ -102,7 +110,8 @@ def build_features(snapshot: Snapshot | dict[str, pd.DataFrame], as_of: object =
     for family in chosen:
         if family in skipped:
             continue
-        values = workspace_values(FAMILY_COMPUTE[family](workspace), family)
+        compute = (given or {}).get(family, FAMILY_COMPUTE[family])
+        values = workspace_values(compute(workspace), family)
         for name in family_features(family):
             if name in values:
                 value = values[name]
@@ -110,7 +119,8 @@ def build_features(snapshot: Snapshot | dict[str, pd.DataFrame], as_of: object =
                     value.dtype, pd.CategoricalDtype) else (value.array if isinstance(value, pd.Series) else value)
     matrix = pd.DataFrame(columns, index=enterprises.index)
     if wanted is None:
-        return matrix.drop(columns=sorted(profile.unrecorded_features(known["enterprises"]) & set(matrix.columns)))
+        unrecorded = profile.unrecorded_features(known["enterprises"]) if unrecorded is None else set(unrecorded)
+        return matrix.drop(columns=sorted(set(unrecorded) & set(matrix.columns)))
     missing = [name for name in wanted if name not in matrix.columns]
     if missing:
         raise UserError(f"模型所需特征无法计算（缺少相应数据表）：{', '.join(missing)}",

@@ -12,16 +12,19 @@ workspace's known tables: a period counts from its ``period_end``. Per operating
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from analytics.features.registry import POWER_WINDOW_DAYS
 from analytics.features.workspace import Workspace
 from analytics.snapshot.power import DEFAULT_THRESHOLDS, judged_periods, suspected_restarts
 
 
-def compute(ws: Workspace) -> dict[str, object]:
+def compute(ws: Workspace, sector_baseline: pd.Series | None = None) -> dict[str, object]:
+    """The family's columns; ``sector_baseline``: the county's sector baselines where ``ws`` holds a
+    partition of it (``analytics.snapshot.power.judged_periods``)."""
     ids = ws.enterprises.index
-    periods = judged_periods(ws.tables, ws.as_of, DEFAULT_THRESHOLDS)
-    suspects = suspected_restarts(ws.tables, ws.as_of, DEFAULT_THRESHOLDS)
+    periods = judged_periods(ws.tables, ws.as_of, DEFAULT_THRESHOLDS, sector_baseline)
+    suspects = suspected_restarts(ws.tables, ws.as_of, DEFAULT_THRESHOLDS, sector_baseline)
     recent = periods.loc[periods["under_stop"].astype(bool)
                          & (periods["period_end"] > ws.as_of - np.timedelta64(POWER_WINDOW_DAYS, "D"))]
     stop_ratio = recent.groupby("enterprise_id")["ratio"].max()

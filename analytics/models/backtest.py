@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -251,8 +252,12 @@ class BacktestResult:
 class _Cache:
     """Features, labels and weights per as-of date, each built once (they depend on the date only)."""
 
-    def __init__(self, tables: dict[str, pd.DataFrame], horizon_days: int, weighted: bool) -> None:
+    def __init__(self, tables: dict[str, pd.DataFrame], horizon_days: int, weighted: bool,
+                 features: Callable[[pd.Timestamp], pd.DataFrame] | None = None) -> None:
         self.tables, self.horizon_days, self.weighted = tables, horizon_days, weighted
+        # how a date's matrix is built: default build_features on the tables; a partitioned engine
+        # (analytics.engine) gives its own, equal to it
+        self.build = features or (lambda as_of: build_features(self.tables, as_of))
         self._features: dict[pd.Timestamp, pd.DataFrame] = {}
         self._built: dict[tuple[pd.Timestamp, int], tuple[pd.DataFrame, pd.DataFrame, pd.Series]] = {}
 
@@ -261,7 +266,7 @@ class _Cache:
         key = (as_of, self.horizon_days if days is None else days)
         if key not in self._built:
             if as_of not in self._features:
-                self._features[as_of] = build_features(self.tables, as_of)
+                self._features[as_of] = self.build(as_of)
             X = self._features[as_of]
             labels = build_labels(self.tables, as_of, key[1]).reindex(X.index)
             if self.weighted:
@@ -273,9 +278,12 @@ class _Cache:
         return self._built[key]
 
 
-def new_cache(tables: dict[str, pd.DataFrame], horizon_days: int = HORIZON_DAYS, weighted: bool = True) -> _Cache:
-    """A cache of features, labels and weights per date, to share between ``run_backtest`` calls on ``tables``."""
-    return _Cache(tables, horizon_days, weighted)
+def new_cache(tables: dict[str, pd.DataFrame], horizon_days: int = HORIZON_DAYS, weighted: bool = True,
+              features: Callable[[pd.Timestamp], pd.DataFrame] | None = None) -> _Cache:
+    """A cache of features, labels and weights per date, to share between ``run_backtest`` calls on ``tables``.
+
+    ``features``: date → feature matrix, in place of ``build_features(tables, date)`` (the Dask engine's)."""
+    return _Cache(tables, horizon_days, weighted, features)
 
 
 def _training_set(cache: _Cache, dates: list[pd.Timestamp]) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:

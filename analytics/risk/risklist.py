@@ -100,7 +100,6 @@ def _rows_json(frame: pd.DataFrame, decimals: int | None = CONTRIBUTION_DECIMALS
 
 def county_wide_features(columns: object) -> list[str]:
     """The feature columns computed over the whole county (registry families ``COUNTY_WIDE_FAMILIES``)."""
-
     return [c for c in columns if c in FEATURES and FEATURES[c].family in COUNTY_WIDE_FAMILIES]
 
 
@@ -119,8 +118,18 @@ def score_enterprises(snapshot: Snapshot, model: object, model_version: str = ""
 
     ``features``: a feature matrix already built from ``snapshot`` (else ``build_features``).
     ``previous_levels``: the levels of the previous list (index enterprise_id) for hysteresis.
-    """
 
+    Two halves: ``score_rows`` (each firm on its own: score, reasons, flags; a partitioned engine
+    runs it per partition) and ``finish_list`` (ranks and levels over the whole list).
+    """
+    rows = score_rows(snapshot, model, top=top, features=features)
+    return finish_list(rows, snapshot.as_of, model_version, thresholds, previous_levels)
+
+
+def score_rows(snapshot: Snapshot, model: object, top: int = REASON_COUNT,
+               features: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The per-firm half of ``score_enterprises``: one row per operating enterprise (sorted by id)
+    with the unrounded ``score`` and every list column that depends on the firm alone."""
     as_of = snapshot.as_of
     wanted = getattr(model, "feature_names_in_", None)
     X = build_features(snapshot, columns=wanted) if features is None else features
@@ -129,23 +138,16 @@ def score_enterprises(snapshot: Snapshot, model: object, model_version: str = ""
                         f"No enterprise operates on {as_of}; there is no risk list to make.")
     X.index = X.index.astype(str).rename("enterprise_id")
     wanted = list(X.columns if wanted is None else wanted)
-    scores = pd.Series(model.predict_proba(X[wanted])[:, 1], index=X.index)
+    order = X.index
     contributions = model.contributions(X[wanted])
-    ranked = rank_scores(scores)
-    order = ranked.index
-    explained = explain_reasons(contributions.loc[order], X.loc[order, wanted], top=top)
-    levels = assign_levels(ranked["score"], thresholds, previous_levels)
+    explained = explain_reasons(contributions, X[wanted], top=top)
     enterprises = snapshot["enterprises"].assign(enterprise_id=snapshot["enterprises"]["enterprise_id"].astype(str))
     place = enterprises.set_index("enterprise_id")[["town_id", "sector"]].reindex(order)
     flags = enterprise_flags(snapshot.as_dict(), as_of.ts).reindex(order).fillna(False).astype(bool)
     out = pd.DataFrame({
         "enterprise_id": order.to_numpy(dtype=object),
-        "as_of": as_of.iso,
-        "score": ranked["score"].to_numpy(),
-        "rank": ranked["rank"].to_numpy(),
-        "risk_level": levels.astype(object).to_numpy(),
+        "score": model.predict_proba(X[wanted])[:, 1],
         "reasons": explained["reasons_zh"].to_numpy(),
-        "model_version": model_version,
         "reasons_en": explained["reasons_en"].to_numpy(),
         "reason_features": explained["reason_features"].to_numpy(),
         "town_id": place["town_id"].astype(object).to_numpy(),
@@ -153,8 +155,32 @@ def score_enterprises(snapshot: Snapshot, model: object, model_version: str = ""
     })
     for flag in FLAG_CODES:
         out[flag] = flags[flag].to_numpy()
-    out["contributions"] = _rows_json(contributions.loc[order]).to_numpy()
-    out["context"] = _rows_json(X.loc[order, county_wide_features(X.columns)].astype("float64"), None).to_numpy()
+    out["contributions"] = _rows_json(contributions).to_numpy()
+    out["context"] = _rows_json(X[county_wide_features(X.columns)].astype("float64"), None).to_numpy()
+    return out
+
+
+def finish_list(rows: pd.DataFrame, as_of: AsOf, model_version: str = "",
+                thresholds: LevelThresholds = DEFAULT_THRESHOLDS,
+                previous_levels: pd.Series | None = None) -> pd.DataFrame:
+    """The whole-list half of ``score_enterprises``: ``rows`` (``score_rows`` of every firm, in any
+    order, as one frame) ranked by ``TIE_BREAK``, levelled, in the list's columns and rank order."""
+    rows = rows.set_index(rows["enterprise_id"].astype(str).to_numpy())
+    ranked = rank_scores(rows["score"])
+    order = ranked.index
+    rows = rows.loc[order]
+    levels = assign_levels(ranked["score"], thresholds, previous_levels)
+    out = pd.DataFrame({
+        "enterprise_id": order.to_numpy(dtype=object),
+        "as_of": as_of.iso,
+        "score": ranked["score"].to_numpy(),
+        "rank": ranked["rank"].to_numpy(),
+        "risk_level": levels.astype(object).to_numpy(),
+        "reasons": rows["reasons"].to_numpy(),
+        "model_version": model_version,
+    })
+    for column in ("reasons_en", "reason_features", "town_id", "sector", *FLAG_CODES, "contributions", "context"):
+        out[column] = rows[column].to_numpy()
     return out
 
 
@@ -268,7 +294,6 @@ ENTERPRISE_TABLES = tuple(name for name, t in TABLES.items() if "enterprise_id" 
 def _enterprise_tables(store, enterprise_id: str, held: frozenset[str]) -> dict[str, pd.DataFrame]:
     """That enterprise's rows of every contract table the store holds (``held``; an empty frame where
     the firm has none), its town and the alerts (typed), all dates."""
-
     out: dict[str, pd.DataFrame] = {}
     with store.engine.connect() as connection:
         for name in ENTERPRISE_TABLES:
@@ -322,7 +347,6 @@ def rescore_enterprise(store, enterprise_id: str, as_of: AsOf | None = None, mod
     everything else from the firm's own records, so the result equals a full re-score of that firm
     up to the county-wide rates' change by its own new records.
     """
-
     found = _find_list(store, as_of, None)
     if found is None:
         raise UserError("尚无已保存的风险清单：请先运行 saferank score。", "No risk list is stored yet: run saferank score first.")
@@ -424,7 +448,6 @@ def score_store(store, as_of: AsOf | None = None, out: str | Path | None = None,
 
     ``levels``: a JSON/TOML file of level thresholds (``LevelThresholds.from_file``), else defaults.
     """
-
     thresholds = LevelThresholds.from_file(levels) if levels else LevelThresholds()
     model, card = ModelRegistry(models_dir).load()
     as_of = _checked(as_of) if as_of is not None else AsOf(latest_record_date(store))

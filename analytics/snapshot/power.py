@@ -71,10 +71,15 @@ def _last_change(periods: pd.DataFrame, changes: pd.DataFrame, on: str) -> pd.Da
 
 
 def judged_periods(known: Mapping[str, pd.DataFrame], as_of: object,
-                   thresholds: PowerThresholds = DEFAULT_THRESHOLDS) -> pd.DataFrame:
+                   thresholds: PowerThresholds = DEFAULT_THRESHOLDS,
+                   sector_baseline: pd.Series | None = None) -> pd.DataFrame:
     """Every metering period known on ``as_of`` with whether it lies under a recorded stop, its daily
     draw, the baseline it is judged against and the ratio (``PERIOD_COLUMNS``). ``known``: tables
-    cut to ``as_of`` (a ``Snapshot`` or ``timeline.as_known_on``'s dict)."""
+    cut to ``as_of`` (a ``Snapshot`` or ``timeline.as_known_on``'s dict).
+
+    ``sector_baseline`` (sector → kWh per day): the sectors' baselines when ``known`` holds only part
+    of the county's firms (a partition: ``analytics.engine``); the medians of the firms' own
+    baselines (``own_baselines``) over the whole county. Default: computed from ``known``."""
     as_of = to_timestamp(getattr(as_of, "ts", as_of))
     power = known.get("power_usage")
     if power is None or power.empty:
@@ -110,7 +115,8 @@ def judged_periods(known: Mapping[str, pd.DataFrame], as_of: object,
     sector_of = pd.Series(enterprises["sector"].astype(object).to_numpy(), index=enterprises["enterprise_id"].astype(str))
     sector_of = sector_of[~sector_of.index.duplicated()]
     own_known = own.dropna()
-    sector_baseline = own_known.groupby(sector_of.reindex(own_known.index).to_numpy()).median()
+    if sector_baseline is None:
+        sector_baseline = sector_baselines(own_known, sector_of.reindex(own_known.index))
     firm_own = periods["enterprise_id"].map(own)
     firm_sector = periods["enterprise_id"].map(sector_of).map(sector_baseline)
     periods["baseline_kwh_per_day"] = firm_own.fillna(firm_sector).astype("float64")
@@ -121,14 +127,34 @@ def judged_periods(known: Mapping[str, pd.DataFrame], as_of: object,
     return periods[list(PERIOD_COLUMNS)].reset_index(drop=True)
 
 
+def sector_baselines(own: pd.Series, sector: pd.Series) -> pd.Series:
+    """A sector's baseline: the median of its firms' own baselines (``own``; ``sector``: each firm's)."""
+    return own.groupby(sector.to_numpy()).median()
+
+
+def own_baselines(known: Mapping[str, pd.DataFrame], as_of: object,
+                  thresholds: PowerThresholds = DEFAULT_THRESHOLDS) -> pd.DataFrame:
+    """The firms of ``known`` with a baseline of their own: ``enterprise_id``, ``sector``, ``baseline``
+    (what ``sector_baselines`` takes the median of; rows of disjoint parts of a county concatenate)."""
+    periods = judged_periods(known, as_of, thresholds)
+    own = periods.loc[periods["baseline_source"] == "own"].drop_duplicates("enterprise_id")
+    enterprises = known["enterprises"]
+    sector_of = pd.Series(enterprises["sector"].astype(object).to_numpy(), index=enterprises["enterprise_id"].astype(str))
+    sector_of = sector_of[~sector_of.index.duplicated()]
+    return pd.DataFrame({"enterprise_id": own["enterprise_id"].to_numpy(),
+                         "sector": sector_of.reindex(own["enterprise_id"]).to_numpy(),
+                         "baseline": own["baseline_kwh_per_day"].to_numpy(dtype="float64")})
+
+
 def suspected_restarts(known: Mapping[str, pd.DataFrame], as_of: object,
-                       thresholds: PowerThresholds = DEFAULT_THRESHOLDS) -> pd.DataFrame:
+                       thresholds: PowerThresholds = DEFAULT_THRESHOLDS,
+                       sector_baseline: pd.Series | None = None) -> pd.DataFrame:
     """One row per firm suspected on ``as_of`` of running during a recorded stop (``SUSPECT_COLUMNS``):
     the evidence (suspicious periods as ``start..end``, their kWh and daily draw, the baseline and its
     source, the ratio), the day the first of them became known (``first_flagged``, a period's end) and
     a confidence. Sorted by confidence, highest first."""
     as_of = to_timestamp(getattr(as_of, "ts", as_of))
-    periods = judged_periods(known, as_of, thresholds)
+    periods = judged_periods(known, as_of, thresholds, sector_baseline)
     suspicious = periods.loc[periods["under_stop"].astype(bool) & (periods["ratio"] >= thresholds.ratio_threshold)]
     recent_firms = suspicious.loc[suspicious["period_end"] > as_of - pd.Timedelta(days=thresholds.lookback_days),
                                   "enterprise_id"].unique()

@@ -1,0 +1,185 @@
+"""Firms split into partitions that hold whole histories, and the work one partition does.
+
+- ``partition_codes``: a stable hash of ``enterprise_id`` (``pandas.util.hash_array``, fixed key: the
+  same in every process and on every machine, unlike Python's salted ``hash``) modulo the count.
+- ``export_tables`` / ``export_store``: the contract tables as partitioned Parquet (pyarrow): every
+  table keyed by enterprise in ``<dir>/<table>/part-00000.parquet`` …, the county-wide small tables
+  (towns, weather alerts) whole in ``<dir>/<table>.parquet``, and ``<dir>/_partitions.json``.
+- ``load_snapshot``: one partition's snapshot; ``county_counts``: its share of the county-wide
+  reductions (context counts, the firms' own power baselines whose sector medians judge firms
+  without one, whether hazards record rectification dates and deadlines);
+  ``combine_counts``: the county's totals; ``partition_features`` / ``partition_rows``: its feature
+  matrix and per-firm list rows with the county-wide values given, by the single-machine code
+  (``build_features``, ``score_rows``).
+
+Nothing here imports dask: a worker runs these functions, the client only names them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import json
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from analytics.contract.errors import UserError
+from analytics.contract.frames import typed
+from analytics.contract.schema import LOAD_ORDER, TABLES
+from analytics.features import context, profile
+from analytics.features import power as power_features
+from analytics.features.build import build_features
+from analytics.features.workspace import NS_PER_DAY
+from analytics.features.rectification import HELD_DEADLINE, HELD_RECTIFIED
+from analytics.risk.risklist import REASON_COUNT, score_rows
+from analytics.snapshot import power
+from analytics.snapshot.snapshot import AsOf, Snapshot, held_tables
+from analytics.store.database import Store, get_meta, read_tables
+
+ENTERPRISE_TABLES = tuple(name for name, spec in TABLES.items() if "enterprise_id" in spec.column_names)
+MANIFEST = "_partitions.json"
+
+
+def partition_codes(ids: Iterable[object] | pd.Series, partitions: int) -> np.ndarray:
+    """The partition (0 … partitions-1) of each enterprise id: a stable hash of its text."""
+    if partitions < 1:
+        raise ValueError("partitions must be at least 1")
+    values = pd.Series(ids, copy=False).astype(str).to_numpy(dtype=object)
+    return (pd.util.hash_array(values) % np.uint64(partitions)).astype(np.int64)
+
+
+def _part_path(root: Path, name: str, k: int) -> Path:
+    return root / name / f"part-{k:05d}.parquet"
+
+
+def write_table(root: str | Path, name: str, frame: pd.DataFrame, partitions: int) -> None:
+    """Write one typed contract table into the partitioned folder ``root`` (see the module docstring)."""
+    root = Path(root)
+    if name not in ENTERPRISE_TABLES:
+        frame.to_parquet(root / f"{name}.parquet", index=False)
+        return
+    (root / name).mkdir(parents=True, exist_ok=True)
+    codes = partition_codes(frame["enterprise_id"], partitions)
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(partitions + 1))
+    for k in range(partitions):  # one file per partition, not per firm
+        frame.iloc[order[bounds[k]:bounds[k + 1]]].to_parquet(_part_path(root, name, k), index=False)
+
+
+def write_manifest(root: str | Path, partitions: int, names: Iterable[str], held: Iterable[str]) -> None:
+    Path(root, MANIFEST).write_text(json.dumps(
+        {"partitions": partitions, "tables": sorted(names), "held": sorted(held)}, ensure_ascii=False))
+
+
+def export_tables(tables: Mapping[str, pd.DataFrame], root: str | Path, partitions: int,
+                  held: Iterable[str] | None = None) -> Path:
+    """The typed tables ``tables`` as partitioned Parquet under ``root``; returns ``root``."""
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    for name, frame in tables.items():
+        write_table(root, name, frame, partitions)
+    held = set(tables) - {n for n, s in TABLES.items() if s.required} if held is None else set(held)
+    write_manifest(root, partitions, tables, held)
+    return root
+
+
+def export_store(store: Store, root: str | Path, partitions: int) -> Path:
+    """The store's contract tables as partitioned Parquet, read one table at a time."""
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    recorded = set(filter(None, get_meta(store).get("tables", "").split(",")))
+    names = [n for n in LOAD_ORDER if TABLES[n].required or n in recorded]
+    for name in names:
+        write_table(root, name, read_tables(store, names=[name])[name], partitions)
+    write_manifest(root, partitions, names, held_tables(store))
+    return root
+
+
+def read_manifest(root: str | Path) -> dict:
+    path = Path(root, MANIFEST)
+    if not path.exists():
+        raise UserError(f"{root} 不是分区导出的目录（缺少 {MANIFEST}）。",
+                        f"{root} is not a partitioned export (no {MANIFEST}).")
+    return json.loads(path.read_text())
+
+
+def read_partition(root: str | Path, k: int) -> dict[str, pd.DataFrame]:
+    """The tables of partition ``k``: its firms' rows of each enterprise table, the shared tables whole."""
+    root = Path(root)
+    out = {}
+    for name in read_manifest(root)["tables"]:
+        path = _part_path(root, name, k) if name in ENTERPRISE_TABLES else root / f"{name}.parquet"
+        out[name] = typed(name, pd.read_parquet(path))
+    return out
+
+
+def load_snapshot(root: str | Path, k: int, as_of: AsOf) -> Snapshot:
+    """Partition ``k``'s snapshot on ``as_of`` (``held``: the export's record of imported tables)."""
+    return Snapshot.from_tables(read_partition(root, k), as_of, held=read_manifest(root)["held"])
+
+
+def county_counts(snapshot: Snapshot) -> dict:
+    """This partition's share of the county-wide values: the context counts per sector and town, and
+    whether its known hazards record rectification dates and deadlines."""
+    out: dict = {"held": set(), "unrecorded": set(profile.unrecorded_features(snapshot["enterprises"]))}
+    hazards = snapshot.get("hazards")
+    if hazards is not None:
+        if hazards["rectified_date"].notna().any():
+            out["held"].add(HELD_RECTIFIED)
+        if hazards["deadline"].notna().any():
+            out["held"].add(HELD_DEADLINE)
+    if "power_usage" in snapshot:
+        out["power"] = power.own_baselines(snapshot.tables, snapshot.as_of.ts)
+    if "inspections" in snapshot and "hazards" in snapshot:
+        for name, column in context.CONTEXT_COLUMNS.items():
+            out[name] = context.group_counts(snapshot.tables, float(snapshot.as_of.ts.value // NS_PER_DAY), column)
+    return out
+
+
+def combine_counts(parts: Iterable[dict]) -> dict:
+    """The county's values from every partition's ``county_counts``: held columns united, counts summed,
+    rates computed once (``context.rates_from_counts``)."""
+    parts = list(parts)
+    out: dict = {"held": set().union(*(p["held"] for p in parts)), "rates": {},
+                 "unrecorded": set.intersection(*(p["unrecorded"] for p in parts)) if parts else set()}
+    for name in context.CONTEXT_COLUMNS:
+        shares = [p[name] for p in parts if name in p]
+        if shares:
+            visits = pd.concat([s[0] for s in shares]).groupby(level=0).sum()
+            found = pd.concat([s[1] for s in shares]).groupby(level=0).sum()
+            out["rates"][name] = context.rates_from_counts(visits.astype("int64"), found.astype("int64"))
+    shares = [p["power"] for p in parts if "power" in p]
+    if shares:
+        own = pd.concat(shares, ignore_index=True)
+        out["sector_baseline"] = power.sector_baselines(own["baseline"], own["sector"])
+    return out
+
+
+def county_snapshot(snapshot: Snapshot, county: dict) -> Snapshot:
+    """The partition's snapshot holding what the county holds (``combine_counts``'s ``held``)."""
+    return dataclasses.replace(snapshot, held=frozenset(snapshot.held | county["held"]))
+
+
+def partition_features(snapshot: Snapshot, county: dict, columns: Iterable[str] | None = None) -> pd.DataFrame:
+    """The partition's feature matrix; the county-wide family (context) from the broadcast rates."""
+    def given_context(ws) -> dict[str, object]:
+        return {name: context.apply_rates(ws.enterprises, column, *county["rates"][name])
+                for name, column in context.CONTEXT_COLUMNS.items()}
+
+    given = {"context": given_context} if county["rates"] else {}
+    if "sector_baseline" in county:
+        given["power"] = functools.partial(power_features.compute, sector_baseline=county["sector_baseline"])
+    return build_features(county_snapshot(snapshot, county), columns=columns, given=given,
+                          unrecorded=county["unrecorded"])
+
+
+def partition_rows(snapshot: Snapshot, county: dict, model: object, top: int = REASON_COUNT) -> pd.DataFrame:
+    """The partition's per-firm list rows (``score_rows``); an empty frame where no firm operates."""
+    snapshot = county_snapshot(snapshot, county)
+    if len(snapshot.operating) == 0:
+        return pd.DataFrame()
+    X = partition_features(snapshot, county, getattr(model, "feature_names_in_", None))
+    return score_rows(snapshot, model, top=top, features=X)
