@@ -21,7 +21,7 @@ from dash import dcc, html
 
 from analytics.contract.errors import UserError
 from analytics.store.database import open_store
-from dashboard import api, auth, proxies
+from dashboard import api, auth, i18n, proxies
 
 PACKAGE = Path(__file__).resolve().parent
 PAGES = PACKAGE / "pages"
@@ -88,7 +88,7 @@ def _navigation() -> html.Nav:
     lang = auth.current_language()
     links = [
         dcc.Link(
-            page.get("name_en", page["name"]) if lang == "en" else page["name"],
+            i18n.t(f"nav.{page['path'].strip('/') or 'overview'}", lang),
             href=page["relative_path"],
             className="app-nav-link",
             id=f"app-nav-{page['path'].strip('/') or 'overview'}",
@@ -100,7 +100,7 @@ def _navigation() -> html.Nav:
     if user is not None:
         account = [
             html.Span(f"{user.display_name or user.username}", className="app-user", id="app-user"),
-            html.A("退出" if lang == "zh" else "Sign out", href="/logout", className="app-logout", id="app-logout"),
+            html.A(i18n.t("nav.sign_out", lang), href="/logout", className="app-logout", id="app-logout"),
         ]
     return html.Nav(
         [html.Span("SafeRank", className="app-brand"), html.Div(links, className="app-nav-links"), *account],

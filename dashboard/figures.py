@@ -108,8 +108,30 @@ def town_map_figure(towns: pd.DataFrame, geojson: dict | None, lang: str) -> go.
             hovertemplate="%{text}<br>%{z:.1%}<br>" + i18n.t("overview.enterprises", lang) + " %{customdata[0]:,}<extra></extra>",
         )
     )
+    return _outline_map(figure, geojson, lang, height=460)
+
+
+def town_visits_figure(visits: pd.DataFrame, towns: pd.DataFrame, geojson: dict | None, lang: str) -> go.Figure:
+    """A plan's visits counted per town (``visits.town_id``; towns without a visit at 0) on the outlines."""
+    if geojson is None or towns.empty:
+        return empty_figure(lang)
+    per_town = visits.groupby(visits["town_id"].astype(str)).size().reindex(towns["town_id"].astype(str), fill_value=0)
+    figure = go.Figure(go.Choropleth(
+        geojson=geojson, locations=per_town.index, featureidkey="properties.town_id", z=per_town.to_numpy(),
+        text=towns["name"].astype(str), colorscale=RISK_SCALE, zmin=0, marker={"line": {"color": "#fff", "width": 1.5}},
+        colorbar={"title": {"text": i18n.t("plan.visits", lang)}},
+        hovertemplate="%{text}<br>" + i18n.t("plan.visits", lang) + " %{z}<extra></extra>"))
+    return _outline_map(figure, geojson, lang, height=420)
+
+
+def _outline_map(figure: go.Figure, geojson: dict, lang: str, height: int) -> go.Figure:
+    """Fit the map to the outlines, no base map; outlines drawn from firm positions are said to be approximate."""
     figure.update_geos(fitbounds="geojson", visible=False, projection={"type": "mercator"})
-    return themed(figure, height=460).update_layout(margin={"l": 0, "r": 0, "t": 10, "b": 0})
+    figure = themed(figure, height=height).update_layout(margin={"l": 0, "r": 0, "t": 10, "b": 0})
+    if any(f.get("properties", {}).get("source") == "firms" for f in geojson.get("features", [])):
+        figure.add_annotation(text=i18n.t("map.approximate", lang), showarrow=False, xref="paper", yref="paper",
+                              x=0, y=0, xanchor="left", yanchor="bottom", font={"size": 12, "color": "#555555"})
+    return figure
 
 
 def weekly_trend_figure(weekly: pd.DataFrame, lang: str) -> go.Figure:

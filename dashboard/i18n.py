@@ -1,7 +1,13 @@
 """The dashboard's words in Chinese (default) and English, and how numbers and dates are written.
 
-``t(key, lang)`` looks a phrase up in ``CATALOGUE``; contract labels (sectors, levels, columns) come
-from ``analytics.contract.schema`` through ``label``. The chosen language travels in the ``lang`` URL
+The one phrase book of the dashboard: every page, the navigation (``nav.*``, also the names pages
+register with, ``page_names``), the sign-in page, the grids' own words (``grid_locale``) and the
+pages' messages. ``t(key, lang)`` looks a phrase up in ``CATALOGUE``, keyed ``<page>.<phrase>``; no
+page keeps a table of its own (tests/dashboard/test_i18n.py checks that, and that every key has both
+languages with the same ``{fields}``). Contract labels (sectors, levels, columns) come from
+``analytics.contract.schema`` through ``label``.
+
+Long because it is the whole phrase book: splitting it per page would bring back per-page tables. The chosen language travels in the ``lang`` URL
 parameter or the ``saferank_lang`` cookie (set by the language switch, read on every page load):
 ``current_lang(query_lang)`` picks it.
 """
@@ -25,6 +31,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "no_lists": ("尚无风险清单：请先导入数据并评分（saferank score）。",
                  "No risk list yet: import data and score it first (saferank score)."),
     "no_data": ("暂无数据", "No data"),
+    "yes": ("是", "yes"),
+    "no": ("否", "no"),
     "change_since": ("较上期", "vs previous period"),
     "period_note": ("统计周期：截至评估日期的 {days} 天；上期为之前的 {days} 天。",
                     "Period: the {days} days up to the as-of date; previous period: the {days} days before."),
@@ -136,14 +144,156 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                           "This version was trained before backtest details were kept on the card: train again "
                           "(saferank train) to see the backtest charts and feature importance."),
     "model.missing": ("尚无模型或回测结果。", "No model or backtest results yet."),
+    # navigation: one entry per page path ("nav." + the path without slashes, "overview" for "/")
+    "nav.overview": ("总览", "Overview"),
+    "nav.risk-list": ("风险清单", "Risk list"),
+    "nav.enterprise": ("企业画像", "Enterprise"),
+    "nav.followup": ("隐患整改", "Follow-up"),
+    "nav.model": ("模型", "Model"),
+    "nav.plan": ("检查计划", "Plan"),
+    "nav.inspector": ("检查组", "Inspector"),
+    "nav.dispositions": ("三个一批", "Dispositions"),
+    "nav.places": ("场所清单", "Places"),
+    "nav.people": ("人群清单", "People"),
+    "nav.bulletin": ("检查通报", "Bulletin"),
+    "nav.admin": ("系统管理", "Administration"),
+    "nav.sign_out": ("退出", "Sign out"),
+    "map.approximate": ("未导入镇街边界（towns.geojson）：图中区域按各镇街企业位置近似划分。",
+                        "No town map (towns.geojson) was imported: the areas are drawn around each town's firms."),
+    "plan.map_missing": ("没有镇街边界或企业坐标，无法显示地图。", "No town map or firm coordinates, so no map is shown."),
+    # bulletin
+    "bulletin.title": ("检查情况通报", "Inspection bulletin"),
+    "bulletin.period": ("统计期间", "Period"),
+    "bulletin.teams": ("各检查组（按整改率排名）", "Inspection teams (ranked by rectification rate)"),
+    "bulletin.towns": ("各镇街（按整改率排名）", "Towns (ranked by rectification rate)"),
+    "bulletin.xlsx": ("导出 Excel", "Export Excel"),
+    "bulletin.html_zh": ("打印版通报（中文）", "Printable bulletin (Chinese)"),
+    "bulletin.html_en": ("打印版通报（英文）", "Printable bulletin (English)"),
+    "bulletin.no_data": ("尚无检查记录：请先导入数据。", "No inspections yet: import data first."),
+    # inspector
+    "inspector.slot": ("序号", "No."),
+    "inspector.title": ("本组检查安排与结果录入", "My team's visits and results"),
+    "inspector.scope": (
+        "仅显示本组今天及以前的检查安排。检查安排不得提前告知被检查单位。",
+        "Only your team's visits of today and before are shown. Never tell an enterprise in advance.",
+    ),
+    "inspector.visits": ("检查安排（点击一行录入结果）", "Visits (click a row to enter results)"),
+    "inspector.none": ("没有检查安排。", "No visits."),
+    "inspector.entry": ("录入检查结果", "Enter results"),
+    "inspector.pick": ("请先在上方选择一次检查。", "Pick a visit above first."),
+    "inspector.date": ("检查日期", "Inspection date"),
+    "inspector.findings": ("发现的隐患（每行一处；未发现隐患则留空）", "Hazards found (one per row; leave empty if none)"),
+    "inspector.rectify": ("未整改隐患：填写整改完成日期即销号", "Open hazards: a rectification date closes one"),
+    "inspector.save": ("保存结果", "Save results"),
+    "inspector.reason": ("检查原因", "Reason"),
+    "inspector.enterprise": ("企业", "Enterprise"),
+    # dispositions
+    "dispositions.title": ("三个一批（规范达标、改造提升、关停取缔）", "Three batches: standardise, upgrade, close"),
+    "dispositions.how": (
+        "系统按规则给出建议及依据；请选中一行，确认或改判后保存。决定按企业和专项行动保存，重新评分后仍然有效。",
+        "The system recommends from its rules, with the evidence; select a row, confirm or change the batch and save. Decisions are kept per enterprise and campaign, so they survive re-scoring.",
+    ),
+    "dispositions.batch": ("按处置决定筛选", "Filter by decision"),
+    "dispositions.export": ("导出 Excel", "Export Excel"),
+    "dispositions.selected": ("选中企业", "Selected"),
+    "dispositions.none": ("未选中", "none"),
+    "dispositions.decision": ("处置决定", "Decision"),
+    "dispositions.note": ("备注", "Note"),
+    "dispositions.save": ("确认并保存", "Confirm and save"),
+    "dispositions.saved": ("已保存：{name} → {batch}", "Saved: {name} → {batch}"),
+    "dispositions.count": ("共 {total} 家企业", "{total} enterprises"),
+    # plan
+    "plan.title": ("检查计划（四不两直、双随机）", "Inspection plan (unannounced, double-random)"),
+    "plan.secret": ("检查计划属于工作秘密，不得提前告知被检查单位。", "Plans are confidential: never tell an enterprise in advance."),
+    "plan.rules": ("计划规则", "Rules"),
+    "plan.start": ("开始日期", "First day"),
+    "plan.days": ("天数", "Days"),
+    "plan.random_share": ("随机抽取比例", "Random share"),
+    "plan.skip": ("近期已检查（天）不再安排", "Skip firms inspected in the last (days)"),
+    "plan.min_town": ("每个镇街至少检查", "Minimum visits per town"),
+    "plan.quota_sectors": ("重点行业", "Key sectors"),
+    "plan.quota": ("每个重点行业至少检查", "Minimum visits per key sector"),
+    "plan.seed": ("随机种子（留空自动生成）", "Seed (empty: drawn)"),
+    "plan.build": ("生成计划", "Draw the plan"),
+    "plan.teams_file": ("上传检查组文件（检查组、负责镇街、每日检查数）", "Upload a team file (team, towns, daily_capacity)"),
+    "plan.default_teams": ("默认：15 个检查组轮流分片，每组每天 3 家", "Default: 15 teams sharing the towns, 3 visits a day"),
+    "plan.built": ("已生成计划 {plan_id}。", "Plan {plan_id} drawn."),
+    "plan.plan": ("计划", "Plan"),
+    "plan.team": ("检查组", "Team"),
+    "plan.date": ("日期", "Day"),
+    "plan.all": ("全部", "All"),
+    "plan.expected": ("预计发现重大隐患", "Expected major hazards found"),
+    "plan.this_plan": ("本计划", "This plan"),
+    "plan.random_plan": ("同样次数的纯随机抽查", "Random plan of the same size"),
+    "plan.summary": (
+        "{visits} 次检查；预计发现重大隐患 {found:.1f} 处，纯随机抽查预计 {random:.1f} 处（{ratio}）。随机种子 {seed}。",
+        "{visits} visits; expected major hazards found {found:.1f}, a random plan of the same size {random:.1f} ({ratio}). Seed {seed}.",
+    ),
+    "plan.map": ("各镇街检查次数", "Visits per town"),
+    "plan.visits": ("检查次数", "Visits"),
+    "plan.export": ("导出 Excel（每组一页）", "Export Excel (a sheet per team)"),
+    "plan.print": ("打印版（每组每天一页）", "Print view (a page per team and day)"),
+    "plan.no_plans": ("尚无检查计划。", "No plan yet."),
+    "plan.no_list": ("尚无风险清单：请先导入数据并评分（saferank score）。", "No risk list yet: import and score first (saferank score)."),
+    "plan.leader_scope": ("分管领导仅可查看当天及以前的检查安排。", "Leaders see the visits of today and earlier only."),
+    # admin
+    "admin.title": ("系统管理", "Administration"),
+    "admin.accounts": ("账户", "Accounts"),
+    "admin.add": ("新增账户", "Add an account"),
+    "admin.username": ("账户名", "Username"),
+    "admin.display_name": ("姓名", "Name"),
+    "admin.role": ("角色", "Role"),
+    "admin.team": ("组别（检查组必填）", "Team (inspectors)"),
+    "admin.password": ("初始密码（至少 10 位）", "Initial password (10+ characters)"),
+    "admin.save": ("新增", "Add"),
+    "admin.manage": ("停用 / 启用 / 重置密码 / 令牌", "Disable / enable / reset password / tokens"),
+    "admin.disable": ("停用", "Disable"),
+    "admin.enable": ("启用", "Enable"),
+    "admin.reset": ("重置密码", "Reset password"),
+    "admin.token": ("创建接口令牌", "Create API token"),
+    "admin.token_id": ("令牌编号", "Token id"),
+    "admin.revoke": ("吊销令牌", "Revoke token"),
+    "admin.audit": ("审计日志", "Audit log"),
+    "admin.action": ("操作", "Action"),
+    "admin.object": ("对象", "Object"),
+    "admin.since": ("起始日期", "From"),
+    "admin.until": ("截止日期", "Until"),
+    "admin.search": ("查询", "Search"),
+    "admin.export": ("导出 CSV", "Export CSV"),
+    "admin.done": ("已完成。", "Done."),
+    "admin.added": ("已新增账户 {name}。", "Added the account {name}."),
+    "admin.new_password": ("新密码（只显示这一次）：{secret}", "New password (shown this once): {secret}"),
+    "admin.new_token": ("令牌 {id}（只显示这一次）：{secret}", "Token {id} (shown this once): {secret}"),
+    "admin.shown": ("显示最近 {n} 条", "Showing the latest {n}"),
+    # places
+    "places.title": ("人员密集场所清单", "Crowded places and venues"),
+    "places.how": (
+        "消防重点单位及人员密集场所、文化旅游场所单独排名：其风险落在公众身上。",
+        "Fire-safety key units, crowded places and tourism venues ranked on their own: their risk falls on the public.",
+    ),
+    "places.export": ("导出 Excel", "Export Excel"),
+    "places.count": ("共 {total} 处场所", "{total} places"),
+    # people
+    "people.title": ("重点人群清单", "People at risk"),
+    "people.how": (
+        "无证特殊作业、无资质外包队伍、大风寒潮预警期间在海渔船船员，按暴露（人数×天数）排序。",
+        "Special operations with uncertified operators, crews of unqualified contractors and fishing crews at sea under gale or cold-wave alerts, ranked by exposure (people × days).",
+    ),
+    "people.days": ("统计最近天数", "Window (days)"),
+    "people.export": ("导出 Excel", "Export Excel"),
+    "people.count": ("共 {total} 条，暴露合计 {exposure} 人·天", "{total} rows, total exposure {exposure} person-days"),
+    # login
+    "login.title": ("SafeRank 风险分级监管 · 登录", "SafeRank risk targeting · Sign in"),
+    "login.heading": ("安全生产风险分级监管", "Work-safety risk targeting"),
+    "login.username": ("账户名", "Username"),
+    "login.password": ("密码", "Password"),
+    "login.submit": ("登录", "Sign in"),
+    "login.switch": ("English", "中文"),
+    "login.note": (
+        "多次输入错误后，需等待一段时间才能再次尝试。忘记密码请联系系统管理员。",
+        "After several wrong passwords you must wait a while before trying again. Ask an administrator to reset a forgotten password.",
+    ),
 }
-
-
-def phrase(table: dict[str, tuple[str, str]], key: str, lang: str, **values: object) -> str:
-    """A page's own phrase ``table[key]`` (zh, en) in ``lang``, with ``{name}`` fields filled from ``values``."""
-    zh, en = table[key]
-    text = zh if lang == "zh" else en
-    return text.format(**values) if values else text
 
 
 def t(key: str, lang: str = DEFAULT_LANG, **values: object) -> str:
@@ -151,6 +301,32 @@ def t(key: str, lang: str = DEFAULT_LANG, **values: object) -> str:
     zh, en = CATALOGUE[key]
     text = zh if lang == "zh" else en
     return text.format(**values) if values else text
+
+# AG Grid's own words (paging, filter menus, "no rows") in Chinese; in English the grid's defaults stand.
+GRID_LOCALE_ZH: dict[str, str] = {
+    "page": "第", "more": "更多", "to": "至", "of": "共", "next": "下一页", "last": "末页", "first": "首页",
+    "previous": "上一页", "loadingOoo": "加载中…", "loadingError": "加载出错", "noRowsToShow": "没有数据",
+    "pageSizeSelectorLabel": "每页行数：", "ariaPageSizeSelectorLabel": "每页行数", "pageLastRowUnknown": "?",
+    "filterOoo": "筛选…", "searchOoo": "搜索…", "selectAll": "全选", "blanks": "（空白）", "noMatches": "无匹配项",
+    "equals": "等于", "notEqual": "不等于", "contains": "包含", "notContains": "不包含", "startsWith": "开头是",
+    "endsWith": "结尾是", "blank": "为空", "notBlank": "不为空", "lessThan": "小于", "greaterThan": "大于",
+    "lessThanOrEqual": "小于等于", "greaterThanOrEqual": "大于等于", "inRange": "介于", "inRangeStart": "从",
+    "inRangeEnd": "到", "andCondition": "且", "orCondition": "或", "applyFilter": "应用", "resetFilter": "重置",
+    "clearFilter": "清除", "cancelFilter": "取消", "dateFormatOoo": "yyyy-mm-dd", "before": "早于", "after": "晚于",
+    "pinColumn": "固定列", "autosizeThisColumn": "自动调整此列宽", "autosizeAllColumns": "自动调整所有列宽",
+    "resetColumns": "重置列", "sortAscending": "升序", "sortDescending": "降序", "sortUnSort": "取消排序",
+    "columnFilter": "列筛选", "columnChooser": "选择列", "copy": "复制", "export": "导出",
+}
+
+
+def grid_locale(lang: str) -> dict[str, str]:
+    """The grids' ``localeText`` for ``lang`` (empty for English, the grid's own language)."""
+    return GRID_LOCALE_ZH if lang == "zh" else {}
+
+
+def page_names(key: str) -> dict[str, str]:
+    """``dash.register_page`` names of the page ``nav.{key}``: ``name`` (Chinese), ``name_en``, ``title``."""
+    return {"name": t(f"nav.{key}", "zh"), "name_en": t(f"nav.{key}", "en"), "title": f"SafeRank {t(f'nav.{key}', 'zh')}"}
 
 
 def label(codes: tuple[Code, ...], code: object, lang: str = DEFAULT_LANG) -> str:

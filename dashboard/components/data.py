@@ -23,14 +23,16 @@ import pandas as pd
 
 from analytics.contract.errors import UserError
 from analytics.snapshot.snapshot import AsOf, Snapshot, held_tables
+from analytics.store.database import read_town_geojson
+from analytics.views.town_outlines import town_outlines as outlines_of
 from dashboard import i18n
 
 TTL_SECONDS = 300.0
 # Most entries each kind (the key's first part) keeps; beyond that the least recently used goes.
 # Every key is made of server-side values (the store, a stored date, a language of ``i18n.LANGS``,
 # codes the guard checked), and the bounds keep even a flood of valid ones (bulletin periods) finite.
-LIMITS: dict[str, int] = {"tables": 2, "enterprise-index": 2, "dates": 2, "list": 32, "browse": 32, "snapshot": 4,
-                          "summary": 256}
+LIMITS: dict[str, int] = {"tables": 2, "enterprise-index": 2, "dates": 2, "town-map": 2, "outlines": 2, "list": 32,
+                          "browse": 32, "snapshot": 4, "summary": 256}
 DEFAULT_LIMIT = 16
 MAX_ENTRIES = sum(LIMITS.values())  # the whole cache, when every kind is full (no other kinds are used)
 _cache: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
@@ -166,6 +168,18 @@ def town_names() -> dict[str, str]:
     if towns is None:
         return {}
     return dict(zip(towns["town_id"].astype(str), towns["name"].astype(str), strict=True))
+
+
+def town_map() -> dict | None:
+    """The store's imported ``towns.geojson`` (``None`` when none was imported)."""
+    return _cached(("town-map", _store_key()), lambda: read_town_geojson(store()))
+
+
+def town_outlines() -> dict | None:
+    """The towns' outlines for the maps: ``town_map()``, else cells drawn around each town's firms
+    (``analytics.views.town_outlines``); ``None`` when neither exists."""
+    every = tables()
+    return _cached(("outlines", _store_key()), lambda: outlines_of(town_map(), every["towns"], every["enterprises"]))
 
 
 def scored_dates() -> list[pd.Timestamp]:

@@ -1,4 +1,10 @@
-"""Layout pieces the pages share: the page header (title, as-of date, language), badges, cards, notices."""
+"""Layout pieces the pages share: the page frame (header, stores, body), badges, cards, notices.
+
+``page_frame`` is the one layout preamble of every page: the header (title, the as-of picker when the
+page follows a scored date, the language switch), the page's ``{prefix}-lang-store`` and
+``{prefix}-url-state`` stores, any stores of its own, and the body in ``.page-body``; a page with
+nothing to show yet passes ``body=None`` and gets the notice instead (no risk list by default).
+"""
 
 from __future__ import annotations
 
@@ -36,6 +42,29 @@ def page_header(prefix: str, title: str, lang: str, as_of: pd.Timestamp | None, 
         [html.H1(title, className="page-title"), picker, language_switch(prefix, lang)],
         className="page-header",
     )
+
+
+def page_frame(prefix: str, title: str, lang: str, body: Sequence[object] | None, *,
+               as_of: pd.Timestamp | None = None, dates: Sequence[pd.Timestamp] | None = None,
+               stores: Sequence[object] = (), url_state: bool = True, language: bool = True,
+               lang_store: bool = True, empty: str | None = None) -> html.Div:
+    """A page: header, stores, then ``body`` (or, when it is ``None``, the ``empty`` notice).
+
+    ``dates`` (the scored dates) puts the as-of picker ``{prefix}-as-of`` in the header, set to
+    ``as_of``; ``language=False`` leaves the switch out and ``lang_store=False`` / ``url_state=False``
+    the page's standard stores (a page that keeps its own)."""
+    if dates is not None:
+        header = page_header(prefix, title, lang, as_of, dates)
+    else:
+        header = html.Div([html.H1(title, className="page-title"), *([language_switch(prefix, lang)] if language else [])],
+                          className="page-header")
+    kept: list[object] = []
+    if lang_store:
+        kept.append(dcc.Store(id=f"{prefix}-lang-store", data=lang))
+    if url_state:
+        kept.append(dcc.Store(id=f"{prefix}-url-state"))
+    content = list(body) if body is not None else [notice(empty or i18n.t("no_lists", lang), prefix)]
+    return html.Div([header, *kept, *stores, html.Div(content, className="page-body")])
 
 
 def level_badge(level: str, lang: str) -> html.Span:

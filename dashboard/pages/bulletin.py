@@ -13,31 +13,15 @@ from dashboard import auth, i18n
 from dashboard.components.aggrid import ag_grid
 from dashboard.components.grid import records
 from dashboard.components import data
-from dashboard.components.language import language_switch, register_language_switch
-from dashboard.components.layout import notice, section
+from dashboard.components.language import register_language_switch
+from dashboard.components.layout import page_frame, section
 from dashboard.components.urlstate import register_url_sync
 
 PREFIX = "bulletin"
 PERIOD_DAYS = 30
-dash.register_page(__name__, path="/bulletin", name="检查通报", name_en="Bulletin", title="SafeRank 检查通报", order=9)
+dash.register_page(__name__, path="/bulletin", order=9, **i18n.page_names("bulletin"))
 register_language_switch(PREFIX)
 register_url_sync(PREFIX, [(f"{PREFIX}-period", "start_date", "start"), (f"{PREFIX}-period", "end_date", "end")])
-
-PHRASES: dict[str, tuple[str, str]] = {
-    "title": ("检查情况通报", "Inspection bulletin"),
-    "period": ("统计期间", "Period"),
-    "teams": ("各检查组（按整改率排名）", "Inspection teams (ranked by rectification rate)"),
-    "towns": ("各镇街（按整改率排名）", "Towns (ranked by rectification rate)"),
-    "xlsx": ("导出 Excel", "Export Excel"),
-    "html_zh": ("打印版通报（中文）", "Printable bulletin (Chinese)"),
-    "html_en": ("打印版通报（英文）", "Printable bulletin (English)"),
-    "no_data": ("尚无检查记录：请先导入数据。", "No inspections yet: import data first."),
-}
-
-
-def _t(key: str, lang: str) -> str:
-    return i18n.phrase(PHRASES, key, lang)
-
 
 def columns(key: str, lang: str) -> list[dict]:
     fields = ["place", key, *bulletin.COUNTS, "rate"]
@@ -62,42 +46,37 @@ def default_period(requested_start: object, requested_end: object) -> tuple[pd.T
 def layout(start: str | None = None, end: str | None = None, lang: str | None = None, **_query: object) -> html.Div:
     lang = i18n.current_lang(lang)
     period = default_period(start, end)
-    header = html.Div([html.H1(_t("title", lang), className="page-title"), language_switch(PREFIX, lang)],
-                      className="page-header")
-    stores = [dcc.Store(id=f"{PREFIX}-lang-store", data=lang), dcc.Store(id=f"{PREFIX}-url-state"),
-              dcc.Download(id=f"{PREFIX}-download")]
+    title = i18n.t("bulletin.title", lang)
+    extra = [dcc.Download(id=f"{PREFIX}-download")]
     if period is None:
-        return html.Div([header, *stores, html.Div(notice(_t("no_data", lang), PREFIX), className="page-body")])
+        return page_frame(PREFIX, title, lang, None, stores=extra, empty=i18n.t("bulletin.no_data", lang))
 
     def grid(key: str) -> dag.AgGrid:
         return ag_grid(lang, id=f"{PREFIX}-{key}s", columnDefs=columns(key, lang), rowData=[],
                           defaultColDef={"sortable": True, "resizable": True},
                           style={"height": "420px", "width": "100%", "fontSize": "15px"})
 
-    return html.Div([
-        header, *stores,
+    return page_frame(PREFIX, title, lang, [
         html.Div([
-            html.Div([
-                html.Label(_t("period", lang)),
-                dcc.DatePickerRange(id=f"{PREFIX}-period", start_date=f"{period[0]:%Y-%m-%d}",
-                                    end_date=f"{period[1]:%Y-%m-%d}", display_format="YYYY-MM-DD"),
-                html.Button(_t("xlsx", lang), id=f"{PREFIX}-export-xlsx", n_clicks=0, className="button"),
-                html.Button(_t("html_zh", lang), id=f"{PREFIX}-export-html-zh", n_clicks=0, className="button"),
-                html.Button(_t("html_en", lang), id=f"{PREFIX}-export-html-en", n_clicks=0, className="button"),
-            ], className="toolbar"),
-            html.Div(id=f"{PREFIX}-headline", className="headline"),
-            html.Div(id=f"{PREFIX}-message", className="message"),
-            section(_t("teams", lang), grid("team")),
-            section(_t("towns", lang), grid("town")),
-        ], className="page-body"),
-    ])
+            html.Label(i18n.t("bulletin.period", lang)),
+            dcc.DatePickerRange(id=f"{PREFIX}-period", start_date=f"{period[0]:%Y-%m-%d}",
+                                end_date=f"{period[1]:%Y-%m-%d}", display_format="YYYY-MM-DD"),
+            html.Button(i18n.t("bulletin.xlsx", lang), id=f"{PREFIX}-export-xlsx", n_clicks=0, className="button"),
+            html.Button(i18n.t("bulletin.html_zh", lang), id=f"{PREFIX}-export-html-zh", n_clicks=0, className="button"),
+            html.Button(i18n.t("bulletin.html_en", lang), id=f"{PREFIX}-export-html-en", n_clicks=0, className="button"),
+        ], className="toolbar"),
+        html.Div(id=f"{PREFIX}-headline", className="headline"),
+        html.Div(id=f"{PREFIX}-message", className="message"),
+        section(i18n.t("bulletin.teams", lang), grid("team")),
+        section(i18n.t("bulletin.towns", lang), grid("town")),
+    ], stores=extra)
 
 
 def period_bulletin(start: str | None, end: str | None) -> bulletin.Bulletin:
     """The bulletin of the period (an empty end: the newest inspection; an empty start: ``PERIOD_DAYS`` before)."""
     period = default_period(start, end)
     if period is None:
-        raise UserError(*PHRASES["no_data"])
+        raise UserError(i18n.t("bulletin.no_data", "zh"), i18n.t("bulletin.no_data", "en"))
     start, end = period
     return data.summary("bulletin", end, lambda: bulletin.group_bulletin(data.tables(), start, end), start)
 

@@ -13,36 +13,14 @@ from dashboard.components.aggrid import ag_grid
 from dashboard.components.grid import records
 from dashboard.components import data
 from dashboard.components.language import register_language_switch
-from dashboard.components.layout import notice, page_header, section
+from dashboard.components.layout import page_frame, section
 from dashboard.components.urlstate import as_list, register_url_sync
 
 PREFIX = "dispositions"
 GRID = f"{PREFIX}-grid"
-dash.register_page(__name__, path="/dispositions", name="三个一批", name_en="Dispositions", title="SafeRank 三个一批",
-                   order=6)
+dash.register_page(__name__, path="/dispositions", order=6, **i18n.page_names("dispositions"))
 register_language_switch(PREFIX)
 register_url_sync(PREFIX, [(f"{PREFIX}-as-of", "value", "as_of"), (f"{PREFIX}-batch", "value", "batch")])
-
-PHRASES: dict[str, tuple[str, str]] = {
-    "title": ("三个一批（规范达标、改造提升、关停取缔）", "Three batches: standardise, upgrade, close"),
-    "how": ("系统按规则给出建议及依据；请选中一行，确认或改判后保存。决定按企业和专项行动保存，重新评分后仍然有效。",
-            "The system recommends from its rules, with the evidence; select a row, confirm or change the batch and "
-            "save. Decisions are kept per enterprise and campaign, so they survive re-scoring."),
-    "batch": ("按处置决定筛选", "Filter by decision"),
-    "export": ("导出 Excel", "Export Excel"),
-    "selected": ("选中企业", "Selected"),
-    "none": ("未选中", "none"),
-    "decision": ("处置决定", "Decision"),
-    "note": ("备注", "Note"),
-    "save": ("确认并保存", "Confirm and save"),
-    "saved": ("已保存：{name} → {batch}", "Saved: {name} → {batch}"),
-    "count": ("共 {total} 家企业", "{total} enterprises"),
-}
-
-
-def _t(key: str, lang: str, **values: object) -> str:
-    return i18n.phrase(PHRASES, key, lang, **values)
-
 
 def columns(lang: str) -> list[dict]:
     def header(field: str) -> str:
@@ -61,41 +39,41 @@ def layout(as_of: str | None = None, lang: str | None = None, batch: str | None 
     lang = i18n.current_lang(lang)
     dates = data.scored_dates()
     chosen = data.pick_as_of(as_of)
-    header = page_header(PREFIX, _t("title", lang), lang, chosen, dates)
-    stores = [dcc.Store(id=f"{PREFIX}-lang-store", data=lang), dcc.Store(id=f"{PREFIX}-url-state"),
-              dcc.Store(id=f"{PREFIX}-saved", data=0), dcc.Download(id=f"{PREFIX}-download")]
     if chosen is None:
-        return html.Div([header, *stores, html.Div(notice(i18n.t("no_lists", lang), PREFIX), className="page-body")])
+        return page_frame(PREFIX, i18n.t("dispositions.title", lang), lang, None, as_of=chosen, dates=dates,
+                          stores=_stores())
     picked = [b for b in as_list(batch) if b in dispositions.BATCH_CODES] or list(dispositions.BATCH_CODES)
     decide = html.Div([
-        html.Span(_t("selected", lang) + "：", className="field-label"),
-        html.Span(_t("none", lang), id=f"{PREFIX}-selected", className="selected-name"),
-        html.Label(_t("decision", lang), htmlFor=f"{PREFIX}-decision"),
+        html.Span(i18n.t("dispositions.selected", lang) + "：", className="field-label"),
+        html.Span(i18n.t("dispositions.none", lang), id=f"{PREFIX}-selected", className="selected-name"),
+        html.Label(i18n.t("dispositions.decision", lang), htmlFor=f"{PREFIX}-decision"),
         dcc.Dropdown(id=f"{PREFIX}-decision", options=i18n.options(dispositions.BATCHES, lang), clearable=False,
                      style={"minWidth": "160px"}),
-        dcc.Input(id=f"{PREFIX}-note", type="text", placeholder=_t("note", lang), debounce=True, maxLength=500),
-        html.Button(_t("save", lang), id=f"{PREFIX}-save", n_clicks=0, className="button primary"),
+        dcc.Input(id=f"{PREFIX}-note", type="text", placeholder=i18n.t("dispositions.note", lang), debounce=True, maxLength=500),
+        html.Button(i18n.t("dispositions.save", lang), id=f"{PREFIX}-save", n_clicks=0, className="button primary"),
         html.Div(id=f"{PREFIX}-message", className="message"),
     ], className="toolbar")
-    return html.Div([
-        header, *stores,
+    body = [
+        html.P(i18n.t("dispositions.how", lang), className="hint"),
         html.Div([
-            html.P(_t("how", lang), className="hint"),
-            html.Div([
-                html.Label(_t("batch", lang)),
-                dcc.Checklist(id=f"{PREFIX}-batch", options=i18n.options(dispositions.BATCHES, lang), value=picked,
-                              inline=True, inputClassName="lang-input"),
-                html.Button(_t("export", lang), id=f"{PREFIX}-export", n_clicks=0, className="button"),
-                html.Span(id=f"{PREFIX}-count", className="count"),
-            ], className="toolbar"),
-            decide,
-            section(_t("title", lang), ag_grid(lang,
-                id=GRID, columnDefs=columns(lang), rowData=[], getRowId="params.data.enterprise_id",
-                defaultColDef={"sortable": True, "resizable": True, "filter": True},
-                dashGridOptions={"rowSelection": {"mode": "singleRow", "enableClickSelection": True}, "pagination": True, "paginationPageSize": 50},
-                style={"height": "640px", "width": "100%", "fontSize": "15px"})),
-        ], className="page-body"),
-    ])
+            html.Label(i18n.t("dispositions.batch", lang)),
+            dcc.Checklist(id=f"{PREFIX}-batch", options=i18n.options(dispositions.BATCHES, lang), value=picked,
+                          inline=True, inputClassName="lang-input"),
+            html.Button(i18n.t("dispositions.export", lang), id=f"{PREFIX}-export", n_clicks=0, className="button"),
+            html.Span(id=f"{PREFIX}-count", className="count"),
+        ], className="toolbar"),
+        decide,
+        section(i18n.t("dispositions.title", lang), ag_grid(lang,
+            id=GRID, columnDefs=columns(lang), rowData=[], getRowId="params.data.enterprise_id",
+            defaultColDef={"sortable": True, "resizable": True, "filter": True},
+            dashGridOptions={"rowSelection": {"mode": "singleRow", "enableClickSelection": True}, "pagination": True, "paginationPageSize": 50},
+            style={"height": "640px", "width": "100%", "fontSize": "15px"})),
+    ]
+    return page_frame(PREFIX, i18n.t("dispositions.title", lang), lang, body, as_of=chosen, dates=dates, stores=_stores())
+
+
+def _stores() -> list:
+    return [dcc.Store(id=f"{PREFIX}-saved", data=0), dcc.Download(id=f"{PREFIX}-download")]
 
 
 def campaign_list(as_of: str | None, lang: str) -> pd.DataFrame:
@@ -121,7 +99,7 @@ def show_rows(as_of: str, batches: list[str], _saved: int, lang: str) -> tuple[l
     frame = frame.loc[frame["decision"].isin(batches or [])]
     rows = dispositions.labelled(frame, lang)
     rows.columns = list(dispositions.COLUMN_LABELS)
-    return records(rows), _t("count", lang, total=len(rows))
+    return records(rows), i18n.t("dispositions.count", lang, total=len(rows))
 
 
 @callback(
@@ -134,7 +112,7 @@ def show_rows(as_of: str, batches: list[str], _saved: int, lang: str) -> tuple[l
 def pick(selected: list[dict] | None, lang: str) -> tuple[str, str | None, str]:
     """The selected firm, its current decision (as a code) and note."""
     if not selected:
-        return _t("none", lang), None, ""
+        return i18n.t("dispositions.none", lang), None, ""
     row = selected[0]
     by_label = {(c.zh if lang == "zh" else c.en): c.code for c in dispositions.BATCHES}
     return f"{row['name']}（{row['enterprise_id']}）", by_label.get(row["decision"]), row.get("note") or ""
@@ -164,7 +142,7 @@ def save(_clicks: int, selected: list[dict] | None, decision: str | None, note: 
     except UserError as error:
         return error.render(lang), dash.no_update
     label = i18n.label(dispositions.BATCHES, decision, lang)
-    return _t("saved", lang, name=row.get("name", ""), batch=label), (saved or 0) + 1
+    return i18n.t("dispositions.saved", lang, name=row.get("name", ""), batch=label), (saved or 0) + 1
 
 
 def _source() -> str | None:

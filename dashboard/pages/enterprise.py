@@ -14,11 +14,11 @@ from dashboard import auth, figures, i18n
 from dashboard.components.aggrid import ag_grid
 from dashboard.components import data
 from dashboard.components.language import register_language_switch
-from dashboard.components.layout import level_badge, notice, page_header, section
+from dashboard.components.layout import level_badge, notice, page_frame, section
 from dashboard.components.urlstate import register_url_sync
 
 PREFIX = "enterprise"
-dash.register_page(__name__, path="/enterprise", name="企业画像", name_en="Enterprise", title="SafeRank 企业画像", order=2)
+dash.register_page(__name__, path="/enterprise", order=2, **i18n.page_names("enterprise"))
 register_language_switch(PREFIX)
 register_url_sync(PREFIX, [(f"{PREFIX}-id", "value", "id"), (f"{PREFIX}-as-of", "value", "as_of")])
 
@@ -32,55 +32,45 @@ def layout(id: str | None = None, as_of: str | None = None, lang: str | None = N
     lang = i18n.current_lang(lang)
     dates = data.scored_dates()
     chosen = data.pick_as_of(as_of)
-    header = page_header(PREFIX, i18n.t("enterprise.name", lang), lang, chosen, dates)
-    stores = [dcc.Store(id=f"{PREFIX}-lang-store", data=lang), dcc.Store(id=f"{PREFIX}-url-state")]
+    title = i18n.t("enterprise.name", lang)
     if chosen is None:
-        return html.Div([header, *stores, html.Div(notice(i18n.t("no_lists", lang), PREFIX), className="page-body")])
+        return page_frame(PREFIX, title, lang, None, as_of=chosen, dates=dates)
     picker = html.Div(
         [html.Label(i18n.t("enterprise.id", lang), htmlFor=f"{PREFIX}-id"),
          dcc.Input(id=f"{PREFIX}-id", value=id or "", debounce=True, type="text", className="search"),
          html.Span(i18n.t("enterprise.pick", lang), className="hint")],
         className="toolbar",
     )
-    return html.Div(
-        [
-            header,
-            *stores,
-            html.Div(
-                [
-                    picker,
-                    html.Div(id=f"{PREFIX}-message"),
-                    html.Div(
-                        [
-                            section(i18n.t("enterprise.profile", lang), html.Div(id=f"{PREFIX}-profile")),
-                            section(i18n.t("enterprise.reasons", lang), html.Div(id=f"{PREFIX}-reasons")),
-                        ],
-                        className="grid-2",
-                    ),
-                    section(i18n.t("enterprise.history", lang), dcc.Graph(id=f"{PREFIX}-history", config={"displaylogo": False})),
-                    section(
-                        i18n.t("enterprise.timeline", lang),
-                        ag_grid(lang,
-                            id=f"{PREFIX}-timeline",
-                            columnDefs=[
-                                {"field": "date", "headerName": i18n.t("enterprise.date", lang), "width": 140},
-                                {"field": "kind_label", "headerName": i18n.t("enterprise.kind", lang), "width": 160},
-                                {"field": "detail", "headerName": i18n.t("enterprise.detail", lang), "flex": 3, "minWidth": 300},
-                                {"field": "state_label", "headerName": i18n.t("enterprise.state", lang), "width": 150,
-                                 "cellClassRules": {"state-overdue": "params.data.state == 'overdue'",
-                                                    "state-open": "params.data.state == 'open'"}},
-                                {"field": "record_id", "headerName": "ID", "width": 150},
-                            ],
-                            rowData=[],
-                            defaultColDef={"sortable": True, "resizable": True, "filter": True},
-                            style={"height": "520px", "width": "100%", "fontSize": "16px"},
-                        ),
-                    ),
+    return page_frame(PREFIX, title, lang, [
+        picker,
+        html.Div(id=f"{PREFIX}-message"),
+        html.Div(
+            [
+                section(i18n.t("enterprise.profile", lang), html.Div(id=f"{PREFIX}-profile")),
+                section(i18n.t("enterprise.reasons", lang), html.Div(id=f"{PREFIX}-reasons")),
+            ],
+            className="grid-2",
+        ),
+        section(i18n.t("enterprise.history", lang), dcc.Graph(id=f"{PREFIX}-history", config={"displaylogo": False})),
+        section(
+            i18n.t("enterprise.timeline", lang),
+            ag_grid(lang,
+                id=f"{PREFIX}-timeline",
+                columnDefs=[
+                    {"field": "date", "headerName": i18n.t("enterprise.date", lang), "width": 140},
+                    {"field": "kind_label", "headerName": i18n.t("enterprise.kind", lang), "width": 160},
+                    {"field": "detail", "headerName": i18n.t("enterprise.detail", lang), "flex": 3, "minWidth": 300},
+                    {"field": "state_label", "headerName": i18n.t("enterprise.state", lang), "width": 150,
+                     "cellClassRules": {"state-overdue": "params.data.state == 'overdue'",
+                                        "state-open": "params.data.state == 'open'"}},
+                    {"field": "record_id", "headerName": "ID", "width": 150},
                 ],
-                className="page-body",
+                rowData=[],
+                defaultColDef={"sortable": True, "resizable": True, "filter": True},
+                style={"height": "520px", "width": "100%", "fontSize": "16px"},
             ),
-        ]
-    )
+        ),
+    ], as_of=chosen, dates=dates)
 
 
 def _value_text(column: str, value: object, lang: str) -> str:
@@ -89,7 +79,7 @@ def _value_text(column: str, value: object, lang: str) -> str:
     if column in CODE_TABLES:
         return i18n.label(CODE_TABLES[column], value, lang)
     if isinstance(value, bool):
-        return ("是" if value else "否") if lang == "zh" else ("yes" if value else "no")
+        return i18n.t("yes" if value else "no", lang)
     if isinstance(value, pd.Timestamp):
         return i18n.date(value, lang)
     return str(value)

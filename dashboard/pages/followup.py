@@ -14,12 +14,12 @@ from dashboard import figures, i18n
 from dashboard.components.aggrid import ag_grid
 from dashboard.components import data, grid
 from dashboard.components.language import register_language_switch
-from dashboard.components.layout import notice, page_header, section
+from dashboard.components.layout import page_frame, section
 from dashboard.components.urlstate import register_url_sync
 
 PREFIX = "followup"
 GROUPS = [c.code for c in followup.GROUPINGS]
-dash.register_page(__name__, path="/followup", name="隐患整改", name_en="Follow-up", title="SafeRank 隐患整改", order=3)
+dash.register_page(__name__, path="/followup", order=3, **i18n.page_names("followup"))
 register_language_switch(PREFIX)
 register_url_sync(PREFIX, [(f"{PREFIX}-as-of", "value", "as_of"), (f"{PREFIX}-by", "value", "by")])
 OVERDUE = f"{PREFIX}-overdue"
@@ -52,41 +52,31 @@ def layout(as_of: str | None = None, lang: str | None = None, by: str | None = N
     lang = i18n.current_lang(lang)
     dates = data.scored_dates()
     chosen = data.pick_as_of(as_of)
-    header = page_header(PREFIX, i18n.t("followup.name", lang), lang, chosen, dates)
-    stores = [dcc.Store(id=f"{PREFIX}-lang-store", data=lang), dcc.Store(id=f"{PREFIX}-url-state"),
-              dcc.Store(id=f"{PREFIX}-refreshed"), dcc.Location(id=f"{PREFIX}-go", refresh="callback-nav")]
+    title = i18n.t("followup.name", lang)
+    extra = [dcc.Store(id=f"{PREFIX}-refreshed"), dcc.Location(id=f"{PREFIX}-go", refresh="callback-nav")]
     if chosen is None:
-        return html.Div([header, *stores, html.Div(notice(i18n.t("no_lists", lang), PREFIX), className="page-body")])
-    return html.Div(
-        [
-            header,
-            *stores,
-            html.Div(
-                [
-                    section(
-                        i18n.t("followup.states", lang, days=followup.WINDOW_DAYS),
-                        html.Div([html.Label(i18n.t("followup.by", lang)),
-                                  dcc.RadioItems(id=f"{PREFIX}-by", options=i18n.options(followup.GROUPINGS, lang),
-                                                 value=by if by in GROUPS else "town", inline=True,
-                                                 inputClassName="lang-input")], className="toolbar"),
-                        dcc.Graph(id=f"{PREFIX}-states", config={"displaylogo": False}),
-                    ),
-                    section(i18n.t("followup.rate", lang), dcc.Graph(id=f"{PREFIX}-rate", config={"displaylogo": False})),
-                    section(
-                        i18n.t("followup.overdue", lang),
-                        ag_grid(lang, id=OVERDUE, columnDefs=overdue_columns(lang), rowModelType="infinite",
-                                   getRowId="params.data.enterprise_id + '|' + params.data.hazard_id",
-                                   defaultColDef={"sortable": True, "resizable": True, "filter": True},
-                                   dashGridOptions={"pagination": True, "paginationPageSize": BLOCK_SIZE,
-                                                    "cacheBlockSize": BLOCK_SIZE, "maxBlocksInCache": 20,
-                                                    "infiniteInitialRowCount": BLOCK_SIZE},
-                                   style={"height": "560px", "width": "100%", "fontSize": "16px"}),
-                    ),
-                ],
-                className="page-body",
-            ),
-        ]
-    )
+        return page_frame(PREFIX, title, lang, None, as_of=chosen, dates=dates, stores=extra)
+    return page_frame(PREFIX, title, lang, [
+        section(
+            i18n.t("followup.states", lang, days=followup.WINDOW_DAYS),
+            html.Div([html.Label(i18n.t("followup.by", lang)),
+                      dcc.RadioItems(id=f"{PREFIX}-by", options=i18n.options(followup.GROUPINGS, lang),
+                                     value=by if by in GROUPS else "town", inline=True,
+                                     inputClassName="lang-input")], className="toolbar"),
+            dcc.Graph(id=f"{PREFIX}-states", config={"displaylogo": False}),
+        ),
+        section(i18n.t("followup.rate", lang), dcc.Graph(id=f"{PREFIX}-rate", config={"displaylogo": False})),
+        section(
+            i18n.t("followup.overdue", lang),
+            ag_grid(lang, id=OVERDUE, columnDefs=overdue_columns(lang), rowModelType="infinite",
+                       getRowId="params.data.enterprise_id + '|' + params.data.hazard_id",
+                       defaultColDef={"sortable": True, "resizable": True, "filter": True},
+                       dashGridOptions={"pagination": True, "paginationPageSize": BLOCK_SIZE,
+                                        "cacheBlockSize": BLOCK_SIZE, "maxBlocksInCache": 20,
+                                        "infiniteInitialRowCount": BLOCK_SIZE},
+                       style={"height": "560px", "width": "100%", "fontSize": "16px"}),
+        ),
+    ], as_of=chosen, dates=dates, stores=extra)
 
 
 @callback(

@@ -1,6 +1,6 @@
 """检查组 Inspector ("/inspector"): the team's visits of today and before; open one, enter what was found.
 
-An inspector sees only the own team's visits (``analytics.operations.planning.visits_for`` scopes by
+An inspector sees only the own team's visits (``analytics.operations.plans_store.visits_for`` scopes by
 ``current_user().team`` and today); results go through ``analytics.operations.results.record_results``, which
 checks them with the importer's rules, writes them and rescores the enterprise at once.
 """
@@ -13,44 +13,23 @@ import pandas as pd
 from dash import Input, Output, State, callback, dcc, html
 
 from analytics.contract.errors import UserError
-from analytics.operations.planning import visits_for
+from analytics.operations.plans_store import visits_for
 from analytics.operations.results import open_hazards, record_results
 from analytics.contract.schema import HAZARD_CATEGORIES, HAZARD_LEVELS, column_label
 from dashboard import auth, i18n
 from dashboard.components import data
 from dashboard.components.aggrid import ag_grid
 from dashboard.components.grid import records
-from dashboard.components.language import language_switch, register_language_switch
-from dashboard.components.layout import notice, section
+from dashboard.components.language import register_language_switch
+from dashboard.components.layout import notice, page_frame, section
 
 PREFIX = "inspector"
 VISITS = f"{PREFIX}-visits"
 FINDINGS = f"{PREFIX}-findings"
 RECTIFY = f"{PREFIX}-rectify"
 BLANK_FINDINGS = 5
-dash.register_page(__name__, path="/inspector", name="检查组", name_en="Inspector", title="SafeRank 检查组", order=8)
+dash.register_page(__name__, path="/inspector", order=8, **i18n.page_names("inspector"))
 register_language_switch(PREFIX)
-
-PHRASES: dict[str, tuple[str, str]] = {
-    "title": ("本组检查安排与结果录入", "My team's visits and results"),
-    "scope": ("仅显示本组今天及以前的检查安排。检查安排不得提前告知被检查单位。",
-              "Only your team's visits of today and before are shown. Never tell an enterprise in advance."),
-    "visits": ("检查安排（点击一行录入结果）", "Visits (click a row to enter results)"),
-    "none": ("没有检查安排。", "No visits."),
-    "entry": ("录入检查结果", "Enter results"),
-    "pick": ("请先在上方选择一次检查。", "Pick a visit above first."),
-    "date": ("检查日期", "Inspection date"),
-    "findings": ("发现的隐患（每行一处；未发现隐患则留空）", "Hazards found (one per row; leave empty if none)"),
-    "rectify": ("未整改隐患：填写整改完成日期即销号", "Open hazards: a rectification date closes one"),
-    "save": ("保存结果", "Save results"),
-    "reason": ("检查原因", "Reason"),
-    "enterprise": ("企业", "Enterprise"),
-}
-
-
-def _t(key: str, lang: str) -> str:
-    return i18n.phrase(PHRASES, key, lang)
-
 
 def _labels(codes, lang: str) -> dict[str, str]:
     return {c.code: (c.zh if lang == "zh" else c.en) for c in codes}
@@ -60,10 +39,10 @@ def visit_columns(lang: str) -> list[dict]:
     return [
         {"field": "date", "headerName": column_label("inspections", "date", lang), "width": 130},
         {"field": "team", "headerName": column_label("inspections", "team", lang), "width": 100},
-        {"field": "slot", "headerName": "序号" if lang == "zh" else "No.", "width": 80},
+        {"field": "slot", "headerName": i18n.t("inspector.slot", lang), "width": 80},
         {"field": "name", "headerName": column_label("enterprises", "name", lang), "width": 220},
         {"field": "enterprise_id", "headerName": column_label("enterprises", "enterprise_id", lang), "width": 180},
-        {"field": "reason", "headerName": _t("reason", lang), "flex": 1, "minWidth": 260, "wrapText": True, "autoHeight": True},
+        {"field": "reason", "headerName": i18n.t("inspector.reason", lang), "flex": 1, "minWidth": 260, "wrapText": True, "autoHeight": True},
         {"field": "visit_id", "hide": True},
     ]
 
@@ -101,32 +80,30 @@ def _grid(grid_id: str, columns: list[dict], rows: list[dict], height: str, lang
 def layout(lang: str | None = None, **_query: object) -> html.Div:
     lang = i18n.current_lang(lang)
     visits = visits_for(data.store(), auth.current_user())
-    header = html.Div([html.H1(_t("title", lang), className="page-title"), language_switch(PREFIX, lang)],
-                      className="page-header")
-    stores = [dcc.Store(id=f"{PREFIX}-lang-store", data=lang), dcc.Store(id=f"{PREFIX}-visit")]
     entry = section(
-        _t("entry", lang),
-        html.Div(_t("pick", lang), id=f"{PREFIX}-visit-info", className="notice"),
-        html.Div([html.Label(_t("date", lang), htmlFor=f"{PREFIX}-date"), dcc.Input(id=f"{PREFIX}-date", type="date")],
+        i18n.t("inspector.entry", lang),
+        html.Div(i18n.t("inspector.pick", lang), id=f"{PREFIX}-visit-info", className="notice"),
+        html.Div([html.Label(i18n.t("inspector.date", lang), htmlFor=f"{PREFIX}-date"), dcc.Input(id=f"{PREFIX}-date", type="date")],
                  className="toolbar"),
-        html.H3(_t("findings", lang)),
+        html.H3(i18n.t("inspector.findings", lang)),
         _grid(FINDINGS, finding_columns(lang), [{"level": "", "category": "", "deadline": ""}] * BLANK_FINDINGS, "260px", lang,
               dashGridOptions={"singleClickEdit": True, "stopEditingWhenCellsLoseFocus": True}),
-        html.H3(_t("rectify", lang)),
+        html.H3(i18n.t("inspector.rectify", lang)),
         _grid(RECTIFY, rectify_columns(lang), [], "220px", lang,
               dashGridOptions={"singleClickEdit": True, "stopEditingWhenCellsLoseFocus": True}),
-        html.Button(_t("save", lang), id=f"{PREFIX}-save", n_clicks=0, className="button primary"),
+        html.Button(i18n.t("inspector.save", lang), id=f"{PREFIX}-save", n_clicks=0, className="button primary"),
         html.Div(id=f"{PREFIX}-message", className="message"),
     )
     body = [
-        html.Div(_t("scope", lang), className="notice notice-secret"),
-        section(_t("visits", lang),
+        html.Div(i18n.t("inspector.scope", lang), className="notice notice-secret"),
+        section(i18n.t("inspector.visits", lang),
                 _grid(VISITS, visit_columns(lang), visit_rows(visits, lang), "420px", lang,
                       getRowId="params.data.visit_id", dashGridOptions={"rowSelection": "single"})
-                if len(visits) else notice(_t("none", lang), PREFIX)),
+                if len(visits) else notice(i18n.t("inspector.none", lang), PREFIX)),
         entry,
     ]
-    return html.Div([header, *stores, html.Div(body, className="page-body")])
+    return page_frame(PREFIX, i18n.t("inspector.title", lang), lang, body, url_state=False,
+                      stores=[dcc.Store(id=f"{PREFIX}-visit")])
 
 
 def visit_rows(visits: pd.DataFrame, lang: str) -> list[dict]:
@@ -152,11 +129,11 @@ def visit_rows(visits: pd.DataFrame, lang: str) -> list[dict]:
 def open_visit(selected: list[dict] | None, lang: str) -> tuple:
     """The chosen visit (only one of the user's own) and its enterprise's open hazards."""
     if not selected:
-        return None, _t("pick", lang), None, []
+        return None, i18n.t("inspector.pick", lang), None, []
     visits = visits_for(data.store(), auth.current_user())
     found = visits.loc[visits["visit_id"] == selected[0].get("visit_id")]
     if found.empty:
-        return None, _t("pick", lang), None, []
+        return None, i18n.t("inspector.pick", lang), None, []
     visit = found.iloc[0]
     hazards = open_hazards(data.store(), visit["enterprise_id"])
     levels = _labels(HAZARD_LEVELS, lang)
@@ -205,7 +182,7 @@ def save(_clicks: int, visit_id: str | None, day: str | None, findings: list[dic
          rectify: list[dict] | None, lang: str) -> object:
     """Record the results (checked like an import), then show the enterprise's new score and reasons."""
     if not visit_id:
-        return _t("pick", lang)
+        return i18n.t("inspector.pick", lang)
     closing = [r for r in (rectify or []) if str(r.get("rectified_date") or "").strip()]
     try:
         report = record_results(data.store(), visit_id, date=day or None, findings=form_findings(findings, lang),

@@ -10,18 +10,7 @@ from __future__ import annotations
 from html import escape
 from urllib.parse import quote
 
-TEXT = {
-    "title": ("SafeRank 风险分级监管 · 登录", "SafeRank risk targeting · Sign in"),
-    "heading": ("安全生产风险分级监管", "Work-safety risk targeting"),
-    "username": ("账户名", "Username"),
-    "password": ("密码", "Password"),
-    "submit": ("登录", "Sign in"),
-    "switch": ("English", "中文"),
-    "note": (
-        "多次输入错误后，需等待一段时间才能再次尝试。忘记密码请联系系统管理员。",
-        "After several wrong passwords you must wait a while before trying again. Ask an administrator to reset a forgotten password.",
-    ),
-}
+from dashboard import i18n
 
 STYLE = """
 body{font-family:"Noto Sans CJK SC","Microsoft YaHei",system-ui,sans-serif;background:#f3f5f8;margin:0}
@@ -40,7 +29,7 @@ def render_login(*, lang: str, csrf: str, next_path: str, error: tuple[str, str]
     pick = 0 if lang == "zh" else 1
 
     def t(key: str) -> str:
-        return escape(TEXT[key][pick])
+        return escape(i18n.t(f"login.{key}", lang))
 
     other = "en" if lang == "zh" else "zh"
     error_html = f'<p class="error" role="alert">{escape(error[pick])}</p>' if error else ""

@@ -20,13 +20,13 @@ from dashboard.components.aggrid import ag_grid
 from dashboard.components.grid import records
 from dashboard.components import data
 from dashboard.components.language import register_language_switch
-from dashboard.components.layout import notice, page_header, section
+from dashboard.components.layout import notice, page_frame, section
 from dashboard.components.urlstate import register_url_sync
 
 PREFIX = "model"
 GROUPINGS = ("town", "sector")
 PERCENT_COLUMNS = ("precision_at_capacity", "precision_rule", "precision_random", "precision_random_only", "capture_of_best")
-dash.register_page(__name__, path="/model", name="模型", name_en="Model", title="SafeRank 模型", order=4)
+dash.register_page(__name__, path="/model", order=4, **i18n.page_names("model"))
 register_language_switch(PREFIX)
 register_url_sync(PREFIX, [(f"{PREFIX}-as-of", "value", "as_of"), (f"{PREFIX}-version", "value", "version"),
                            (f"{PREFIX}-by", "value", "by")])
@@ -69,8 +69,7 @@ def layout(as_of: str | None = None, lang: str | None = None, version: str | Non
     lang = i18n.current_lang(lang)
     dates = data.scored_dates()
     chosen = data.pick_as_of(as_of)
-    header = page_header(PREFIX, i18n.t("model.name", lang), lang, chosen, dates)
-    stores = [dcc.Store(id=f"{PREFIX}-lang-store", data=lang), dcc.Store(id=f"{PREFIX}-url-state")]
+    title = i18n.t("model.name", lang)
     registry = _registry()
     versions = modelview.versions_table(registry, lang)
     # With no version registered the page keeps its controls (empty), so its callbacks, which show the
@@ -79,63 +78,54 @@ def layout(as_of: str | None = None, lang: str | None = None, version: str | Non
     listed = _list_version(chosen, lang)
     picked = version if version in known else (
         listed if listed in known else registry.serving() or next(iter(versions["version"]), None))
-    return html.Div(
-        [
-            header,
-            *stores,
-            html.Div(
-                [
-                    html.Div(
-                        [html.Label(i18n.t("model.version", lang), htmlFor=f"{PREFIX}-version"),
-                         dcc.Dropdown(id=f"{PREFIX}-version", options=_version_options(versions, lang), value=picked,
-                                      clearable=False, style={"minWidth": "520px"}),
-                         html.Span(id=f"{PREFIX}-list-note", className="hint")],
-                        className="toolbar",
-                    ),
-                    html.Div(id=f"{PREFIX}-notice-box"),
-                    section(i18n.t("model.card", lang), html.Dl(id=f"{PREFIX}-card", className="profile model-card")),
-                    html.Div(
-                        [
-                            section(i18n.t("model.precision", lang),
-                                    html.Div(i18n.t("model.precision_hint", lang), className="hint"),
-                                    dcc.Graph(id=f"{PREFIX}-precision", config=GRAPH_CONFIG)),
-                            section(i18n.t("model.calibration", lang),
-                                    html.Div(i18n.t("model.calibration_hint", lang), className="hint"),
-                                    dcc.Graph(id=f"{PREFIX}-calibration", config=GRAPH_CONFIG)),
-                        ],
-                        className="grid-2",
-                    ),
-                    html.Div(
-                        [
-                            section(
-                                i18n.t("model.per_group", lang),
-                                html.Div([html.Label(i18n.t("model.by", lang)),
-                                          dcc.RadioItems(id=f"{PREFIX}-by", value=by if by in GROUPINGS else "town",
-                                                         options=[{"label": i18n.t(f"risk-list.{g}", lang), "value": g}
-                                                                  for g in GROUPINGS],
-                                                         inline=True, inputClassName="lang-input")], className="toolbar"),
-                                html.Div(i18n.t("model.group_hint", lang), className="hint"),
-                                dcc.Graph(id=f"{PREFIX}-groups", config=GRAPH_CONFIG),
-                            ),
-                            section(i18n.t("model.importance", lang),
-                                    html.Div(i18n.t("model.importance_hint", lang), className="hint"),
-                                    dcc.Graph(id=f"{PREFIX}-importance", config=GRAPH_CONFIG)),
-                        ],
-                        className="grid-2",
-                    ),
-                    section(
-                        i18n.t("model.versions", lang),
-                        html.Div(i18n.t("model.versions_hint", lang), className="hint"),
-                        ag_grid(lang, id=f"{PREFIX}-versions", columnDefs=version_columns(lang), rowData=[],
-                                   getRowId="params.data.version",
-                                   defaultColDef={"sortable": True, "resizable": True},
-                                   style={"height": "320px", "width": "100%", "fontSize": "16px"}),
-                    ),
-                ],
-                className="page-body",
-            ),
-        ]
-    )
+    return page_frame(PREFIX, title, lang, [
+        html.Div(
+            [html.Label(i18n.t("model.version", lang), htmlFor=f"{PREFIX}-version"),
+             dcc.Dropdown(id=f"{PREFIX}-version", options=_version_options(versions, lang), value=picked,
+                          clearable=False, style={"minWidth": "520px"}),
+             html.Span(id=f"{PREFIX}-list-note", className="hint")],
+            className="toolbar",
+        ),
+        html.Div(id=f"{PREFIX}-notice-box"),
+        section(i18n.t("model.card", lang), html.Dl(id=f"{PREFIX}-card", className="profile model-card")),
+        html.Div(
+            [
+                section(i18n.t("model.precision", lang),
+                        html.Div(i18n.t("model.precision_hint", lang), className="hint"),
+                        dcc.Graph(id=f"{PREFIX}-precision", config=GRAPH_CONFIG)),
+                section(i18n.t("model.calibration", lang),
+                        html.Div(i18n.t("model.calibration_hint", lang), className="hint"),
+                        dcc.Graph(id=f"{PREFIX}-calibration", config=GRAPH_CONFIG)),
+            ],
+            className="grid-2",
+        ),
+        html.Div(
+            [
+                section(
+                    i18n.t("model.per_group", lang),
+                    html.Div([html.Label(i18n.t("model.by", lang)),
+                              dcc.RadioItems(id=f"{PREFIX}-by", value=by if by in GROUPINGS else "town",
+                                             options=[{"label": i18n.t(f"risk-list.{g}", lang), "value": g}
+                                                      for g in GROUPINGS],
+                                             inline=True, inputClassName="lang-input")], className="toolbar"),
+                    html.Div(i18n.t("model.group_hint", lang), className="hint"),
+                    dcc.Graph(id=f"{PREFIX}-groups", config=GRAPH_CONFIG),
+                ),
+                section(i18n.t("model.importance", lang),
+                        html.Div(i18n.t("model.importance_hint", lang), className="hint"),
+                        dcc.Graph(id=f"{PREFIX}-importance", config=GRAPH_CONFIG)),
+            ],
+            className="grid-2",
+        ),
+        section(
+            i18n.t("model.versions", lang),
+            html.Div(i18n.t("model.versions_hint", lang), className="hint"),
+            ag_grid(lang, id=f"{PREFIX}-versions", columnDefs=version_columns(lang), rowData=[],
+                       getRowId="params.data.version",
+                       defaultColDef={"sortable": True, "resizable": True},
+                       style={"height": "320px", "width": "100%", "fontSize": "16px"}),
+        ),
+    ], as_of=chosen, dates=dates)
 
 
 @callback(

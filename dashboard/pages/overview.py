@@ -15,11 +15,11 @@ from analytics.contract.schema import SECTORS
 from dashboard import figures, i18n
 from dashboard.components import data
 from dashboard.components.language import register_language_switch
-from dashboard.components.layout import kpi_card, notice, page_header, section
+from dashboard.components.layout import kpi_card, page_frame, section
 from dashboard.components.urlstate import register_url_sync
 
 PREFIX = "overview"
-dash.register_page(__name__, path="/", name="总览", name_en="Overview", title="SafeRank 总览", order=0)
+dash.register_page(__name__, path="/", order=0, **i18n.page_names("overview"))
 register_language_switch(PREFIX)
 register_url_sync(PREFIX, [("overview-as-of", "value", "as_of"), ("overview-metric", "value", "metric")])
 
@@ -34,54 +34,35 @@ def layout(as_of: str | None = None, lang: str | None = None, metric: str | None
     lang = i18n.current_lang(lang)
     dates = data.scored_dates()
     chosen = data.pick_as_of(as_of)
-    header = page_header(PREFIX, i18n.t("overview.name", lang), lang, chosen, dates)
-    store = [dcc.Store(id=f"{PREFIX}-lang-store", data=lang), dcc.Store(id=f"{PREFIX}-url-state"),
-             dcc.Location(id=f"{PREFIX}-go", refresh="callback-nav")]
+    title = i18n.t("overview.name", lang)
+    extra = [dcc.Location(id=f"{PREFIX}-go", refresh="callback-nav")]
     if chosen is None:
-        return html.Div([header, *store, html.Div(notice(i18n.t("no_lists", lang), PREFIX), className="page-body")])
-    return html.Div(
-        [
-            header,
-            *store,
-            html.Div(
-                [
-                    html.Div(id=f"{PREFIX}-kpis", className="kpis"),
-                    html.Div(i18n.t("period_note", lang, days=overview.PERIOD_DAYS), className="period-note"),
-                    section(
-                        i18n.t("overview.heatmap", lang),
-                        dcc.RadioItems(
-                            id=f"{PREFIX}-metric",
-                            options=i18n.options(overview.MATRIX_METRICS, lang),
-                            value=metric if metric in METRIC_CODES else "mean_risk",
-                            inline=True,
-                            className="metric-switch",
-                            inputClassName="lang-input",
-                        ),
-                        html.Div(i18n.t("overview.heatmap_hint", lang), className="hint"),
-                        dcc.Loading(dcc.Graph(id=f"{PREFIX}-heatmap", config={"displaylogo": False})),
-                    ),
-                    html.Div(
-                        [
-                            section(i18n.t("overview.map", lang),
-                                    dcc.Graph(id=f"{PREFIX}-map", config=MAP_CONFIG)),
-                            section(i18n.t("overview.trend", lang), dcc.Graph(id=f"{PREFIX}-trend", config={"displaylogo": False})),
-                        ],
-                        className="grid-2",
-                    ),
-                ],
-                className="page-body",
+        return page_frame(PREFIX, title, lang, None, as_of=chosen, dates=dates, stores=extra)
+    return page_frame(PREFIX, title, lang, [
+        html.Div(id=f"{PREFIX}-kpis", className="kpis"),
+        html.Div(i18n.t("period_note", lang, days=overview.PERIOD_DAYS), className="period-note"),
+        section(
+            i18n.t("overview.heatmap", lang),
+            dcc.RadioItems(
+                id=f"{PREFIX}-metric",
+                options=i18n.options(overview.MATRIX_METRICS, lang),
+                value=metric if metric in METRIC_CODES else "mean_risk",
+                inline=True,
+                className="metric-switch",
+                inputClassName="lang-input",
             ),
-        ]
-    )
-
-
-def _geometry() -> dict | None:
-    """Town outlines: the simulated county's generated rectangles (no boundaries ship for a real county)."""
-    try:
-        from analytics.simulate.population import town_geometry
-    except ImportError:  # the simulator is optional for a deployment on real data
-        return None
-    return data.summary("geometry", None, lambda: town_geometry(data.tables()["towns"]))
+            html.Div(i18n.t("overview.heatmap_hint", lang), className="hint"),
+            dcc.Loading(dcc.Graph(id=f"{PREFIX}-heatmap", config={"displaylogo": False})),
+        ),
+        html.Div(
+            [
+                section(i18n.t("overview.map", lang),
+                        dcc.Graph(id=f"{PREFIX}-map", config=MAP_CONFIG)),
+                section(i18n.t("overview.trend", lang), dcc.Graph(id=f"{PREFIX}-trend", config={"displaylogo": False})),
+            ],
+            className="grid-2",
+        ),
+    ], as_of=chosen, dates=dates, stores=extra)
 
 
 @callback(
@@ -113,7 +94,7 @@ def update_overview(as_of: str, lang: str) -> tuple[list[html.Div], object, obje
     ]
     towns = data.summary("town_risk", day, lambda: overview.town_mean_risk(data.risk_list(day, lang), tables))
     weekly = data.summary("weekly", day, lambda: overview.weekly_hazards(data.snapshot(day)))
-    return cards, figures.town_map_figure(towns, _geometry(), lang), figures.weekly_trend_figure(weekly, lang)
+    return cards, figures.town_map_figure(towns, data.town_outlines(), lang), figures.weekly_trend_figure(weekly, lang)
 
 
 @callback(

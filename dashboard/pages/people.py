@@ -14,30 +14,15 @@ from dashboard.components.aggrid import ag_grid
 from dashboard.components.grid import records
 from dashboard.components import data
 from dashboard.components.language import register_language_switch
-from dashboard.components.layout import notice, page_header, section
+from dashboard.components.layout import page_frame, section
 from dashboard.components.urlstate import register_url_sync
 
 PREFIX = "people"
 GRID = f"{PREFIX}-grid"
 WINDOWS = (7, 14, 30, 60, 90)
-dash.register_page(__name__, path="/people", name="人群清单", name_en="People", title="SafeRank 人群清单", order=8)
+dash.register_page(__name__, path="/people", order=8, **i18n.page_names("people"))
 register_language_switch(PREFIX)
 register_url_sync(PREFIX, [(f"{PREFIX}-as-of", "value", "as_of"), (f"{PREFIX}-days", "value", "days")])
-
-PHRASES: dict[str, tuple[str, str]] = {
-    "title": ("重点人群清单", "People at risk"),
-    "how": ("无证特殊作业、无资质外包队伍、大风寒潮预警期间在海渔船船员，按暴露（人数×天数）排序。",
-            "Special operations with uncertified operators, crews of unqualified contractors and fishing crews at sea "
-            "under gale or cold-wave alerts, ranked by exposure (people × days)."),
-    "days": ("统计最近天数", "Window (days)"),
-    "export": ("导出 Excel", "Export Excel"),
-    "count": ("共 {total} 条，暴露合计 {exposure} 人·天", "{total} rows, total exposure {exposure} person-days"),
-}
-
-
-def _t(key: str, lang: str, **values: object) -> str:
-    return i18n.phrase(PHRASES, key, lang, **values)
-
 
 SHOWN = [c for c in lists.PEOPLE_COLUMNS if c not in ("evidence_zh", "evidence_en")] + ["evidence"]
 
@@ -52,30 +37,24 @@ def columns(lang: str) -> list[dict]:
 def layout(as_of: str | None = None, lang: str | None = None, days: str | None = None, **_query: object) -> html.Div:
     lang = i18n.current_lang(lang)
     chosen = data.pick_as_of(as_of)
-    header = page_header(PREFIX, _t("title", lang), lang, chosen, data.scored_dates())
-    stores = [dcc.Store(id=f"{PREFIX}-lang-store", data=lang), dcc.Store(id=f"{PREFIX}-url-state"),
-              dcc.Download(id=f"{PREFIX}-download")]
-    if chosen is None:
-        return html.Div([header, *stores, html.Div(notice(i18n.t("no_lists", lang), PREFIX), className="page-body")])
     window = int(days) if str(days or "").isdigit() and int(days) in WINDOWS else lists.WINDOW_DAYS
-    return html.Div([
-        header, *stores,
+    body = None if chosen is None else [
+        html.P(i18n.t("people.how", lang), className="hint"),
         html.Div([
-            html.P(_t("how", lang), className="hint"),
-            html.Div([
-                html.Label(_t("days", lang), htmlFor=f"{PREFIX}-days"),
-                dcc.Dropdown(id=f"{PREFIX}-days", options=[{"label": str(d), "value": d} for d in WINDOWS],
-                             value=window, clearable=False, style={"width": "100px"}),
-                html.Button(_t("export", lang), id=f"{PREFIX}-export", n_clicks=0, className="button"),
-                html.Span(id=f"{PREFIX}-count", className="count"),
-            ], className="toolbar"),
-            section(_t("title", lang), ag_grid(lang,
-                id=GRID, columnDefs=columns(lang), rowData=[],
-                defaultColDef={"sortable": True, "resizable": True, "filter": True},
-                dashGridOptions={"pagination": True, "paginationPageSize": 50},
-                style={"height": "640px", "width": "100%", "fontSize": "15px"})),
-        ], className="page-body"),
-    ])
+            html.Label(i18n.t("people.days", lang), htmlFor=f"{PREFIX}-days"),
+            dcc.Dropdown(id=f"{PREFIX}-days", options=[{"label": str(d), "value": d} for d in WINDOWS],
+                         value=window, clearable=False, style={"width": "100px"}),
+            html.Button(i18n.t("people.export", lang), id=f"{PREFIX}-export", n_clicks=0, className="button"),
+            html.Span(id=f"{PREFIX}-count", className="count"),
+        ], className="toolbar"),
+        section(i18n.t("people.title", lang), ag_grid(lang,
+            id=GRID, columnDefs=columns(lang), rowData=[],
+            defaultColDef={"sortable": True, "resizable": True, "filter": True},
+            dashGridOptions={"pagination": True, "paginationPageSize": 50},
+            style={"height": "640px", "width": "100%", "fontSize": "15px"})),
+    ]
+    return page_frame(PREFIX, i18n.t("people.title", lang), lang, body, as_of=chosen, dates=data.scored_dates(),
+                      stores=[dcc.Download(id=f"{PREFIX}-download")])
 
 
 def people_rows(as_of: str | None, days: int | None, lang: str) -> pd.DataFrame:
@@ -97,7 +76,7 @@ def show(as_of: str, days: int, lang: str) -> tuple[list[dict], str]:
     rows.columns = SHOWN
     total = int(rows["exposure"].sum()) if len(rows) else 0
     return (records(rows),
-            _t("count", lang, total=len(rows), exposure=i18n.number(total, lang)))
+            i18n.t("people.count", lang, total=len(rows), exposure=i18n.number(total, lang)))
 
 
 @callback(
@@ -112,5 +91,5 @@ def export(_clicks: int, as_of: str, days: int, lang: str) -> dict:
     day = data.pick_as_of(as_of)
     rows = people_rows(as_of, days, lang)
     auth.audit("export_list", f"people:{day:%Y-%m-%d}", rows=len(rows), days=days)
-    workbook = write_xlsx(None, {"人群清单" if lang == "zh" else "People": rows})  # names run no formula
+    workbook = write_xlsx(None, {i18n.t("nav.people", lang): rows})  # names run no formula
     return dcc.send_bytes(workbook, f"people_{day:%Y%m%d}.xlsx")

@@ -14,27 +14,14 @@ from dashboard.components.aggrid import ag_grid
 from dashboard.components.grid import records
 from dashboard.components import data
 from dashboard.components.language import register_language_switch
-from dashboard.components.layout import notice, page_header, section
+from dashboard.components.layout import page_frame, section
 from dashboard.components.urlstate import register_url_sync
 
 PREFIX = "places"
 GRID = f"{PREFIX}-grid"
-dash.register_page(__name__, path="/places", name="场所清单", name_en="Places", title="SafeRank 场所清单", order=7)
+dash.register_page(__name__, path="/places", order=7, **i18n.page_names("places"))
 register_language_switch(PREFIX)
 register_url_sync(PREFIX, [(f"{PREFIX}-as-of", "value", "as_of")])
-
-PHRASES: dict[str, tuple[str, str]] = {
-    "title": ("人员密集场所清单", "Crowded places and venues"),
-    "how": ("消防重点单位及人员密集场所、文化旅游场所单独排名：其风险落在公众身上。",
-            "Fire-safety key units, crowded places and tourism venues ranked on their own: their risk falls on the public."),
-    "export": ("导出 Excel", "Export Excel"),
-    "count": ("共 {total} 处场所", "{total} places"),
-}
-
-
-def _t(key: str, lang: str, **values: object) -> str:
-    return i18n.phrase(PHRASES, key, lang, **values)
-
 
 def columns(lang: str) -> list[dict]:
     widths = {"name": 220, "reasons": 420, "sector": 200}
@@ -45,24 +32,18 @@ def columns(lang: str) -> list[dict]:
 def layout(as_of: str | None = None, lang: str | None = None, **_query: object) -> html.Div:
     lang = i18n.current_lang(lang)
     chosen = data.pick_as_of(as_of)
-    header = page_header(PREFIX, _t("title", lang), lang, chosen, data.scored_dates())
-    stores = [dcc.Store(id=f"{PREFIX}-lang-store", data=lang), dcc.Store(id=f"{PREFIX}-url-state"),
-              dcc.Download(id=f"{PREFIX}-download")]
-    if chosen is None:
-        return html.Div([header, *stores, html.Div(notice(i18n.t("no_lists", lang), PREFIX), className="page-body")])
-    return html.Div([
-        header, *stores,
-        html.Div([
-            html.P(_t("how", lang), className="hint"),
-            html.Div([html.Button(_t("export", lang), id=f"{PREFIX}-export", n_clicks=0, className="button"),
-                      html.Span(id=f"{PREFIX}-count", className="count")], className="toolbar"),
-            section(_t("title", lang), ag_grid(lang,
-                id=GRID, columnDefs=columns(lang), rowData=[], getRowId="params.data.enterprise_id",
-                defaultColDef={"sortable": True, "resizable": True, "filter": True},
-                dashGridOptions={"pagination": True, "paginationPageSize": 50},
-                style={"height": "640px", "width": "100%", "fontSize": "15px"})),
-        ], className="page-body"),
-    ])
+    body = None if chosen is None else [
+        html.P(i18n.t("places.how", lang), className="hint"),
+        html.Div([html.Button(i18n.t("places.export", lang), id=f"{PREFIX}-export", n_clicks=0, className="button"),
+                  html.Span(id=f"{PREFIX}-count", className="count")], className="toolbar"),
+        section(i18n.t("places.title", lang), ag_grid(lang,
+            id=GRID, columnDefs=columns(lang), rowData=[], getRowId="params.data.enterprise_id",
+            defaultColDef={"sortable": True, "resizable": True, "filter": True},
+            dashGridOptions={"pagination": True, "paginationPageSize": 50},
+            style={"height": "640px", "width": "100%", "fontSize": "15px"})),
+    ]
+    return page_frame(PREFIX, i18n.t("places.title", lang), lang, body, as_of=chosen, dates=data.scored_dates(),
+                      stores=[dcc.Download(id=f"{PREFIX}-download")])
 
 
 def place_rows(as_of: str | None, lang: str) -> pd.DataFrame:
@@ -80,7 +61,7 @@ def place_rows(as_of: str | None, lang: str) -> pd.DataFrame:
 def show(as_of: str, lang: str) -> tuple[list[dict], str]:
     rows = place_rows(as_of, lang)
     rows.columns = list(lists.PLACE_COLUMNS)
-    return records(rows), _t("count", lang, total=len(rows))
+    return records(rows), i18n.t("places.count", lang, total=len(rows))
 
 
 @callback(
@@ -94,5 +75,5 @@ def export(_clicks: int, as_of: str, lang: str) -> dict:
     day = data.pick_as_of(as_of)
     rows = place_rows(as_of, lang)
     auth.audit("export_list", f"places:{day:%Y-%m-%d}", rows=len(rows))
-    workbook = write_xlsx(None, {"场所清单" if lang == "zh" else "Places": rows})  # names run no formula
+    workbook = write_xlsx(None, {i18n.t("nav.places", lang): rows})  # names run no formula
     return dcc.send_bytes(workbook, f"places_{day:%Y%m%d}.xlsx")

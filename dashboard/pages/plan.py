@@ -12,7 +12,6 @@ import io
 
 import dash
 import pandas as pd
-import plotly.graph_objects as go
 from dash import Input, Output, State, callback, dcc, html
 
 from analytics.accounts import users as accounts
@@ -26,55 +25,14 @@ from dashboard import auth, figures, i18n
 from dashboard.components.aggrid import ag_grid
 from dashboard.components.grid import records
 from dashboard.components import data
-from dashboard.components.language import language_switch, register_language_switch
-from dashboard.components.layout import notice, section
+from dashboard.components.language import register_language_switch
+from dashboard.components.layout import notice, page_frame, section
 
 PREFIX = "plan"
 GRID = f"{PREFIX}-grid"
 MAP_CONFIG = {"displaylogo": False, "scrollZoom": False, "topojsonURL": "/assets/topojson/"}  # served here, offline
-dash.register_page(__name__, path="/plan", name="检查计划", name_en="Plan", title="SafeRank 检查计划", order=7)
+dash.register_page(__name__, path="/plan", order=7, **i18n.page_names("plan"))
 register_language_switch(PREFIX)
-
-PHRASES: dict[str, tuple[str, str]] = {
-    "title": ("检查计划（四不两直、双随机）", "Inspection plan (unannounced, double-random)"),
-    "secret": ("检查计划属于工作秘密，不得提前告知被检查单位。", "Plans are confidential: never tell an enterprise in advance."),
-    "rules": ("计划规则", "Rules"),
-    "start": ("开始日期", "First day"),
-    "days": ("天数", "Days"),
-    "random_share": ("随机抽取比例", "Random share"),
-    "skip": ("近期已检查（天）不再安排", "Skip firms inspected in the last (days)"),
-    "min_town": ("每个镇街至少检查", "Minimum visits per town"),
-    "quota_sectors": ("重点行业", "Key sectors"),
-    "quota": ("每个重点行业至少检查", "Minimum visits per key sector"),
-    "seed": ("随机种子（留空自动生成）", "Seed (empty: drawn)"),
-    "build": ("生成计划", "Draw the plan"),
-    "teams_file": ("上传检查组文件（检查组、负责镇街、每日检查数）", "Upload a team file (team, towns, daily_capacity)"),
-    "default_teams": ("默认：15 个检查组轮流分片，每组每天 3 家", "Default: 15 teams sharing the towns, 3 visits a day"),
-    "built": ("已生成计划 {plan_id}。", "Plan {plan_id} drawn."),
-    "plan": ("计划", "Plan"),
-    "team": ("检查组", "Team"),
-    "date": ("日期", "Day"),
-    "all": ("全部", "All"),
-    "expected": ("预计发现重大隐患", "Expected major hazards found"),
-    "this_plan": ("本计划", "This plan"),
-    "random_plan": ("同样次数的纯随机抽查", "Random plan of the same size"),
-    "summary": ("{visits} 次检查；预计发现重大隐患 {found:.1f} 处，纯随机抽查预计 {random:.1f} 处（{ratio}）。随机种子 {seed}。",
-                "{visits} visits; expected major hazards found {found:.1f}, a random plan of the same size {random:.1f} "
-                "({ratio}). Seed {seed}."),
-    "map": ("各镇街检查次数", "Visits per town"),
-    "visits": ("检查次数", "Visits"),
-    "export": ("导出 Excel（每组一页）", "Export Excel (a sheet per team)"),
-    "print": ("打印版（每组每天一页）", "Print view (a page per team and day)"),
-    "no_plans": ("尚无检查计划。", "No plan yet."),
-    "no_list": ("尚无风险清单：请先导入数据并评分（saferank score）。", "No risk list yet: import and score first (saferank score)."),
-    "leader_scope": ("分管领导仅可查看当天及以前的检查安排。", "Leaders see the visits of today and earlier only."),
-}
-
-
-def _t(key: str, lang: str, **values: object) -> str:
-    zh, en = PHRASES[key]
-    return (zh if lang == "zh" else en).format(**values)
-
 
 def columns(lang: str) -> list[dict]:
     sample = printable_visits(pd.DataFrame(columns=["date", "team", "slot", "enterprise_id", "town_id", "sector", "score",
@@ -92,51 +50,49 @@ def layout(lang: str | None = None, plan_id: str | None = None, **_query: object
     lang = i18n.current_lang(lang)
     user = auth.current_user()
     plans = list_plans(data.store(), user)  # a leader: only plans that have begun
-    header = html.Div([html.H1(_t("title", lang), className="page-title"), language_switch(PREFIX, lang)],
-                      className="page-header")
-    stores = [dcc.Store(id=f"{PREFIX}-lang-store", data=lang), dcc.Download(id=f"{PREFIX}-download")]
-    body: list = [html.Div(_t("secret", lang), className="notice notice-secret", id=f"{PREFIX}-secret")]
+    body: list = [html.Div(i18n.t("plan.secret", lang), className="notice notice-secret", id=f"{PREFIX}-secret")]
     if user is not None and user.role == "leader":
-        body.append(html.Div(_t("leader_scope", lang), className="notice"))
+        body.append(html.Div(i18n.t("plan.leader_scope", lang), className="notice"))
     if accounts.can(user, "plans_edit"):
         body.append(rules_form(lang))
     options = [{"label": f"{p} · {s:%Y-%m-%d} +{d}", "value": p}
                for p, s, d in zip(plans["plan_id"], pd.to_datetime(plans["start"]), plans["days"], strict=True)]
     chosen = plan_id if plan_id in set(plans["plan_id"]) else (options[0]["value"] if options else None)
     pickers = html.Div([
-        html.Label(_t("plan", lang), htmlFor=f"{PREFIX}-id"),
+        html.Label(i18n.t("plan.plan", lang), htmlFor=f"{PREFIX}-id"),
         dcc.Dropdown(id=f"{PREFIX}-id", options=options, value=chosen, clearable=False, style={"minWidth": "320px"}),
-        html.Label(_t("team", lang), htmlFor=f"{PREFIX}-team"),
-        dcc.Dropdown(id=f"{PREFIX}-team", options=[], value=None, placeholder=_t("all", lang), style={"minWidth": "120px"}),
-        html.Label(_t("date", lang), htmlFor=f"{PREFIX}-date"),
-        dcc.Dropdown(id=f"{PREFIX}-date", options=[], value=None, placeholder=_t("all", lang), style={"minWidth": "140px"}),
-        *([html.Button(_t("export", lang), id=f"{PREFIX}-export", n_clicks=0, className="button"),
-           html.Button(_t("print", lang), id=f"{PREFIX}-print", n_clicks=0, className="button")]
+        html.Label(i18n.t("plan.team", lang), htmlFor=f"{PREFIX}-team"),
+        dcc.Dropdown(id=f"{PREFIX}-team", options=[], value=None, placeholder=i18n.t("plan.all", lang), style={"minWidth": "120px"}),
+        html.Label(i18n.t("plan.date", lang), htmlFor=f"{PREFIX}-date"),
+        dcc.Dropdown(id=f"{PREFIX}-date", options=[], value=None, placeholder=i18n.t("plan.all", lang), style={"minWidth": "140px"}),
+        *([html.Button(i18n.t("plan.export", lang), id=f"{PREFIX}-export", n_clicks=0, className="button"),
+           html.Button(i18n.t("plan.print", lang), id=f"{PREFIX}-print", n_clicks=0, className="button")]
           if accounts.can(user, "plans_export") else []),
     ], className="toolbar")
     body += [
-        section(_t("plan", lang), pickers, html.Div(id=f"{PREFIX}-summary", className="plan-summary"),
-                html.Div(notice(_t("no_plans", lang), PREFIX) if not options else None, id=f"{PREFIX}-empty")),
+        section(i18n.t("plan.plan", lang), pickers, html.Div(id=f"{PREFIX}-summary", className="plan-summary"),
+                html.Div(notice(i18n.t("plan.no_plans", lang), PREFIX) if not options else None, id=f"{PREFIX}-empty")),
         html.Div([
-            section(_t("expected", lang), dcc.Graph(id=f"{PREFIX}-expected", config={"displaylogo": False})),
-            section(_t("map", lang), dcc.Graph(id=f"{PREFIX}-map", config=MAP_CONFIG)),
+            section(i18n.t("plan.expected", lang), dcc.Graph(id=f"{PREFIX}-expected", config={"displaylogo": False})),
+            section(i18n.t("plan.map", lang), dcc.Graph(id=f"{PREFIX}-map", config=MAP_CONFIG)),
         ], className="two-columns"),
-        section(_t("team", lang) + " × " + _t("date", lang),
+        section(i18n.t("plan.team", lang) + " × " + i18n.t("plan.date", lang),
                 ag_grid(lang, id=GRID, columnDefs=columns(lang), rowData=[],
                            defaultColDef={"sortable": True, "resizable": True, "filter": True},
                            dashGridOptions={"pagination": True, "paginationPageSize": 60},
                            style={"height": "620px", "width": "100%", "fontSize": "16px"})),
     ]
-    return html.Div([header, *stores, html.Div(body, className="page-body")])
+    return page_frame(PREFIX, i18n.t("plan.title", lang), lang, body, url_state=False,
+                      stores=[dcc.Download(id=f"{PREFIX}-download")])
 
 
 def rules_form(lang: str) -> html.Section:
     defaults = PlanRules()
 
     def field(key: str, control: object) -> html.Div:
-        return html.Div([html.Label(_t(key, lang), htmlFor=control.id), control], className="field")
+        return html.Div([html.Label(i18n.t(f"plan.{key}", lang), htmlFor=control.id), control], className="field")
 
-    return section(_t("rules", lang), html.Div([
+    return section(i18n.t("plan.rules", lang), html.Div([
         field("start", dcc.Input(id=f"{PREFIX}-start", type="date")),
         field("days", dcc.Input(id=f"{PREFIX}-days", type="number", min=1, max=90, step=1, value=20)),
         field("random_share", dcc.Input(id=f"{PREFIX}-random-share", type="number", min=0, max=1, step=0.05,
@@ -147,11 +103,11 @@ def rules_form(lang: str) -> html.Section:
                                             style={"minWidth": "260px"})),
         field("quota", dcc.Input(id=f"{PREFIX}-quota", type="number", min=0, step=1, value=0)),
         field("seed", dcc.Input(id=f"{PREFIX}-seed", type="number", step=1, min=0, max=2**32 - 1)),
-        html.Div([dcc.Upload(html.Button(_t("teams_file", lang), className="button"), id=f"{PREFIX}-teams-file",
+        html.Div([dcc.Upload(html.Button(i18n.t("plan.teams_file", lang), className="button"), id=f"{PREFIX}-teams-file",
                              accept=".csv,.xlsx"),
-                  html.Span(_t("default_teams", lang), id=f"{PREFIX}-teams-name", className="field-label")],
+                  html.Span(i18n.t("plan.default_teams", lang), id=f"{PREFIX}-teams-name", className="field-label")],
                  className="field"),
-        html.Button(_t("build", lang), id=f"{PREFIX}-build", n_clicks=0, className="button primary"),
+        html.Button(i18n.t("plan.build", lang), id=f"{PREFIX}-build", n_clicks=0, className="button primary"),
         html.Div(id=f"{PREFIX}-message", className="message"),
     ], className="toolbar wrap"))
 
@@ -197,7 +153,7 @@ def draw(_clicks: int, start: str | None, days: int | None, share: float | None,
     plans = list_plans(data.store(), user)
     options = [{"label": f"{p} · {s:%Y-%m-%d} +{d}", "value": p}
                for p, s, d in zip(plans["plan_id"], pd.to_datetime(plans["start"]), plans["days"], strict=True)]
-    return options, plan.plan_id, _t("built", lang, plan_id=plan.plan_id)
+    return options, plan.plan_id, i18n.t("plan.built", lang, plan_id=plan.plan_id)
 
 
 def _visible(plan_id: str | None) -> pd.DataFrame:
@@ -238,17 +194,17 @@ def grid_rows(visits: pd.DataFrame, lang: str) -> list[dict]:
 def show_plan(plan_id: str | None, team: str | None, day: str | None, lang: str) -> tuple:
     plans = list_plans(data.store(), auth.current_user()).set_index("plan_id")  # a leader: begun plans only
     if not plan_id or plan_id not in plans.index:
-        return [], "", figures.empty_figure(lang), figures.empty_figure(lang), [], [], notice(_t("no_plans", lang), PREFIX)
+        return [], "", figures.empty_figure(lang), figures.empty_figure(lang), [], [], notice(i18n.t("plan.no_plans", lang), PREFIX)
     visits = _visible(plan_id)
     auth.audit("view_plan", plan_id, team=team, date=day)
     stored = plans.loc[plan_id]
     ratio = stored["expected_found"] / stored["expected_random"] if stored["expected_random"] else float("nan")
-    summary = _t("summary", lang, visits=int(stored["visits"]), found=stored["expected_found"],
+    summary = i18n.t("plan.summary", lang, visits=int(stored["visits"]), found=stored["expected_found"],
                  random=stored["expected_random"], ratio=(f"{ratio:.1f}×" if pd.notna(ratio) else "—"), seed=int(stored["seed"]))
     counts = visits["reason_code"].value_counts()
     reasons = " · ".join(f"{(c.zh if lang == 'zh' else c.en)} {int(counts.get(c.code, 0))}" for c in VISIT_REASONS
                          if counts.get(c.code, 0))
-    expected = figures.bar_figure([_t("this_plan", lang), _t("random_plan", lang)],
+    expected = figures.bar_figure([i18n.t("plan.this_plan", lang), i18n.t("plan.random_plan", lang)],
                                   [float(stored["expected_found"]), float(stored["expected_random"])], lang)
     shown = _filtered(visits, team, day)
     team_options = [{"label": t, "value": t} for t in sorted(visits["team"].unique(), key=_team_number)]
@@ -262,22 +218,9 @@ def _team_number(team: str) -> tuple[int, str]:
     return (int(digits) if digits else 10**6, str(team))
 
 
-def town_visits_figure(visits: pd.DataFrame, lang: str) -> go.Figure:
-    """Visits per town on the town outlines (the simulated county's; no map without outlines)."""
-    try:
-        from analytics.simulate.population import town_geometry
-    except ImportError:
-        return figures.empty_figure(lang)
-    towns = data_tables()["towns"]
-    geojson = data.summary("geometry", None, lambda: town_geometry(towns))
-    per_town = visits.groupby("town_id").size().reindex(towns["town_id"].astype(str), fill_value=0)
-    figure = go.Figure(go.Choropleth(
-        geojson=geojson, locations=per_town.index, featureidkey="properties.town_id", z=per_town.to_numpy(),
-        text=towns["name"].astype(str), colorscale=figures.RISK_SCALE, zmin=0, marker={"line": {"color": "#fff", "width": 1.5}},
-        colorbar={"title": {"text": _t("visits", lang)}},
-        hovertemplate="%{text}<br>" + _t("visits", lang) + " %{z}<extra></extra>"))
-    figure.update_geos(fitbounds="geojson", visible=False, projection={"type": "mercator"})
-    return figures.themed(figure, height=420).update_layout(margin={"l": 0, "r": 0, "t": 10, "b": 0})
+def town_visits_figure(visits: pd.DataFrame, lang: str) -> object:
+    """Visits per town on the town outlines (the store's, else drawn around the towns' firms)."""
+    return figures.town_visits_figure(visits, data_tables()["towns"], data.town_outlines(), lang)
 
 
 @callback(

@@ -25,7 +25,7 @@ from dashboard.components.aggrid import ag_grid
 from dashboard.components.grid import block_range, purge_blocks_on
 from dashboard.components import RISK_LEVEL_COLORS, RISK_LEVEL_TEXT, data
 from dashboard.components.language import register_language_switch
-from dashboard.components.layout import level_badge, notice, page_header, section
+from dashboard.components.layout import level_badge, page_frame, section
 from dashboard.components.urlstate import as_list, register_url_sync
 
 PREFIX = "risk-list"
@@ -38,7 +38,7 @@ FILTERS = (
     State(f"{PREFIX}-flag", "value"),
     State(f"{PREFIX}-search", "value"),
 )
-dash.register_page(__name__, path="/risk-list", name="风险清单", name_en="Risk list", title="SafeRank 风险清单", order=1)
+dash.register_page(__name__, path="/risk-list", order=1, **i18n.page_names("risk-list"))
 register_language_switch(PREFIX)
 register_url_sync(
     PREFIX,
@@ -85,11 +85,10 @@ def layout(as_of: str | None = None, lang: str | None = None, town: object = Non
     lang = i18n.current_lang(lang)
     dates = data.scored_dates()
     chosen = data.pick_as_of(as_of)
-    header = page_header(PREFIX, i18n.t("risk-list.name", lang), lang, chosen, dates)
-    stores = [dcc.Store(id=f"{PREFIX}-lang-store", data=lang), dcc.Store(id=f"{PREFIX}-url-state"),
-              dcc.Store(id=f"{PREFIX}-refreshed"), dcc.Location(id=f"{PREFIX}-go", refresh="callback-nav")]
+    title = i18n.t("risk-list.name", lang)
+    extra = [dcc.Store(id=f"{PREFIX}-refreshed"), dcc.Location(id=f"{PREFIX}-go", refresh="callback-nav")]
     if chosen is None:
-        return html.Div([header, *stores, html.Div(notice(i18n.t("no_lists", lang), PREFIX), className="page-body")])
+        return page_frame(PREFIX, title, lang, None, as_of=chosen, dates=dates, stores=extra)
     towns = data.tables()["towns"]
     town_options = [{"label": n, "value": t} for t, n in zip(towns["town_id"].astype(str), towns["name"].astype(str), strict=True)]
 
@@ -135,8 +134,8 @@ def layout(as_of: str | None = None, lang: str | None = None, town: object = Non
         ],
         className="toolbar",
     )
-    return html.Div([header, *stores, html.Div([section(i18n.t("risk-list.name", lang), filters, toolbar, grid)],
-                                               className="page-body")])
+    return page_frame(PREFIX, title, lang, [section(title, filters, toolbar, grid)], as_of=chosen, dates=dates,
+                      stores=extra)
 
 
 def chosen_filter(town: list | None, sector: list | None, level: list | None, flag: list | None,

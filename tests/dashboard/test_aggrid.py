@@ -2,7 +2,8 @@
 
 from pathlib import Path
 
-from dashboard.components.aggrid import ZH_LOCALE, ag_grid
+from dashboard.components.aggrid import ag_grid
+from dashboard.i18n import GRID_LOCALE_ZH
 
 
 def test_chinese_grids_get_the_chinese_words_and_keep_their_options():
@@ -20,4 +21,4 @@ def test_every_page_builds_its_grids_through_ag_grid():
     pages = Path(__file__).resolve().parents[2] / "dashboard" / "pages"
     direct = [p.name for p in pages.glob("*.py") if "dag.AgGrid(" in p.read_text(encoding="utf-8")]
     assert direct == []
-    assert {"page", "of", "to", "noRowsToShow", "filterOoo"} <= set(ZH_LOCALE)
+    assert {"page", "of", "to", "noRowsToShow", "filterOoo"} <= set(GRID_LOCALE_ZH)

@@ -16,6 +16,11 @@ import pytest
 import summary_county as county
 
 PAGES = ("overview", "risk_list", "enterprise", "followup")
+TOWN_MAP = {"type": "FeatureCollection", "features": [
+    {"type": "Feature", "properties": {"town_id": town, "name": name},
+     "geometry": {"type": "Polygon", "coordinates": [[[x, 28.0], [x, 28.1], [x + 0.1, 28.1], [x + 0.1, 28.0], [x, 28.0]]]}}
+    for town, name, x in (("T1", "城关镇", 120.0), ("T2", "沿海镇", 120.1))
+]}
 
 
 @pytest.fixture(scope="module")
@@ -38,6 +43,7 @@ def county_data(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(data, "tables", county.tables)
     monkeypatch.setattr(data, "scored_dates", lambda: sorted(lists, reverse=True))
     monkeypatch.setattr(data, "risk_list", lambda as_of, lang="zh", model_version=None: lists[pd.Timestamp(as_of)])
+    monkeypatch.setattr(data, "town_map", lambda: TOWN_MAP)  # as an imported towns.geojson reads back
     yield
     data.clear()
 

@@ -24,6 +24,12 @@ from analytics.accounts.users import User  # noqa: E402
 OFFICE = User("office1", "office", display_name="安委办")
 LEADER = User("leader1", "leader")
 
+TOWN_MAP = {"type": "FeatureCollection", "features": [
+    {"type": "Feature", "properties": {"town_id": town, "name": town},
+     "geometry": {"type": "Polygon", "coordinates": [[[x, 28.0], [x, 28.1], [x + 0.1, 28.1], [x + 0.1, 28.0], [x, 28.0]]]}}
+    for town, x in (("TA", 120.0), ("TB", 120.1))
+]}
+
 
 @pytest.fixture(scope="module")
 def pages() -> dict[str, object]:
@@ -44,6 +50,7 @@ def site(tmp_path, monkeypatch):
         audited: list[tuple] = []
 
     monkeypatch.setattr(data, "store", lambda: store)
+    monkeypatch.setattr(data, "town_map", lambda: TOWN_MAP)  # as an imported towns.geojson reads back
     monkeypatch.setattr(auth, "current_user", lambda: Site.user)
     monkeypatch.setattr(auth, "audit", lambda action, object_id=None, **details: Site.audited.append((action, object_id, details)))
     data.clear()
