@@ -126,6 +126,19 @@ def _people(args: argparse.Namespace) -> int:
     return _export_list(args, "people")
 
 
+def _alerts(args: argparse.Namespace) -> int:
+    from analytics.operations.alerts import export_digest
+    from analytics.store.database import open_store
+
+    store = open_store(args.db)
+    with _audited(store, "export_list", "alerts", out=args.out, since=args.since, as_of=args.as_of) as done:
+        feed, summary = export_digest(store, args.out, as_of=_as_of(args.as_of), since=_as_of(args.since),
+                                      teams_file=args.teams, lang=args.lang)
+        done.update(rows=len(feed))
+    print(summary)
+    return 0
+
+
 def _export_list(args: argparse.Namespace, which: str) -> int:
     from analytics.operations.lists import export_list
     from analytics.store.database import open_store
@@ -160,9 +173,16 @@ def _backtest(args: argparse.Namespace) -> int:
     from analytics.models.report import backtest_store
     from analytics.store.database import open_store
 
-    result = backtest_store(open_store(args.db), as_of=_as_of(args.as_of), origins=args.origins, capacity=args.capacity,
-                            report=args.report, json_path=args.json, truth=args.truth, capacity_of=args.capacity_of,
-                            window_days=args.window_days)
+    options = dict(as_of=_as_of(args.as_of), origins=args.origins, capacity=args.capacity,
+                   report=args.report, json_path=args.json, truth=args.truth, capacity_of=args.capacity_of,
+                   window_days=args.window_days)
+    if args.engine == "dask":  # imported only when asked: a plain run never loads dask
+        from analytics.engine import dask_engine
+
+        with dask_engine.DaskEngine(args.scheduler, args.workers) as engine:
+            result = dask_engine.backtest_store(open_store(args.db), engine, args.parquet, args.partitions, **options)
+    else:
+        result = backtest_store(open_store(args.db), **options)
     print(result.render(args.lang))
     return 0
 
@@ -180,13 +200,32 @@ def _train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _engine_options(parser: argparse.ArgumentParser) -> None:
+    """--engine dask and where its cluster is (issue 20; README 'A province on Dask')."""
+    parser.add_argument("--engine", choices=("pandas", "dask"), default="pandas",
+                        help="pandas (one process, default) or dask (partitions of firms on a Dask cluster)")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--scheduler", default=None, help="a running Dask scheduler, e.g. tcp://HOST:8786")
+    where.add_argument("--workers", type=int, default=None, help="a LocalCluster of N worker processes (default 2)")
+    parser.add_argument("--partitions", type=int, default=None, help="partitions of firms (default: ~50,000 firms each, 2 per worker at least)")
+    parser.add_argument("--parquet", default=None, help="folder for the partitioned Parquet export, readable by every worker (default: a temporary folder)")
+
+
 def _score(args: argparse.Namespace) -> int:
     from analytics.risk.risklist import score_store
     from analytics.store.database import open_store
 
     store = open_store(args.db)
     with _audited(store, "score", None, as_of=args.as_of, out=args.out) as done:
-        report = score_store(store, as_of=_as_of(args.as_of), out=args.out, models_dir=args.models, levels=args.levels)
+        if args.engine == "dask":  # imported only when asked: a plain run never loads dask
+            from analytics.engine import dask_engine
+
+            with dask_engine.DaskEngine(args.scheduler, args.workers) as engine:
+                report = dask_engine.score_store(store, engine, as_of=_as_of(args.as_of), out=args.out,
+                                                 models_dir=args.models, levels=args.levels,
+                                                 parquet=args.parquet, partitions=args.partitions)
+        else:
+            report = score_store(store, as_of=_as_of(args.as_of), out=args.out, models_dir=args.models, levels=args.levels)
         done.update(list_id=report.list_id, model_version=report.model_version, rows=report.n)
     print(report.render(args.lang))
     return 0
@@ -410,6 +449,11 @@ def build_parser() -> argparse.ArgumentParser:
     people.add_argument("--as-of", dest="as_of", default=None, help="last day of the window (default: the latest stored list's date)")
     people.add_argument("--days", type=int, default=30, help="window length in days (default 30)")
     people.add_argument("--out", required=True, help="workbook to write (.xlsx)")
+    alerts = _command(sub, "alerts", "warning digest (预警): suspected restarts from electricity, newly overdue majors, weather alerts over exposed sectors, newly red firms, accidents, complaints; as a workbook", _alerts)
+    alerts.add_argument("--since", default=None, help="warnings dated after this day (default: the day before --as-of)")
+    alerts.add_argument("--as-of", dest="as_of", default=None, help="last day (default: the newest inspection's date)")
+    alerts.add_argument("--teams", default=None, help="team file CSV/xlsx (as for plan); default 15 teams round-robin")
+    alerts.add_argument("--out", required=True, help="workbook to write (.xlsx)")
     plan = _command(sub, "plan", "draw an inspection plan (follow-ups, risk rank, random draws) from the newest risk list; store it, write xlsx and print view", _plan)
     plan.add_argument("--start", default=None, help="first day (default: the day after the risk list's as-of date)")
     plan.add_argument("--days", type=int, default=20, help="number of days (default 20)")
@@ -428,6 +472,7 @@ def build_parser() -> argparse.ArgumentParser:
     backtest.add_argument("--report", default=None, help="write the offline HTML report here")
     backtest.add_argument("--json", default=None, help="write the same numbers as JSON here")
     backtest.add_argument("--truth", default=None, help="truth.csv of a simulated county: adds capture of the best possible")
+    _engine_options(backtest)
     train = _command(sub, "train", "train the candidate models, backtest them against random and the rule of thumb, register the winner", _train)
     train.add_argument("--as-of", dest="as_of", default=None, help="training date (default: the newest inspection in the store)")
     train.add_argument("--models", default=None, help="model registry folder (default: $SAFERANK_MODELS or data/models)")
@@ -439,6 +484,7 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--out", default=None, help="CSV file to write (UTF-8 with BOM, the contract's columns)")
     score.add_argument("--models", default=None, help="model registry folder (default: $SAFERANK_MODELS or data/models)")
     score.add_argument("--levels", default=None, help="JSON/TOML file with risk level thresholds (red, orange, yellow, margin)")
+    _engine_options(score)
     models = _command(sub, "models", "model registry: list, show VERSION, promote VERSION, rollback, sign, rotate-key", _models)
     models.add_argument("--models", default=None, help="model registry folder (default: $SAFERANK_MODELS or data/models)")
     model_actions = models.add_subparsers(dest="action", required=True)

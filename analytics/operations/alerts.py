@@ -34,12 +34,13 @@ from analytics.accounts.users import Forbidden, User, can
 from analytics.contract.errors import UserError
 from analytics.contract.exports import write_xlsx
 from analytics.contract.schema import ACCIDENT_SEVERITIES, ALERT_KINDS, ALERT_LEVELS, SECTORS, Code
-from analytics.operations.teams import default_teams
+from analytics.operations.teams import default_teams, read_teams
 from analytics.risk.risklist import read_risk_list, scored_dates
 from analytics.snapshot.facts import overdue_mask
 from analytics.snapshot.power import DEFAULT_THRESHOLDS, PowerThresholds, suspected_restarts
 from analytics.snapshot.snapshot import AsOf, Snapshot
 from analytics.store import alerts as alert_store
+from analytics.store.database import latest_record_date
 from analytics.store.alerts import ALERT_STATES
 
 WARNING_KINDS = (
@@ -391,3 +392,25 @@ def write_digest(feed: pd.DataFrame, path, lang: str = "zh") -> None:
     sheets = {("预警" if lang == "zh" else "Warnings"): digest_frame(feed, lang),
               ("汇总" if lang == "zh" else "Summary"): summary}
     write_xlsx(path, sheets)
+
+
+def export_digest(store, out, as_of: AsOf | None = None, since: AsOf | None = None, teams_file=None,
+                  lang: str = "zh") -> tuple[pd.DataFrame, str]:
+    """``saferank alerts``: the digest of ``(since, as_of]`` (default: the newest record's day and the
+    day before) written to ``out``; returns the feed and a one-line summary in ``lang``."""
+    as_of = AsOf.parse(latest_record_date(store)) if as_of is None else as_of
+    teams = None
+    if teams_file is not None:
+        towns = Snapshot.from_store(store, as_of, names=("towns",))["towns"]["town_id"].astype(str).tolist()
+        teams = read_teams(teams_file, towns)
+    feed = feed_from_store(store, as_of, since, teams=teams)
+    write_digest(feed, out, lang)
+    since = as_of.plus(-1) if since is None else since
+    counts = feed["kind"].value_counts()
+    kinds = _labels(WARNING_KINDS, lang)
+    parts = ("，" if lang == "zh" else ", ").join(f"{kinds[k]} {int(counts[k])}" for k in KIND_CODES if k in counts)
+    if lang == "zh":
+        summary = f"预警日报 {since.plus(1)} 至 {as_of}：共 {len(feed)} 条（{parts or '无'}），已写入 {out}。"
+    else:
+        summary = f"Warning digest {since.plus(1)} to {as_of}: {len(feed)} warnings ({parts or 'none'}), written to {out}."
+    return feed, summary

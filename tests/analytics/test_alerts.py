@@ -175,3 +175,17 @@ def test_the_digest_in_both_languages_neutralises_formulas(store, tmp_path, lang
     assert not any(v.startswith("=") for v in values)
     assert any(("仍未整改" if lang == "zh" else "is still open") in v for v in values)
     assert sheet.max_row == len(feed) + 1
+
+
+def test_the_cli_digest_is_written_and_audited(store, tmp_path, capsys):
+    from saferank.cli import main
+
+    out = tmp_path / "digest.xlsx"
+    assert main(["alerts", "--db", store.url, "--as-of", "2026-06-30", "--since", "2026-06-23", "--out", str(out),
+                 "--lang", "en"]) == 0
+    assert "Warning digest 2026-06-24 to 2026-06-30: 5 warnings" in capsys.readouterr().out
+    assert openpyxl.load_workbook(out)["Summary"].max_row == len(alerts.KIND_CODES) + 1
+    assert main(["alerts", "--db", store.url, "--as-of", "2026-06-30", "--since", "2026-07-30", "--out", str(out)]) == 2
+    assert "须早于" in capsys.readouterr().err
+    log = audit.search(store)
+    assert (log["object_id"] == "alerts").sum() == 2
