@@ -82,10 +82,6 @@ SESSION_KEY = "sid"
 blueprint = flask.Blueprint("saferank_auth", __name__)
 
 
-def _text(zh: str, en: str) -> str:
-    return zh if current_language() == "zh" else en
-
-
 def current_language() -> str:
     """The language of this request: the ``lang`` URL parameter, else the page engineer's language
     cookie (``dashboard.i18n.COOKIE``), else the app's configured default."""
@@ -318,8 +314,8 @@ def guard() -> flask.Response | None:
         return flask.redirect(home_path(user))
     audit("access_denied", path)
     return flask.Response(
-        f"<!doctype html><meta charset='utf-8'><title>403</title><p>{_text('当前账户无权访问此页面。', 'This account may not open this page.')}"
-        f" <a href='{home_path(user)}'>{_text('返回', 'Back')}</a></p>",
+        f"<!doctype html><meta charset='utf-8'><title>403</title><p>{i18n.t('errors.page_forbidden', current_language())}"
+        f" <a href='{home_path(user)}'>{i18n.t('errors.back', current_language())}</a></p>",
         status=403,
         mimetype="text/html",
     )

@@ -31,6 +31,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "no_lists": ("尚无风险清单：请先导入数据并评分（saferank score）。",
                  "No risk list yet: import data and score it first (saferank score)."),
     "no_data": ("暂无数据", "No data"),
+    "errors.page_forbidden": ("当前账户无权访问此页面。", "This account may not open this page."),
+    "errors.back": ("返回", "Back"),
     "yes": ("是", "yes"),
     "no": ("否", "no"),
     "change_since": ("较上期", "vs previous period"),
