@@ -414,3 +414,28 @@ def export_digest(store, out, as_of: AsOf | None = None, since: AsOf | None = No
     else:
         summary = f"Warning digest {since.plus(1)} to {as_of}: {len(feed)} warnings ({parts or 'none'}), written to {out}."
     return feed, summary
+
+
+def mandatory_targets(store, as_of: AsOf, thresholds: PowerThresholds = DEFAULT_THRESHOLDS) -> pd.DataFrame:
+    """The firms the next plan must visit (``planning.MANDATORY_COLUMNS``): every firm suspected on
+    ``as_of`` of running during a recorded stop and every complaint received by then, unless its
+    warning was closed."""
+    snapshot = Snapshot.from_store(store, as_of, names=("towns", "enterprises", "status_events", "power_usage"))
+    suspects = suspected_restarts(snapshot, as_of.ts, thresholds)
+    complaints = alert_store.read_complaints(store)
+    complaints = complaints.loc[complaints["date"] <= as_of.ts]
+    rows = pd.concat([
+        pd.DataFrame({"alert_id": "suspected_restart:" + suspects["enterprise_id"].astype(str) + ":"
+                                  + pd.to_datetime(suspects["first_flagged"]).dt.strftime("%Y-%m-%d"),
+                      "enterprise_id": suspects["enterprise_id"].astype(str), "kind": "suspected_restart",
+                      "reason_zh": "疑似未批擅自开工（停产期间用电 " + suspects["periods"] + "）",
+                      "reason_en": "suspected restart without approval (power drawn while stopped, "
+                                   + suspects["periods"] + ")"}),
+        complaints.assign(kind="complaint")[["alert_id", "enterprise_id", "kind", "reason_zh", "reason_en"]],
+    ], ignore_index=True)
+    states = alert_store.read_states(store)
+    closed = set(states.loc[states["state"] == "closed", "alert_id"].astype(str))
+    # a suspicion's warning is dated the day it was first raised in a feed; closing any of a firm's closes it
+    closed_firms = {a.split(":")[1] for a in closed if a.startswith("suspected_restart:")}
+    keep = ~rows["alert_id"].isin(closed) & ~((rows["kind"] == "suspected_restart") & rows["enterprise_id"].isin(closed_firms))
+    return rows.loc[keep, ["enterprise_id", "kind", "reason_zh", "reason_en"]].reset_index(drop=True)

@@ -16,6 +16,9 @@ out. Its rules, in order of precedence:
    hold too few eligible enterprises for its random share gives the rest to follow-ups and targets.
 3. Enterprises inspected in the ``skip_recent_days`` before the start are not visited unless a
    follow-up is due. No enterprise is visited twice in one plan.
+0. Mandatory targets (``mandatory``: a suspected restart from electricity, a complaint; see
+   ``analytics.operations.alerts.mandatory_targets``) come before everything else a team does, even
+   when inspected recently, and are labelled with the warning that made them (reason ``warning``).
 4. A team visits only its own towns and at most its daily capacity a day. Teams are filled most
    constrained first (fewest candidates in its towns), ties in seeded random order, so an enterprise
    in a town several teams cover goes to a team drawn at random (random inspector).
@@ -42,6 +45,7 @@ from analytics.contract.dates import to_timestamp
 from analytics.snapshot.timeline import as_known_on
 
 VISIT_REASONS = (
+    Code("warning", "预警必查", "Mandatory (warning)"),
     Code("follow_up", "回头看", "Follow-up"),
     Code("town_minimum", "镇街保底", "Town minimum"),
     Code("sector_quota", "行业配额", "Sector quota"),
@@ -64,7 +68,8 @@ VISIT_COLUMNS = ("date", "team", "slot", "enterprise_id", "town_id", "sector", "
                  "reason_zh", "reason_en", "hazard_ids")
 SHOWN_UNPLANNED = 10  # the summary names this many; the plan holds them all
 UNPLANNED_COLUMNS = ("enterprise_id", "hazards", "first_hazard_id", "deadline", "reason_code", "reason_zh", "reason_en")
-_TIER = {"town_minimum": 0, "sector_quota": 1, "weather_alert": 2, "risk_rank": 3}
+_TIER = {"warning": 0, "town_minimum": 1, "sector_quota": 2, "weather_alert": 3, "risk_rank": 4}
+MANDATORY_COLUMNS = ("enterprise_id", "kind", "reason_zh", "reason_en")
 _TIER_NAMES = np.array(list(_TIER), dtype=object)
 
 
@@ -232,8 +237,11 @@ def _alert_release(candidates: pd.DataFrame, alerts: pd.DataFrame | None, rules:
 
 # --- the plan --------------------------------------------------------------------------------
 def build_plan(risk_list: pd.DataFrame, tables: dict[str, pd.DataFrame], teams: pd.DataFrame, start: object,
-               days: int, rules: PlanRules | None = None, seed: int | None = None) -> Plan:
-    """The plan for ``days`` days from ``start`` (see the module docstring for the rules)."""
+               days: int, rules: PlanRules | None = None, seed: int | None = None,
+               mandatory: pd.DataFrame | None = None) -> Plan:
+    """The plan for ``days`` days from ``start`` (see the module docstring for the rules).
+
+    ``mandatory`` (``MANDATORY_COLUMNS``): the firms a warning makes mandatory targets, with its reason."""
     rules = rules or PlanRules()
     if days < 1:
         raise UserError("计划天数至少为 1。", "A plan covers at least one day.")
@@ -263,19 +271,31 @@ def build_plan(risk_list: pd.DataFrame, tables: dict[str, pd.DataFrame], teams: 
     inspections = known["inspections"]
     recent_ids = inspections.loc[inspections["date"] > start - pd.Timedelta(days=rules.skip_recent_days + 1), "enterprise_id"]
     recent = candidates["enterprise_id"].isin(recent_ids.astype(str)).to_numpy() if rules.skip_recent_days else np.zeros(n, bool)
-    eligible = ~recent & ~is_follow
+    must = np.zeros(n, bool)
+    candidates["warning_zh"] = ""
+    candidates["warning_en"] = ""
+    if mandatory is not None and len(mandatory):
+        first_reason = mandatory.assign(enterprise_id=mandatory["enterprise_id"].astype(str)) \
+            .drop_duplicates("enterprise_id").set_index("enterprise_id")
+        must = candidates["enterprise_id"].isin(first_reason.index).to_numpy()
+        candidates["warning_zh"] = candidates["enterprise_id"].map(first_reason["reason_zh"]).fillna("").to_numpy()
+        candidates["warning_en"] = candidates["enterprise_id"].map(first_reason["reason_en"]).fillna("").to_numpy()
+    must = must & ~is_follow
+    eligible = (~recent | must) & ~is_follow
 
     capacity = team_capacity(teams)
     total_capacity = int(capacity.sum()) * days
     # alerts are forecasts: one stored with a later start was announced before it (not a later event)
     alert_first = _alert_release(candidates, tables.get("weather_alerts"), rules, start, end).to_numpy()
     tier = _targeted_tiers(candidates, eligible, is_follow, alert_first, rules, total_capacity)
+    tier[must] = _TIER["warning"]
     # priority order of targeted candidates: tier, then rank (candidates are already in rank order)
     targeted_order = np.lexsort((np.arange(n), tier))
     targeted_order = targeted_order[eligible[targeted_order]]
     random_key = pd.Series(rng.random(n), index=np.sort(ids)).reindex(ids).to_numpy()  # independent of row order
     random_order = np.argsort(random_key, kind="stable")
-    random_order = random_order[eligible[random_order]]
+    random_order = random_order[eligible[random_order] & ~must[random_order]]
+    must_order = targeted_order[must[targeted_order]]
     follow_order = np.lexsort((np.arange(n), release))
     follow_order = follow_order[is_follow[follow_order]]
 
@@ -297,9 +317,10 @@ def build_plan(risk_list: pd.DataFrame, tables: dict[str, pd.DataFrame], teams: 
             taken[picked] = True
             return picked
 
-        drawn = first(random_order, int(round(rules.random_share * cap)))
-        follow = first(follow_order, cap - len(drawn))
-        targeted = first(targeted_order, cap - len(drawn) - len(follow))
+        urgent = first(must_order, cap)
+        drawn = first(random_order, min(int(round(rules.random_share * cap)), cap - len(urgent)))
+        follow = first(follow_order, cap - len(drawn) - len(urgent))
+        targeted = np.concatenate([urgent, first(targeted_order, cap - len(drawn) - len(follow) - len(urgent))])
         visits, late = _schedule(team, int(capacity[team]), days, follow, release, targeted,
                                  tier, alert_first, drawn)
         parts.append(visits)
@@ -392,7 +413,10 @@ def _with_reasons(visits: pd.DataFrame, deadlines: np.ndarray) -> pd.DataFrame:
     hazards_en = first.str.join(", ") + np.where(more, " and " + (count - 3).astype(str) + " more", "")
     zh = pd.Series("风险排名第" + rank + "位", index=visits.index)
     en = pd.Series("Risk rank " + rank, index=visits.index)
+    warning_zh = visits["warning_zh"] if "warning_zh" in visits else pd.Series("", index=visits.index)
+    warning_en = visits["warning_en"] if "warning_en" in visits else pd.Series("", index=visits.index)
     for reason, text_zh, text_en in (
+        ("warning", "预警必查：" + warning_zh, "Mandatory after a warning: " + warning_en),
         ("town_minimum", "镇街保底；" + zh, "Town minimum; " + en),
         ("sector_quota", sector_zh + "行业配额；" + zh, sector_en + " quota; " + en),
         ("weather_alert", "预警期间重点行业（" + sector_zh + "）；" + zh, "Sector under weather alert (" + sector_en + "); " + en),

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 from analytics.accounts.users import can
 from analytics.contract.errors import UserError
+from analytics.operations.alerts import mandatory_targets
 from analytics.operations.planning import UNPLANNED_COLUMNS, VISIT_COLUMNS, Plan, PlanRules, build_plan
 from analytics.store.database import metadata
 from analytics.operations.teams import default_teams, read_teams, typed_teams
@@ -252,7 +253,9 @@ def create_plan(store, start: AsOf | None = None, days: int = 20, teams: pd.Data
     rules = rules or PlanRules()
     tables = plan_tables(store, start, days, rules)
     town_ids = tables["towns"]["town_id"].astype(str).tolist()
-    plan = build_plan(risk_list, tables, default_teams(town_ids) if teams is None else teams, start, days, rules, seed)
+    mandatory = mandatory_targets(store, AsOf.parse(start).plus(-1))  # known the day before its first day
+    plan = build_plan(risk_list, tables, default_teams(town_ids) if teams is None else teams, start, days, rules, seed,
+                      mandatory=mandatory)
     save_plan(store, plan, created_by)
     return plan, tables
 

@@ -189,3 +189,43 @@ def test_the_cli_digest_is_written_and_audited(store, tmp_path, capsys):
     assert "须早于" in capsys.readouterr().err
     log = audit.search(store)
     assert (log["object_id"] == "alerts").sum() == 2
+
+
+# --- warnings drive plans -----------------------------------------------------------------------
+def _plan_county():
+    import plan_county  # tests/analytics/plan_county.py, as test_planning reads it
+
+    return plan_county
+
+
+def test_a_warning_makes_a_mandatory_target_labelled_as_such_even_when_inspected_recently(tmp_path):
+    from analytics.operations.planning import build_plan
+    from analytics.risk.risklist import read_risk_list
+
+    plan_county = _plan_county()
+    store, _ = plan_county.stored(f"sqlite:///{tmp_path / 'plan.db'}")
+    teams = default_teams(["TA", "TB"], count=2, daily_capacity=1)
+    mandatory = pd.DataFrame({"enterprise_id": ["EB1"], "kind": ["complaint"], "reason_zh": ["举报：夜间生产"],
+                              "reason_en": ["Complaint: works at night"]})
+    without = build_plan(read_risk_list(store), plan_county.tables(), teams, plan_county.START, 2, seed=3)
+    assert "EB1" not in set(without.visits["enterprise_id"])  # inspected on 02-25: skipped for 30 days
+    plan = build_plan(read_risk_list(store), plan_county.tables(), teams, plan_county.START, 2, seed=3, mandatory=mandatory)
+    visit = plan.visits.set_index("enterprise_id").loc["EB1"]
+    assert visit["reason_code"] == "warning" and visit["date"] == plan_county.START
+    assert visit["reason_zh"] == "预警必查：举报：夜间生产" and visit["reason_en"] == "Mandatory after a warning: Complaint: works at night"
+    assert "预警必查" in plan.render("zh") and "Mandatory (warning)" in plan.render("en")
+    store.dispose()
+
+
+def test_the_next_stored_plan_visits_complaints_until_their_warning_is_closed(tmp_path):
+    from analytics.operations.plans_store import create_plan
+
+    plan_county = _plan_county()
+    store, _ = plan_county.stored(f"sqlite:///{tmp_path / 'plan.db'}")
+    alert_id = alerts.record_complaint(store, "EB1", AsOf.parse(plan_county.AS_OF), "夜间生产", None, None)
+    plan, _ = create_plan(store, AsOf.parse(plan_county.START), 2, seed=3)
+    assert plan.visits.set_index("enterprise_id").loc["EB1", "reason_code"] == "warning"
+    alerts.set_state(store, alert_id, "closed", None)
+    plan, _ = create_plan(store, AsOf.parse(plan_county.START), 2, seed=3)
+    assert "EB1" not in set(plan.visits.loc[plan.visits["reason_code"] == "warning", "enterprise_id"])
+    store.dispose()
