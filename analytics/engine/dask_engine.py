@@ -126,3 +126,64 @@ class DaskEngine:
         if not frames:
             return pd.DataFrame()
         return pd.concat(frames).sort_index()
+
+
+# --- the store's commands on the engine (saferank score|backtest --engine dask) --------------------
+def default_partitions(firms: int, workers: int) -> int:
+    """Partitions of about ``FIRMS_PER_PARTITION`` firms, at least two per worker (a lost worker's
+    share is spread over the others)."""
+    return max(2 * max(workers, 1), -(-int(firms) // FIRMS_PER_PARTITION))
+
+
+FIRMS_PER_PARTITION = 50_000
+
+
+def _export(store, engine: DaskEngine, parquet: str | Path | None, partitions: int | None, tables=None) -> Path:
+    """Export the store (or ``tables``) to partitioned Parquet under ``parquet`` (default: a folder
+    beside nothing shared, good for a LocalCluster only)."""
+    import tempfile
+
+    from analytics.store.database import read_tables
+
+    root = Path(parquet) if parquet else Path(tempfile.mkdtemp(prefix="saferank-parquet-"))
+    if partitions is None:
+        firms = len(tables["enterprises"]) if tables is not None else len(read_tables(store, names=["enterprises"])["enterprises"])
+        partitions = default_partitions(firms, engine.worker_count)
+    if tables is not None:
+        return partition.export_tables(tables, root, partitions)
+    return partition.export_store(store, root, partitions)
+
+
+def score_store(store, engine: DaskEngine, as_of: AsOf | None = None, out: str | Path | None = None,
+                models_dir: str | Path | None = None, levels: str | Path | None = None,
+                parquet: str | Path | None = None, partitions: int | None = None):
+    """``saferank score --engine dask``: as ``risklist.score_store``, the list computed on the cluster
+    from a partitioned Parquet export of the store; stored in batches, the same CSV and report."""
+    from analytics.models.registry import ModelRegistry
+    from analytics.risk.levels import LEVEL_DTYPE
+    from analytics.risk.risklist import ScoreReport, previous_levels, save_risk_list, write_contract_csv
+    from analytics.store.database import latest_record_date
+
+    thresholds = LevelThresholds.from_file(levels) if levels else LevelThresholds()
+    model, card = ModelRegistry(models_dir).load()
+    as_of = as_of if as_of is not None else AsOf(latest_record_date(store))
+    root = _export(store, engine, parquet, partitions)
+    risk_list = engine.risk_list(root, as_of, model, card["version"], thresholds, previous_levels(store, as_of))
+    list_id = save_risk_list(store, risk_list, seed=card.get("seed"), as_of=as_of)
+    path = write_contract_csv(risk_list, out) if out else None
+    counts = risk_list["risk_level"].astype(LEVEL_DTYPE).value_counts().reindex(LEVEL_DTYPE.categories, fill_value=0)
+    return ScoreReport(list_id, as_of.ts, card["version"], len(risk_list), {k: int(v) for k, v in counts.items()}, path,
+                       card.get("notes") or {})
+
+
+def backtest_store(store, engine: DaskEngine, parquet: str | Path | None = None, partitions: int | None = None,
+                   **kwargs):
+    """``saferank backtest --engine dask``: ``models.report.backtest_store`` with every date's feature
+    matrix built on the cluster (the tables it reads exported once); labels and fits stay local."""
+    from analytics.models.report import backtest_store as local_backtest
+
+    def features(tables):
+        root = _export(store, engine, parquet, partitions, tables=tables)
+        return lambda day: engine.features(root, AsOf.parse(day))
+
+    return local_backtest(store, features=features, **kwargs)

@@ -37,7 +37,7 @@ from analytics.features.rectification import HELD_DEADLINE, HELD_RECTIFIED
 from analytics.risk.risklist import REASON_COUNT, score_rows
 from analytics.snapshot import power
 from analytics.snapshot.snapshot import AsOf, Snapshot, held_tables
-from analytics.store.database import Store, get_meta, read_tables
+from analytics.store.database import Store, read_tables
 
 ENTERPRISE_TABLES = tuple(name for name, spec in TABLES.items() if "enterprise_id" in spec.column_names)
 MANIFEST = "_partitions.json"
@@ -90,10 +90,13 @@ def export_store(store: Store, root: str | Path, partitions: int) -> Path:
     """The store's contract tables as partitioned Parquet, read one table at a time."""
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
-    recorded = set(filter(None, get_meta(store).get("tables", "").split(",")))
-    names = [n for n in LOAD_ORDER if TABLES[n].required or n in recorded]
-    for name in names:
-        write_table(root, name, read_tables(store, names=[name])[name], partitions)
+    names = []
+    for name in LOAD_ORDER:  # as read_tables: an optional table without rows is absent
+        frame = read_tables(store, names=[name]).get(name)
+        if frame is not None:
+            write_table(root, name, frame, partitions)
+            names.append(name)
+        del frame
     write_manifest(root, partitions, names, held_tables(store))
     return root
 

@@ -19,6 +19,7 @@ from analytics.models.backtest import (
     BacktestResult,
     default_models,
     default_origins,
+    new_cache,
     parse_capacity,
     run_backtest,
 )
@@ -173,14 +174,18 @@ def write_json(result: BacktestResult, path: object) -> Path:
 def backtest_store(store: object, as_of: AsOf | None = None, origins: int = ORIGINS, capacity: object = CAPACITY,
                    report: object = None, json_path: object = None, truth: object = None,
                    include_learned: bool = True, capacity_of: str = "operating",
-                   window_days: int | None = None) -> BacktestResult:
-    """``saferank backtest``: backtest the default models on the store; write the HTML/JSON report if asked."""
+                   window_days: int | None = None, features: object = None) -> BacktestResult:
+    """``saferank backtest``: backtest the default models on the store; write the HTML/JSON report if asked.
+
+    ``features``: given the tables read, a date → feature matrix function in place of
+    ``build_features`` (the Dask engine's, ``analytics.engine.dask_engine.backtest_store``)."""
     tables = Snapshot.from_store(store, as_of).as_dict() if as_of is not None else read_tables(store)
     origin_dates = default_origins(tables, count=int(origins), as_of=None if as_of is None else as_of.ts,
                                    horizon_days=HORIZON_DAYS if window_days is None else int(window_days))
     truth_frame = pd.read_csv(truth, dtype={"enterprise_id": str}) if truth else None
     result = run_backtest(tables, origin_dates, default_models(include_learned), parse_capacity(capacity), truth_frame,
-                          capacity_of=capacity_of, window_days=window_days)
+                          capacity_of=capacity_of, window_days=window_days,
+                          cache=None if features is None else new_cache(tables, features=features(tables)))
     if report:
         write_html(result, report)
     if json_path:

@@ -48,6 +48,7 @@ TIE_BREAK = "score desc, enterprise_id asc"
 SCORE_DECIMALS = 6
 CONTRIBUTION_DECIMALS = 4
 REASON_COUNT = 3
+SAVE_BATCH = 20_000  # rows per insert when a list is stored
 
 risk_lists = sa.Table(
     "risk_lists",
@@ -209,7 +210,8 @@ def save_risk_list(store, risk_list: pd.DataFrame, seed: int | None = None, as_o
             list_id=list_id, as_of=as_of.date, model_version=version, seed=seed, tie_break=TIE_BREAK,
             created_at=pd.Timestamp.now(tz="UTC").tz_localize(None).to_pydatetime(), n=len(rows),
         ))
-        connection.execute(risk_scores.insert(), rows.to_dict("records"))
+        for start in range(0, len(rows), SAVE_BATCH):  # in batches: a province's list is millions of rows
+            connection.execute(risk_scores.insert(), rows.iloc[start:start + SAVE_BATCH].to_dict("records"))
     return list_id
 
 

@@ -1,8 +1,9 @@
 """The Dask engine (issue 20): the same list, features and backtest figures as the pandas path.
 
 A LocalCluster of 2 worker processes (one thread each) serialises data and code between processes
-as a real cluster does. The county has ``SAFERANK_DASK_FIRMS`` firms (default 5,000 to keep the
-default suite fast; the issue's 20,000 with ``SAFERANK_DASK_FIRMS=20000``, see the README's figures).
+as a real cluster does. The county has ``SAFERANK_DASK_FIRMS`` firms: default 2,000 to keep the
+default suite within its time on a shared 2-core machine; the issue's 20,000 with
+``SAFERANK_DASK_FIRMS=20000`` (the same tests, run as stated in the README).
 """
 
 from __future__ import annotations
@@ -28,8 +29,8 @@ from analytics.risk.risklist import score_enterprises  # noqa: E402
 from analytics.simulate import simulate_county  # noqa: E402
 from analytics.snapshot.snapshot import AsOf, Snapshot  # noqa: E402
 
-FIRMS = int(os.environ.get("SAFERANK_DASK_FIRMS", "5000"))
-PARTITIONS = 8
+FIRMS = int(os.environ.get("SAFERANK_DASK_FIRMS", "2000"))
+PARTITIONS = 4
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +78,7 @@ def test_partitions_hold_whole_histories_by_a_stable_hash(county, root):
     assert set(np.unique(codes)) == set(range(PARTITIONS))
     # the same codes in another process (Python's own hash is salted per process; this one is not)
     script = ("import sys, pandas as pd; from analytics.engine.partition import partition_codes; "
-              "ids = pd.read_parquet(sys.argv[1])['enterprise_id']; print(','.join(map(str, partition_codes(ids, 8))))")
+              "ids = pd.read_parquet(sys.argv[1])['enterprise_id']; print(','.join(map(str, partition_codes(ids, 4))))")
     path = root / "enterprises" / "part-00003.parquet"
     out = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True, check=True)
     assert set(out.stdout.strip().split(",")) == {"3"}
@@ -131,7 +132,7 @@ def test_a_worker_killed_mid_run_still_gives_the_complete_list(engine, root, as_
 
 def test_dask_backtest_gives_the_same_figures(engine, root, county):
     origin = county.as_of - pd.Timedelta(days=120)
-    kwargs = {"origins": [origin], "snapshots": 2}
+    kwargs = {"origins": [origin], "snapshots": 1}
     expected = run_backtest(county.tables, **kwargs)
     cache = new_cache(county.tables, features=lambda day: engine.features(root, AsOf.parse(day)))
     got = run_backtest(county.tables, cache=cache, **kwargs)
@@ -146,3 +147,23 @@ def test_plain_cli_never_imports_dask():
               "print(sorted(m for m in ('dask', 'distributed') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_cli_score_on_dask_writes_the_same_csv(county, model, engine, tmp_path, monkeypatch, capsys):
+    from analytics.models.registry import ModelRegistry
+    from analytics.store.database import open_store, write_tables
+    from saferank.cli import main
+
+    monkeypatch.setenv("SAFERANK_MODEL_KEY", "k" * 40)
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    write_tables(open_store(url), county.tables)
+    models = tmp_path / "models"
+    ModelRegistry(models).register(model, {"version": "v-dask", "model": "logistic"})
+    day = str(county.as_of.date())
+    assert main(["score", "--db", url, "--as-of", day, "--models", str(models), "--out", str(tmp_path / "pandas.csv")]) == 0
+    assert main(["score", "--db", url, "--as-of", day, "--models", str(models), "--out", str(tmp_path / "dask.csv"),
+                 "--engine", "dask", "--scheduler", engine.client.scheduler.address,  # the running LocalCluster
+                 "--parquet", str(tmp_path / "parquet"), "--lang", "en"]) == 0
+    assert "Risk list" in capsys.readouterr().out
+    assert (tmp_path / "dask.csv").read_bytes() == (tmp_path / "pandas.csv").read_bytes()
+    assert (tmp_path / "parquet" / "_partitions.json").exists()
