@@ -98,7 +98,7 @@ def test_every_key_the_dashboard_asks_for_is_in_the_phrase_book():
 
 def test_every_page_registers_its_names_from_the_phrase_book():
     registering = [p for p in PAGE_FILES if "dash.register_page(" in p.read_text(encoding="utf-8")]
-    assert len(registering) == 12
+    assert len(registering) >= 12  # every Dash page (the sign-in page is plain HTML)
     for path in registering:
         assert re.search(r'dash\.register_page\(__name__, path="[^"]*", order=\d+, \*\*i18n\.page_names\("[\w-]+"\)\)',
                          path.read_text(encoding="utf-8")), path.name
