@@ -50,6 +50,7 @@ from sklearn.metrics import brier_score_loss, roc_auc_score
 from analytics.contract.errors import UserError
 from analytics.features import build_features
 from analytics.models.labels import build_labels, inspection_weights, selection_bias
+from analytics.models.team import VISIT_TEAM, TeamAveraged
 from analytics.models.uncertainty import comparisons, pooled_intervals
 from analytics.contract.dates import HORIZON_DAYS, to_timestamp
 from analytics.snapshot.timeline import rolling_origins
@@ -291,7 +292,10 @@ def _training_set(cache: _Cache, dates: list[pd.Timestamp]) -> tuple[pd.DataFram
     for date in dates:  # a loop over snapshot dates
         X, labels, w = cache.get(date)
         observed = (labels["inspected"] | labels["accident"]).to_numpy(dtype=bool)
-        frames.append(X.loc[observed])
+        frame = X.loc[observed]
+        if "first_team" in labels and labels["first_team"].notna().any():  # training-only: who visited
+            frame = frame.assign(**{VISIT_TEAM: labels["first_team"].to_numpy()[observed]})
+        frames.append(frame)
         targets.append(labels["label"].to_numpy(dtype=int)[observed])
         weights.append(w.to_numpy()[observed])
     if not frames:
@@ -299,7 +303,14 @@ def _training_set(cache: _Cache, dates: list[pd.Timestamp]) -> tuple[pd.DataFram
     return pd.concat(frames), np.concatenate(targets), np.concatenate(weights)
 
 
+def _has_teams(tables: dict[str, pd.DataFrame]) -> bool:
+    inspections = tables.get("inspections")
+    return inspections is not None and "team" in inspections.columns and bool(inspections["team"].notna().any())
+
+
 def _fit(model: object, X: pd.DataFrame, y: np.ndarray, w: np.ndarray) -> object:
+    if not getattr(model, "uses_visit_team", False):  # the visit's team is for TeamAveraged alone
+        X = X.drop(columns=[VISIT_TEAM], errors="ignore")
     try:
         return model.fit(X, y, sample_weight=w)
     except TypeError:  # an estimator without sample weights
@@ -421,6 +432,10 @@ def run_backtest(tables: dict[str, pd.DataFrame], origins: list[object] | None =
     window_days = horizon_days if window_days is None else int(window_days)
     # the baselines are always in the comparison, whatever the caller passes
     models = {**default_models(include_learned=False), **(models or {})}
+    # where inspections carry teams, the logistic model trained with the visit's team and scored as the
+    # county's average team (``models.team``) is reported beside it: whether the team helps is measured
+    if "logistic" in models and "logistic_team" not in models and _has_teams(tables):
+        models["logistic_team"] = TeamAveraged(clone(models["logistic"]))
     # features, labels and weights per date; a caller running several backtests on the same tables
     # (tuning, then choosing) passes one ``new_cache`` to build each date once
     cache = cache if cache is not None else _Cache(tables, horizon_days, weighted)
@@ -444,7 +459,7 @@ def run_backtest(tables: dict[str, pd.DataFrame], origins: list[object] | None =
         for name, estimator in models.items():  # a loop over models
             try:
                 fitted = _fit(clone(estimator), X_train, y, w)
-                scores[name] = fitted.predict_proba(X.reindex(columns=X_train.columns))[:, 1]
+                scores[name] = fitted.predict_proba(X.reindex(columns=X_train.columns.drop(VISIT_TEAM, errors="ignore")))[:, 1]
             except (UserError, ValueError) as error:
                 notes.append({"zh": f"{origin.date()} {name} 未能训练：{error}", "en": f"{origin.date()} {name} could not be trained: {error}"})
         if truth_scores is not None:

@@ -34,7 +34,9 @@ not used for the label; they are still counted (``visits``, ``visit_hits``) for 
   on random visits is ``random_hits / random_visits`` of the firms at the top, finds at the random
   visit itself, not at any visit of a firm that once had one;
 - ``major_found_any``: a major hazard found at any visit in the window, follow-ups included (the old
-  label, kept to show how much it over-stated).
+  label, kept to show how much it over-stated);
+- ``first_team``: the team of the labelled visit (None where not recorded): who found it, a
+  training-only covariate of ``models.team.TeamAveraged``, never a feature of the list.
 
 Labels need the records *after* ``as_of``; they are the only code that looks there, and only through
 the window.
@@ -76,7 +78,7 @@ from analytics.snapshot.snapshot import AsOf, Snapshot
 from analytics.snapshot.timeline import label_window
 
 LABEL_COLUMNS = ("inspected", "inspected_random", "major_found", "accident", "label", "first_mode", "visits",
-                 "visit_hits", "random_visits", "random_hits", "major_found_any")
+                 "visit_hits", "random_visits", "random_hits", "major_found_any", "first_team")
 PROPENSITY_CLIP = 0.05
 FOLLOW_UP = "follow_up"  # 回头看: returns to a known hazard; not a visit the list would send
 
@@ -141,6 +143,9 @@ def build_labels(tables: dict[str, pd.DataFrame], as_of: AsOf | object, horizon_
         "random_visits": per_firm["random_visits"].to_numpy(dtype="int64"),
         "random_hits": per_firm["random_hits"].to_numpy(dtype="int64"),
         "major_found_any": ids.isin(majors["enterprise_id"].astype(str)),
+        # the team of the labelled visit: a training-only covariate (``models.team``), never a feature
+        "first_team": (first["team"].astype(object).reindex(ids).to_numpy() if "team" in first.columns
+                       else np.full(len(ids), None, dtype=object)),
     }, index=ids)
 
 

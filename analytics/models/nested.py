@@ -37,11 +37,12 @@ from analytics.contract.dates import HORIZON_DAYS, to_timestamp
 from analytics.features.registry import FEATURES
 from analytics.models.backtest import default_models, new_cache, run_backtest
 from analytics.models.learned import BlendModel, BoostedModel, LogisticModel
+from analytics.models.team import TeamAveraged
 from analytics.models.uncertainty import block_length
 
 Z = 1.96
-SIMPLICITY = {"random": -1, "rule_of_thumb": 0, "prior_violations": 0, "last_inspection": 0, "logistic": 1, "boosted": 2,
-              "blend": 3}
+SIMPLICITY = {"random": -1, "rule_of_thumb": 0, "prior_violations": 0, "last_inspection": 0, "logistic": 1,
+              "logistic_team": 1.5, "boosted": 2, "blend": 3}
 TUNING_GRID = {
     "logistic": [{"C": c} for c in (0.001, 0.01, 0.1, 1.0)],
     "boosted": [{"learning_rate": 0.03, "max_leaf_nodes": 8, "min_samples_leaf": 150},
@@ -137,6 +138,9 @@ def nested_select(known: dict[str, pd.DataFrame], origins: list[object], capacit
         params[name] = options[int(ranked.index[0].split("|")[1])]
     candidates = {name: family(name, params[name], seed) for name in ("logistic", "boosted")}
     candidates["blend"] = family("blend", {"logistic": params["logistic"], "boosted": params["boosted"]}, seed)
+    inspections = known.get("inspections")
+    if inspections is not None and "team" in inspections.columns and inspections["team"].notna().any():
+        candidates["logistic_team"] = TeamAveraged(family("logistic", params["logistic"], seed))  # who visits, averaged away
     models = {**default_models(include_learned=False), **candidates}
     later = sorted(set(choose) | set(report))
     result = run_backtest(known, later, models, capacity=capacity, truth=truth, snapshots=snapshots, seed=seed,

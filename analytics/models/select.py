@@ -31,6 +31,7 @@ from analytics.models.backtest import capacity_count, default_models, run_backte
 from analytics.models.campaign import CampaignRule
 from analytics.models.candidates import SEED
 from analytics.models.nested import nested_select
+from analytics.models.team import VISIT_TEAM
 from analytics.snapshot.snapshot import AsOf, Snapshot, as_snapshot
 from analytics.snapshot.timeline import rolling_origins
 from analytics.store.database import latest_record_date
@@ -97,6 +98,8 @@ def training_set(tables: Snapshot | dict[str, pd.DataFrame], as_of: object = Non
         chosen = features.loc[observed.to_numpy()]
         chosen.index = pd.MultiIndex.from_arrays([np.full(len(chosen), snapshot), chosen.index.astype(str)],
                                                  names=["snapshot", "enterprise_id"])
+        if "first_team" in labels and labels["first_team"].notna().any():  # training-only: who visited
+            chosen = chosen.assign(**{VISIT_TEAM: labels.loc[observed, "first_team"].to_numpy()})
         frames.append(chosen)
         targets.append(labels.loc[observed, "label"].fillna(False).astype(int).to_numpy())
         weights.append(_weights(features, labels, weighted).loc[observed].to_numpy(dtype=float))
@@ -180,6 +183,8 @@ def calibration_method(name: str, model: object) -> str:
 
 
 def _fit(model: object, X: pd.DataFrame, y: pd.Series, weights: np.ndarray) -> object:
+    if not getattr(model, "uses_visit_team", False):  # the visit's team is for TeamAveraged alone
+        X = X.drop(columns=[VISIT_TEAM], errors="ignore")
     return model.fit(X, y, sample_weight=weights)
 
 
@@ -222,7 +227,7 @@ def train_on_tables(tables: Snapshot | dict[str, pd.DataFrame], as_of: object, r
             truth_p = truth.assign(enterprise_id=truth["enterprise_id"].astype(str)).set_index("enterprise_id")["p_label"]
             truth_now = truth_p.reindex(now.index.astype(str)).fillna(0.0).to_numpy()
             rng = np.random.default_rng(seed)
-            as_of_capture = {name: capture_of_best(m.predict_proba(now[list(X.columns)])[:, 1], truth_now, capacity)
+            as_of_capture = {name: capture_of_best(m.predict_proba(now[list(X.columns.drop(VISIT_TEAM, errors="ignore"))])[:, 1], truth_now, capacity)
                              for name, m in fitted.items()}
             as_of_capture["random"] = float(np.mean([capture_of_best(rng.random(len(now)), truth_now, capacity)
                                                      for _ in range(20)]))
