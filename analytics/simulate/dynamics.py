@@ -3,6 +3,10 @@
 ``World`` holds every enterprise's state in arrays and steps one day at a time; inside a day all
 work is vectorised over enterprises. Records are kept as arrays of day numbers and integer codes;
 ``records.py`` turns them into contract tables.
+
+Long because the day's steps share one state: status changes, risk, inspections, hazards, follow-ups,
+penalties and accidents all read and write the same per-enterprise arrays inside one ``World``, and
+splitting them into modules would pass that state around instead of keeping it in one place.
 """
 
 from __future__ import annotations
