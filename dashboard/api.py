@@ -37,6 +37,7 @@ ROUTE_PAGES: dict[str, str] = {
     "saferank_api.enterprise": "/enterprise",
     "saferank_api.score": "/model",
     "saferank_api.openapi": "/risk-list",
+    "saferank_api.alerts": "/alerts",
 }
 # Routes every signed-in role may call (the API's own description).
 OPEN_TO_ALL_ROLES = frozenset({"saferank_api.openapi"})
@@ -47,6 +48,7 @@ ROUTE_PARAMETERS: dict[str, frozenset[str]] = {
     "saferank_api.model": frozenset({"lang"}),
     "saferank_api.score": frozenset({"lang"}),
     "saferank_api.openapi": frozenset(),
+    "saferank_api.alerts": frozenset({"since", "as_of", "lang", "kind", "state"}),
 }
 # A JSON body deeper than this is refused before it is parsed (the parser recurses: a body of
 # 100,000 "[" raised RecursionError, a 500). The API's own bodies are 3 deep; Dash's callback
@@ -273,6 +275,43 @@ def enterprise(enterprise_id: str) -> flask.Response:
     reasons = str(item.get("reasons") or "")
     item["reasons_list"] = [r.strip() for r in pd.Series([reasons]).str.split(r"[；;\n|]", regex=True)[0] if r.strip()]
     return flask.jsonify({"as_of": f"{as_of:%Y-%m-%d}", **item})
+
+
+ALERT_ITEM_COLUMNS = ("alert_id", "date", "kind", "enterprise_id", "enterprise_name", "town_id", "town_name", "sector",
+                      "team", "reason", "confidence", "state", "changed_by", "changed_at", "assigned_team")
+
+
+@blueprint.get("/alerts")
+def alerts() -> flask.Response:
+    """The warning feed of ``(since, as_of]`` as the signed-in user may see it (inspectors: their teams' towns)."""
+    from analytics.operations import alerts as feed_module
+    from analytics.store.alerts import STATE_CODES
+    from analytics.store.database import latest_record_date
+    from dashboard.context import get_store
+
+    kinds = _choice_args("kind", feed_module.KIND_CODES)
+    states = _choice_args("state", STATE_CODES)
+    store = get_store()
+    as_of = _date_arg()
+    since = _date_arg("since")
+    try:
+        as_of = AsOf(as_of) if as_of is not None else AsOf.parse(latest_record_date(store))
+        since = AsOf(since) if since is not None else as_of.plus(-7)
+        feed = feed_module.feed_from_store(store, as_of, since, user=auth.current_user())
+    except UserError as error:
+        raise ApiError(400, "invalid_parameter", error.zh, error.en, "since") from error
+    if kinds:
+        feed = feed.loc[feed["kind"].isin(kinds)]
+    if states:
+        feed = feed.loc[feed["state"].isin(states)]
+    lang = _lang()
+    feed = feed.assign(reason=feed["reason_zh"] if lang == "zh" else feed["reason_en"],
+                       date=pd.to_datetime(feed["date"]).dt.strftime("%Y-%m-%d"),
+                       changed_at=pd.to_datetime(feed["changed_at"]).dt.strftime("%Y-%m-%dT%H:%M:%S"))
+    auth.audit("view_list", "alerts", api=True, since=since.iso, as_of=as_of.iso)
+    shown = feed[list(ALERT_ITEM_COLUMNS)]
+    items = shown.astype(object).where(shown.notna(), None).to_dict(orient="records")
+    return flask.jsonify({"since": since.iso, "as_of": as_of.iso, "total": len(items), "items": items})
 
 
 @blueprint.get("/model")

@@ -41,6 +41,7 @@ PAGE_ROLES: dict[str, frozenset[str]] = {
     "/bulletin": frozenset({"office", "leader"}),
     "/places": frozenset({"office", "leader", "analyst"}),
     "/people": frozenset({"office", "leader"}),  # names people (crews, workers): not for analysts
+    "/alerts": frozenset({"office", "leader", "inspector"}),  # inspectors: their teams' towns only
     "/admin": frozenset({"admin"}),
 }
 
@@ -58,6 +59,7 @@ PAGE_PREFIXES: dict[str, str] = {
     "bulletin-": "/bulletin",
     "places-": "/places",
     "people-": "/people",
+    "alerts-": "/alerts",
     "admin-": "/admin",
 }
 

@@ -6,7 +6,9 @@ from typing import Any
 
 import analytics
 from analytics.contract.schema import RISK_LEVELS, SECTORS, table
+from analytics.operations.alerts import KIND_CODES as ALERT_KIND_CODES
 from analytics.risk.scoring import ID_COLUMNS, MAX_ID_LENGTH, MAX_RECORDS, MAX_TEXT_LENGTH
+from analytics.store.alerts import STATE_CODES as ALERT_STATE_CODES
 
 # Rows per page of the list endpoints: the default, and the most one request may ask for.
 MAX_LIMIT = 1000
@@ -146,6 +148,56 @@ def document() -> dict[str, Any]:
                             }}},
                         },
                         **_errors(400, 401, 403, 404),
+                    },
+                }
+            },
+            "/alerts": {
+                "get": {
+                    "summary": "The warning feed (预警) of a period: suspected restarts from electricity, newly overdue "
+                               "majors, weather alerts over exposed sectors, newly red firms, accidents, complaints, with "
+                               "state (office, leader; inspectors: their teams' towns)",
+                    "parameters": [
+                        {"name": "since", "in": "query", "required": False,
+                         "description": f"Warnings dated after this day ({DATE_RULE}); default a week before as_of; "
+                                        "at most 92 days before it",
+                         "schema": {"type": "string", "format": "date"}},
+                        {"name": "as_of", "in": "query", "required": False,
+                         "description": f"Last day ({DATE_RULE}); default the newest inspection's date",
+                         "schema": {"type": "string", "format": "date"}},
+                        lang,
+                        {"name": "kind", "in": "query", "required": False, "description": f"Warning kind(s), {choices}",
+                         "schema": {"type": "string", "enum": list(ALERT_KIND_CODES)}},
+                        {"name": "state", "in": "query", "required": False, "description": f"State(s), {choices}",
+                         "schema": {"type": "string", "enum": list(ALERT_STATE_CODES)}},
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "The warnings, newest first",
+                            "content": {"application/json": {"schema": {
+                                "type": "object", "required": ["since", "as_of", "total", "items"],
+                                "properties": {
+                                    "since": {"type": "string", "format": "date"},
+                                    "as_of": {"type": "string", "format": "date"},
+                                    "total": {"type": "integer"},
+                                    "items": {"type": "array", "items": {"type": "object", "properties": {
+                                        "alert_id": {"type": "string"}, "date": {"type": "string", "format": "date"},
+                                        "kind": {"type": "string", "enum": list(ALERT_KIND_CODES)},
+                                        "enterprise_id": {"type": "string", "nullable": True},
+                                        "enterprise_name": {"type": "string", "nullable": True},
+                                        "town_id": {"type": "string", "nullable": True},
+                                        "town_name": {"type": "string", "nullable": True},
+                                        "sector": {"type": "string", "nullable": True},
+                                        "team": {"type": "string"}, "reason": {"type": "string"},
+                                        "confidence": {"type": "number"},
+                                        "state": {"type": "string", "enum": list(ALERT_STATE_CODES)},
+                                        "changed_by": {"type": "string", "nullable": True},
+                                        "changed_at": {"type": "string", "nullable": True},
+                                        "assigned_team": {"type": "string", "nullable": True},
+                                    }}},
+                                },
+                            }}},
+                        },
+                        **_errors(400, 401, 403),
                     },
                 }
             },

@@ -17,6 +17,7 @@ from analytics.accounts.users import ROLE_PERMISSIONS, ROLES
 from analytics.contract.schema import RISK_LEVELS, SECTORS
 from analytics.operations.dispositions import BATCH_CODES
 from analytics.operations.followup import GROUPINGS
+from analytics.store.alerts import STATE_CODES as ALERT_STATE_CODES
 from analytics.views.overview import MATRIX_METRICS
 from analytics.views.riskview import FLAG_CODES
 from dashboard.authz import kinds as k
@@ -51,6 +52,7 @@ OFFICE_LEADER = frozenset({"office", "leader"})  # follow-up, plan, bulletin, pe
 MODEL = frozenset({"office", "analyst"})
 FIELD_WORK = frozenset({"office", "inspector"})  # inspector page, dispositions
 ADMIN = frozenset({"admin"})
+WARNINGS = frozenset({"office", "leader", "inspector"})  # 预警; inspectors their teams' towns
 BROWSER_ONLY = Rule(frozenset(), browser_only=True)
 
 AS_OF, LANG, CLICKS = k.text(32), k.lang(), k.clicks()
@@ -117,6 +119,13 @@ SERVER: dict[str, Rule] = {
     "places-download.data": Rule(LISTS, (CLICKS, AS_OF, LANG)),
     outputs("people-grid.rowData", "people-count.children"): Rule(OFFICE_LEADER, (AS_OF, k.number(1, 366, whole=True), LANG)),
     "people-download.data": Rule(OFFICE_LEADER, (CLICKS, AS_OF, k.number(1, 366, whole=True), LANG)),
+    # 预警 /alerts (the feed is scoped by analytics.operations.alerts.feed_from_store; a state change is
+    # checked there against the feed computed for the user)
+    outputs("alerts-grid.rowData", "alerts-count.children"): Rule(WARNINGS, (k.day(), k.day(), k.counter(), LANG), "alerts"),
+    outputs("alerts-message.children", "alerts-refresh.data"): Rule(
+        WARNINGS, (CLICKS, k.row_data(1), k.choice(ALERT_STATE_CODES), k.text(500), k.day(), k.day(), k.counter(), LANG),
+        "alerts_edit"),
+    "alerts-download.data": Rule(WARNINGS, (CLICKS, k.day(), k.day(), LANG), "alerts"),
     # 系统管理 /admin
     outputs("admin-message.children", "admin-users-box.children"): Rule(
         ADMIN,
@@ -127,8 +136,9 @@ SERVER: dict[str, Rule] = {
 }
 
 LANGUAGE_SWITCH_PAGES = ("overview", "risk-list", "enterprise", "followup", "model", "plan", "inspector", "dispositions",
-                         "bulletin", "places", "people")
-URL_SYNC_PAGES = ("overview", "risk-list", "enterprise", "followup", "model", "dispositions", "bulletin", "places", "people")
+                         "bulletin", "places", "people", "alerts")
+URL_SYNC_PAGES = ("overview", "risk-list", "enterprise", "followup", "model", "dispositions", "bulletin", "places", "people",
+                  "alerts")
 BROWSER: dict[str, Rule] = {
     **{f"{page}-lang-current.data": BROWSER_ONLY for page in LANGUAGE_SWITCH_PAGES},
     **{f"{page}-url-state.data": BROWSER_ONLY for page in URL_SYNC_PAGES},
