@@ -19,6 +19,7 @@ list is still complete and the same.
 
 from __future__ import annotations
 
+import tempfile
 import uuid
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -28,8 +29,18 @@ from dask.distributed import Client, LocalCluster, as_completed
 
 from analytics.contract.errors import UserError
 from analytics.engine import partition
-from analytics.risk.levels import DEFAULT_THRESHOLDS, LevelThresholds
-from analytics.risk.risklist import REASON_COUNT, finish_list
+from analytics.models.registry import ModelRegistry
+from analytics.models.report import backtest_store as local_backtest
+from analytics.risk.levels import DEFAULT_THRESHOLDS, LEVEL_DTYPE, LevelThresholds
+from analytics.risk.risklist import (
+    REASON_COUNT,
+    ScoreReport,
+    finish_list,
+    previous_levels,
+    save_risk_list,
+    write_contract_csv,
+)
+from analytics.store.database import latest_record_date, read_tables
 from analytics.snapshot.snapshot import AsOf
 
 
@@ -141,9 +152,6 @@ FIRMS_PER_PARTITION = 50_000
 def _export(store, engine: DaskEngine, parquet: str | Path | None, partitions: int | None, tables=None) -> Path:
     """Export the store (or ``tables``) to partitioned Parquet under ``parquet`` (default: a folder
     beside nothing shared, good for a LocalCluster only)."""
-    import tempfile
-
-    from analytics.store.database import read_tables
 
     root = Path(parquet) if parquet else Path(tempfile.mkdtemp(prefix="saferank-parquet-"))
     if partitions is None:
@@ -159,11 +167,6 @@ def score_store(store, engine: DaskEngine, as_of: AsOf | None = None, out: str |
                 parquet: str | Path | None = None, partitions: int | None = None):
     """``saferank score --engine dask``: as ``risklist.score_store``, the list computed on the cluster
     from a partitioned Parquet export of the store; stored in batches, the same CSV and report."""
-    from analytics.models.registry import ModelRegistry
-    from analytics.risk.levels import LEVEL_DTYPE
-    from analytics.risk.risklist import ScoreReport, previous_levels, save_risk_list, write_contract_csv
-    from analytics.store.database import latest_record_date
-
     thresholds = LevelThresholds.from_file(levels) if levels else LevelThresholds()
     model, card = ModelRegistry(models_dir).load()
     as_of = as_of if as_of is not None else AsOf(latest_record_date(store))
@@ -180,7 +183,6 @@ def backtest_store(store, engine: DaskEngine, parquet: str | Path | None = None,
                    **kwargs):
     """``saferank backtest --engine dask``: ``models.report.backtest_store`` with every date's feature
     matrix built on the cluster (the tables it reads exported once); labels and fits stay local."""
-    from analytics.models.report import backtest_store as local_backtest
 
     def features(tables):
         root = _export(store, engine, parquet, partitions, tables=tables)

@@ -1,0 +1,59 @@
+"""The scaling curve of ``bench_scale.py``'s figures as an SVG (no plotting library needed).
+
+    .venv/bin/python benchmarks/plot_scale.py FIGURES.json docs/scale.svg
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from pathlib import Path
+
+WIDTH, HEIGHT, PAD = 560, 340, 60
+
+
+def _series(rows: list[dict]) -> dict[str, list[tuple[int, float]]]:
+    dask = [(r["firms"], r["dask_seconds"]) for r in rows]
+    pandas = [(r["firms"], r["pandas"]["seconds"]) for r in rows if r.get("pandas") and "seconds" in r["pandas"]]
+    return {"Dask, 2 workers": sorted(dask), "pandas, 1 process": sorted(pandas)}
+
+
+def svg(rows: list[dict]) -> str:
+    series = _series(rows)
+    points = [p for s in series.values() for p in s]
+    xs = [math.log10(x) for x, _ in points]
+    x0, x1 = min(xs) - 0.1, max(xs) + 0.1
+    y1 = max(y for _, y in points) * 1.15
+
+    def at(x: float, y: float) -> tuple[float, float]:
+        return (PAD + (math.log10(x) - x0) / (x1 - x0) * (WIDTH - 2 * PAD), HEIGHT - PAD - y / y1 * (HEIGHT - 2 * PAD))
+
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" font-family="sans-serif" font-size="12">',
+             f'<rect width="{WIDTH}" height="{HEIGHT}" fill="white"/>',
+             f'<line x1="{PAD}" y1="{HEIGHT - PAD}" x2="{WIDTH - PAD}" y2="{HEIGHT - PAD}" stroke="black"/>',
+             f'<line x1="{PAD}" y1="{PAD}" x2="{PAD}" y2="{HEIGHT - PAD}" stroke="black"/>',
+             f'<text x="{WIDTH / 2}" y="{HEIGHT - 15}" text-anchor="middle">firms (log scale)</text>',
+             f'<text x="15" y="{HEIGHT / 2}" transform="rotate(-90 15 {HEIGHT / 2})" text-anchor="middle">seconds: features + scoring</text>']
+    for firms in sorted({x for x, _ in points}):
+        x, _ = at(firms, 0)
+        parts.append(f'<text x="{x:.0f}" y="{HEIGHT - PAD + 16}" text-anchor="middle">{firms:,}</text>')
+    for k in range(5):
+        value = y1 * k / 4
+        _, y = at(10 ** x0, value)
+        parts.append(f'<text x="{PAD - 6}" y="{y + 4:.0f}" text-anchor="end">{value:.0f}</text>')
+    for (name, values), colour, row in zip(series.items(), ("#c0392b", "#2c3e50"), (0, 1), strict=False):
+        if not values:
+            continue
+        path = " ".join(f"{'M' if i == 0 else 'L'}{at(x, y)[0]:.1f},{at(x, y)[1]:.1f}" for i, (x, y) in enumerate(values))
+        parts.append(f'<path d="{path}" fill="none" stroke="{colour}" stroke-width="2"/>')
+        parts += [f'<circle cx="{at(x, y)[0]:.1f}" cy="{at(x, y)[1]:.1f}" r="3" fill="{colour}"/>' for x, y in values]
+        parts.append(f'<text x="{PAD + 10}" y="{PAD + 14 * row}" fill="{colour}">{name}</text>')
+    parts.append("</svg>")
+    return "\n".join(parts)
+
+
+if __name__ == "__main__":
+    rows = json.loads(Path(sys.argv[1]).read_text())
+    Path(sys.argv[2]).parent.mkdir(parents=True, exist_ok=True)
+    Path(sys.argv[2]).write_text(svg(rows))
