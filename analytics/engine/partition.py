@@ -51,22 +51,30 @@ def partition_codes(ids: Iterable[object] | pd.Series, partitions: int) -> np.nd
     return (pd.util.hash_array(values) % np.uint64(partitions)).astype(np.int64)
 
 
-def _part_path(root: Path, name: str, k: int) -> Path:
-    return root / name / f"part-{k:05d}.parquet"
+def _part_path(root: Path, name: str, k: int, chunk: int | None = None) -> Path:
+    return root / name / (f"part-{k:05d}.parquet" if chunk is None else f"part-{k:05d}-{chunk:05d}.parquet")
 
 
-def write_table(root: str | Path, name: str, frame: pd.DataFrame, partitions: int) -> None:
-    """Write one typed contract table into the partitioned folder ``root`` (see the module docstring)."""
+def write_table(root: str | Path, name: str, frame: pd.DataFrame, partitions: int, chunk: int | None = None) -> None:
+    """Write one typed contract table into the partitioned folder ``root`` (see the module docstring).
+
+    ``chunk``: a number for rows appended in pieces (a province written county by county): each
+    piece is a file of its own beside the others (``part-00007-00012.parquet``; a shared table
+    ``<table>/chunk-00012.parquet``)."""
     root = Path(root)
     if name not in ENTERPRISE_TABLES:
-        frame.to_parquet(root / f"{name}.parquet", index=False)
+        if chunk is None:
+            frame.to_parquet(root / f"{name}.parquet", index=False)
+        else:
+            (root / name).mkdir(parents=True, exist_ok=True)
+            frame.to_parquet(root / name / f"chunk-{chunk:05d}.parquet", index=False)
         return
     (root / name).mkdir(parents=True, exist_ok=True)
     codes = partition_codes(frame["enterprise_id"], partitions)
     order = np.argsort(codes, kind="stable")
     bounds = np.searchsorted(codes[order], np.arange(partitions + 1))
     for k in range(partitions):  # one file per partition, not per firm
-        frame.iloc[order[bounds[k]:bounds[k + 1]]].to_parquet(_part_path(root, name, k), index=False)
+        frame.iloc[order[bounds[k]:bounds[k + 1]]].to_parquet(_part_path(root, name, k, chunk), index=False)
 
 
 def write_manifest(root: str | Path, partitions: int, names: Iterable[str], held: Iterable[str]) -> None:
@@ -114,8 +122,13 @@ def read_partition(root: str | Path, k: int) -> dict[str, pd.DataFrame]:
     root = Path(root)
     out = {}
     for name in read_manifest(root)["tables"]:
-        path = _part_path(root, name, k) if name in ENTERPRISE_TABLES else root / f"{name}.parquet"
-        out[name] = typed(name, pd.read_parquet(path))
+        if name in ENTERPRISE_TABLES:
+            paths = sorted((root / name).glob(f"part-{k:05d}*.parquet"))
+        else:
+            whole = root / f"{name}.parquet"
+            paths = [whole] if whole.exists() else sorted((root / name).glob("chunk-*.parquet"))
+        frames = [pd.read_parquet(path) for path in paths]
+        out[name] = typed(name, pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0])
     return out
 
 

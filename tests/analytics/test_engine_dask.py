@@ -167,3 +167,22 @@ def test_cli_score_on_dask_writes_the_same_csv(county, model, engine, tmp_path, 
     assert "Risk list" in capsys.readouterr().out
     assert (tmp_path / "dask.csv").read_bytes() == (tmp_path / "pandas.csv").read_bytes()
     assert (tmp_path / "parquet" / "_partitions.json").exists()
+
+
+def test_a_simulated_province_is_written_county_by_county(tmp_path):
+    from analytics.engine.partition import read_partition
+    from saferank.cli import main
+
+    out = tmp_path / "province"
+    assert main(["simulate", str(out), "--enterprises", "1200", "--chunk", "600", "--format", "parquet", "--lang", "en"]) == 0
+    parts = [read_partition(out, k) for k in range(read_manifest(out)["partitions"])]
+    firms = pd.concat([p["enterprises"] for p in parts])
+    assert len(firms) == 1200 and firms["enterprise_id"].is_unique
+    assert firms["enterprise_id"].str[:6].value_counts().to_dict() == {"C0000-": 600, "C0001-": 600}
+    assert parts[0]["towns"]["town_id"].str[:6].nunique() == 2  # two counties' towns
+    hazards = pd.concat([p["hazards"] for p in parts])
+    assert set(hazards["enterprise_id"]) <= set(firms["enterprise_id"])
+    # each county's hazards point at its own inspections
+    assert (hazards["inspection_id"].dropna().str[:6].to_numpy() == hazards.loc[hazards["inspection_id"].notna(), "enterprise_id"].str[:6].to_numpy()).all()
+    features = build_features(Snapshot.from_tables(parts[0], AsOf.parse("2026-11-15")))
+    assert len(features) > 0
