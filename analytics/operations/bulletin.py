@@ -5,10 +5,13 @@ For the period ``[start, end]`` (both inclusive), with the records as known at t
 - ``visits``: inspections dated in the period; ``enterprises``: distinct enterprises inspected;
 - ``hazards`` (``general``, ``major``): hazards found in the period;
 - ``rectified``: of those, rectified by ``end``; ``on_time``: rectified by their deadline (or with
-  none given); ``overdue``: still open and past their deadline on ``end``;
+  none given); ``overdue``: hazards (whenever found) still open and past their deadline on ``end``;
 - ``follow_ups``: inspections of mode ``follow_up`` (回头看) in the period;
 - ``penalties``: penalties dated in the period;
 - ``rate`` = rectified / hazards (整改率; NaN when nothing was found).
+
+The totals' ``enterprises``, ``rate`` and ``overdue`` are the KPIs of ``analytics.snapshot.facts``
+(``inspected_count``, ``rectification_rate``, ``overdue_count``), the definitions the overview reads.
 
 A hazard belongs to the team of the inspection that found it (none: ``UNKNOWN_TEAM``). Penalties
 carry no team: a penalty belongs to the team of the enterprise's latest inspection on or before the
@@ -28,7 +31,14 @@ import pandas as pd
 from analytics.contract.errors import UserError
 from analytics.contract.exports import write_xlsx
 from analytics.operations.followup import UNKNOWN_TEAM
-from analytics.snapshot.facts import hazard_state, open_mask, overdue_mask
+from analytics.snapshot.facts import (
+    hazard_state,
+    inspected_count,
+    open_mask,
+    overdue_count,
+    overdue_mask,
+    rectification_rate,
+)
 from analytics.snapshot.snapshot import AsOf, Snapshot, as_snapshot
 
 COUNTS = ("visits", "enterprises", "hazards", "general", "major", "rectified", "on_time", "overdue",
@@ -101,10 +111,10 @@ class Bulletin:
                 else f"From {self.period(lang)}: {self.headline(lang)}. {self.details(lang)}")
         team_title = "一、各检查组情况（按整改率排名）" if lang == "zh" else "1. Inspection teams (ranked by rectification rate)"
         town_title = "二、各镇街情况（按整改率排名）" if lang == "zh" else "2. Towns (ranked by rectification rate)"
-        note = ("说明：整改率＝期内发现隐患中截至期末已整改的比例；逾期未改为期末仍未整改且已过整改期限的隐患。"
+        note = ("说明：整改率＝期内发现隐患中截至期末已整改的比例；逾期未改为期末仍未整改且已过整改期限的隐患（不论何时发现）。"
                 if lang == "zh" else
                 "Note: rectification rate = share of the hazards found in the period rectified by its end; overdue = "
-                "still open and past the deadline at the end of the period.")
+                "hazards (whenever found) still open and past their deadline at the end of the period.")
         style = ("body{font-family:'Noto Serif CJK SC','SimSun',serif;margin:2cm;color:#000}"
                  "h1{text-align:center;font-size:22pt}p{font-size:13pt;line-height:1.8;text-indent:2em}"
                  "table{border-collapse:collapse;width:100%;font-size:10.5pt;margin:0.5em 0 1.5em}"
@@ -183,8 +193,8 @@ def group_bulletin(snapshot: Snapshot | dict[str, pd.DataFrame], start: AsOf, en
         "visits": 1, "follow_ups": (visits["mode"].astype(object) == "follow_up").astype(int),
     })
 
-    hazards = known["hazards"]
-    hazards = hazards.loc[hazards["found_date"] >= start]
+    all_hazards = known["hazards"]
+    hazards = all_hazards.loc[all_hazards["found_date"] >= start]
     rectified = ~open_mask(hazards)
     on_time = hazard_state(hazards, end) == "rectified_on_time"
     level = hazards["level"].astype(object)
@@ -194,11 +204,15 @@ def group_bulletin(snapshot: Snapshot | dict[str, pd.DataFrame], start: AsOf, en
         "town": hazards["enterprise_id"].astype(str).map(town_of), "hazards": 1,
         "general": (level == "general").astype(int), "major": (level == "major").astype(int),
         "rectified": rectified.astype(int), "on_time": on_time.astype(int),
-        "overdue": overdue_mask(hazards, end).astype(int),
+    })
+    late = all_hazards.loc[overdue_mask(all_hazards, end)]
+    overdue_rows = pd.DataFrame({
+        "team": late["inspection_id"].astype(object).map(team_of_inspection).fillna(UNKNOWN_TEAM),
+        "town": late["enterprise_id"].astype(str).map(town_of), "overdue": 1,
     })
 
     penalty_rows = _penalty_rows(known, inspections.assign(team=team), start, town_of)
-    rows = pd.concat([visit_rows, hazard_rows, penalty_rows], ignore_index=True)
+    rows = pd.concat([visit_rows, hazard_rows, overdue_rows, penalty_rows], ignore_index=True)
 
     def grouped(key: str) -> pd.DataFrame:
         sums = rows.groupby(key).sum(numeric_only=True)
@@ -206,9 +220,10 @@ def group_bulletin(snapshot: Snapshot | dict[str, pd.DataFrame], start: AsOf, en
         return sums.drop(columns=["enterprises"], errors="ignore").join(firms)
 
     totals = rows.sum(numeric_only=True).reindex(list(COUNTS), fill_value=0).astype("int64")
-    totals["enterprises"] = visit_rows["enterprise_id"].nunique()
+    totals["enterprises"] = inspected_count(inspections, start, end)
+    totals["overdue"] = overdue_count(all_hazards, end)
     totals = totals.astype(object)
-    totals["rate"] = totals["rectified"] / totals["hazards"] if totals["hazards"] else np.nan
+    totals["rate"] = rectification_rate(all_hazards, start, end)
     return Bulletin(start, end, totals, _ranked(grouped("team"), "team"), _ranked(grouped("town"), "town"))
 
 

@@ -93,6 +93,33 @@ def hazard_state(hazards: pd.DataFrame, as_of: object) -> pd.Series:
     return pd.Series(pd.Categorical(state, categories=STATE_CODES), index=hazards.index, name="state")
 
 
+# --- period KPIs (one definition each; the overview, the bulletin and every export read these) ---------
+KPI_BETTER_WHEN = {"inspected": "up", "rectification_rate": "up", "overdue": "down"}
+"""Which way each KPI improves (a rate up is good, overdue up is bad)."""
+
+
+def in_period(dates: pd.Series, start: object, end: object) -> pd.Series:
+    """True for the dates in ``[start, end]`` (both days inclusive)."""
+    return (dates >= to_timestamp(start)) & (dates <= to_timestamp(end))
+
+
+def inspected_count(inspections: pd.DataFrame, start: object, end: object) -> int:
+    """KPI 已检查企业: distinct enterprises inspected at least once in ``[start, end]``."""
+    return int(inspections.loc[in_period(inspections["date"], start, end), "enterprise_id"].astype(str).nunique())
+
+
+def rectification_rate(hazards: pd.DataFrame, start: object, end: object) -> float:
+    """KPI 隐患整改率: of the hazards found in ``[start, end]``, the share rectified (as known on ``end``);
+    NaN when none was found."""
+    found = hazards.loc[in_period(hazards["found_date"], start, end)]
+    return float((~open_mask(found)).mean()) if len(found) else float("nan")
+
+
+def overdue_count(hazards: pd.DataFrame, end: object) -> int:
+    """KPI 逾期未改隐患: hazards (whenever found) open and past their deadline on ``end``."""
+    return int(overdue_mask(hazards, end).sum())
+
+
 # --- status changes -----------------------------------------------------------------------------
 def _by_firm(events: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Row positions in (enterprise, date, table order) order, and where each row's firm repeats the row before."""

@@ -9,11 +9,10 @@ on ``as_of`` and the one on the previous scored date); without them those figure
 Headline figures (``HEADLINES``):
 
 - ``supervised``: enterprises operating (established, not closed) at the end of the period;
-- ``inspected``: enterprises inspected at least once in the period;
+- ``inspected``, ``rectification_rate``, ``overdue``: the KPIs as ``analytics.snapshot.facts`` defines them
+  (the bulletin reads the same definitions): enterprises inspected in the period; of the hazards found
+  in the period, the share rectified by its end; hazards open and past their deadline at its end;
 - ``hazards_found`` / ``major_hazards``: hazards (all / major) found in the period;
-- ``rectification_rate``: of the hazards whose deadline fell in the period, the share rectified
-  by its end;
-- ``overdue``: hazards open and past their deadline at the end of the period;
 - ``red`` / ``orange``: enterprises at that level on the risk list.
 """
 
@@ -25,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.contract.schema import SECTORS, Code
-from analytics.snapshot.facts import open_mask, overdue_mask
+from analytics.snapshot.facts import KPI_BETTER_WHEN, inspected_count, overdue_count, overdue_mask, rectification_rate
 from analytics.snapshot.snapshot import Snapshot, as_snapshot
 
 PERIOD_DAYS = 30
@@ -40,6 +39,11 @@ HEADLINES = (
     Code("red", "红色（重大风险）企业", "Red (major risk)"),
     Code("orange", "橙色（较大风险）企业", "Orange (considerable risk)"),
 )
+HEADLINE_BETTER_WHEN: dict[str, str | None] = {
+    "supervised": None, "hazards_found": None, "major_hazards": None,  # neither good nor bad by themselves
+    **KPI_BETTER_WHEN, "red": "down", "orange": "down",
+}
+"""Which way each headline improves (``up``, ``down``; ``None``: neither): the cards' colours."""
 MATRIX_METRICS = (
     Code("mean_risk", "平均风险概率", "Mean risk"),
     Code("red_orange", "红橙企业数", "Red + orange count"),
@@ -51,19 +55,16 @@ Metric = Literal["mean_risk", "red_orange", "hazards_found", "overdue"]
 
 def _period_figures(snapshot: Snapshot, period_days: int) -> dict[str, float]:
     known, end = snapshot.tables, snapshot.as_of.ts
-    start = end - pd.Timedelta(days=period_days)  # exclusive
-    inspections = known["inspections"]
+    first = end - pd.Timedelta(days=period_days - 1)  # the period's first day (inclusive)
     hazards = known["hazards"]
-    in_period = lambda dates: (dates > start) & (dates <= end)  # noqa: E731
-    found = hazards.loc[in_period(hazards["found_date"])]
-    due = hazards.loc[in_period(hazards["deadline"])]
+    found = hazards.loc[(hazards["found_date"] >= first) & (hazards["found_date"] <= end)]
     return {
         "supervised": float(len(snapshot.operating)),
-        "inspected": float(inspections.loc[in_period(inspections["date"]), "enterprise_id"].nunique()),
+        "inspected": float(inspected_count(known["inspections"], first, end)),
         "hazards_found": float(len(found)),
         "major_hazards": float((found["level"] == "major").sum()),
-        "rectification_rate": float((~open_mask(due)).mean()) if len(due) else np.nan,
-        "overdue": float(overdue_mask(hazards, end).sum()),
+        "rectification_rate": rectification_rate(hazards, first, end),
+        "overdue": float(overdue_count(hazards, end)),
     }
 
 

@@ -76,13 +76,23 @@ def level_badge(level: str, lang: str) -> html.Span:
     )
 
 
-def kpi_card(prefix: str, metric: str, title: str, value: str, change: str, trend: float | None) -> html.Div:
-    direction = "flat" if trend is None or pd.isna(trend) or trend == 0 else ("up" if trend > 0 else "down")
+def kpi_tone(trend: float | None, better_when: str | None) -> str:
+    """``good``, ``bad`` or ``flat`` for a change, by the measure's direction (``better_when`` ``up`` or
+    ``down``; ``None`` for a measure neither good nor bad, e.g. hazards found)."""
+    if better_when is None or trend is None or pd.isna(trend) or trend == 0:
+        return "flat"
+    return "good" if (trend > 0) == (better_when == "up") else "bad"
+
+
+def kpi_card(prefix: str, metric: str, title: str, value: str, change: str, trend: float | None,
+             better_when: str | None = None) -> html.Div:
+    """A headline card; its change is green when it is an improvement, red when a deterioration."""
+    tone = kpi_tone(trend, better_when)
     return html.Div(
         [
             html.Div(title, className="kpi-title"),
             html.Div(value, className="kpi-value", id=f"{prefix}-kpi-{metric}"),
-            html.Div(change, className=f"kpi-change kpi-{direction}"),
+            html.Div(change, className=f"kpi-change kpi-{tone}"),
         ],
         className="kpi-card",
     )

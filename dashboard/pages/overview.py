@@ -89,6 +89,7 @@ def update_overview(as_of: str, lang: str) -> tuple[list[html.Div], object, obje
             f"{i18n.t('change_since', lang)} "
             + i18n.change(headline.loc[code.code, "change"], lang, as_percent=code.code in PERCENT_METRICS),
             headline.loc[code.code, "change"],
+            overview.HEADLINE_BETTER_WHEN[code.code],
         )
         for code in overview.HEADLINES
     ]

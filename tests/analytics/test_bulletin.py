@@ -65,7 +65,8 @@ def test_teams_hand_checked_and_ranked_by_rectification_rate(bulletin) -> None:
     teams = bulletin.teams.set_index("team")
     assert teams.index.tolist() == ["—", "第1组", "第2组"]  # rates 1, 2/3, 0
     assert teams["place"].tolist() == [1, 2, 3]
-    assert teams.loc["第1组", list(COUNTS)].tolist() == [2, 2, 3, 2, 1, 2, 1, 1, 0, 1]
+    # overdue 2: H3, and H6 found before the period (overdue is the stock on END, as on the overview)
+    assert teams.loc["第1组", list(COUNTS)].tolist() == [2, 2, 3, 2, 1, 2, 1, 2, 0, 1]
     assert teams.loc["第2组", list(COUNTS)].tolist() == [2, 1, 2, 1, 1, 0, 0, 1, 1, 1]
     assert teams.loc["—", list(COUNTS)].tolist() == [1, 1, 1, 1, 0, 1, 1, 0, 0, 1]
     assert teams.loc["第1组", "rate"] == pytest.approx(2 / 3)
@@ -90,7 +91,9 @@ def _plain_counts(t: dict[str, pd.DataFrame], start: pd.Timestamp, end: pd.Times
     found = t["hazards"][(t["hazards"]["found_date"] >= start) & (t["hazards"]["found_date"] <= end)]
     fixed = found["rectified_date"].notna() & (found["rectified_date"] <= end)
     in_time = fixed & (found["deadline"].isna() | (found["rectified_date"] <= found["deadline"]))
-    late_open = ~fixed & found["deadline"].notna() & (found["deadline"] < end)
+    known = t["hazards"][t["hazards"]["found_date"] <= end]  # overdue: every hazard known on END, whenever found
+    late_open = ~(known["rectified_date"].notna() & (known["rectified_date"] <= end)) & known["deadline"].notna() & (
+        known["deadline"] < end)
     penalties = t["penalties"][(t["penalties"]["date"] >= start) & (t["penalties"]["date"] <= end)]
     return {
         "visits": len(visits), "enterprises": visits["enterprise_id"].nunique(), "hazards": len(found),

@@ -20,15 +20,17 @@ def test_headline_figures_and_their_change_since_the_previous_period() -> None:
         "inspected": (2, 2),
         "hazards_found": (3, 3),
         "major_hazards": (1, 1),
-        "rectification_rate": (0.0, 0.5),  # H2's fix on 02-01 was unknown on 01-30
+        # of the hazards found in the period: H4-H6 all open; before, H1-H3 with only H1 fixed (H2's fix on
+        # 02-01 was unknown on 01-30)
+        "rectification_rate": (0.0, 1 / 3),
         "overdue": (3, 1),
         "red": (1, 2),
         "orange": (1, 0),
     }
     for metric, (value, previous) in expected.items():
         assert figures.loc[metric, "value"] == value, metric
-        assert figures.loc[metric, "previous"] == previous, metric
-        assert figures.loc[metric, "change"] == value - previous, metric
+        assert figures.loc[metric, "previous"] == pytest.approx(previous), metric
+        assert figures.loc[metric, "change"] == pytest.approx(value - previous), metric
 
 
 def test_without_risk_lists_the_level_counts_are_missing_not_zero() -> None:
@@ -65,3 +67,33 @@ def test_weekly_found_and_rectified_oldest_week_first() -> None:
     assert weekly["week_start"].iloc[-1] == pd.Timestamp("2026-02-23")
     assert weekly["found"].tolist() == [2, 0, 1, 0, 0, 2, 0, 1]
     assert weekly["rectified"].tolist() == [0, 1, 0, 1, 0, 0, 0, 0]  # H5's later fix is not known yet
+
+
+@pytest.fixture(scope="module")
+def sample_tables(tmp_path_factory) -> dict[str, pd.DataFrame]:
+    from analytics.simulate.sample import SAMPLE_COUNTY
+    from analytics.store.database import open_store, read_tables
+    from analytics.store.ingest import import_files
+    from saferank.demo import SAMPLE_AS_OF
+
+    store = open_store(f"sqlite:///{tmp_path_factory.mktemp('sample') / 'store.db'}")
+    import_files(store, SAMPLE_COUNTY, export_date=SAMPLE_AS_OF)
+    tables = read_tables(store)
+    store.dispose()
+    return tables
+
+
+@pytest.mark.parametrize("as_of", ["2026-11-15", "2026-09-30"])
+@pytest.mark.parametrize("period_days", [30, 90])
+def test_the_overview_and_the_bulletin_give_the_same_kpis_on_the_sample_county(sample_tables, as_of, period_days) -> None:
+    """One definition per figure: the overview's headline and the bulletin of the same days agree."""
+    from analytics.operations.bulletin import group_bulletin
+
+    figures = overview.headline_figures(sample_tables, as_of, period_days=period_days)
+    first = pd.Timestamp(as_of) - pd.Timedelta(days=period_days - 1)
+    totals = group_bulletin(sample_tables, first, as_of).totals
+    assert 0 < figures.loc["rectification_rate", "value"] < 1 and figures.loc["overdue", "value"] > 0  # not vacuous
+    assert figures.loc["rectification_rate", "value"] == pytest.approx(float(totals["rate"]))
+    assert figures.loc["overdue", "value"] == totals["overdue"]
+    assert figures.loc["inspected", "value"] == totals["enterprises"]
+    assert figures.loc["hazards_found", "value"] == totals["hazards"]

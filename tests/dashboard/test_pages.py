@@ -15,6 +15,8 @@ import pandas as pd
 import pytest
 import summary_county as county
 
+from analytics.snapshot.snapshot import OPTIONAL_TABLES
+
 PAGES = ("overview", "risk_list", "enterprise", "followup")
 TOWN_MAP = {"type": "FeatureCollection", "features": [
     {"type": "Feature", "properties": {"town_id": town, "name": name},
@@ -41,6 +43,8 @@ def county_data(monkeypatch: pytest.MonkeyPatch) -> None:
     data.clear()
     monkeypatch.setattr(data, "_store_key", lambda: "tiny-county")
     monkeypatch.setattr(data, "tables", county.tables)
+    monkeypatch.setattr(data, "store", lambda: None)  # no store: its record of optional tables is the county's own
+    monkeypatch.setattr(data, "held_tables", lambda _store: frozenset(county.tables()) & OPTIONAL_TABLES)
     monkeypatch.setattr(data, "scored_dates", lambda: sorted(lists, reverse=True))
     monkeypatch.setattr(data, "risk_list", lambda as_of, lang="zh", model_version=None: lists[pd.Timestamp(as_of)])
     monkeypatch.setattr(data, "town_map", lambda: TOWN_MAP)  # as an imported towns.geojson reads back
@@ -62,13 +66,32 @@ def test_overview_headline_cards_show_value_and_change(pages: dict) -> None:
     cards, map_figure, trend = pages["overview"].update_overview("2026-03-01", "zh")
     by_metric = {card.children[1].id.removeprefix("overview-kpi-"): _texts(card) for card in cards}
     assert by_metric["overdue"] == ["逾期未改隐患", "3", "较上期 +2"]
-    assert by_metric["rectification_rate"][1:] == ["0.0%", "较上期 −50.0 个百分点"]
+    assert by_metric["rectification_rate"][1:] == ["0.0%", "较上期 −33.3 个百分点"]
     assert by_metric["red"][1:] == ["1", "较上期 −1"]
     cards_en, _, _ = pages["overview"].update_overview("2026-03-01", "en")
     assert _texts(cards_en[0])[0] == "Enterprises supervised"
     assert list(trend.data[0].y[-1:]) == [1]  # H6 found in the last week
     assert list(map_figure.data[0].locations) == ["T1", "T2"]
     assert map_figure.data[0].type == "choropleth" and map_figure.layout.geo.fitbounds == "geojson"  # no tiles
+
+
+def test_overview_cards_colour_a_change_by_the_measure_s_direction(pages: dict) -> None:
+    cards, _, _ = pages["overview"].update_overview("2026-03-01", "zh")
+    tone = {card.children[1].id.removeprefix("overview-kpi-"): card.children[2].className for card in cards}
+    assert tone["overdue"] == "kpi-change kpi-bad"  # 1 → 3 overdue: worse, red
+    assert tone["rectification_rate"] == "kpi-change kpi-bad"  # 33.3 % → 0 %: worse
+    assert tone["red"] == "kpi-change kpi-good"  # 2 → 1 red firms: better, green
+    assert tone["orange"] == "kpi-change kpi-bad"  # 0 → 1
+    assert tone["inspected"] == "kpi-change kpi-flat"  # no change
+    assert tone["hazards_found"] == "kpi-change kpi-flat"  # neither good nor bad
+
+
+def test_kpi_tone_follows_the_direction_not_the_sign() -> None:
+    from dashboard.components.layout import kpi_tone
+
+    assert kpi_tone(0.002, "up") == "good" and kpi_tone(19, "up") == "good"  # rate +0.2 points, +19 inspected
+    assert kpi_tone(-0.002, "up") == "bad" and kpi_tone(5, "down") == "bad" and kpi_tone(-5, "down") == "good"
+    assert kpi_tone(5, None) == "flat" and kpi_tone(float("nan"), "up") == "flat" and kpi_tone(0, "down") == "flat"
 
 
 def test_overview_heatmap_cells_carry_town_and_sector_for_the_click(pages: dict) -> None:
