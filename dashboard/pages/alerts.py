@@ -30,7 +30,7 @@ WINDOW_DAYS = 7
 FIELDS = ("date", "kind", "enterprise_name", "town_name", "team", "reason", "confidence", "state", "changed_by")
 dash.register_page(__name__, path="/alerts", order=10, **i18n.page_names("alerts"))
 register_language_switch(PREFIX)
-register_url_sync(PREFIX, [(f"{PREFIX}-since", "date", "since"), (f"{PREFIX}-as-of", "date", "as_of")])
+register_url_sync(PREFIX, [(f"{PREFIX}-since", "date", "since"), (f"{PREFIX}-as-of", "date", "until")])
 
 
 def columns(lang: str) -> list[dict]:
@@ -63,8 +63,11 @@ def shown(frame: pd.DataFrame, lang: str) -> list[dict]:
     return records(out)
 
 
-def layout(since: str | None = None, as_of: str | None = None, lang: str | None = None, **_query: object) -> html.Div:
+def layout(since: str | None = None, until: str | None = None, lang: str | None = None, **_query: object) -> html.Div:
+    """``since`` and ``until``: the window's days from the address (``as_of`` is the scored-date picker's
+    key elsewhere, so the last day has a name of its own here)."""
     lang = i18n.current_lang(lang)
+    as_of = until
     title = i18n.t("alerts.title", lang)
     extra = [dcc.Download(id=f"{PREFIX}-download"), dcc.Store(id=f"{PREFIX}-refresh", data=0)]
     try:
