@@ -3,6 +3,9 @@
 Every table, column, type, rule, code and its Chinese label lives here once. Import validation,
 the blank templates, the typed readers, the docs and the dashboard's labels all read it; no other
 module spells a contract column name it invented.
+
+Long because the contract is one piece of data: eleven tables and their code lists, read side by
+side with ``DATA_CONTRACT.md``; split across modules it would no longer read like the document.
 """
 
 from __future__ import annotations
