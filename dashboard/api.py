@@ -3,6 +3,9 @@
 Same server, same accounts and the same role table as the pages: each route names the page whose
 roles it shares (``ROUTE_PAGES``). Callers sign in with a session or ``Authorization: Bearer
 <token>``. Every error is ``{"error": {"code", "message_zh", "message_en", "field"}}``.
+
+Long because every route checks its own query parameters and body and answers each bad one with its
+own bilingual error; the input limits are shared with the OpenAPI document (``dashboard.openapi``).
 """
 
 from __future__ import annotations

@@ -20,6 +20,9 @@ The days are looped (at most ``MAX_DAYS``, a digest's window), never the firms. 
 town is its firm's (or the alert's) and its team every team covering that town (``teams``); the
 state comes from the store (``with_states``): ``new`` until someone acknowledges, assigns or closes it
 (``set_state``, audited).
+
+Long because the feed is one idea read in four places: its six kinds, its store side (states,
+complaints, scoping), the digest and the plan's mandatory targets share the codes and reasons here.
 """
 
 from __future__ import annotations
