@@ -38,8 +38,21 @@ def columns(lang: str) -> list[dict]:
     sample = printable_visits(pd.DataFrame(columns=["date", "team", "slot", "enterprise_id", "town_id", "sector", "score",
                                                     "rank", "reason_zh", "reason_en", "hazard_ids"]), data_tables(), lang)
     widths = [120, 90, 70, 170, 200, 110, 150, 100, 80, 320, 200]
-    return [{"field": f"c{i}", "headerName": name, "width": w, **({"wrapText": True, "autoHeight": True} if i == 9 else {})}
+    extra = {1: {"comparator": {"function": TEAM_COMPARATOR}},  # 第2组 before 第10组
+             7: {"valueFormatter": {"function": "d3.format('.1%')(params.value)"}, "type": "rightAligned"},  # a probability
+             9: {"wrapText": True, "autoHeight": True}}
+    return [{"field": f"c{i}", "headerName": name, "width": w, **extra.get(i, {})}
             for i, (name, w) in enumerate(zip(sample.columns, widths, strict=True))]
+
+
+# AG Grid's sort of the team column: by the number in the name (第2组 before 第10组), then by the name.
+TEAM_COMPARATOR = ("(Number((String(valueA).match(/[0-9]+/) || ['1e9'])[0]) - Number((String(valueB).match(/[0-9]+/) || ['1e9'])[0]))"
+                   " || String(valueA).localeCompare(String(valueB))")
+
+
+def natural_team_key(teams: pd.Series) -> pd.Series:
+    """A sort key putting teams in their natural order (第2组 before 第10组; names without a number last)."""
+    return pd.to_numeric(teams.astype(str).str.extract(r"(\d+)", expand=False), errors="coerce").fillna(float("inf"))
 
 
 def data_tables() -> dict[str, pd.DataFrame]:
@@ -141,10 +154,10 @@ def draw(_clicks: int, start: str | None, days: int | None, share: float | None,
         if teams_file:
             towns = data_tables()["towns"]["town_id"].astype(str).tolist()
             teams = read_teams(teams_name or "teams.csv", towns, content=base64.b64decode(teams_file.split(",", 1)[-1]))
-        rules = PlanRules(random_share=float(0.25 if share is None else share), skip_recent_days=int(skip or 0),
-                          min_visits_per_town=int(min_town or 0),
-                          sector_quotas={s: int(quota or 0) for s in (quota_sectors or []) if quota})
-        plan, _ = create_plan(data.store(), start or None, int(days or 20), teams=teams, rules=rules,
+        first_day, days, share, skip, min_town, quota = checked_form(start, days, share, skip, min_town, quota, quota_sectors)
+        rules = PlanRules(random_share=share, skip_recent_days=skip, min_visits_per_town=min_town,
+                          sector_quotas={s: quota for s in (quota_sectors or []) if quota})
+        plan, _ = create_plan(data.store(), first_day, days, teams=teams, rules=rules,
                               seed=None if seed in (None, "") else int(seed), created_by=user.username)
     except UserError as error:
         return dash.no_update, dash.no_update, html.Span(error.render(lang), className="error")
@@ -154,6 +167,49 @@ def draw(_clicks: int, start: str | None, days: int | None, share: float | None,
     options = [{"label": f"{p} · {s:%Y-%m-%d} +{d}", "value": p}
                for p, s, d in zip(plans["plan_id"], pd.to_datetime(plans["start"]), plans["days"], strict=True)]
     return options, plan.plan_id, i18n.t("plan.built", lang, plan_id=plan.plan_id)
+
+
+def _refuse(key: str, **values: object) -> UserError:
+    return UserError(i18n.t(key, "zh", **values), i18n.t(key, "en", **values))
+
+
+def _whole(value: object, low: int, high: float = float("inf")) -> int | None:
+    """``value`` as an int in ``[low, high]``; None when empty, fractional or out of range."""
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return int(number) if number.is_integer() and low <= number <= high else None
+
+
+def checked_form(start: str | None, days: object, share: object, skip: object, min_town: object, quota: object,
+                 quota_sectors: list | None) -> tuple[pd.Timestamp, int, float, int, int, int]:
+    """The plan form's values, each checked; a ``UserError`` (in both languages) names the first bad one.
+
+    Nothing is defaulted: an empty box (the browser also empties a box holding a value outside its
+    bounds, e.g. a random share of 3) is refused, never replaced."""
+    if start is None or not str(start).strip():
+        raise _refuse("plan.start_required")
+    first_day = pd.to_datetime(str(start).strip(), format="%Y-%m-%d", errors="coerce")
+    if pd.isna(first_day):
+        raise _refuse("plan.start_invalid")
+    number_of_days = _whole(days, 1, 90)
+    if number_of_days is None:
+        raise _refuse("plan.days_invalid")
+    try:
+        random_share = float(share)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        random_share = float("nan")
+    if not 0 <= random_share <= 1:  # NaN fails too
+        raise _refuse("plan.share_invalid")
+    counts = []
+    for key, value in (("skip", skip), ("min_town", min_town), ("quota", quota)):
+        count = _whole(value, 0)
+        if count is None and not (key == "quota" and not quota_sectors and value in (None, "")):
+            raise UserError(i18n.t("plan.count_invalid", "zh", field=i18n.t(f"plan.{key}", "zh")),
+                            i18n.t("plan.count_invalid", "en", field=i18n.t(f"plan.{key}", "en")))
+        counts.append(count or 0)
+    return first_day, number_of_days, random_share, *counts
 
 
 def _visible(plan_id: str | None) -> pd.DataFrame:
@@ -173,6 +229,9 @@ def _filtered(visits: pd.DataFrame, team: str | None, day: str | None) -> pd.Dat
 
 
 def grid_rows(visits: pd.DataFrame, lang: str) -> list[dict]:
+    """The grid's rows by day, team in natural order (第1组, 第2组, …, 第10组) and slot."""
+    visits = visits.assign(_team=natural_team_key(visits["team"]), _name=visits["team"].astype(str)) \
+        .sort_values(["date", "_team", "_name", "slot"], kind="stable")
     frame = printable_visits(visits, data_tables(), lang)
     frame.columns = [f"c{i}" for i in range(frame.shape[1])]
     return records(frame)
@@ -207,15 +266,12 @@ def show_plan(plan_id: str | None, team: str | None, day: str | None, lang: str)
     expected = figures.bar_figure([i18n.t("plan.this_plan", lang), i18n.t("plan.random_plan", lang)],
                                   [float(stored["expected_found"]), float(stored["expected_random"])], lang)
     shown = _filtered(visits, team, day)
-    team_options = [{"label": t, "value": t} for t in sorted(visits["team"].unique(), key=_team_number)]
+    teams = pd.Series(visits["team"].astype(str).unique())
+    team_options = [{"label": t, "value": t}
+                    for t in teams.iloc[pd.DataFrame({"n": natural_team_key(teams), "t": teams}).sort_values(["n", "t"]).index]]
     date_options = [{"label": i18n.date(d, lang), "value": f"{d:%Y-%m-%d}"} for d in sorted(visits["date"].unique())]
     return (grid_rows(shown, lang), [html.P(summary), html.P(reasons)], expected, town_visits_figure(shown, lang),
             team_options, date_options, None)
-
-
-def _team_number(team: str) -> tuple[int, str]:
-    digits = "".join(ch for ch in str(team) if ch.isdigit())
-    return (int(digits) if digits else 10**6, str(team))
 
 
 def town_visits_figure(visits: pd.DataFrame, lang: str) -> object:

@@ -223,3 +223,50 @@ def test_in_the_served_app_an_inspector_gets_the_own_visits_and_never_the_plan(t
     refused = client.post("/_dash-update-component", json=callback_body(app, router, "/plan"))
     assert refused.status_code == 403
     data.clear()
+
+
+@pytest.mark.parametrize(("start", "share", "days", "said"), [
+    (None, 0.25, 3, "请填写开始日期"),  # empty: no plan from two weeks ago
+    ("", 0.25, 3, "请填写开始日期"),
+    ("12/", 0.25, 3, "开始日期无法识别"),
+    ("2026-03-02", 3, 3, "随机抽取比例须为 0 到 1 之间的数"),  # never drawn at 0.25 instead
+    ("2026-03-02", None, 3, "随机抽取比例须为 0 到 1 之间的数"),  # the browser empties an out-of-range box
+    ("2026-03-02", -0.1, 3, "随机抽取比例须为 0 到 1 之间的数"),
+    ("2026-03-02", 0.25, None, "天数须为 1 到 90 之间的整数"),
+    ("2026-03-02", 0.25, 2.5, "天数须为 1 到 90 之间的整数"),
+])
+def test_a_bad_plan_form_is_refused_with_a_message_and_no_plan(pages, site, start, share, days, said) -> None:
+    from analytics.operations.plans_store import list_plans
+
+    options, chosen, message = pages["plan"].draw(1, start, days, share, 30, 1, ["gas"], 1, 7, "zh")
+    assert options is dash.no_update and chosen is dash.no_update
+    assert said in message.children and message.className == "error"
+    assert list_plans(site.store, OFFICE).empty  # nothing drawn, nothing stored
+    assert not [a for a in site.audited if a[0] == "plan"]
+
+
+def test_a_bad_count_is_refused_in_english_too(pages, site) -> None:
+    _, _, message = pages["plan"].draw(1, "2026-03-02", 3, 0.25, None, 1, ["gas"], 1, 7, "en")
+    assert message.children == "Skip firms inspected in the last (days) must be a whole number, 0 or more."
+    _, _, message = pages["plan"].draw(1, "2026-03-02", 3, 0.25, 30, 1, ["gas"], None, 7, "en")
+    assert "Minimum visits per key sector must be a whole number" in message.children
+    _, chosen, _ = pages["plan"].draw(1, "2026-03-02", 3, 0.25, 30, 1, [], None, 7, "en")  # no key sector: no quota
+    assert chosen is not dash.no_update
+
+
+def test_teams_sort_naturally_and_scores_show_as_percentages(pages, site) -> None:
+    from analytics.operations.plans_store import visits_for
+
+    plan = pages["plan"]
+    _, chosen, _ = _draw(pages)
+    visits = visits_for(site.store, None, plan_id=chosen)
+    day = visits.loc[visits["date"] == visits["date"].min()].head(3)
+    renamed = day.assign(team=["第10组", "第2组", "第1组"][: len(day)], slot=1)
+    assert len(renamed) == 3, "the tiny county's first day has three visits"
+    assert [r["c1"] for r in plan.grid_rows(renamed, "zh")] == ["第1组", "第2组", "第10组"]
+    keys = plan.natural_team_key(pd.Series(["第10组", "东片组", "第2组", "第1组"]))
+    assert pd.Series(["第10组", "东片组", "第2组", "第1组"]).iloc[keys.argsort(kind="stable")].tolist() == [
+        "第1组", "第2组", "第10组", "东片组"]
+    columns = {c["field"]: c for c in plan.columns("zh")}
+    assert columns["c7"]["valueFormatter"] == {"function": "d3.format('.1%')(params.value)"}
+    assert columns["c1"]["comparator"] == {"function": plan.TEAM_COMPARATOR}
