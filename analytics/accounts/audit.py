@@ -22,7 +22,7 @@ import sqlalchemy as sa
 
 from analytics.contract.errors import UserError
 from analytics.contract.exports import write_csv
-from analytics.store.database import metadata
+from analytics.store.app_tables import audit_log
 
 
 @dataclass(frozen=True)
@@ -78,73 +78,6 @@ COLUMN_LABELS = {
     "source": ("来源地址", "Source address"),
     "details": ("详情", "Details"),
 }
-
-audit_log = sa.Table(
-    "audit_log",
-    metadata,
-    sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True, autoincrement=True),
-    sa.Column("time", sa.DateTime(), nullable=False, index=True),
-    sa.Column("username", sa.String(64), nullable=False, index=True),
-    sa.Column("role", sa.String(16), nullable=False),
-    sa.Column("action", sa.String(32), nullable=False, index=True),
-    sa.Column("object_id", sa.String(128), nullable=True, index=True),
-    sa.Column("source", sa.String(64), nullable=True),
-    sa.Column("details", sa.Text(), nullable=True),
-    info={"append_only": True},  # the app's database role may only SELECT and INSERT (analytics.store.roles)
-)
-
-# Append-only at the database: UPDATE and DELETE abort, whoever sends them. On SQLite also an INSERT
-# that names an id already there: ``INSERT OR REPLACE`` / ``REPLACE INTO`` would otherwise delete the
-# old row without firing the DELETE trigger (SQLite's REPLACE fires no delete triggers unless
-# ``recursive_triggers`` is on), and ``INSERT ... ON CONFLICT`` should not get as far as its update.
-# The SQLite triggers are ensured on every open (``IF NOT EXISTS``), so a store made before one of
-# them existed gets it too. On PostgreSQL ``INSERT ... ON CONFLICT DO UPDATE`` fires the UPDATE
-# trigger; what stops the table's owner (who may disable triggers) is that the app does not connect
-# as the owner: see ``analytics.store.roles``.
-SQLITE_TRIGGERS = tuple(
-    f"CREATE TRIGGER IF NOT EXISTS audit_log_no_{event.lower()} BEFORE {event} ON audit_log "
-    "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END"
-    for event in ("UPDATE", "DELETE")
-) + (
-    "CREATE TRIGGER IF NOT EXISTS audit_log_no_replace BEFORE INSERT ON audit_log "
-    "WHEN NEW.id IS NOT NULL AND EXISTS (SELECT 1 FROM audit_log WHERE id = NEW.id) "
-    "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
-)
-
-
-@sa.event.listens_for(metadata, "after_create")
-def _ensure_sqlite_triggers(_metadata: sa.MetaData, connection: sa.Connection, **_: Any) -> None:
-    """Create the SQLite triggers where missing (``create_all`` runs on every ``open_store``)."""
-    if connection.dialect.name != "sqlite" or not sa.inspect(connection).has_table(audit_log.name):
-        return
-    for statement in SQLITE_TRIGGERS:
-        connection.exec_driver_sql(statement)
-
-
-sa.event.listen(
-    audit_log,
-    "after_create",
-    sa.DDL(
-        "CREATE OR REPLACE FUNCTION saferank_audit_append_only() RETURNS trigger AS $$ "
-        "BEGIN RAISE EXCEPTION 'audit_log is append-only'; END; $$ LANGUAGE plpgsql"
-    ).execute_if(dialect="postgresql"),
-)
-sa.event.listen(
-    audit_log,
-    "after_create",
-    sa.DDL(
-        "CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log "
-        "FOR EACH ROW EXECUTE FUNCTION saferank_audit_append_only()"
-    ).execute_if(dialect="postgresql"),
-)
-sa.event.listen(
-    audit_log,
-    "after_create",
-    sa.DDL(
-        "CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log "
-        "FOR EACH STATEMENT EXECUTE FUNCTION saferank_audit_append_only()"
-    ).execute_if(dialect="postgresql"),
-)
 
 
 class _Actor(Protocol):

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from analytics.store.database import metadata
+from analytics.store.app_tables import sessions
 
 # ``last_seen`` is written at most this often, so that a page's dozen callbacks do not each write.
 TOUCH_SECONDS = 30
@@ -29,17 +29,6 @@ RETENTION = timedelta(days=7)
 _TOKEN_BYTES = 32
 _MAX_TOKEN_LENGTH = 128
 
-sessions = sa.Table(
-    "sessions",
-    metadata,
-    sa.Column("session_hash", sa.String(64), primary_key=True),
-    sa.Column("username", sa.String(64), sa.ForeignKey("users.username"), nullable=False, index=True),
-    sa.Column("created_at", sa.DateTime(), nullable=False),
-    sa.Column("last_seen", sa.DateTime(), nullable=False, index=True),
-    sa.Column("source", sa.String(64), nullable=True),
-    sa.Column("ended_at", sa.DateTime(), nullable=True),
-    sa.Column("end_reason", sa.String(16), nullable=True),
-)
 
 # Why a session ended (``end_reason``).
 END_REASONS = frozenset({"logout", "idle", "password_reset", "disabled"})

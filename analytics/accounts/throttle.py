@@ -31,7 +31,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from analytics.store.database import metadata
+from analytics.store.app_tables import login_failures
 
 
 @dataclass(frozen=True)
@@ -48,15 +48,6 @@ SCOPES: tuple[Scope, ...] = (
 )
 BASE_DELAY = timedelta(seconds=1)
 WINDOW = timedelta(hours=1)
-
-login_failures = sa.Table(
-    "login_failures",
-    metadata,
-    sa.Column("key", sa.String(64), primary_key=True),
-    sa.Column("scope", sa.String(8), nullable=False),
-    sa.Column("failures", sa.Integer(), nullable=False),
-    sa.Column("last_failure", sa.DateTime(), nullable=False, index=True),
-)
 
 
 def keys(source: str | None, username: str) -> dict[str, str]:

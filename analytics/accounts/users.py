@@ -22,7 +22,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from analytics.accounts import audit, passwords, sessions, throttle
 from analytics.contract.errors import UserError
-from analytics.store.database import metadata
+from analytics.store.app_tables import api_tokens, users
 
 ROLES: dict[str, tuple[str, str]] = {
     "admin": ("系统管理员", "Administrator"),
@@ -53,33 +53,6 @@ PERMISSIONS = frozenset().union(*ROLE_PERMISSIONS.values())
 MIN_PASSWORD_LENGTH = passwords.MIN_LENGTH
 _USERNAME = re.compile(r"^[\w.\-]{2,64}$")
 _TOKEN_PREFIX = "sr_"
-
-users = sa.Table(
-    "users",
-    metadata,
-    sa.Column("username", sa.String(64), primary_key=True),
-    sa.Column("display_name", sa.String(128), nullable=False),
-    sa.Column("role", sa.String(16), nullable=False),
-    sa.Column("team", sa.String(64), nullable=True),
-    sa.Column("password_hash", sa.String(256), nullable=False),
-    sa.Column("disabled", sa.Boolean(), nullable=False, default=False),
-    # Left from the account lock that ``throttle`` replaced; kept (always 0 / empty) so that stores
-    # written before still take new rows.
-    sa.Column("failed_attempts", sa.Integer(), nullable=False, default=0),
-    sa.Column("locked_until", sa.DateTime(), nullable=True),
-    sa.Column("created_at", sa.DateTime(), nullable=False),
-)
-
-api_tokens = sa.Table(
-    "api_tokens",
-    metadata,
-    sa.Column("token_id", sa.String(24), primary_key=True),
-    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
-    sa.Column("username", sa.String(64), sa.ForeignKey("users.username"), nullable=False, index=True),
-    sa.Column("label", sa.String(128), nullable=False, default=""),
-    sa.Column("created_at", sa.DateTime(), nullable=False),
-    sa.Column("revoked_at", sa.DateTime(), nullable=True),
-)
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,7 @@ from analytics.accounts import audit  # noqa: F401  (its table: a decision is au
 from analytics.contract.errors import UserError
 from analytics.contract.exports import write_xlsx
 from analytics.contract.schema import RISK_LEVELS, SECTORS, Code
-from analytics.store.database import metadata
+from analytics.store.app_tables import dispositions
 from analytics.contract.dates import to_timestamp
 from analytics.snapshot.facts import (
     RESTART_WINDOW_DAYS,
@@ -87,19 +87,6 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "decided_at": ("确认时间", "Decided at"),
     "note": ("备注", "Note"),
 }
-
-dispositions = sa.Table(
-    "dispositions",
-    metadata,
-    sa.Column("campaign", sa.String(64), primary_key=True),
-    sa.Column("enterprise_id", sa.String(64), primary_key=True),
-    sa.Column("decision", sa.String(16), nullable=False),
-    sa.Column("recommended", sa.String(16), nullable=True),  # what the system said when the person decided
-    sa.Column("as_of", sa.Date(), nullable=True),  # the list the person was looking at
-    sa.Column("note", sa.Text(), nullable=False, default=""),
-    sa.Column("decided_by", sa.String(64), nullable=False),
-    sa.Column("decided_at", sa.DateTime(), nullable=False),
-)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from analytics.accounts.users import can
 from analytics.contract.errors import UserError
 from analytics.operations.alerts import mandatory_targets
 from analytics.operations.planning import UNPLANNED_COLUMNS, VISIT_COLUMNS, Plan, PlanRules, build_plan
-from analytics.store.database import metadata
+from analytics.store.app_tables import plan_visits, plans
 from analytics.operations.teams import default_teams, read_teams, typed_teams
 from analytics.contract.dates import to_timestamp
 from analytics.contract import frames
@@ -29,43 +29,6 @@ from analytics.risk.risklist import read_risk_list
 from analytics.store.database import CONTRACT_TABLES, read_tables
 from analytics.snapshot.snapshot import AsOf
 
-plans = sa.Table(
-    "plans",
-    metadata,
-    sa.Column("plan_id", sa.String(64), primary_key=True),
-    sa.Column("created_by", sa.String(64), nullable=False),
-    sa.Column("created_at", sa.DateTime(), nullable=False),
-    sa.Column("start", sa.Date(), nullable=False),
-    sa.Column("days", sa.Integer(), nullable=False),
-    sa.Column("rules", sa.Text(), nullable=False),
-    sa.Column("seed", sa.BigInteger(), nullable=False),
-    sa.Column("teams", sa.Text(), nullable=False),
-    sa.Column("risk_list_as_of", sa.String(10), nullable=True),
-    sa.Column("model_version", sa.String(128), nullable=True),
-    sa.Column("expected_found", sa.Float(), nullable=False),
-    sa.Column("expected_random", sa.Float(), nullable=False),
-    sa.Column("visits", sa.Integer(), nullable=False),
-    sa.Column("unplanned", sa.Text(), nullable=False),
-)
-
-plan_visits = sa.Table(
-    "plan_visits",
-    metadata,
-    sa.Column("visit_id", sa.String(80), primary_key=True),
-    sa.Column("plan_id", sa.String(64), sa.ForeignKey("plans.plan_id", ondelete="CASCADE"), nullable=False, index=True),
-    sa.Column("date", sa.Date(), nullable=False, index=True),
-    sa.Column("team", sa.String(64), nullable=False, index=True),
-    sa.Column("slot", sa.Integer(), nullable=False),
-    sa.Column("enterprise_id", sa.String(64), nullable=False),
-    sa.Column("town_id", sa.String(64), nullable=False),
-    sa.Column("sector", sa.String(32), nullable=True),
-    sa.Column("score", sa.Float(), nullable=False),
-    sa.Column("rank", sa.Integer(), nullable=False),
-    sa.Column("reason_code", sa.String(16), nullable=False),
-    sa.Column("reason_zh", sa.Text(), nullable=False),
-    sa.Column("reason_en", sa.Text(), nullable=False),
-    sa.Column("hazard_ids", sa.Text(), nullable=False),
-)
 
 STORED_VISIT_COLUMNS = ("visit_id", "plan_id", *VISIT_COLUMNS)
 PLAN_LIST_COLUMNS = ("plan_id", "created_by", "created_at", "start", "days", "seed", "visits", "expected_found",

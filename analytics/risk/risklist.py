@@ -36,6 +36,7 @@ from analytics.models.explain import reasons as explain_reasons
 from analytics.contract.schema import RISK_LIST_COLUMNS, TABLES
 from analytics.features.rectification import HELD_DEADLINE, HELD_RECTIFIED
 from analytics.store.database import metadata
+from analytics.store.app_tables import risk_lists, risk_scores
 from analytics.snapshot.snapshot import AsOf, Snapshot, held_tables
 from analytics.store.database import latest_record_date
 from analytics.snapshot.facts import FLAG_CODES, decode_flags, encode_flags, enterprise_flags
@@ -50,39 +51,7 @@ CONTRIBUTION_DECIMALS = 4
 REASON_COUNT = 3
 SAVE_BATCH = 20_000  # rows per insert when a list is stored
 
-risk_lists = sa.Table(
-    "risk_lists",
-    metadata,
-    sa.Column("list_id", sa.String(160), primary_key=True),
-    sa.Column("as_of", sa.Date(), nullable=False, index=True),
-    sa.Column("model_version", sa.String(128), nullable=False),
-    sa.Column("seed", sa.Integer(), nullable=True),
-    sa.Column("tie_break", sa.String(64), nullable=False),
-    sa.Column("created_at", sa.DateTime(), nullable=False),
-    sa.Column("n", sa.Integer(), nullable=False),
-    sa.UniqueConstraint("as_of", "model_version", name="uq_risk_lists_as_of_model"),
-)
 
-risk_scores = sa.Table(
-    "risk_scores",
-    metadata,
-    sa.Column("list_id", sa.String(160), sa.ForeignKey("risk_lists.list_id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("enterprise_id", sa.String(64), primary_key=True),
-    sa.Column("score", sa.Float(), nullable=False),
-    sa.Column("rank", sa.Integer(), nullable=False),
-    sa.Column("risk_level", sa.String(8), nullable=False),
-    sa.Column("reasons_zh", sa.Text(), nullable=False),
-    sa.Column("reasons_en", sa.Text(), nullable=False),
-    sa.Column("contributions", sa.Text(), nullable=False),
-    # county-wide feature values (family "context") the row was scored with: one-enterprise
-    # re-scoring reads only that firm's rows and takes these from here
-    sa.Column("context", sa.Text(), nullable=True),
-    # the list's flags on its date (facts.encode_flags); NULL in lists stored before they were kept
-    sa.Column("flags", sa.Text(), nullable=True),
-    # one-firm re-scoring counts the firms ahead of it and shifts ranks: both by range in one list
-    sa.Index("ix_risk_scores_list_score", "list_id", "score", "enterprise_id"),
-    sa.Index("ix_risk_scores_list_rank", "list_id", "rank"),
-)
 COUNTY_WIDE_FAMILIES = ("context",)
 
 

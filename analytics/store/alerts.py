@@ -6,7 +6,7 @@ store keeps is what people did with them: the ``state`` (``new`` → ``acknowled
 here is ``new``. A complaint (举报) is entered by a person, not derived, so its row also carries what
 a derived warning computes: kind ``complaint``, the day, the enterprise, the reason.
 
-The table is created on ``open_store`` like every table declared on ``metadata``: a store written
+The table (``analytics.store.app_tables.alerts``) is created on ``open_store`` like every table: a store written
 before it existed gains it, empty, the first time it is opened (``database._upgrade`` for columns).
 """
 
@@ -19,7 +19,8 @@ import sqlalchemy as sa
 
 from analytics.contract.errors import UserError
 from analytics.contract.schema import Code
-from analytics.store.database import Store, metadata
+from analytics.store.database import Store
+from analytics.store.app_tables import alerts
 
 ALERT_STATES = (
     Code("new", "新预警", "New"),
@@ -30,23 +31,6 @@ ALERT_STATES = (
 STATE_CODES = tuple(c.code for c in ALERT_STATES)
 STATE_COLUMNS = ("alert_id", "state", "changed_by", "changed_at", "assigned_team", "note")
 COMPLAINT_COLUMNS = ("alert_id", "date", "enterprise_id", "reason_zh", "reason_en")
-
-alerts = sa.Table(
-    "alerts",
-    metadata,
-    sa.Column("alert_id", sa.String(160), primary_key=True),
-    sa.Column("state", sa.String(16), nullable=False),
-    sa.Column("changed_by", sa.String(64), nullable=False),
-    sa.Column("changed_at", sa.DateTime(), nullable=False),
-    sa.Column("assigned_team", sa.String(64), nullable=True),
-    sa.Column("note", sa.Text(), nullable=True),
-    # complaints only (kind "complaint"): what a derived warning computes from the records
-    sa.Column("kind", sa.String(32), nullable=True),
-    sa.Column("date", sa.Date(), nullable=True),
-    sa.Column("enterprise_id", sa.String(64), nullable=True),
-    sa.Column("reason_zh", sa.Text(), nullable=True),
-    sa.Column("reason_en", sa.Text(), nullable=True),
-)
 
 
 def check_state(state: str) -> str:

@@ -7,13 +7,13 @@ both. ``open_store`` creates what is missing, upgrades a store of an older schem
 (``analytics.snapshot.Snapshot.from_store`` cuts them to what was known on a date);
 ``write_tables`` upserts by id in one transaction and says what changed.
 
-Other modules declare their own tables on ``metadata`` at import and are listed in
-``TABLE_MODULES`` so that ``open_store`` imports them before ``create_all``.
+The application's own tables (risk lists, dispositions, plans, accounts, the audit log ...) are
+declared in ``analytics.store.app_tables`` on the same ``metadata``, so ``open_store`` creates every
+table without importing any module above the store.
 """
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 from collections.abc import Iterable
@@ -28,22 +28,18 @@ from sqlalchemy.dialects import postgresql, sqlite
 from analytics.contract import frames
 from analytics.contract.errors import UserError
 from analytics.contract.schema import LOAD_ORDER, TABLES, Column, Table
+from analytics.store.app_tables import metadata
 
 # 2: contract v2 (recorded_date, enterprises.standardization, power_usage, town_geometries); the risk
 # list keeps its flags (risk_scores.flags).
 SCHEMA_VERSION = 2
 DEFAULT_URL = "sqlite:///data/saferank.db"
-# Modules that declare extra tables on ``metadata`` (e.g. "analytics.risk.risklist").
-TABLE_MODULES: tuple[str, ...] = ("analytics.risk.risklist", "analytics.operations.dispositions", "analytics.operations.plans_store",
-                                  "analytics.accounts.users", "analytics.accounts.audit", "analytics.store.alerts")
 # The surrogate key of tables without an id column of their own (status_events).
 ROW_ID = "row_id"
 # PostgreSQL's SQLSTATE for "permission denied" (the app's restricted role met DDL).
 INSUFFICIENT_PRIVILEGE = "42501"
 # From this many new rows into an empty SQLite table, indexes are dropped and rebuilt afterwards.
 BULK_ROWS = 50_000
-
-metadata = sa.MetaData()
 
 meta = sa.Table(
     "meta",
@@ -167,8 +163,6 @@ def open_store(url: str | None = None) -> Store:
     program is refused with a ``UserError``.
     """
     resolved = resolve_url(url)
-    for module in TABLE_MODULES:
-        importlib.import_module(module)
     engine = _engine(resolved)
     try:
         with engine.connect() as connection:

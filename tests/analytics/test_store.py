@@ -4,6 +4,7 @@ schema version, URL resolution and extra tables of other modules; on SQLite and 
 # ruff: noqa: F811  (pytest fixtures imported from test_store_backends are redefined as arguments)
 from __future__ import annotations
 
+import subprocess
 import sys
 import textwrap
 
@@ -12,7 +13,6 @@ import pytest
 import sqlalchemy as sa
 from test_store_backends import store, store_url  # noqa: F401  (fixtures)
 
-from analytics.store import database as store_module
 from analytics.contract.errors import UserError
 from analytics.contract.frames import typed
 from analytics.store.database import WriteCounts, open_store, read_tables, resolve_url, set_meta, write_tables
@@ -146,19 +146,22 @@ def test_the_url_comes_from_the_argument_then_the_environment_then_the_default(t
     store.dispose()
 
 
-def test_tables_of_listed_modules_are_created(tmp_path, monkeypatch):
-    module = tmp_path / "extra_tables_for_store_test.py"
-    module.write_text(textwrap.dedent("""
+def test_open_store_creates_every_table_without_importing_the_modules_that_use_them(tmp_path):
+    """The application's tables live in the store layer (``analytics.store.app_tables``): opening a
+    store imports nothing above it and still creates the risk lists, accounts, audit log ..."""
+    script = textwrap.dedent(f"""
+        import sys
         import sqlalchemy as sa
-        from analytics.store.database import metadata
-        notes = sa.Table("store_test_notes", metadata, sa.Column("note_id", sa.Integer, primary_key=True))
-    """))
-    monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.setattr(store_module, "TABLE_MODULES", ("extra_tables_for_store_test",))
-    try:
-        opened = open_store(f"sqlite:///{tmp_path / 'store.db'}")
-        assert sa.inspect(opened.engine).has_table("store_test_notes")
-        opened.dispose()
-    finally:
-        store_module.metadata.remove(store_module.metadata.tables["store_test_notes"])
-        sys.modules.pop("extra_tables_for_store_test", None)
+        from analytics.store.database import open_store
+        opened = open_store("sqlite:///{tmp_path / 'store.db'}")
+        names = set(sa.inspect(opened.engine).get_table_names())
+        higher = sorted(m for m in sys.modules if m.startswith("analytics.") and m.split(".")[1] not in ("store", "contract"))
+        assert not higher, higher
+        assert {{"risk_lists", "risk_scores", "dispositions", "plans", "plan_visits", "users", "api_tokens", "sessions",
+                 "login_failures", "audit_log", "alerts"}} <= names, names
+        with opened.engine.connect() as connection:  # the audit log's triggers came with it
+            triggers = set(connection.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'trigger'").scalars())
+        assert {{"audit_log_no_update", "audit_log_no_delete", "audit_log_no_replace"}} <= triggers, triggers
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
