@@ -113,3 +113,8 @@ def read_teams(path: str | Path, town_ids: Sequence[str] | None = None, content:
 def team_capacity(teams: pd.DataFrame) -> pd.Series:
     """Visits a day per team (index ``team``), in the teams' order of first appearance."""
     return teams.drop_duplicates("team").set_index("team")["daily_capacity"].astype("int64")
+
+
+def natural_team_key(teams: pd.Series) -> pd.Series:
+    """A sort key putting teams in their natural order (第2组 before 第10组; names without a number last)."""
+    return pd.to_numeric(teams.astype(str).str.extract(r"(\d+)", expand=False), errors="coerce").fillna(float("inf"))

@@ -15,6 +15,7 @@ from dash import Input, Output, State, callback, dcc, html
 from analytics.contract.errors import UserError
 from analytics.operations.plans_store import visits_for
 from analytics.operations.results import open_hazards, record_results
+from analytics.operations.teams import natural_team_key
 from analytics.contract.schema import HAZARD_CATEGORIES, HAZARD_LEVELS, column_label
 from dashboard import auth, i18n
 from dashboard.components import data
@@ -113,8 +114,9 @@ def visit_rows(visits: pd.DataFrame, lang: str) -> list[dict]:
         "date": visits["date"].dt.strftime("%Y-%m-%d"), "team": visits["team"], "slot": visits["slot"],
         "name": visits["enterprise_id"].map(names), "enterprise_id": visits["enterprise_id"],
         "reason": visits["reason_zh" if lang == "zh" else "reason_en"], "visit_id": visits["visit_id"],
-    }).sort_values(["date", "team", "slot"], ascending=[False, True, True])
-    return records(rows)
+        "_team": natural_team_key(visits["team"]),  # 第2组 before 第10组
+    }).sort_values(["date", "_team", "team", "slot"], ascending=[False, True, True, True])
+    return records(rows.drop(columns="_team"))
 
 
 @callback(

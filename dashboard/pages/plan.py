@@ -20,7 +20,7 @@ from analytics.operations.plan_export import plan_html, printable_visits, write_
 from analytics.operations.planning import VISIT_REASONS, PlanRules
 from analytics.operations.plans_store import create_plan, list_plans, visits_for
 from analytics.contract.schema import SECTORS
-from analytics.operations.teams import read_teams
+from analytics.operations.teams import natural_team_key, read_teams
 from dashboard import auth, figures, i18n
 from dashboard.components.aggrid import ag_grid
 from dashboard.components.grid import records
@@ -48,11 +48,6 @@ def columns(lang: str) -> list[dict]:
 # AG Grid's sort of the team column: by the number in the name (第2组 before 第10组), then by the name.
 TEAM_COMPARATOR = ("(Number((String(valueA).match(/[0-9]+/) || ['1e9'])[0]) - Number((String(valueB).match(/[0-9]+/) || ['1e9'])[0]))"
                    " || String(valueA).localeCompare(String(valueB))")
-
-
-def natural_team_key(teams: pd.Series) -> pd.Series:
-    """A sort key putting teams in their natural order (第2组 before 第10组; names without a number last)."""
-    return pd.to_numeric(teams.astype(str).str.extract(r"(\d+)", expand=False), errors="coerce").fillna(float("inf"))
 
 
 def data_tables() -> dict[str, pd.DataFrame]:

@@ -270,3 +270,12 @@ def test_teams_sort_naturally_and_scores_show_as_percentages(pages, site) -> Non
     columns = {c["field"]: c for c in plan.columns("zh")}
     assert columns["c7"]["valueFormatter"] == {"function": "d3.format('.1%')(params.value)"}
     assert columns["c1"]["comparator"] == {"function": plan.TEAM_COMPARATOR}
+
+
+def test_the_inspector_s_visits_list_teams_in_natural_order(pages, site) -> None:
+    from analytics.operations.plans_store import visits_for
+
+    _, chosen, _ = _draw(pages)
+    visits = visits_for(site.store, None, plan_id=chosen)
+    day = visits.loc[visits["date"] == visits["date"].min()].head(3).assign(team=["第10组", "第2组", "第1组"], slot=1)
+    assert [r["team"] for r in pages["inspector"].visit_rows(day, "zh")] == ["第1组", "第2组", "第10组"]
