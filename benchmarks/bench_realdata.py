@@ -69,7 +69,8 @@ def main() -> None:
     warnings.simplefilter("ignore", RuntimeWarning)
     from sklearn.frozen import FrozenEstimator
 
-    from analytics.models.backtest import backtest_store, run_backtest
+    from analytics.models.backtest import run_backtest
+    from analytics.models.report import backtest_store
     from analytics.features import skipped_families
     from analytics.store.ingest import import_files
     from analytics.models.registry import ModelRegistry

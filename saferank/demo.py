@@ -43,6 +43,7 @@ def prepare_demo(folder: str | Path = "data/demo", sample: str | Path = SAMPLE_C
     from analytics.models.select import train_models
     from analytics.operations.plans_store import list_plans, plan_store
     from analytics.risk.risklist import score_store, scored_dates
+    from analytics.snapshot.snapshot import AsOf
     from analytics.store.database import open_store
 
     folder = Path(folder)

@@ -47,12 +47,15 @@ import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.metrics import brier_score_loss, roc_auc_score
 
+from analytics.contract.dates import HORIZON_DAYS, to_timestamp
 from analytics.contract.errors import UserError
 from analytics.features import build_features
+from analytics.models.baselines import baseline_rules
+from analytics.models.campaign import CampaignRule
+from analytics.models.candidates import candidates
 from analytics.models.labels import build_labels, inspection_weights, selection_bias
 from analytics.models.team import VISIT_TEAM, TeamAveraged
 from analytics.models.uncertainty import comparisons, pooled_intervals
-from analytics.contract.dates import HORIZON_DAYS, to_timestamp
 from analytics.snapshot.timeline import rolling_origins
 
 CAPACITY = 0.05
@@ -94,15 +97,10 @@ class RandomScore(ClassifierMixin, BaseEstimator):
 
 
 def default_models(include_learned: bool = True, seed: int = 0) -> dict[str, object]:
-    """``random``, ``rule_of_thumb`` and the history rules, plus the learned candidates (``models.select.candidates``)."""
-    from analytics.models.baselines import baseline_rules
-    from analytics.models.campaign import CampaignRule
-
+    """``random``, ``rule_of_thumb`` and the history rules, plus the learned candidates (``models.candidates``)."""
     # the office's rule of thumb with the campaign's priorities (``models.campaign``): the baseline to beat
     models: dict[str, object] = {"random": RandomScore(), "rule_of_thumb": CampaignRule(), **baseline_rules()}
     if include_learned:
-        from analytics.models.select import candidates
-
         models.update(candidates(seed))
     return models
 
@@ -497,27 +495,3 @@ def run_backtest(tables: dict[str, pd.DataFrame], origins: list[object] | None =
                      "w_top", "wy_top", "w_all", "wy_all"]),
         bias=pd.DataFrame(bias), parameters=parameters, notes=notes,
     )
-
-
-def backtest_store(store: object, as_of: object = None, origins: int = ORIGINS, capacity: object = CAPACITY,
-                   report: object = None, json_path: object = None, truth: object = None,
-                   include_learned: bool = True, capacity_of: str = "operating",
-                   window_days: int | None = None) -> BacktestResult:
-    """``saferank backtest``: backtest the default models on the store; write the HTML/JSON report if asked."""
-    from analytics.store.database import read_tables
-
-    tables = read_tables(store, as_of=as_of) if as_of is not None else read_tables(store)
-    origin_dates = default_origins(tables, count=int(origins), as_of=as_of,
-                                   horizon_days=HORIZON_DAYS if window_days is None else int(window_days))
-    truth_frame = pd.read_csv(truth, dtype={"enterprise_id": str}) if truth else None
-    result = run_backtest(tables, origin_dates, default_models(include_learned), parse_capacity(capacity), truth_frame,
-                          capacity_of=capacity_of, window_days=window_days)
-    if report:
-        from analytics.models.report import write_html
-
-        write_html(result, report)
-    if json_path:
-        from analytics.models.report import write_json
-
-        write_json(result, json_path)
-    return result

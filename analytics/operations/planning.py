@@ -446,13 +446,3 @@ def _unplanned(followups: pd.DataFrame, listed: np.ndarray, follow_pos: np.ndarr
     labels = {c.code: (c.zh, c.en) for c in UNPLANNED_REASONS}
     return out.assign(reason_zh=out["reason_code"].map(lambda c: labels[c][0]),
                       reason_en=out["reason_code"].map(lambda c: labels[c][1])).reset_index(drop=True)
-
-
-def visits_for(store, user=None, today: object | None = None, plan_id: str | None = None) -> pd.DataFrame:
-    """The stored visits ``user`` may see: an inspector only the own team's visits up to ``today``, a
-    leader only visits up to ``today`` (no plan before its day), the office (and ``None``, the CLI) all;
-    roles without the ``plans`` permission none. Where stored plans overlap, each day's visits come
-    from the newest plan covering it, unless ``plan_id`` picks one plan."""
-    from analytics.operations.plans_store import read_visits
-
-    return read_visits(store, user=user, today=today, plan_id=plan_id)

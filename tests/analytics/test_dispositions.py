@@ -230,7 +230,7 @@ def test_inspector_sees_nothing_until_planning_names_their_enterprises(store) ->
 
     rows = disposition_list(store, user=User("zhao", "inspector", "第1组", "赵"))
     try:
-        from analytics.operations.planning import visits_for
+        from analytics.operations.plans_store import visits_for
 
         team = set(visits_for(store, User("zhao", "inspector", "第1组", "赵"))["enterprise_id"].astype(str))
     except ImportError:

@@ -25,7 +25,7 @@ def county(tmp_path):
     store, model = stored(f"sqlite:///{tmp_path / 'results.db'}")
     plan = build_plan(read_risk_list(store), tables(), TEAMS, START, 3, PlanRules(random_share=0), seed=4)
     save_plan(store, plan)
-    from analytics.operations.planning import visits_for
+    from analytics.operations.plans_store import visits_for
 
     visits = visits_for(store, None).set_index("enterprise_id")
     yield store, model, visits

@@ -55,7 +55,7 @@ def test_office_draws_a_plan_then_the_team_enters_a_finding(page: Page, plan_sit
     page.screenshot(path=str(SCREENSHOTS / "plan-drawn-zh.png"), full_page=True)
 
     from analytics.accounts.users import add_user
-    from analytics.operations.planning import visits_for
+    from analytics.operations.plans_store import visits_for
     from analytics.store.database import open_store
 
     store = open_store(store_url)
