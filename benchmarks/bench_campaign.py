@@ -23,7 +23,8 @@ from analytics.models.scorecard import RuleOfThumb
 from analytics.risk.risklist import save_risk_list, score_enterprises
 from analytics.snapshot.snapshot import Snapshot
 from analytics.simulate import simulate_county
-from analytics.store.database import open_store, write_tables
+from analytics.store.database import open_store
+from analytics.store.writing import write_tables
 
 OUT = Path(__file__).resolve().parent / "out"
 

@@ -44,7 +44,7 @@ def build_store(url: str, enterprises: int, models_dir: Path, train: bool) -> No
     try:
         from analytics.models.select import train_models
         from analytics.risk.risklist import score_store
-        from analytics.store.database import write_tables
+        from analytics.store.writing import write_tables
     except ImportError as missing:
         sys.exit(f"missing: {missing} (cannot build the store)")
 

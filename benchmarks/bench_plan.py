@@ -24,7 +24,8 @@ def build_store(url: str, enterprises: int):
     from analytics.models.scorecard import RuleOfThumb
     from analytics.risk.risklist import save_risk_list, score_enterprises
     from analytics.simulate import simulate_county
-    from analytics.store.database import open_store, write_tables
+    from analytics.store.database import open_store
+    from analytics.store.writing import write_tables
     from analytics.snapshot.snapshot import Snapshot
 
     started = time.perf_counter()

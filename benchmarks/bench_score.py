@@ -76,7 +76,8 @@ def main() -> int:
         assert len(explained) == len(risk_list) and np.isfinite(scores).all()
     model = models[args.models[0]]
 
-    from analytics.store.database import open_store, write_tables
+    from analytics.store.database import open_store
+    from analytics.store.writing import write_tables
 
     with tempfile.TemporaryDirectory() as folder:
         from analytics.models.registry import ModelRegistry

@@ -30,7 +30,8 @@ def main() -> None:
     warnings.simplefilter("ignore", RuntimeWarning)
     from analytics.models.select import SNAPSHOTS, train_models
     from analytics.simulate import simulate_county
-    from analytics.store.database import latest_record_date, open_store, write_tables
+    from analytics.store.database import latest_record_date, open_store
+    from analytics.store.writing import write_tables
 
     out = Path(tempfile.mkdtemp(prefix="saferank-train-"))
     start = time.perf_counter()

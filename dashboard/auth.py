@@ -7,6 +7,9 @@ is in its deny-by-default table for the role, the body's inputs and state are th
 position by position, and the values Dash will bind have the right types and stay in the user's
 scope. Data-level scoping (an inspector's own team) is also the analytics query functions' job;
 they take ``current_user()``.
+
+Long because sign-in, sessions and the request guard must be read together to judge what a
+request can reach; the callback table and its positional check live in ``dashboard.authz``.
 """
 
 from __future__ import annotations

@@ -5,6 +5,9 @@ API tokens only as the SHA-256 of a random token shown once; sign-in sessions li
 (``sessions``), so that signing out, a password reset or disabling the account ends them. Failed
 sign-ins are slowed per source and name (``throttle``), never locked. Every change to an account is
 written to the audit log in the same transaction.
+
+Long because every account operation writes its audit row in the same transaction and shares the
+role/permission table; passwords, sessions and throttling already live in their own modules.
 """
 
 from __future__ import annotations

@@ -33,6 +33,10 @@ the history rules of ``analytics.models.baselines`` (``prior_violations``, ``las
 ``sklearn.frozen.FrozenEstimator`` is scored as it is at every origin (a list served all year without
 retraining). ``BacktestResult.pooled()`` pools the top-``k`` hits over origins with their binomial
 standard error.
+
+Long because the backtest's loop, its metrics at capacity and its per-origin tables share one set of
+intermediate frames (scores, labels, weights per origin); the intervals live in ``uncertainty`` and
+the report in ``report``. The next seam to cut, if it grows: the per-town/per-sector breakdowns.
 """
 
 from __future__ import annotations

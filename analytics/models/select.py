@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.contract.dates import HORIZON_DAYS, to_timestamp
-from analytics.models.backtest import capacity_count, default_models, run_backtest
+from analytics.models.backtest import capacity_count
 from analytics.models.campaign import CampaignRule
 from analytics.models.candidates import SEED
 from analytics.models.nested import nested_select

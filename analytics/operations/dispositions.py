@@ -21,6 +21,10 @@ listed as evidence):
   latest of their deadlines; a deadline already passed (or missing) becomes ``as_of +
   default_deadline_days``; the follow-up (回头看) is ``follow_up_days`` after it.
 - otherwise ``review`` 待研判: no clear case; a person decides.
+
+Long because the rules, their evidence columns and the stored decisions are one unit an office
+reviews together (each threshold, the fact it reads and the decision it proposes side by side); the
+facts themselves live in ``analytics.snapshot.facts``.
 """
 
 from __future__ import annotations

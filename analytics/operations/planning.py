@@ -27,6 +27,10 @@ The plan's expected value is the sum of the calibrated probabilities of its visi
 hazards found), beside the same for a purely random plan of the same size (mean probability × visits).
 Everything random comes from ``seed``, which the plan records: the same inputs and seed give the
 same plan.
+
+Long because the plan's precedence (follow-ups, mandatory targets, risk rank, random draws, caps)
+is one vectorised allocation over days and teams whose steps hand each other capacity; splitting
+it would scatter the order of precedence documented here.
 """
 
 from __future__ import annotations

@@ -27,7 +27,8 @@ from analytics.contract import frames
 from analytics.models.registry import ModelRegistry
 from analytics.operations import plans_store  # visits_for through the module: tests replace it there
 from analytics.risk.risklist import read_risk_list, rescore_enterprise
-from analytics.store.database import CONTRACT_TABLES, write_tables
+from analytics.store.database import CONTRACT_TABLES
+from analytics.store.writing import write_tables
 from analytics.store.ingest import ROW, SOURCE, ImportFailed, check_table
 from analytics.snapshot.snapshot import AsOf
 

@@ -17,6 +17,10 @@
   reasons recomputed and its stored row updated (ranks of the rows it passes shift by one). The
   county-wide features (family ``context``: sector and town rates) are taken from the stored row,
   where ``score_enterprises`` kept them (column ``context``): they describe the county, not the firm.
+
+Long because scoring, the stored list (write and read back with its flags and contributions) and
+the contract's CSV must agree column for column; the levels live in ``levels``, reasons in
+``models.explain``, one-firm rescoring's table reads in ``scoring``.
 """
 
 from __future__ import annotations

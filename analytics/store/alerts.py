@@ -19,8 +19,8 @@ import sqlalchemy as sa
 
 from analytics.contract.errors import UserError
 from analytics.contract.schema import Code
-from analytics.store.database import Store
 from analytics.store.app_tables import alerts
+from analytics.store.database import Store
 
 ALERT_STATES = (
     Code("new", "新预警", "New"),

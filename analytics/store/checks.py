@@ -9,9 +9,12 @@ tables are the import's (``analytics.store.ingest``).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
+from analytics.contract.errors import UserError
 from analytics.contract.schema import (
     DATE_FORMATS,
     FALSE_WORDS,
@@ -22,7 +25,6 @@ from analytics.contract.schema import (
     code_aliases,
     header_aliases,
 )
-from analytics.contract.errors import UserError
 from analytics.store import database as store_module
 from analytics.store.reading import Source
 from analytics.store.town_map import FILE_SUFFIXES

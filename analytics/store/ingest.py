@@ -28,6 +28,8 @@ from analytics.contract.errors import UserError
 from analytics.contract.exports import write_csv
 from analytics.contract.schema import LOAD_ORDER, TABLES, Column
 from analytics.store import database as store_module
+from analytics.store import writing
+from analytics.store.database import WriteCounts
 from analytics.store.checks import (
     ISSUE_COLUMNS,
     PRINTED_ISSUES,
@@ -207,7 +209,7 @@ def _cascade(frame: pd.DataFrame, name: str, column: Column, values: pd.Series, 
     where = rejected_at.loc[values[hit].to_numpy()]
     ids = pd.Series(values[hit].astype(str).to_numpy())
     files, rows = pd.Series(where["file"].astype(str).to_numpy()), pd.Series(where["row"].astype(str).to_numpy())
-    zh = f"所引用的{TABLES[target].zh} " + ids + "（" + files + " 第" + rows + f"行）有错误、未导入，本行一并拒绝。"
+    zh = f"所引用的{TABLES[target].zh} " + ids + "（" + files + " 第" + rows + "行）有错误、未导入，本行一并拒绝。"
     en = f"Refers to {target} " + ids + " (" + files + " row " + rows + f"), which {CASCADE_MARK}."
     return issue_rows(frame, hit, name, column.name, None, zh.to_numpy(), en.to_numpy())
 
@@ -363,7 +365,7 @@ def import_files(store: store_module.Store, path: str | Path, *, skip_bad: bool 
                 good = good.assign(**{column.name: good[column.name].fillna(column.default)})
         loading[name] = frames.typed(name, good)
     geometries = town_map.geometries if town_map is not None and town_map.geometries else None
-    counts = store_module.write_tables(store, loading, geometries=geometries)
+    counts = writing.write_tables(store, loading, geometries=geometries)
     store_module.set_meta(store, {"last_export_date": export.strftime("%Y-%m-%d")})
     summary = [
         {"table": name, "files": ", ".join(s.name for s in sources if s.table == name),
@@ -372,7 +374,7 @@ def import_files(store: store_module.Store, path: str | Path, *, skip_bad: bool 
         for name, (frame, _) in checked.items()
     ]
     if town_map is not None:
-        drawn = counts.get("town_geometries", store_module.WriteCounts())
+        drawn = counts.get("town_geometries", WriteCounts())
         summary.append({"table": MAP_TABLE, "files": town_map.name, "read": len(town_map.features),
                         "inserted": drawn.inserted, "updated": drawn.updated, "unchanged": drawn.unchanged,
                         "rejected": len(town_map.rejected)})

@@ -41,7 +41,8 @@ def stored(url: str):
     from analytics.features import build_features
     from analytics.models.scorecard import RuleOfThumb
     from analytics.risk.risklist import save_risk_list, score_enterprises
-    from analytics.store.database import open_store, write_tables
+    from analytics.store.database import open_store
+    from analytics.store.writing import write_tables
     from analytics.snapshot.snapshot import Snapshot
 
     store = open_store(url)

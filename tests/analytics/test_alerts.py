@@ -16,7 +16,8 @@ from analytics.operations import alerts
 from analytics.operations.teams import default_teams
 from analytics.simulate.world import simulate_county
 from analytics.snapshot.snapshot import AsOf, Snapshot
-from analytics.store.database import open_store, write_tables
+from analytics.store.database import open_store
+from analytics.store.writing import write_tables
 
 AS_OF = AsOf.parse("2026-06-30")
 TEAMS = pd.DataFrame({"team": ["第1组", "第2组"], "town_id": ["TA", "TB"], "daily_capacity": [3, 3]})

@@ -222,7 +222,8 @@ def test_simulated_features_fill_every_family_present(simulated):
 
 def test_cli_backtest_writes_report_and_json(simulated, tmp_path, capsys):
     from saferank.cli import main
-    from analytics.store.database import open_store, write_tables
+    from analytics.store.database import open_store
+    from analytics.store.writing import write_tables
 
     url = f"sqlite:///{tmp_path / 'store.db'}"
     write_tables(open_store(url), simulated.tables)

@@ -105,7 +105,8 @@ def _plain_counts(t: dict[str, pd.DataFrame], start: pd.Timestamp, end: pd.Times
 
 @pytest.mark.parametrize(("start", "end"), [(START, END), ("2026-05-01", "2026-07-31"), ("2026-06-10", "2026-06-10")])
 def test_totals_equal_plain_counts_of_the_store(tmp_path, start, end) -> None:
-    from analytics.store.database import open_store, write_tables
+    from analytics.store.database import open_store
+    from analytics.store.writing import write_tables
 
     store = open_store(f"sqlite:///{tmp_path / 'store.db'}")
     write_tables(store, tables())
@@ -138,7 +139,8 @@ def test_end_before_start_is_refused() -> None:
 
 def test_cli_writes_the_workbook_and_both_pages(tmp_path, capsys) -> None:
     from saferank.cli import main
-    from analytics.store.database import open_store, write_tables
+    from analytics.store.database import open_store
+    from analytics.store.writing import write_tables
 
     url = f"sqlite:///{tmp_path / 'store.db'}"
     write_tables(open_store(url), tables())

@@ -64,7 +64,7 @@ def test_train_score_promote_and_rollback_are_audited(tmp_path, capsys) -> None:
 
     from analytics.models.registry import ModelRegistry
     from analytics.simulate import simulate_county
-    from analytics.store.database import write_tables
+    from analytics.store.writing import write_tables
 
     url = f"sqlite:///{tmp_path / 'store.db'}"
     county = simulate_county(enterprises=500, seed=4)

@@ -179,7 +179,8 @@ def test_later_records_do_not_count(recommended: pd.DataFrame) -> None:
 @pytest.fixture
 def store(tmp_path):
     from analytics.risk.risklist import save_risk_list
-    from analytics.store.database import open_store, write_tables
+    from analytics.store.database import open_store
+    from analytics.store.writing import write_tables
 
     opened = open_store(f"sqlite:///{tmp_path / 'store.db'}")
     write_tables(opened, tables())
@@ -253,7 +254,8 @@ def test_workbook_has_list_summary_and_rules(store) -> None:
 @pytest.mark.postgres
 def test_decisions_on_postgresql(pg_url) -> None:
     from analytics.risk.risklist import save_risk_list
-    from analytics.store.database import open_store, write_tables
+    from analytics.store.database import open_store
+    from analytics.store.writing import write_tables
 
     store = open_store(pg_url)
     write_tables(store, tables())

@@ -151,7 +151,8 @@ def test_plain_cli_never_imports_dask():
 
 def test_cli_score_on_dask_writes_the_same_csv(county, model, engine, tmp_path, monkeypatch, capsys):
     from analytics.models.registry import ModelRegistry
-    from analytics.store.database import open_store, write_tables
+    from analytics.store.database import open_store
+    from analytics.store.writing import write_tables
     from saferank.cli import main
 
     monkeypatch.setenv("SAFERANK_MODEL_KEY", "k" * 40)

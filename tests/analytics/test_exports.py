@@ -152,7 +152,8 @@ def test_places_and_people_workbooks(tmp_path, which: str) -> None:
 
     from analytics.operations.lists import export_list
     from analytics.risk.risklist import save_risk_list
-    from analytics.store.database import open_store, write_tables
+    from analytics.store.database import open_store
+    from analytics.store.writing import write_tables
 
     tables = people_tables()
     names = {e: ATTACKS[i % 4] for i, e in enumerate(tables["enterprises"]["enterprise_id"].astype(str))}

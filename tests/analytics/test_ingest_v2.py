@@ -15,7 +15,8 @@ from test_store_backends import store, store_url  # noqa: F401  (fixtures)
 from analytics.contract.schema import TABLES
 from analytics.contract.templates import write_templates
 from analytics.store import database as store_module
-from analytics.store.database import open_store, read_tables, read_town_geojson, set_meta, get_meta, write_tables
+from analytics.store.database import open_store, read_tables, read_town_geojson, set_meta, get_meta
+from analytics.store.writing import write_tables
 from analytics.store.ingest import ImportFailed, import_files
 from analytics.contract.frames import typed
 

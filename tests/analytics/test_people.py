@@ -117,7 +117,8 @@ def test_without_the_optional_tables_the_list_is_empty() -> None:
 def test_cli_people_and_places(tmp_path, capsys) -> None:
     from saferank.cli import main
     from analytics.risk.risklist import save_risk_list
-    from analytics.store.database import open_store, write_tables
+    from analytics.store.database import open_store
+    from analytics.store.writing import write_tables
 
     url = f"sqlite:///{tmp_path / 'store.db'}"
     store = open_store(url)

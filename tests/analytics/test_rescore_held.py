@@ -13,7 +13,8 @@ from analytics.features.rectification import HELD_DEADLINE, HELD_RECTIFIED
 from analytics.models.scorecard import RuleOfThumb
 from analytics.risk import risklist
 from analytics.snapshot.snapshot import AsOf, Snapshot
-from analytics.store.database import open_store, write_tables
+from analytics.store.database import open_store
+from analytics.store.writing import write_tables
 
 AS_OF = AsOf.parse(county.AS_OF)
 

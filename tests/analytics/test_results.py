@@ -102,7 +102,8 @@ def test_an_inspector_records_only_the_own_teams_visits_up_to_today(county) -> N
 
 def test_results_by_form_and_by_import_give_identical_records(county, tmp_path) -> None:
     from analytics.store.ingest import import_files
-    from analytics.store.database import open_store, write_tables
+    from analytics.store.database import open_store
+    from analytics.store.writing import write_tables
 
     store, _, visits = county
     visit_id = visits.loc["EB2", "visit_id"]

@@ -13,7 +13,8 @@ from analytics.risk import risklist
 from analytics.snapshot import facts
 from analytics.snapshot.facts import FLAG_CODES
 from analytics.snapshot.snapshot import AsOf, Snapshot
-from analytics.store.database import SCHEMA_VERSION, open_store, write_tables
+from analytics.store.database import SCHEMA_VERSION, open_store
+from analytics.store.writing import write_tables
 from analytics.views import riskview
 
 

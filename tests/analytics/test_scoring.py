@@ -19,7 +19,8 @@ def scored_store(tmp_path):
     from analytics.features import build_features
     from analytics.models.registry import ModelRegistry
     from analytics.models.scorecard import RuleOfThumb
-    from analytics.store.database import open_store, write_tables
+    from analytics.store.database import open_store
+    from analytics.store.writing import write_tables
 
     store = open_store(f"sqlite:///{tmp_path / 'store.db'}")
     write_tables(store, county.tables())

@@ -30,7 +30,8 @@ from analytics.models.labels import build_labels
 from analytics.snapshot.snapshot import AsOf, Snapshot, held_tables
 from analytics.snapshot.timeline import RECORDED_DATE, RECORDED_TABLES, as_known_on
 from analytics.snapshot import timeline
-from analytics.store.database import open_store, read_tables, set_meta, write_tables
+from analytics.store.database import open_store, read_tables, set_meta
+from analytics.store.writing import write_tables
 
 DAY0 = pd.Timestamp("2026-06-30")
 IDS = ("E1", "E2", "E3")

@@ -15,7 +15,8 @@ from test_store_backends import store, store_url  # noqa: F401  (fixtures)
 
 from analytics.contract.errors import UserError
 from analytics.contract.frames import typed
-from analytics.store.database import WriteCounts, open_store, read_tables, resolve_url, set_meta, write_tables
+from analytics.store.database import open_store, read_tables, resolve_url, set_meta
+from analytics.store.writing import WriteCounts, write_tables
 from analytics.snapshot.snapshot import Snapshot
 
 

@@ -108,7 +108,8 @@ def two_roles(pg_url):
 @pytest.mark.postgres
 def test_the_restricted_app_role_cannot_touch_the_audit_and_the_app_still_works(two_roles, capsys) -> None:
     from analytics.accounts import users as accounts
-    from analytics.store.database import read_tables, write_tables
+    from analytics.store.database import read_tables
+    from analytics.store.writing import write_tables
     from analytics.store.roles import connected_role_problems
     from saferank.cli import main
 

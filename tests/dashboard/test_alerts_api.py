@@ -7,7 +7,7 @@ import pytest
 
 from analytics.accounts import audit
 from analytics.accounts import users as accounts
-from analytics.store.database import write_tables
+from analytics.store.writing import write_tables
 from tests.analytics.test_alerts import tables
 
 PASSWORD = "correct horse battery 42"

@@ -31,7 +31,7 @@ def _rss_mb() -> float:
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     from analytics.risk.risklist import save_risk_list
-    from analytics.store.database import write_tables
+    from analytics.store.writing import write_tables
     from dashboard.app import create_app
 
     data.clear()

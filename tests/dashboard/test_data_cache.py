@@ -57,7 +57,7 @@ def test_one_enterprise_s_rows_are_those_filtering_would_give(monkeypatch, enter
 
 def test_serving_warms_the_cache_with_the_tables_and_the_newest_list(tmp_path) -> None:
     from analytics.risk.risklist import save_risk_list
-    from analytics.store.database import write_tables
+    from analytics.store.writing import write_tables
     from dashboard.app import create_app
     from dashboard.serve import warm_cache
 

@@ -23,7 +23,8 @@ REFUSED = ("inspector", "leader", "admin")
 def site(tmp_path_factory) -> AuthApp:
     from analytics.accounts import users as accounts
     from analytics.risk.risklist import save_risk_list
-    from analytics.store.database import open_store, write_tables
+    from analytics.store.database import open_store
+    from analytics.store.writing import write_tables
     from dashboard.app import create_app
     from dashboard.components import data
 

@@ -24,7 +24,8 @@ def county():
 
 
 def _store(path, tables):
-    from analytics.store.database import open_store, write_tables
+    from analytics.store.database import open_store
+    from analytics.store.writing import write_tables
 
     store = open_store(f"sqlite:///{path}")
     write_tables(store, tables)
@@ -104,7 +105,7 @@ def test_training_is_deterministic_and_blind_to_later_records(county, trained, t
 def test_one_enterprise_rescored_after_a_new_major_hazard(trained):
     from analytics.models.registry import ModelRegistry
     from analytics.risk.risklist import read_risk_list, rescore_enterprise, score_store
-    from analytics.store.database import write_tables
+    from analytics.store.writing import write_tables
 
     store, folder, _ = trained
     score_store(store, DAY, models_dir=folder / "models")

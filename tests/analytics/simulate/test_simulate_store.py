@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analytics.store.database import open_store, read_tables, write_tables
+from analytics.store.database import open_store, read_tables
+from analytics.store.writing import write_tables
 
 
 def test_county_round_trips_through_a_sqlite_store(county, tmp_path):

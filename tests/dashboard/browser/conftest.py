@@ -98,7 +98,7 @@ class Site:
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     from analytics.accounts import users as accounts
     from analytics.risk.risklist import save_risk_list
-    from analytics.store.database import write_tables
+    from analytics.store.writing import write_tables
     from dashboard.app import create_app
     from model_cards import build_registry
 

@@ -24,7 +24,8 @@ ADDRESS = "/alerts?since=2026-06-23&until=2026-06-30"
 @pytest.fixture(scope="module")
 def alerts_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     from analytics.accounts import users as accounts
-    from analytics.store.database import open_store, write_tables
+    from analytics.store.database import open_store
+    from analytics.store.writing import write_tables
     from dashboard.app import create_app
     from tests.analytics.test_alerts import tables
 
