@@ -215,8 +215,11 @@ def test_simulated_features_fill_every_family_present(simulated):
     expected = [name for name, spec in FEATURES.items() if spec.family not in skipped]
     assert list(X.columns) == expected
     assert len(X) > 0.9 * 800
+    # unknown by nature where blank: no such event yet, no attribute recorded, no stop during which
+    # power was metered (power_stop_ratio) or no meter matched to the firm (power_activity)
     always_known = [c for c in X.columns if not c.startswith(("days_since", "hazards_per", "last_inspection", "on_time",
-                                                              "outsourced", "employees", "years", "size"))]
+                                                              "outsourced", "employees", "years", "size",
+                                                              "power_stop_ratio", "power_activity"))]
     assert X[always_known].notna().all().all()
 
 
