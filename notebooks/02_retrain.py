@@ -31,7 +31,7 @@ from sklearn.base import clone
 from sklearn.frozen import FrozenEstimator
 
 from analytics.simulate.sample import SAMPLE_COUNTY
-from analytics.models.backtest import default_origins, run_backtest
+from analytics.models.backtest import default_models, default_origins, run_backtest
 from analytics.features import build_features, skipped_families
 from analytics.store.ingest import import_files
 from analytics.models.labels import build_labels
@@ -187,7 +187,8 @@ print("best candidate:", best, "| best overall, serving included:", choose(summa
 
 # %%
 X_train, y_train, w_train = training_set(tables, AS_OF, snapshots=SNAPSHOTS)
-model = clone(models[best]).fit(X_train, y_train, sample_weight=w_train)
+everything = {**default_models(include_learned=False), **models}  # the rules the backtest adds may win too
+model = clone(everything[best]).fit(X_train, y_train, sample_weight=w_train)
 print(f"{len(y_train)} rows, {int(y_train.sum())} positive, {X_train.shape[1]} features")
 
 # %% [markdown]

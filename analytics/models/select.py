@@ -83,9 +83,12 @@ def snapshot_dates(as_of: object, snapshots: int = SNAPSHOTS, horizon_days: int 
 
 
 def training_set(tables: Snapshot | dict[str, pd.DataFrame], as_of: object = None, snapshots: int = SNAPSHOTS,
-                 horizon_days: int = HORIZON_DAYS, weighted: bool = True) -> tuple[pd.DataFrame, pd.Series, np.ndarray]:
+                 horizon_days: int = HORIZON_DAYS, weighted: bool = True,
+                 visit_team: bool = False) -> tuple[pd.DataFrame, pd.Series, np.ndarray]:
     """``(X, y, weights)`` stacked over ``snapshot_dates``; only records known on the snapshot's date
-    (a tables dict is cut to ``as_of`` first) are used."""
+    (a tables dict is cut to ``as_of`` first) are used. ``visit_team``: add the team of the labelled
+    visit (``models.team.VISIT_TEAM``), a training-only column that only ``TeamAveraged`` may read;
+    without it the matrix holds exactly the features a list is scored with."""
     known_then = as_snapshot(tables, as_of)
     as_of, known = known_then.as_of.ts, known_then.as_dict()
     frames, targets, weights = [], [], []
@@ -98,7 +101,7 @@ def training_set(tables: Snapshot | dict[str, pd.DataFrame], as_of: object = Non
         chosen = features.loc[observed.to_numpy()]
         chosen.index = pd.MultiIndex.from_arrays([np.full(len(chosen), snapshot), chosen.index.astype(str)],
                                                  names=["snapshot", "enterprise_id"])
-        if "first_team" in labels and labels["first_team"].notna().any():  # training-only: who visited
+        if visit_team and "first_team" in labels and labels["first_team"].notna().any():  # training-only: who visited
             chosen = chosen.assign(**{VISIT_TEAM: labels.loc[observed, "first_team"].to_numpy()})
         frames.append(chosen)
         targets.append(labels.loc[observed, "label"].fillna(False).astype(int).to_numpy())
@@ -195,7 +198,7 @@ def train_on_tables(tables: Snapshot | dict[str, pd.DataFrame], as_of: object, r
     or its date), or a tables dict that may hold later records, cut to ``as_of`` here."""
     snapshot = as_snapshot(tables, as_of)
     as_of, known = snapshot.as_of.ts, snapshot.as_dict()
-    X, y, weights = training_set(snapshot, snapshots=snapshots)
+    X, y, weights = training_set(snapshot, snapshots=snapshots, visit_team=True)
     fingerprint = data_fingerprint(known)
     dates = snapshot_dates(as_of, snapshots)
     now = build_features(snapshot)
