@@ -25,4 +25,5 @@ PY=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/pip install -q --upgrade pip
 .venv/bin/pip install -q -e ".[test]"
-exec .venv/bin/python -m pytest "$@"
+# Two workers (the machines have 2 cores), whole test files per worker so module fixtures are built once.
+exec .venv/bin/python -m pytest -n 2 --dist loadfile "$@"
