@@ -3,7 +3,6 @@ machine, many machines on one name, and probing which names exist by the answer 
 
 from __future__ import annotations
 
-import statistics
 import time
 from datetime import timedelta
 
@@ -82,23 +81,26 @@ def test_the_table_keeps_digests_not_addresses_or_names(store) -> None:
 
 
 def test_unknown_names_and_wrong_passwords_take_the_same_time(store) -> None:
-    """Every refusal checks one scrypt hash; an unknown name used to answer in a tenth of the time."""
+    """Every refusal checks one scrypt hash; an unknown name used to answer in a tenth of the time.
+
+    The three kinds are measured in turn within each round and compared by their fastest time: other
+    work on the machine (a parallel test worker) only ever adds time, so the floor is what each
+    refusal itself costs. A refusal that skipped the hash would be ~10x faster, far outside the band."""
+    now = accounts._now()  # held still, so that the waits do not run out while this test measures
+    for _ in range(PAIR.free):
+        _refusal(store, "root", source="198.51.100.1", now=now)
     timings: dict[str, list[float]] = {"root": [], "nobody": [], "throttled": []}
-    for round_ in range(5):
+    for round_ in range(7):
         for username in ("root", "nobody"):
             started = time.perf_counter()
             _refusal(store, username, source=f"192.0.2.{round_}-{username}")
             timings[username].append(time.perf_counter() - started)
-    now = accounts._now()  # held still, so that the waits do not run out while this test measures
-    for _ in range(PAIR.free):
-        _refusal(store, "root", source="198.51.100.1", now=now)
-    for _ in range(5):
         started = time.perf_counter()
         assert isinstance(_refusal(store, "root", source="198.51.100.1", now=now), accounts.LoginThrottled)
         timings["throttled"].append(time.perf_counter() - started)
-    medians = {name: statistics.median(values) for name, values in timings.items()}
-    assert 0.67 < medians["nobody"] / medians["root"] < 1.5, medians
-    assert 0.67 < medians["throttled"] / medians["root"] < 1.5, medians
+    fastest = {name: min(values) for name, values in timings.items()}
+    assert 0.67 < fastest["nobody"] / fastest["root"] < 1.5, timings
+    assert 0.67 < fastest["throttled"] / fastest["root"] < 1.5, timings
 
 
 def test_the_dummy_hash_costs_what_a_real_one_costs() -> None:
