@@ -98,29 +98,9 @@ def _item_matches(pattern: Any, prop: str, sent: Any) -> bool:
     return isinstance(sent, dict) and sent.get("property") == prop and _id_matches(pattern, sent.get("id"))
 
 
-def _dependencies_match(registered: list[dict], sent: Any) -> bool:
-    if not isinstance(sent, list) or len(sent) != len(registered):
-        return False
-    for dependency, item in zip(registered, sent, strict=True):
-        pattern, prop = _parse_id(dependency["id"]), dependency["property"]
-        if _is_multi(pattern):
-            if not isinstance(item, list) or not all(_item_matches(pattern, prop, one) for one in item):
-                return False
-        elif not _item_matches(pattern, prop, item):
-            return False
-    return True
-
-
-def registered_outputs(key: str) -> list[tuple[Any, str]]:
-    """The (id, property) outputs named by a callback-map key (``id.prop`` or ``..a.p...b.q..``)."""
-    parts = key[2:-2].split("...") if key.startswith("..") else [key]
-    return [(_parse_id(part.rsplit(".", 1)[0]), part.rsplit(".", 1)[1]) for part in parts if "." in part]
-
-
-def _outputs_match(key: str, sent: Any) -> bool:
-    expected = registered_outputs(key)
-    if not key.startswith(".."):
-        sent = [sent]
+def _each_matches(expected: list[tuple[Any, str]], sent: Any) -> bool:
+    """``sent`` holds exactly one item per expected (id pattern, property), in order; a pattern-matching
+    ALL/ALLSMALLER position holds a list whose every item matches."""
     if not isinstance(sent, list) or len(sent) != len(expected):
         return False
     for (pattern, prop), item in zip(expected, sent, strict=True):
@@ -130,6 +110,20 @@ def _outputs_match(key: str, sent: Any) -> bool:
         elif not _item_matches(pattern, prop, item):
             return False
     return True
+
+
+def _dependencies_match(registered: list[dict], sent: Any) -> bool:
+    return _each_matches([(_parse_id(d["id"]), d["property"]) for d in registered], sent)
+
+
+def registered_outputs(key: str) -> list[tuple[Any, str]]:
+    """The (id, property) outputs named by a callback-map key (``id.prop`` or ``..a.p...b.q..``)."""
+    parts = key[2:-2].split("...") if key.startswith("..") else [key]
+    return [(_parse_id(part.rsplit(".", 1)[0]), part.rsplit(".", 1)[1]) for part in parts if "." in part]
+
+
+def _outputs_match(key: str, sent: Any) -> bool:
+    return _each_matches(registered_outputs(key), sent if key.startswith("..") else [sent])
 
 
 def _changed_match(inputs: list[dict], changed: Any) -> bool:
