@@ -54,6 +54,7 @@ from sklearn.metrics import brier_score_loss, roc_auc_score
 from analytics.contract.dates import HORIZON_DAYS, to_timestamp
 from analytics.contract.errors import UserError
 from analytics.features import build_features
+from analytics.models import ablation
 from analytics.models.baselines import baseline_rules
 from analytics.models.campaign import CampaignRule
 from analytics.models.candidates import candidates
@@ -149,6 +150,9 @@ class BacktestResult:
     bias: pd.DataFrame  # origin and labels.selection_bias
     parameters: dict = field(default_factory=dict)
     notes: list[dict] = field(default_factory=list)
+    # the ablated model refitted without weights / without the power family (``models.ablation``):
+    # per-origin rows like ``metrics``, kept apart so they never enter the comparison or the choice
+    ablations: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def summary(self) -> pd.DataFrame:
         """Mean of each metric over origins, per model (index model)."""
@@ -189,6 +193,13 @@ class BacktestResult:
         block-bootstrap intervals and a sentence saying whether the difference is within noise."""
         return comparisons(self.metrics, self._window_days())
 
+    def with_without(self) -> list[dict]:
+        """The ablated model with and without inverse-propensity weights and the power family, paired
+        per origin, with intervals and words (``models.ablation.with_without``); [] when not asked."""
+        ablate = self.parameters.get("ablate")
+        return ablation.with_without(self.metrics, self.ablations, ablate, self.parameters.get("ablation_status", {}),
+                                     self._window_days()) if ablate else []
+
     def curve_summary(self) -> pd.DataFrame:
         return self.curve.groupby(["model", "share"], sort=False)[["precision", "precision_random_only"]].mean().reset_index()
 
@@ -212,6 +223,7 @@ class BacktestResult:
             "selection_bias": records(self.bias),
             "intervals": records(self.intervals().reset_index()) if len(self.metrics) else [],
             "comparisons": self.comparisons(),
+            "with_without": self.with_without(),
         }
 
     def to_json(self) -> str:
@@ -244,6 +256,7 @@ class BacktestResult:
                            f"n={int(row['random_n'])})"))
                 lines.append(f"  {model}: {row['precision']:.3f} ({row['low']:.3f}–{row['high']:.3f}, n={int(row['n'])}){random}")
             lines += [c[lang] for c in self.comparisons()]
+            lines += [c[lang] for c in self.with_without()]
         if len(self.bias) and self.bias["ratio"].notna().any():
             ratio = float(self.bias["ratio"].mean())
             lines.append(f"选择偏差：重点检查命中率是双随机抽查的 {ratio:.2f} 倍。" if lang == "zh"
@@ -423,8 +436,12 @@ def run_backtest(tables: dict[str, pd.DataFrame], origins: list[object] | None =
                  models: dict[str, object] | None = None, capacity: float | int = CAPACITY,
                  truth: pd.DataFrame | None = None, horizon_days: int = HORIZON_DAYS, snapshots: int = SNAPSHOTS,
                  seed: int = 0, weighted: bool = True, capacity_of: str = "operating",
-                 window_days: int | None = None, cache: "_Cache | None" = None) -> BacktestResult:
-    """Backtest ``models`` (name → sklearn estimator, cloned at each origin) at ``origins``; see the module docstring."""
+                 window_days: int | None = None, cache: "_Cache | None" = None,
+                 ablate: str | None = None) -> BacktestResult:
+    """Backtest ``models`` (name → sklearn estimator, cloned at each origin) at ``origins``; see the module docstring.
+
+    ``ablate``: a model of ``models`` also refitted without weights and without the power family at
+    each origin (``models.ablation``; ``BacktestResult.with_without``)."""
     origins = sorted(to_timestamp(o) for o in (origins if origins is not None else default_origins(tables)))
     if not origins:
         raise UserError("没有回测起点。", "No backtest origins were given.")
@@ -446,6 +463,9 @@ def run_backtest(tables: dict[str, pd.DataFrame], origins: list[object] | None =
     truth_p = None if truth is None else truth.assign(enterprise_id=truth["enterprise_id"].astype(str)).set_index(
         "enterprise_id")["p_label"]
     metrics, curves, pooled, group_frames, bias, notes = [], [], [], [], [], []
+    ablate = ablate if ablate in models else None
+    ablation_status = ablation.plan(tables, cache.weighted) if ablate else {}
+    ablated_rows = []
     for number, origin in enumerate(origins):  # a loop over origins
         dates = [d for d in grid if d <= origin - pd.Timedelta(days=horizon_days)][-snapshots:]
         X_train, y, w = _training_set(cache, dates)
@@ -464,6 +484,11 @@ def run_backtest(tables: dict[str, pd.DataFrame], origins: list[object] | None =
                 scores[name] = fitted.predict_proba(X.reindex(columns=X_train.columns.drop(VISIT_TEAM, errors="ignore")))[:, 1]
             except (UserError, ValueError) as error:
                 notes.append({"zh": f"{origin.date()} {name} 未能训练：{error}", "en": f"{origin.date()} {name} could not be trained: {error}"})
+        variants: dict[str, np.ndarray] = {}
+        for variant in (v for v, state in ablation_status.items() if state == "ok" and ablate in scores):
+            X_variant, w_variant = ablation.variant_inputs(variant, X_train, w)  # same rows, labels, origin
+            fitted = _fit(clone(models[ablate]), X_variant, y, w_variant)
+            variants[variant] = fitted.predict_proba(X.reindex(columns=X_variant.columns.drop(VISIT_TEAM, errors="ignore")))[:, 1]
         if truth_scores is not None:
             scores["truth"] = truth_scores
         bias.append({"origin": origin, **selection_bias(labels)})
@@ -484,12 +509,16 @@ def run_backtest(tables: dict[str, pd.DataFrame], origins: list[object] | None =
                 if column in X_ranked.columns:
                     group_frames.append(_group_rows(by, X_ranked[column].astype(object).to_numpy(), labels, w_ranked, top)
                                         .assign(origin=origin, model=name))
+        for variant, p in variants.items():  # scored exactly as the ablated model: same labels, k, tie-break
+            row, _, _ = score_origin(p[ranked], labels, w_ranked, k, tiebreak[ranked])
+            ablated_rows.append({"origin": origin, "model": ablation.variant_name(ablate, variant), "n_train": len(y),
+                                 "n_train_positive": int(y.sum()), **row})
     parameters = {
         "origins": [o.date().isoformat() for o in origins], "first_origin": origins[0].date().isoformat(),
         "last_origin": origins[-1].date().isoformat(), "capacity": capacity, "capacity_of": capacity_of,
         "horizon_days": horizon_days, "window_days": window_days,
         "snapshots": snapshots, "seed": seed, "weighted": weighted, "models": list(models),
-        "truth": truth is not None,
+        "truth": truth is not None, "ablate": ablate, "ablation_status": ablation_status,
     }
     return BacktestResult(
         metrics=pd.DataFrame(metrics), curve=pd.concat(curves, ignore_index=True) if curves else pd.DataFrame(),
@@ -497,5 +526,5 @@ def run_backtest(tables: dict[str, pd.DataFrame], origins: list[object] | None =
         groups=pd.concat(group_frames, ignore_index=True) if group_frames else pd.DataFrame(
             columns=["group", "by", "model", "origin", "n_labelled", "n_positive", "n_top", "n_top_labelled",
                      "w_top", "wy_top", "w_all", "wy_all"]),
-        bias=pd.DataFrame(bias), parameters=parameters, notes=notes,
+        bias=pd.DataFrame(bias), parameters=parameters, notes=notes, ablations=pd.DataFrame(ablated_rows),
     )

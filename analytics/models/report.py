@@ -12,6 +12,8 @@ import plotly.graph_objects as go
 
 from analytics.contract import schema
 from analytics.contract.dates import HORIZON_DAYS
+from analytics.contract.errors import UserError
+from analytics.models.ablation import TITLES
 from analytics.models.backtest import (
     CAPACITY,
     METRIC_LABELS,
@@ -23,6 +25,7 @@ from analytics.models.backtest import (
     parse_capacity,
     run_backtest,
 )
+from analytics.models.registry import ModelRegistry
 from analytics.snapshot.snapshot import AsOf, Snapshot
 from analytics.store.database import read_tables
 
@@ -122,6 +125,36 @@ def _interval_sections(result: BacktestResult) -> list[str]:
         f"origins, as many as one label window spans), since overlapping windows are not independent samples. "
         f"Random-visit precision counts only what the double-random visit itself found.</p>",
         "<h2>配对差异 / Paired differences</h2><ul>" + sentences + "</ul>",
+        *_with_without_section(result),
+    ]
+
+
+def _with_without_section(result: BacktestResult) -> list[str]:
+    """The served model with and without inverse-propensity weights and the power family (or why not)."""
+    rows, items = [], []
+    for row in result.with_without():  # two rows
+        a, b = row["with"], row["without"]
+        ok = row["status"] == "ok"
+        rows.append({
+            "比较 / Choice": _both(TITLES[row["variant"]]), _both(COLUMN_LABELS["model"]): _model(row["model"]),
+            "有 / With": f"{a['precision']:.3f} ({a['low']:.3f} – {a['high']:.3f})" if ok else "–",
+            "无 / Without": f"{b['precision']:.3f} ({b['low']:.3f} – {b['high']:.3f})" if ok else "–",
+            "差（有 − 无）/ Difference (with − without)": (f"{row['difference']:+.3f} ({row['low']:+.3f} – {row['high']:+.3f})"
+                                                          if ok else "缺失 / absent"),
+        })
+        items.append(f"<li>{html.escape(row['zh'])}<br>{html.escape(row['en'])}</li>")
+    if not rows:
+        return []
+    p = result.parameters
+    source = ("在用模型的类型（模型登记簿） / the serving model's kind (model registry)" if p.get("ablate_source") == "registry"
+              else "最简单的学习模型（未找到在用模型） / the simplest learned model (no serving model found)")
+    return [
+        "<h2>有无对比：逆倾向加权与用电特征族 / With and without: inverse-propensity weights and the power family</h2>",
+        pd.DataFrame(rows).to_html(index=False, border=0, escape=True), "<ul>" + "".join(items) + "</ul>",
+        f"<p class='note'>所比较的模型：{html.escape(str(p.get('ablate')))}，{source}。同一起点、同一训练样本与标签，"
+        f"只去掉加权或特征族重新训练这一个模型；区间为与上表相同的按起点移动区块自助法。 / Model compared: "
+        f"{html.escape(str(p.get('ablate')))}; the same origins, training rows and labels, only this model refitted without "
+        f"the weights or the family; intervals from the same moving-block bootstrap over origins.</p>",
     ]
 
 
@@ -171,21 +204,49 @@ def write_json(result: BacktestResult, path: object) -> Path:
     return path
 
 
+SERVED = "served"
+
+
+def ablated_model(models: dict, requested: str | None = SERVED, models_dir: object = None) -> tuple[str | None, str]:
+    """Which model the with/without comparisons refit, and why: ``requested`` by name; ``served``: the
+    kind of the registry's serving model when the backtest runs it, else ``logistic`` (the simplest
+    learned model, which selection keeps unless another beats it beyond noise); None/"none": skipped."""
+    if requested in (None, "none"):
+        return None, "skipped"
+    if requested != SERVED:
+        if requested not in models:
+            raise UserError(f"--ablate 须为回测中的模型之一（{', '.join(models)}），收到 {requested}。",
+                            f"--ablate must name a model of the backtest ({', '.join(models)}); got {requested}.")
+        return requested, "asked"
+    registry = ModelRegistry(models_dir)
+    version = registry.serving()
+    kind = registry.card(version).get("model") if version else None
+    if kind in models:
+        return kind, "registry"
+    return ("logistic", "default") if "logistic" in models else (None, "skipped")
+
+
 def backtest_store(store: object, as_of: AsOf | None = None, origins: int = ORIGINS, capacity: object = CAPACITY,
                    report: object = None, json_path: object = None, truth: object = None,
                    include_learned: bool = True, capacity_of: str = "operating",
-                   window_days: int | None = None, features: object = None) -> BacktestResult:
+                   window_days: int | None = None, features: object = None, ablate: str | None = SERVED,
+                   models_dir: object = None) -> BacktestResult:
     """``saferank backtest``: backtest the default models on the store; write the HTML/JSON report if asked.
 
     ``features``: given the tables read, a date → feature matrix function in place of
-    ``build_features`` (the Dask engine's, ``analytics.engine.dask_engine.backtest_store``)."""
+    ``build_features`` (the Dask engine's, ``analytics.engine.dask_engine.backtest_store``).
+    ``ablate``: the model refitted without weights and without the power family (``ablated_model``;
+    None skips the with/without comparisons)."""
     tables = Snapshot.from_store(store, as_of).as_dict() if as_of is not None else read_tables(store)
     origin_dates = default_origins(tables, count=int(origins), as_of=None if as_of is None else as_of.ts,
                                    horizon_days=HORIZON_DAYS if window_days is None else int(window_days))
     truth_frame = pd.read_csv(truth, dtype={"enterprise_id": str}) if truth else None
-    result = run_backtest(tables, origin_dates, default_models(include_learned), parse_capacity(capacity), truth_frame,
+    models = default_models(include_learned)
+    ablated, source = ablated_model(models, ablate, models_dir)
+    result = run_backtest(tables, origin_dates, models, parse_capacity(capacity), truth_frame,
                           capacity_of=capacity_of, window_days=window_days,
-                          cache=None if features is None else new_cache(tables, features=features(tables)))
+                          cache=None if features is None else new_cache(tables, features=features(tables)), ablate=ablated)
+    result.parameters["ablate_source"] = source
     if report:
         write_html(result, report)
     if json_path:

@@ -34,7 +34,10 @@ N_BOOT = 2000
 LEVEL = 0.95
 MIN_RANDOM_VISITS = 30  # fewer double-random visits at the top than this: too few to tell
 HISTORY_RULES = ("prior_violations", "last_inspection")
-REFERENCES = {"rule_of_thumb": ("经验规则", "the rule of thumb"), "best_history_rule": ("最好的历史规则", "the best history rule")}
+REFERENCES = {"rule_of_thumb": ("经验规则", "the rule of thumb"), "best_history_rule": ("最好的历史规则", "the best history rule"),
+              # the with/without comparisons of ``models.ablation``: the same model refitted without a choice
+              "without_ipw": ("不加逆倾向权重训练的同一模型", "the same model trained without inverse-propensity weights"),
+              "without_power": ("去掉用电特征族的同一模型", "the same model without the power feature family")}
 
 
 def block_length(origins: list[object], window_days: int) -> int:

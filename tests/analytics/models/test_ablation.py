@@ -1,0 +1,118 @@
+"""With and without: inverse-propensity weights and the power family as backtested choices (issues 15, 19)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import BaseEstimator, ClassifierMixin
+
+from analytics.contract.frames import typed
+from analytics.features.registry import family_features
+from analytics.models.ablation import with_without
+from analytics.models.backtest import run_backtest
+from analytics.models.scorecard import RuleOfThumb
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from test_backtest import ORIGINS, small_county  # noqa: E402
+
+
+class Recorder(ClassifierMixin, BaseEstimator):
+    """Scores by open major hazards (ties broken by the backtest's seeded order); records each fit's
+    columns and weights."""
+
+    fits: list = []
+
+    def fit(self, X, y, sample_weight=None):
+        Recorder.fits.append((list(X.columns), None if sample_weight is None else np.asarray(sample_weight, dtype=float)))
+        self.classes_ = np.array([0, 1])
+        return self
+
+    def predict_proba(self, X):
+        p = 0.1 + 0.8 * (X["major_hazards_365d"].to_numpy(dtype=float) > 0)
+        return np.column_stack([1 - p, p])
+
+
+def _with_power(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    ids = tables["enterprises"]["enterprise_id"].to_numpy()[:60]
+    months = pd.date_range("2025-01-01", "2026-05-01", freq="MS")
+    rows = [{"enterprise_id": e, "period_start": m, "period_end": m + pd.offsets.MonthEnd(0), "kwh": 1000.0}
+            for e in ids for m in months]
+    return {**tables, "power_usage": typed("power_usage", pd.DataFrame(rows))}
+
+
+@pytest.fixture(scope="module")
+def county():
+    return small_county()
+
+
+def test_with_and_without_are_scored_on_the_same_origins_and_firms(county):
+    tables, _ = county
+    Recorder.fits = []
+    result = run_backtest(_with_power(tables), ORIGINS, {"recorder": Recorder()}, capacity=30, ablate="recorder")
+    own = result.metrics.loc[result.metrics["model"] == "recorder"].set_index("origin")
+    for variant in ("without_ipw", "without_power"):
+        rows = result.ablations.loc[result.ablations["model"] == f"recorder|{variant}"].set_index("origin")
+        assert list(rows.index) == list(own.index) == ORIGINS
+        # same training rows, same labelled firms, same capacity at every origin
+        for column in ("k", "n_train", "n_labelled", "n_positive", "n_operating"):
+            assert (rows[column] == own[column]).all(), column
+        # the recorder ranks alike with or without: the same tie-break gives the same top k
+        assert (rows["n_top_positive"] == own["n_top_positive"]).all()
+    # per origin: the model, then without weights (all ones), then without the power columns
+    power = family_features("power")
+    assert len(Recorder.fits) == 3 * len(ORIGINS)
+    for (columns, weights), (columns_plain, ones), (columns_no_power, same) in zip(
+            Recorder.fits[::3], Recorder.fits[1::3], Recorder.fits[2::3], strict=True):
+        assert set(power) <= set(columns) and not set(power) & set(columns_no_power)
+        assert columns_plain == columns and (ones == 1).all() and not (weights == 1).all()
+        assert np.array_equal(same, weights)
+    rows = {r["variant"]: r for r in result.with_without()}
+    assert rows["without_power"]["status"] == "ok" and rows["without_power"]["origins"] == len(ORIGINS)
+    assert rows["without_ipw"]["difference"] == pytest.approx(0.0) and rows["without_ipw"]["within_noise"]
+    # the ablated rows never enter the comparison of models
+    assert not result.metrics["model"].str.contains("|", regex=False).any()
+    assert {r["model"] for r in result.comparisons()} <= set(result.metrics["model"])
+
+
+def test_a_county_without_power_usage_says_the_family_was_absent(county):
+    tables, _ = county
+    result = run_backtest(tables, ORIGINS[:1], {"rule": RuleOfThumb()}, capacity=30, ablate="rule")
+    rows = {r["variant"]: r for r in result.with_without()}
+    absent = rows["without_power"]
+    assert absent["status"] == "absent" and absent["difference"] is None and absent["reason"] == "no_power_usage"
+    assert "power_usage" in absent["en"] and "absent" in absent["en"] and "用电数据" in absent["zh"]
+    assert not (result.ablations["model"] == "rule|without_power").any()
+    assert rows["without_ipw"]["status"] == "ok"
+    data = json.loads(result.to_json())
+    assert [r["status"] for r in data["with_without"]] == ["ok", "absent"]
+    assert "power feature family was absent" in result.render("en") and "用电特征族未参与训练" in result.render("zh")
+    unweighted = run_backtest(tables, ORIGINS[:1], {"rule": RuleOfThumb()}, capacity=30, ablate="rule", weighted=False)
+    assert unweighted.with_without()[0]["status"] == "absent"
+
+
+def _metrics(rates: dict[str, float], seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    origins = pd.date_range("2025-01-31", periods=12, freq="ME")
+    return pd.DataFrame([{"origin": o, "model": m, "n_top_labelled": 100, "n_top_positive": int(rng.binomial(100, r)),
+                          "n_top_random_visits": 40, "n_top_random_hits": int(rng.binomial(40, r))}
+                         for o in origins for m, r in rates.items()])
+
+
+@pytest.mark.parametrize(("with_rate", "without_rate", "noise", "zh", "en"), [
+    (0.2, 0.2, True, "在噪声范围内", "within noise"),
+    (0.4, 0.2, False, "确实更好", "better beyond noise"),
+    (0.2, 0.4, False, "确实更差", "worse beyond noise"),
+])
+def test_the_verdict_in_words_follows_the_interval(with_rate, without_rate, noise, zh, en):
+    both = _metrics({"m": with_rate, "m|without_power": without_rate})
+    row = with_without(both.loc[both["model"] == "m"], both.loc[both["model"] != "m"], "m",
+                       {"without_ipw": "absent", "without_power": "ok"}, 90)[1]
+    assert row["within_noise"] is noise and (row["low"] <= 0 <= row["high"]) is noise
+    assert zh in row["zh"] and en in row["en"] and "Power feature family" in row["en"]
+    assert row["with"]["low"] <= row["with"]["precision"] <= row["with"]["high"]
+    assert row["difference"] == pytest.approx(row["with"]["precision"] - row["without"]["precision"])
