@@ -120,7 +120,7 @@ def nested_select(known: dict[str, pd.DataFrame], origins: list[object], capacit
     """Tune, choose, report (module docstring). Returns ``winner``, ``model`` (unfitted, tuned),
     ``models`` (all of the comparison, unfitted), ``params`` per family, ``split`` (the three lists of dates), ``choice`` (the rule's detail),
     ``result`` (the backtest of the choosing and reported origins), ``reported`` (its rows at the
-    reported origins) and ``notes``."""
+    reported origins), ``notes`` and ``cache`` (the features, labels and weights built, for reuse)."""
     grid = TUNING_GRID if grid is None else grid
     tune, choose, report = split_origins(origins, horizon_days)
     notes = {} if set(tune).isdisjoint(choose) else dict(NO_ROOM_NOTE)
@@ -150,6 +150,6 @@ def nested_select(known: dict[str, pd.DataFrame], origins: list[object], capacit
     winner, choice = choose_simpler(pooled_precision(choosing), overlap=block_length(choose, horizon_days))
     reported = result.metrics.loc[at.isin(report)]
     return {"winner": winner, "model": models[winner], "models": models, "params": params, "choice": choice, "result": result,
-            "reported": reported, "notes": notes,
+            "reported": reported, "notes": notes, "cache": cache,
             "split": {part: [d.date().isoformat() for d in dates] for part, dates in
                       (("tune", tune), ("choose", choose), ("report", report))}}

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.contract.dates import HORIZON_DAYS, to_timestamp
-from analytics.models.backtest import capacity_count
+from analytics.models.backtest import capacity_count, run_backtest
 from analytics.models.campaign import CampaignRule
 from analytics.models.candidates import SEED
 from analytics.models.nested import nested_select
@@ -193,9 +193,11 @@ def _fit(model: object, X: pd.DataFrame, y: pd.Series, weights: np.ndarray) -> o
 
 def train_on_tables(tables: Snapshot | dict[str, pd.DataFrame], as_of: object, registry, truth: pd.DataFrame | None = None,
                     capacity: float = CAPACITY, snapshots: int = SNAPSHOTS, origins: int = BACKTEST_ORIGINS,
-                    min_positives: int = MIN_POSITIVES, seed: int = SEED) -> TrainingReport:
+                    min_positives: int = MIN_POSITIVES, seed: int = SEED, ablations: bool = True) -> TrainingReport:
     """Train, backtest, choose and register (see the module docstring): a ``Snapshot`` (``as_of`` None
-    or its date), or a tables dict that may hold later records, cut to ``as_of`` here."""
+    or its date), or a tables dict that may hold later records, cut to ``as_of`` here. ``ablations``:
+    the winner also refitted without weights and without the power family at the reported origins
+    (``models.ablation``; the card's ``selection_detail.with_without``)."""
     snapshot = as_snapshot(tables, as_of)
     as_of, known = snapshot.as_of.ts, snapshot.as_dict()
     X, y, weights = training_set(snapshot, snapshots=snapshots, visit_team=True)
@@ -223,6 +225,10 @@ def train_on_tables(tables: Snapshot | dict[str, pd.DataFrame], as_of: object, r
         selection = {"split": nested["split"], "params": nested["params"], "choice": nested["choice"],
                      "intervals": json.loads(result.intervals().reset_index().to_json(orient="records")),
                      "comparisons": result.comparisons()}
+        if ablations:  # the winner with and without IPW and the power family, on the reported origins, features reused
+            ablated = run_backtest(known, list(report_origins), {nested["winner"]: models[nested["winner"]]}, capacity=capacity,
+                                   snapshots=snapshots, seed=seed, cache=nested["cache"], ablate=nested["winner"])
+            selection["with_without"] = ablated.with_without()
         notes = dict(nested["notes"])
         needed = [n for n in models if n != "random"] if truth is not None else [nested["winner"]]
         fitted = {name: _fit(models[name], X, y, weights) for name in needed}
@@ -269,9 +275,10 @@ SELECTION_RULE = {
 
 
 def train_models(store, as_of: AsOf | None = None, models_dir: object = None, truth: object = None,
-                 capacity: float = CAPACITY, snapshots: int = SNAPSHOTS, origins: int = BACKTEST_ORIGINS) -> TrainingReport:
+                 capacity: float = CAPACITY, snapshots: int = SNAPSHOTS, origins: int = BACKTEST_ORIGINS,
+                 ablations: bool = True) -> TrainingReport:
     """``saferank train``: train on the store as known on ``as_of`` (default: the newest inspection)."""
     as_of = AsOf.parse(as_of) if as_of is not None else AsOf(latest_record_date(store))
     truth_frame = pd.read_csv(truth, dtype={"enterprise_id": str}) if truth else None
     return train_on_tables(Snapshot.from_store(store, as_of), None, ModelRegistry(models_dir), truth_frame, capacity,
-                           snapshots=snapshots, origins=origins)
+                           snapshots=snapshots, origins=origins, ablations=ablations)

@@ -55,6 +55,20 @@ def test_training_registers_and_serves_the_winner_with_a_comparison_table(traine
     assert "Winner" in report.render("en") and "胜出模型" in report.render("zh")
 
 
+def test_the_card_says_what_weights_and_the_power_family_add_to_the_winner(trained):
+    from analytics.models.registry import ModelRegistry
+
+    store, folder, report = trained
+    card = ModelRegistry(folder / "models").card(report.version)
+    rows = {r["variant"]: r for r in card["selection_detail"]["with_without"]}
+    assert set(rows) == {"without_ipw", "without_power"} and {r["model"] for r in rows.values()} == {report.winner}
+    reported = card["selection_detail"]["split"]["report"]
+    for row in rows.values():  # the simulated county meters power: both are measured on the reported origins
+        assert row["status"] == "ok" and row["origins"] == len(reported)
+        assert row["within_noise"] == (row["low"] <= 0 <= row["high"])
+        assert ("within noise" in row["en"]) == row["within_noise"]
+
+
 def test_scoring_stores_the_list_writes_the_csv_and_rescoring_replaces_it(trained, tmp_path):
     from analytics.risk.risklist import read_risk_list, risk_lists, score_store, scored_dates
 
