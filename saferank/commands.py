@@ -159,7 +159,7 @@ def cmd_backtest(args: argparse.Namespace) -> int:
 
     options = dict(as_of=_as_of(args.as_of), origins=args.origins, capacity=args.capacity,
                    report=args.report, json_path=args.json, truth=args.truth, capacity_of=args.capacity_of,
-                   window_days=args.window_days)
+                   window_days=args.window_days, ablate=args.ablate, models_dir=args.models)
     if args.engine == "dask":  # imported only when asked: a plain run never loads dask
         from analytics.engine import dask_engine
 
@@ -178,7 +178,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     store = open_store(args.db)
     with _audited(store, "train", None, as_of=args.as_of, models_dir=args.models) as done:
         report = train_models(store, as_of=_as_of(args.as_of), models_dir=args.models, truth=args.truth,
-                              capacity=args.capacity, origins=args.origins)
+                              capacity=args.capacity, origins=args.origins, ablations=args.ablations)
         done.update(version=report.version, winner=report.winner, serving=report.serving, rows=report.n_rows)
     print(report.render(args.lang))
     return 0
