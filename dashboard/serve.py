@@ -5,14 +5,22 @@ In production put a reverse proxy (nginx, Caddy) in front for TLS, set ``SAFERAN
 (``dashboard.proxies``) then takes the client address from ``X-Forwarded-For`` only on connections
 from that address, so the audit log records the real client and no one else can choose what it
 records. Waitress itself trusts no proxy header.
+
+A start never strands anyone: a busy port is refused before anything starts (a ``UserError``, exit 2,
+in both languages; no "running" claim, no ``OSError`` trace), then the address is printed, and, while
+the store holds no enabled administrator, the command that creates the first one.
 """
 
 from __future__ import annotations
 
+import errno
 import os
+import socket
 import sys
 import threading
 from typing import Any
+
+from analytics.contract.errors import UserError
 
 
 def config_from_environment(db: str | None = None) -> dict[str, Any]:
@@ -36,29 +44,88 @@ def serve(
     port: int = 8050,
     prod: bool = False,
     threads: int = 8,
+    lang: str = "zh",
 ) -> None:
-    """Serve until interrupted."""
+    """Serve until interrupted (messages in ``lang``)."""
     from dashboard.app import create_app
 
+    check_port(host, port)
     app = create_app(config_from_environment(db))
     warn_about_database_role(app)
+    print(address_message(host, port, lang), flush=True)
+    hint = first_admin_hint(app, db, lang)
+    if hint:
+        print(hint, flush=True)
     warm_cache(app)
-    if not prod:
-        app.run(host=host, port=port, debug=False)
-        return
-    import waitress
+    try:
+        if not prod:
+            app.run(host=host, port=port, debug=False)
+            return
+        import waitress
 
-    waitress.serve(
-        app.server,
-        host=host,
-        port=port,
-        threads=threads,
-        # The app decides whom to believe (SAFERANK_TRUSTED_PROXIES) and removes the headers of
-        # everyone else; waitress, left to its defaults, would drop them even from a trusted proxy.
-        trusted_proxy=None,
-        clear_untrusted_proxy_headers=False,
-        ident="saferank",
-    )
+        waitress.serve(
+            app.server,
+            host=host,
+            port=port,
+            threads=threads,
+            # The app decides whom to believe (SAFERANK_TRUSTED_PROXIES) and removes the headers of
+            # everyone else; waitress, left to its defaults, would drop them even from a trusted proxy.
+            trusted_proxy=None,
+            clear_untrusted_proxy_headers=False,
+            ident="saferank",
+        )
+    except OSError as error:  # taken between the check and the start, or a bind the check allowed
+        raise port_refused(host, port, error) from None
+
+
+def port_refused(host: str, port: int, error: OSError) -> UserError:
+    """The bilingual refusal for an address that cannot be served on."""
+    if error.errno == errno.EADDRINUSE:
+        return UserError(f"端口 {port} 已被占用（{host}）：可能已有一个 SafeRank 在运行。请换一个端口（--port 8060）或先停止占用它的程序。",
+                         f"Port {port} is already in use on {host}: SafeRank may be running already. "
+                         "Choose another port (--port 8060) or stop the program holding it.")
+    return UserError(f"无法在 {host}:{port} 上提供服务：{error.strerror or error}。请检查 --host 和 --port。",
+                     f"Cannot serve on {host}:{port}: {error.strerror or error}. Check --host and --port.")
+
+
+def check_port(host: str, port: int) -> None:
+    """Nothing when ``host:port`` can be listened on (bound as waitress binds it, with SO_REUSEADDR,
+    then released); else ``port_refused``'s ``UserError``."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    except OSError as error:  # socket.gaierror (an unknown host) is an OSError too
+        raise port_refused(host, port, error) from None
+
+
+def address_message(host: str, port: int, lang: str = "zh") -> str:
+    """Where to open the dashboard (``0.0.0.0``/``::`` named as every address of this machine)."""
+    shown = "127.0.0.1" if host in ("0.0.0.0", "") else ("[::1]" if host == "::" else host)
+    url = f"http://{shown}:{port}/"
+    every = host in ("0.0.0.0", "", "::")
+    if lang == "zh":  # a space after the address, so that a terminal's link ends with it
+        return f"SafeRank 已启动：在浏览器打开 {url} （" + ("本机所有地址均可访问；" if every else "") + "按 Ctrl-C 停止）"
+    return f"SafeRank is serving at {url} (" + ("on every address of this machine; " if every else "") + "Ctrl-C stops it)"
+
+
+def first_admin_hint(app: Any, db: str | None = None, lang: str = "zh") -> str | None:
+    """While the store holds no enabled administrator, how to create the first one (else None)."""
+    from analytics.accounts.users import list_users
+    from dashboard.context import get_store
+
+    with app.server.app_context():
+        accounts = list_users(get_store())
+    if ((accounts["role"] == "admin") & ~accounts["disabled"].fillna(False)).any():
+        return None
+    where = f" --db {db}" if db and "@" not in db else (" --db …" if db else "")
+    command = f"saferank users add <用户名> --role admin{where}" if lang == "zh" else f"saferank users add <username> --role admin{where}"
+    if lang == "zh":
+        return (f"尚无管理员账号，无法登录。请在另一个终端创建第一个管理员：{command}"
+                "（会要求输入两次密码；脚本中加 --password-stdin），然后刷新登录页。")
+    return (f"No administrator account exists yet, so no one can sign in. Create the first one in another terminal: "
+            f"{command} (it asks for the password twice; in a script add --password-stdin), then reload the sign-in page.")
 
 
 def warn_about_database_role(app: Any) -> str | None:

@@ -2,25 +2,82 @@
 (which calls one ``analytics`` function); no logic of its own.
 
 Every command takes ``--db URL`` (else ``$SAFERANK_DB``, else ``sqlite:///data/saferank.db`` under
-the working directory) and ``--lang zh|en`` (messages; default Chinese). Imports are lazy so that
-``saferank --help`` stays fast.
+the working directory) and ``--lang zh|en`` (messages; default ``$SAFERANK_LANG``, else Chinese).
+argparse's own errors (a missing argument, an unknown option, a bad number) are given in that
+language too, with exit status 2. Imports are lazy so that ``saferank --help`` stays fast.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from saferank import commands
 
 Handler = Callable[[argparse.Namespace], int]
 _HANDLERS: dict[str, Handler] = {}
+LANGUAGES = ("zh", "en")
+
+# argparse's error messages (Python 3.11-3.13 wording) → Chinese; anything else keeps its English text.
+_ZH_ERRORS: tuple[tuple[str, str], ...] = (
+    (r"the following arguments are required: (?P<a>.+)", "缺少必需的参数：{a}"),
+    (r"unrecognized arguments: (?P<a>.+)", "无法识别的参数：{a}"),
+    (r"one of the arguments (?P<a>.+) is required", "以下参数必须给出一个：{a}"),
+    (r"argument (?P<a>\S+): invalid choice: (?P<v>.+?) \(choose from (?P<c>.+)\)", "参数 {a}：{v} 不是可选值（可选：{c}）"),
+    (r"argument (?P<a>\S+): invalid int value: (?P<v>.+)", "参数 {a}：{v} 不是整数"),
+    (r"argument (?P<a>\S+): invalid float value: (?P<v>.+)", "参数 {a}：{v} 不是数字"),
+    (r"argument (?P<a>\S+): invalid (?P<t>\S+) value: (?P<v>.+)", "参数 {a}：{v} 不是有效的值"),
+    (r"argument (?P<a>\S+): expected one argument", "参数 {a}：需要一个值"),
+    (r"argument (?P<a>\S+): expected at least one argument", "参数 {a}：至少需要一个值"),
+    (r"argument (?P<a>\S+): not allowed with argument (?P<b>.+)", "参数 {a}：不能与 {b} 同时使用"),
+    (r"argument (?P<a>\S+): ignored explicit argument (?P<v>.+)", "参数 {a}：不接受值 {v}"),
+)
+
+_ZH_DESTS = {"command": "命令", "action": "操作", "command, action": "命令、操作"}  # the subcommands' dest names
+
+
+def chosen_language(argv: Sequence[str]) -> str:
+    """The language of messages: the last ``--lang`` of ``argv``, else ``$SAFERANK_LANG``, else Chinese."""
+    chosen = os.environ.get("SAFERANK_LANG", "").strip().lower()
+    for position, word in enumerate(argv):
+        value = word.split("=", 1)[1] if word.startswith("--lang=") else (
+            argv[position + 1] if word == "--lang" and position + 1 < len(argv) else None)
+        if value in LANGUAGES:
+            chosen = value
+    return chosen if chosen in LANGUAGES else "zh"
+
+
+def usage_error_zh(message: str) -> str:
+    """argparse's English ``message`` in Chinese (unchanged where no pattern matches)."""
+    for pattern, zh in _ZH_ERRORS:
+        found = re.fullmatch(pattern, message)
+        if found:
+            return zh.format(**{k: _ZH_DESTS.get(v, v) for k, v in found.groupdict().items()})
+    return message
+
+
+class Parser(argparse.ArgumentParser):
+    """An argparse parser whose usage errors read in the chosen language (``Parser.lang``, set by
+    ``main`` before parsing) and point to ``--help``; exit status 2 as argparse's."""
+
+    lang = "zh"
+
+    def error(self, message: str):  # noqa: D102 - argparse's hook
+        self.print_usage(sys.stderr)
+        if Parser.lang == "zh":
+            text = f"{self.prog}：错误：{usage_error_zh(message)}\n（{self.prog} --help 查看用法）\n"
+        else:
+            text = f"{self.prog}: error: {message}\n(see {self.prog} --help)\n"
+        self.exit(2, text)
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", default=None, help="SQLAlchemy URL of the store (default: $SAFERANK_DB or sqlite:///data/saferank.db)")
-    parser.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of messages (default zh)")
+    parser.add_argument("--lang", choices=LANGUAGES, default=chosen_language(()),
+                        help="language of messages (default: $SAFERANK_LANG, else zh)")
 
 
 def _command(sub: argparse._SubParsersAction, name: str, help_text: str, handler: Handler) -> argparse.ArgumentParser:
@@ -57,7 +114,7 @@ def _model_action(actions: argparse._SubParsersAction, name: str, help_text: str
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="saferank", description="SafeRank: risk targeting for a county safety office")
+    parser = Parser(prog="saferank", description="SafeRank: risk targeting for a county safety office")
     sub = parser.add_subparsers(dest="command", required=True)
     # (subcommands are registered below this line)
     imports = _command(sub, "import", "check and load a folder of contract CSVs, one .xlsx workbook or one table's CSV "
@@ -83,11 +140,11 @@ def build_parser() -> argparse.ArgumentParser:
     bulletin.add_argument("--html", default=None, help="also write the printable page here (Chinese) and *.en.html (English)")
     places = _command(sub, "places", "places list: crowded places and venues ranked by risk, as a workbook", commands.cmd_places)
     places.add_argument("--as-of", dest="as_of", default=None, help="risk list date (default: the latest stored list)")
-    places.add_argument("--out", required=True, help="workbook to write (.xlsx)")
+    places.add_argument("--out", default=None, help="workbook to write (.xlsx; default data/lists/places-<list date>.xlsx)")
     people = _command(sub, "people", "people list: uncertified operations, unqualified contractors' crews, fishing crews under alerts, by exposure", commands.cmd_people)
     people.add_argument("--as-of", dest="as_of", default=None, help="last day of the window (default: the latest stored list's date)")
     people.add_argument("--days", type=int, default=30, help="window length in days (default 30)")
-    people.add_argument("--out", required=True, help="workbook to write (.xlsx)")
+    people.add_argument("--out", default=None, help="workbook to write (.xlsx; default data/lists/people-<last day>.xlsx)")
     alerts = _command(sub, "alerts", "warning digest (预警): suspected restarts from electricity, newly overdue majors, weather alerts over exposed sectors, newly red firms, accidents, complaints; as a workbook", commands.cmd_alerts)
     alerts.add_argument("--since", default=None, help="warnings dated after this day (default: the day before --as-of)")
     alerts.add_argument("--as-of", dest="as_of", default=None, help="last day (default: the newest inspection's date)")
@@ -196,11 +253,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve = _command(sub, "serve", "serve the dashboard and API (development server; --prod: waitress)", commands.cmd_serve)
     serve.add_argument("--prod", action="store_true", help="serve with waitress")
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8050)
+    serve.add_argument("--port", type=int, default=int(os.environ.get("SAFERANK_PORT") or 8050),
+                       help="port (default: $SAFERANK_PORT, else 8050); a busy port is refused (exit 2)")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    Parser.lang = chosen_language(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     args = parser.parse_args(argv)
     from analytics.contract.errors import UserError

@@ -196,9 +196,10 @@ def cmd_score(args: argparse.Namespace) -> int:
             with dask_engine.DaskEngine(args.scheduler, args.workers) as engine:
                 report = dask_engine.score_store(store, engine, as_of=_as_of(args.as_of), out=args.out,
                                                  models_dir=args.models, levels=args.levels,
-                                                 parquet=args.parquet, partitions=args.partitions)
+                                                 parquet=args.parquet, partitions=args.partitions, lang=args.lang)
         else:
-            report = score_store(store, as_of=_as_of(args.as_of), out=args.out, models_dir=args.models, levels=args.levels)
+            report = score_store(store, as_of=_as_of(args.as_of), out=args.out, models_dir=args.models, levels=args.levels,
+                                 lang=args.lang)
         done.update(list_id=report.list_id, model_version=report.model_version, rows=report.n)
     print(report.render(args.lang))
     return 0
@@ -371,13 +372,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     demo_environment(setup)
     from dashboard.serve import serve  # the CLI is the one edge that starts the dashboard
 
-    print(f"http://{args.host}:{args.port}/")
-    serve(setup.db, host=args.host, port=args.port, prod=True)
+    serve(setup.db, host=args.host, port=args.port, prod=True, lang=args.lang)  # prints its address
     return 0
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from dashboard.serve import serve  # the CLI is the one edge that starts the dashboard
 
-    serve(args.db, host=args.host, port=args.port, prod=args.prod)
+    serve(args.db, host=args.host, port=args.port, prod=args.prod, lang=args.lang)
     return 0

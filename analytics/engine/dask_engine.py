@@ -164,16 +164,17 @@ def _export(store, engine: DaskEngine, parquet: str | Path | None, partitions: i
 
 def score_store(store, engine: DaskEngine, as_of: AsOf | None = None, out: str | Path | None = None,
                 models_dir: str | Path | None = None, levels: str | Path | None = None,
-                parquet: str | Path | None = None, partitions: int | None = None):
+                parquet: str | Path | None = None, partitions: int | None = None, lang: str = "zh"):
     """``saferank score --engine dask``: as ``risklist.score_store``, the list computed on the cluster
-    from a partitioned Parquet export of the store; stored in batches, the same CSV and report."""
+    from a partitioned Parquet export of the store; stored in batches, the same CSV (reasons in ``lang``)
+    and report."""
     thresholds = LevelThresholds.from_file(levels) if levels else LevelThresholds()
     model, card = ModelRegistry(models_dir).load()
     as_of = as_of if as_of is not None else AsOf(latest_record_date(store))
     root = _export(store, engine, parquet, partitions)
     risk_list = engine.risk_list(root, as_of, model, card["version"], thresholds, previous_levels(store, as_of))
     list_id = save_risk_list(store, risk_list, seed=card.get("seed"), as_of=as_of)
-    path = write_contract_csv(risk_list, out) if out else None
+    path = write_contract_csv(risk_list, out, lang=lang) if out else None
     counts = risk_list["risk_level"].astype(LEVEL_DTYPE).value_counts().reindex(LEVEL_DTYPE.categories, fill_value=0)
     return ScoreReport(list_id, as_of.ts, card["version"], len(risk_list), {k: int(v) for k, v in counts.items()}, path,
                        card.get("notes") or {})

@@ -270,7 +270,8 @@ def labelled(frame: pd.DataFrame, lang: str = "zh", towns: pd.DataFrame | None =
 
 def export_list(store, which: str, out: object, as_of: AsOf | None = None, window_days: int = WINDOW_DAYS,
                 lang: str = "zh") -> ListReport:
-    """``saferank places`` / ``saferank people``: the list of a stored risk list's date as a workbook."""
+    """``saferank places`` / ``saferank people``: the list of a stored risk list's date as a workbook,
+    written to ``out`` (default ``data/lists/<which>-<date>.xlsx`` under the working directory)."""
     risk_list = read_risk_list(store, as_of=as_of, lang=lang)
     if risk_list.empty and (which == "places" or as_of is None):
         raise UserError("尚无风险清单：请先评分（saferank score）。", "No risk list yet: score first (saferank score).")
@@ -278,7 +279,7 @@ def export_list(store, which: str, out: object, as_of: AsOf | None = None, windo
     snapshot = Snapshot.from_store(store, day)
     tables = snapshot.tables
     frame = places_list(snapshot, None, risk_list) if which == "places" else people_list(snapshot, None, window_days)
-    path = Path(str(out))
+    path = Path(str(out)) if out else Path("data") / "lists" / f"{which}-{day.ts:%Y-%m-%d}.xlsx"
     path.parent.mkdir(parents=True, exist_ok=True)
     sheet = {("places", "zh"): "场所清单", ("places", "en"): "Places", ("people", "zh"): "人群清单",
              ("people", "en"): "People"}[(which, lang)]

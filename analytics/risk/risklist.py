@@ -417,9 +417,10 @@ class ScoreReport:
 
 
 def score_store(store, as_of: AsOf | None = None, out: str | Path | None = None, models_dir: str | Path | None = None,
-                levels: str | Path | None = None, top: int = REASON_COUNT) -> ScoreReport:
+                levels: str | Path | None = None, top: int = REASON_COUNT, lang: str = "zh") -> ScoreReport:
     """Score the store's enterprises on ``as_of`` (default: the newest inspection) with the serving
-    model, store the list, write the CSV. The store is read and cut once (``Snapshot.from_store``).
+    model, store the list (reasons in both languages), write the CSV (reasons in ``lang``). The store
+    is read and cut once (``Snapshot.from_store``).
 
     ``levels``: a JSON/TOML file of level thresholds (``LevelThresholds.from_file``), else defaults.
     """
@@ -430,7 +431,7 @@ def score_store(store, as_of: AsOf | None = None, out: str | Path | None = None,
     risk_list = score_enterprises(snapshot, model, card["version"], thresholds=thresholds,
                                   previous_levels=previous_levels(store, as_of), top=top)
     list_id = save_risk_list(store, risk_list, seed=card.get("seed"), as_of=as_of)
-    path = write_contract_csv(risk_list, out) if out else None
+    path = write_contract_csv(risk_list, out, lang=lang) if out else None
     counts = risk_list["risk_level"].astype(LEVEL_DTYPE).value_counts().reindex(LEVEL_DTYPE.categories, fill_value=0)
     return ScoreReport(list_id, as_of.ts, card["version"], len(risk_list), {k: int(v) for k, v in counts.items()}, path,
                        card.get("notes") or {})
