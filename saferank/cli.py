@@ -125,6 +125,16 @@ def build_parser() -> argparse.ArgumentParser:
     imports.add_argument("--rejects", default=None, help="folder for <table>.rejects.csv (default: next to the input)")
     imports.add_argument("--export-date", dest="export_date", default=None, help="date of the export; later dates are errors (default today)")
     imports.add_argument("--errors", default=None, help="write the full list of problems to this CSV")
+    imports.add_argument("--mapping", default=None, help="a confirmed column/code mapping: a JSON file (saferank mapping "
+                         "propose), or the name of a source system whose mapping the store keeps; a file naming its "
+                         "system is kept for that system after the import")
+    mapping = _command(sub, "mapping", "propose how a provincial system's sheets, headers and code labels map onto the "
+                       "template, for a clerk to confirm", commands.cmd_mapping)
+    mapping_actions = mapping.add_subparsers(dest="action", required=True)
+    propose = _user_action(mapping_actions, "propose", "write the proposed mapping of a folder, workbook or CSV as JSON")
+    propose.add_argument("source", help="the export to map: a folder of CSVs, one .xlsx workbook or one CSV")
+    propose.add_argument("--out", required=True, help="the JSON file to write; edit it, then: saferank import SOURCE --mapping FILE")
+    propose.add_argument("--system", default="", help="the source system's name; its mapping kept in the store is the starting point")
     template = _command(sub, "template", "write blank import templates with Chinese headers (CSV, or one .xlsx with --xlsx)", commands.cmd_template)
     template.add_argument("out_dir", help="folder to write the templates into")
     template.add_argument("--xlsx", action="store_true", help="one workbook with a sheet per table")

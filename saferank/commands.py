@@ -61,12 +61,25 @@ def cmd_import(args: argparse.Namespace) -> int:
     from analytics.store.ingest import import_files
     from analytics.store.database import open_store
 
+    from analytics.store.mapping import import_mapping, save_mapping
+
     store = open_store(args.db)
-    with _audited(store, "import", args.source, skip_bad=args.skip_bad) as done:
+    mapping = import_mapping(store, args.mapping) if getattr(args, "mapping", None) else None
+    with _audited(store, "import", args.source, skip_bad=args.skip_bad, mapping=args.mapping) as done:
         report = import_files(store, args.source, skip_bad=args.skip_bad, rejects_dir=args.rejects,
-                              export_date=args.export_date, errors_path=args.errors)
+                              export_date=args.export_date, errors_path=args.errors, mapping=mapping)
         done.update(report.summary.set_index("table")[["inserted", "updated", "rejected"]].sum().astype(int).to_dict())
+    if mapping is not None and mapping.system:
+        save_mapping(store, mapping, _cli_actor().username)
     print(report.render(args.lang))
+    return 0
+
+
+def cmd_mapping(args: argparse.Namespace) -> int:
+    from analytics.store.database import open_store
+    from analytics.store.mapping import propose_to_file
+
+    print(propose_to_file(open_store(args.db), args.source, args.out, args.system, args.lang))
     return 0
 
 

@@ -241,3 +241,14 @@ alerts = sa.Table(
     sa.Column("reason_zh", sa.Text(), nullable=True),
     sa.Column("reason_en", sa.Text(), nullable=True),
 )
+
+# --- used by analytics.store.mapping: a confirmed column and code mapping per source system. A new
+# table: open_store's create_all makes it in an older store, no column is added to an existing one ---
+import_mappings = sa.Table(
+    "import_mappings",
+    metadata,
+    sa.Column("system", sa.String(128), primary_key=True),
+    sa.Column("mapping", sa.Text(), nullable=False),  # SourceMapping.to_json()
+    sa.Column("saved_by", sa.String(64), nullable=False),
+    sa.Column("saved_at", sa.DateTime(), nullable=False),
+)

@@ -9,6 +9,7 @@ tables are the import's (``analytics.store.ingest``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -191,13 +192,19 @@ def combine(sources: list[Source]) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def map_headers(source: Source) -> list[pd.DataFrame]:
-    """Fill ``source.columns``/``extra`` from its header row; structural issues if any."""
+def map_headers(source: Source, mapped: Mapping[str, str] | None = None) -> list[pd.DataFrame]:
+    """Fill ``source.columns``/``extra`` from its header row; structural issues if any.
+
+    ``mapped`` (a confirmed mapping's headers -> columns) comes before the contract's spellings: a
+    column it gives to a header is no longer matched by its own name elsewhere in the file."""
     aliases = {k.lower(): v for k, v in header_aliases(source.table).items()}
+    if mapped:  # a header mapped to '' is kept aside, whatever it is called
+        taken = {v for v in mapped.values() if v}
+        aliases = {k: v for k, v in aliases.items() if v not in taken} | {k.strip().lower(): v for k, v in mapped.items()}
     issues: list[pd.DataFrame] = []
     for header in source.cells.columns:
         name = aliases.get(header.lower())
-        if name is None:
+        if not name:
             if header != REASON_HEADER:  # a corrected rejects file keeps its reasons column
                 source.extra.append(header)
         elif name in source.columns:

@@ -26,6 +26,7 @@ import sqlalchemy as sa
 from analytics.contract import frames
 from analytics.contract.errors import UserError
 from analytics.contract.exports import write_csv
+from analytics.contract.mapping import SourceMapping
 from analytics.contract.schema import LOAD_ORDER, TABLES, Column
 from analytics.store import database as store_module
 from analytics.store import writing
@@ -46,6 +47,7 @@ from analytics.store.checks import (
     parse_dates,
     render_issues,
 )
+from analytics.store.mapping import apply_codes
 from analytics.store.reading import WORKBOOK_SUFFIXES, Source, detect_encoding, read_sources, town_map_of
 from analytics.store.town_map import check_town_map, write_rejected_features
 
@@ -214,7 +216,8 @@ def _cascade(frame: pd.DataFrame, name: str, column: Column, values: pd.Series, 
     return issue_rows(frame, hit, name, column.name, None, zh.to_numpy(), en.to_numpy())
 
 
-def _structure(sources: list[Source], stored: set[str]) -> tuple[list[pd.DataFrame], list[tuple[str, str]]]:
+def _structure(sources: list[Source], stored: set[str],
+               mapping: SourceMapping | None = None) -> tuple[list[pd.DataFrame], list[tuple[str, str]]]:
     """Problems that stop an import before any row is read (missing or empty required tables, missing
     required columns, blank files), and notes on empty files that do no harm.
 
@@ -224,7 +227,7 @@ def _structure(sources: list[Source], stored: set[str]) -> tuple[list[pd.DataFra
     notes: list[tuple[str, str]] = []
     for source in sources:
         if not source.blank:
-            issues += map_headers(source)
+            issues += map_headers(source, mapping.headers(source.table) if mapping is not None else None)
     for name in LOAD_ORDER:
         mine = [s for s in sources if s.table == name]
         spec = TABLES[name]
@@ -246,7 +249,8 @@ def _structure(sources: list[Source], stored: set[str]) -> tuple[list[pd.DataFra
 
 def import_files(store: store_module.Store, path: str | Path, *, skip_bad: bool = False,
                  rejects_dir: str | Path | None = None, export_date: object | None = None,
-                 errors_path: str | Path | None = None) -> ImportReport:
+                 errors_path: str | Path | None = None, mapping: SourceMapping | None = None,
+                 dry_run: bool = False) -> ImportReport:
     """Check and load a folder of contract CSVs (with an optional ``towns.geojson``), one .xlsx
     workbook, or one CSV named after its table into ``store``.
 
@@ -256,17 +260,24 @@ def import_files(store: store_module.Store, path: str | Path, *, skip_bad: bool 
     good rows load and the bad ones are written to ``rejects_dir`` (default: next to the input),
     each with its reason, and so is every row that refers to a rejected row. Missing tables or
     required columns always fail the import.
+
+    ``mapping`` (a confirmed ``SourceMapping``) names the tables, columns and codes the files spell
+    their own way; the checks are the same after it. ``dry_run`` checks everything and writes the
+    problem list and the rejects as ``skip_bad`` would, but changes nothing in the store: the report
+    lists every problem (``rejected_issues``) and what would load.
     """
     path = Path(path)
     errors_file = Path(errors_path) if errors_path else None
     export = _export_date(export_date)
-    sources, ignored = read_sources(path)
+    sources, ignored = read_sources(path, tables=mapping.tables if mapping is not None else None)
     map_path = town_map_of(path)
     if not sources and map_path is None:
         raise UserError(f"{path} 中没有可导入的数据表文件（如 towns.csv、enterprises.csv）。",
                         f"{path} holds no table file to import (such as towns.csv, enterprises.csv).")
     stored_tables = _stored_tables(store)
-    structural, notes = _structure(sources, stored_tables)
+    structural, notes = _structure(sources, stored_tables, mapping)
+    if mapping is not None:
+        apply_codes(sources, mapping)
     notes += [(f"{file} 是工作簿，不随文件夹中的 CSV 导入；请单独导入它（.xls 须先在 Excel 中另存为 .xlsx）。",
                f"{file} is a workbook and is not read with the folder's CSVs; import it on its own (an .xls must "
                "first be saved as .xlsx in Excel).") for file, why in ignored if why == "workbook"]
@@ -339,7 +350,7 @@ def import_files(store: store_module.Store, path: str | Path, *, skip_bad: bool 
         pd.DataFrame(columns=[*ISSUE_COLUMNS, "_index"])
     cascaded = _with_headers(pd.concat(cascades, ignore_index=True), sources) if cascades else issues.iloc[:0]
     map_issues = town_map.issues if town_map is not None else pd.DataFrame(columns=ISSUE_COLUMNS)
-    if (len(issues) or len(map_issues)) and not skip_bad:
+    if (len(issues) or len(map_issues)) and not skip_bad and not dry_run:
         listed = pd.concat([issues[ISSUE_COLUMNS], map_issues], ignore_index=True)
         _write_issues(listed, errors_file)
         followers = pd.MultiIndex.from_frame(cascaded[["file", "row"]]).unique()
@@ -365,8 +376,12 @@ def import_files(store: store_module.Store, path: str | Path, *, skip_bad: bool 
                 good = good.assign(**{column.name: good[column.name].fillna(column.default)})
         loading[name] = frames.typed(name, good)
     geometries = town_map.geometries if town_map is not None and town_map.geometries else None
-    counts = writing.write_tables(store, loading, geometries=geometries)
-    store_module.set_meta(store, {"last_export_date": export.strftime("%Y-%m-%d")})
+    if dry_run:  # what would load: every good row counts as new, nothing is written
+        counts = {name: WriteCounts(inserted=len(rows)) for name, rows in loading.items()}
+        counts["town_geometries"] = WriteCounts(inserted=len(geometries or {}))
+    else:
+        counts = writing.write_tables(store, loading, geometries=geometries)
+        store_module.set_meta(store, {"last_export_date": export.strftime("%Y-%m-%d")})
     summary = [
         {"table": name, "files": ", ".join(s.name for s in sources if s.table == name),
          "read": len(frame), "inserted": counts[name].inserted, "updated": counts[name].updated,

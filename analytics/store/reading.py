@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -118,11 +119,25 @@ def _is_rejects(file: Path) -> bool:
     return ".rejects." in file.name
 
 
-def read_sources(path: str | Path) -> tuple[list[Source], list[tuple[str, str]]]:
+def read_sources(path: str | Path, tables: Mapping[str, str] | None = None,
+                 every: bool = False) -> tuple[list[Source], list[tuple[str, str]]]:
     """The tables' sources in a folder of CSVs, one .xlsx workbook or one CSV named like its table
     (``enterprises.csv``, ``企业.csv``, a corrected ``enterprises.rejects.csv``), and the files or
-    sheets that are no table (reported, not read). A ``towns.geojson`` is found by ``town_map_of``."""
+    sheets that are no table (reported, not read). A ``towns.geojson`` is found by ``town_map_of``.
+
+    ``tables`` (a confirmed ``SourceMapping.tables``) names the table of a sheet or file stem that
+    the contract's names do not ('' skips it); ``every`` reads the sheets and files of no table
+    too, with table '' (to propose a mapping from their headers)."""
     path = Path(path)
+    tables = dict(tables or {})
+
+    def table_of(stem: str) -> str | None:
+        named = tables.get(stem, tables.get(stem.strip()))
+        if named is not None:
+            return named or ("" if every else None)
+        found = _table_of(stem)
+        return found if found is not None else ("" if every else None)
+
     sources: list[Source] = []
     ignored: list[tuple[str, str]] = []
     suffix = path.suffix.lower()
@@ -132,13 +147,13 @@ def read_sources(path: str | Path) -> tuple[list[Source], list[tuple[str, str]]]
                 if file.suffix.lower() in (".xls", *WORKBOOK_SUFFIXES):
                     ignored.append((file.name, "workbook"))
                 continue
-            table = _table_of(file.stem)
+            table = table_of(file.stem)
             if table is None:
                 ignored.append((file.name, ""))
                 continue
             sources.append(_read_csv(file, table))
     elif path.is_file() and suffix == ".csv":
-        table = _table_of(path.stem)
+        table = table_of(path.stem)
         if table is None:
             names = "、".join(f"{n}.csv" for n in LOAD_ORDER)
             raise UserError(f"文件名 {path.name} 不对应任何数据表。单独导入一个 CSV 时，文件须以表名命名（{names}，或中文表名），"
@@ -155,7 +170,7 @@ def read_sources(path: str | Path) -> tuple[list[Source], list[tuple[str, str]]]
         for sheet, grid in sheets.items():
             if sheet.startswith(GUIDE_PREFIXES):
                 continue
-            table = _table_of(sheet)
+            table = table_of(sheet)
             if table is None:
                 ignored.append((f"{path.name}:{sheet}", ""))
                 continue
