@@ -16,6 +16,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from saferank import commands
+from saferank import quality as quality_commands
 
 Handler = Callable[[argparse.Namespace], int]
 _HANDLERS: dict[str, Handler] = {}
@@ -118,12 +119,14 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     # (subcommands are registered below this line)
     imports = _command(sub, "import", "check and load a folder of contract CSVs, one .xlsx workbook or one table's CSV "
-                       "(all or nothing unless --skip-bad)", commands.cmd_import)
+                       "(all or nothing unless --skip-bad), then report on the data's quality", quality_commands.cmd_import)
     imports.add_argument("source", help="folder with towns.csv, enterprises.csv, ... (and towns.geojson), one .xlsx workbook, "
                          "or one CSV named after its table (a subset: the other tables keep what the store holds)")
     imports.add_argument("--skip-bad", dest="skip_bad", action="store_true", help="load the good rows; write bad rows to rejects files")
     imports.add_argument("--rejects", default=None, help="folder for <table>.rejects.csv (default: next to the input)")
     imports.add_argument("--export-date", dest="export_date", default=None, help="date of the export; later dates are errors (default today)")
+    imports.add_argument("--quality", default=None, help="the data-quality workbook written after the import "
+                         "(default data/quality/quality-<export date>.xlsx)")
     imports.add_argument("--errors", default=None, help="write the full list of problems to this CSV")
     imports.add_argument("--mapping", default=None, help="a confirmed column/code mapping: a JSON file (saferank mapping "
                          "propose), or the name of a source system whose mapping the store keeps; a file naming its "
@@ -138,6 +141,11 @@ def build_parser() -> argparse.ArgumentParser:
     template = _command(sub, "template", "write blank import templates with Chinese headers (CSV, or one .xlsx with --xlsx)", commands.cmd_template)
     template.add_argument("out_dir", help="folder to write the templates into")
     template.add_argument("--xlsx", action="store_true", help="one workbook with a sheet per table")
+    quality = _command(sub, "quality", "data-quality report of the store: completeness, date ranges, rows per town and "
+                       "sector, orphans, duplicates, later dates, what the model will lack; as a workbook", quality_commands.cmd_quality)
+    quality.add_argument("--out", required=True, help="workbook to write (.xlsx)")
+    quality.add_argument("--export-date", dest="export_date", default=None,
+                         help="judge dates against this day (default: the last import's export date)")
     dispositions = _command(sub, "dispositions", "三个一批: the recommended batch (standardise, upgrade, close) per red/orange firm, with the office's decisions, as a workbook", commands.cmd_dispositions)
     dispositions.add_argument("--as-of", dest="as_of", default=None, help="risk list date (default: the latest stored list)")
     dispositions.add_argument("--out", required=True, help="workbook to write (.xlsx)")

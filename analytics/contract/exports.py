@@ -33,6 +33,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 QUOTE = "'"
@@ -131,17 +133,47 @@ def write_csv(frame: pd.DataFrame, target: str | Path | io.TextIOBase | None = N
     return safe.to_csv(target, **options)
 
 
+def tidy_sheet(sheet: Any, frame: pd.DataFrame, *, index: bool = False) -> None:
+    """Office-ready: the header row bold and frozen, a filter on it, columns as wide as their text
+    (CJK characters count twice, at most 60), shares (float columns between 0 and 1 named as such by
+    a ``share`` in ``frame.attrs["percent"]``) shown as percentages, dates as YYYY-MM-DD."""
+    if sheet.max_row < 1 or sheet.max_column < 1:
+        return
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = sheet.dimensions
+    shown = frame.reset_index() if index else frame
+    percent = set(frame.attrs.get("percent", ()))
+    for position, column in enumerate(shown.columns, start=1):
+        values = shown[column]
+        text = pd.concat([values.astype(object).where(values.notna(), "").astype(str).str.slice(0, 200),
+                          pd.Series([str(column)])], ignore_index=True)
+        widths = text.str.len() + text.str.count(r"[\u2e80-\uffff]")  # a CJK character is two columns wide
+        sheet.column_dimensions[get_column_letter(position)].width = min(60, max(8, int(widths.max()) + 2))
+        kind = shown[column].dtype
+        style = ("0%" if column in percent else "yyyy-mm-dd" if pd.api.types.is_datetime64_any_dtype(kind) else None)
+        if style:
+            for (cell,) in sheet.iter_rows(min_row=2, min_col=position, max_col=position):
+                cell.number_format = style
+
+
 def write_xlsx(target: str | Path | io.BufferedIOBase | None,
                sheets: Mapping[str, pd.DataFrame] | Iterable[tuple[str, pd.DataFrame]],
-               *, index: bool = False) -> bytes | None:
+               *, index: bool = False, office: bool = False) -> bytes | None:
     """A workbook with one sheet per ``(name, frame)``, every text cell neutralised. Written to
-    ``target`` (a path or a binary file); with ``target=None`` the workbook's bytes are returned."""
+    ``target`` (a path or a binary file); with ``target=None`` the workbook's bytes are returned.
+    ``office=True``: each sheet tidied for reading (``tidy_sheet``)."""
     pairs = list(sheets.items()) if isinstance(sheets, Mapping) else list(sheets)
     buffer = io.BytesIO() if target is None else target
     if isinstance(buffer, str | Path):
         Path(buffer).parent.mkdir(parents=True, exist_ok=True)
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         for name, frame in pairs:
-            neutralise_frame(frame).to_excel(writer, sheet_name=str(name)[:31], index=index)
+            safe = neutralise_frame(frame)
+            safe.attrs["percent"] = [neutralise(c) for c in frame.attrs.get("percent", ())]
+            safe.to_excel(writer, sheet_name=str(name)[:31], index=index)
+            if office:
+                tidy_sheet(writer.sheets[str(name)[:31]], safe, index=index)
         neutralise_workbook(writer.book)
     return buffer.getvalue() if target is None else None
