@@ -146,6 +146,25 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                           "This version was trained before backtest details were kept on the card: train again "
                           "(saferank train) to see the backtest charts and feature importance."),
     "model.missing": ("尚无模型或回测结果。", "No model or backtest results yet."),
+    "model.intervals": ("汇总命中率与 95% 区间（报告起点）", "Pooled precision with 95% intervals (reported origins)"),
+    "model.intervals_hint": (
+        "报告起点（择优从未读取）前 k 名的检查汇总计算；区间为按起点的移动区块自助法，相邻 90 天窗口重叠已计入。"
+        "区间含 0 的差异在噪声范围内，不能说有差别。上方曲线为各起点平均值，不带区间，以本表为准。",
+        "The top-k visits pooled over the reported origins (never read by the choice); intervals from a moving-block "
+        "bootstrap over origins, which accounts for overlapping 90-day windows. A difference whose interval covers 0 is "
+        "within noise. The curve above shows means over origins without intervals; this table is the one to quote.",
+    ),
+    "model.no_intervals": ("本版本训练时尚未随模型卡保存区间：重新训练（saferank train）后即可显示。",
+                           "This version was trained before intervals were kept on the card: train again (saferank train) "
+                           "to see them."),
+    "model.too_few_random": ("双随机检查太少，无法判断", "too few random visits to tell"),
+    "model.with_without": ("有无对比：逆倾向加权与用电特征族", "With and without: inverse-propensity weights and the power family"),
+    "model.with_without_hint": (
+        "同一模型在相同起点、相同样本上，去掉逆倾向加权或用电特征族后重新训练，命中率的配对差及其 95% 区间。",
+        "The same model refitted on the same origins and rows without inverse-propensity weights, or without the power "
+        "feature family: the paired difference in precision and its 95% interval.",
+    ),
+    "model.absent": ("缺失", "absent"),
     # navigation: one entry per page path ("nav." + the path without slashes, "overview" for "/")
     "nav.overview": ("总览", "Overview"),
     "nav.risk-list": ("风险清单", "Risk list"),

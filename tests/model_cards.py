@@ -48,6 +48,30 @@ SERVING_CARD = {
         "by_sector": _groups("boosted", {"gas": 0.4, "mining": 1.0}) + _groups("rule_of_thumb", {"gas": 0.1, "mining": 0.0}),
     },
     "importance": {"open_hazards": 0.2, "hazardous_chemicals": 0.5, "not_in_registry": 0.1, "employees": 0.0},
+    "selection_detail": {
+        "intervals": [
+            {"model": "random", "n": 200, "hits": 8, "precision": 0.04, "low": 0.02, "high": 0.07, "random_n": 5,
+             "random_precision": None, "random_low": None, "random_high": None, "random_too_few": True, "block": 3},
+            {"model": "rule_of_thumb", "n": 200, "hits": 56, "precision": 0.28, "low": 0.22, "high": 0.34, "random_n": 40,
+             "random_precision": 0.25, "random_low": 0.15, "random_high": 0.36, "random_too_few": False, "block": 3},
+            {"model": "boosted", "n": 200, "hits": 72, "precision": 0.36, "low": 0.301, "high": 0.42, "random_n": 40,
+             "random_precision": 0.3, "random_low": 0.2, "random_high": 0.4, "random_too_few": False, "block": 3},
+        ],
+        "comparisons": [
+            {"model": "boosted", "reference": "rule_of_thumb", "zh": "boosted 对经验规则的命中率差 +0.080：确实更好。",
+             "en": "boosted minus the rule of thumb: precision +0.080; better beyond noise."},
+            {"model": "logistic", "reference": "rule_of_thumb", "zh": "logistic 不该出现", "en": "logistic should not show"},
+        ],
+        "with_without": [
+            {"variant": "without_ipw", "model": "boosted", "status": "ok", "with": {"precision": 0.36, "low": 0.301, "high": 0.42, "n": 200},
+             "without": {"precision": 0.35, "low": 0.29, "high": 0.41, "n": 200}, "difference": 0.01, "low": -0.02, "high": 0.04,
+             "within_noise": True, "zh": "逆倾向加权：在噪声范围内，不能说有差别。", "en": "IPW: within noise: no difference can be claimed."},
+            {"variant": "without_power", "model": "boosted", "status": "absent", "with": {"precision": None, "low": None, "high": None, "n": 0},
+             "without": {"precision": None, "low": None, "high": None, "n": 0}, "difference": None, "low": None, "high": None,
+             "within_noise": None, "zh": "本县没有用电数据（power_usage 表缺失或为空）。",
+             "en": "This county has no power_usage records, so the power feature family was absent."},
+        ],
+    },
 }
 OLD_CARD = {  # trained before the card kept backtest details
     "version": "v1", "model": "logistic", "trained_as_of": "2026-08-15", "n_rows": 900, "n_positive": 50,

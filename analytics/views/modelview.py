@@ -13,6 +13,10 @@ log-odds) and the calibration method. This module shapes those into small frames
   backtest details were kept), ``ok``.
 - ``card_fields``, ``precision_curves``, ``calibration_bins``, ``group_metrics``,
   ``feature_importance``, ``versions_table``: the parts, each a pure function of cards.
+- ``precision_intervals``, ``comparison_sentences``, ``with_without``: the pooled precision of each
+  model on the reported origins with its 95 % block-bootstrap interval, the paired differences in
+  words, and what IPW weights and the power family add to the model (``selection_detail`` of the card;
+  empty for cards written before training kept them).
 
 Codes (model kinds, calibration methods, card fields, table columns, version status) come with
 zh/en labels as ``schema.Code`` tables, for ``dashboard.i18n.label``.
@@ -79,17 +83,74 @@ COLUMNS: tuple[Code, ...] = (
     Code("n_labelled", "已检查企业数", "Inspected firms"),
     Code("observed_rate", "实际命中率", "Observed rate"),
     Code("precision", "容量内命中率", "Precision at capacity"),
+    Code("precision_pooled", "汇总命中率（95% 区间）", "Pooled precision (95% interval)"),
+    Code("n", "前 k 名检查次数", "Top-k visits"),
+    Code("random_precision", "双随机命中率（95% 区间）", "Random-visit precision (95% interval)"),
+    Code("choice", "比较", "Choice"),
+    Code("with", "有", "With"),
+    Code("without", "无", "Without"),
+    Code("difference", "差（有 − 无，95% 区间）", "Difference (with − without, 95% interval)"),
     Code("feature", "特征", "Feature"),
     Code("importance", "平均 |贡献|（对数几率）", "Mean |contribution| (log-odds)"),
 )
 BASELINES = ("rule_of_thumb", "random")
 VERSION_COLUMNS = ("version", "model", "status", "trained_as_of", "created_at", "n_rows", "n_positive", "n_features",
                    "precision_at_capacity", "precision_rule", "precision_random", "lift_over_rule",
-                   "precision_random_only", "brier", "capture_of_best")
+                   "precision_random_only", "brier", "capture_of_best", "precision_pooled", "precision_low", "precision_high")
+INTERVAL_COLUMNS = ("model", "label", "role", "n", "precision", "low", "high", "random_n", "random_precision",
+                    "random_low", "random_high", "random_too_few")
+WITH_WITHOUT_COLUMNS = ("variant", "label", "status", "with_precision", "with_low", "with_high", "without_precision",
+                        "without_low", "without_high", "difference", "low", "high", "within_noise", "text")
+CHOICES: tuple[Code, ...] = (
+    Code("without_ipw", "逆倾向加权（有 − 无）", "Inverse-propensity weights (with − without)"),
+    Code("without_power", "用电特征族（有 − 无）", "Power feature family (with − without)"),
+)
 CURVE_COLUMNS = ("model", "label", "role", "share", "precision", "precision_random_only")
 CALIBRATION_COLUMNS = ("model", "label", "decile", "predicted", "observed", "n", "weight")
 GROUP_COLUMNS = ("group", "label", "n_labelled", "n_positive", "observed_rate", "precision", "precision_rule")
 IMPORTANCE_COLUMNS = ("feature", "label", "importance")
+
+
+def _detail(card: dict, part: str) -> list:
+    return list((card.get("selection_detail") or {}).get(part) or [])
+
+
+def precision_intervals(card: dict, lang: str = "zh") -> pd.DataFrame:
+    """Per model of the version's backtest: top-``k`` visits ``n`` and the pooled precision on the
+    reported origins with its 95 % block-bootstrap interval, and the same on double-random visits
+    (``random_too_few`` below the minimum count); the version's model first, then the baselines."""
+    rows = _detail(card, "intervals")
+    if not rows:
+        return pd.DataFrame(columns=list(INTERVAL_COLUMNS))
+    frame = pd.DataFrame(rows)
+    roles = _roles(card)
+    frame["role"] = frame["model"].map(roles).fillna("other")
+    frame["label"] = frame["model"].map(lambda name: _label(MODEL_KINDS, name, lang))
+    order = {name: i for i, name in enumerate(roles)}
+    frame = frame.assign(_order=frame["model"].map(order).fillna(len(order))).sort_values("_order", kind="stable")
+    return frame.reindex(columns=list(INTERVAL_COLUMNS)).reset_index(drop=True)
+
+
+def comparison_sentences(card: dict, lang: str = "zh") -> list[str]:
+    """The version's model against the rule of thumb and the best history rule, in words with intervals."""
+    return [row[lang] for row in _detail(card, "comparisons") if row.get("model") == card.get("model") and row.get(lang)]
+
+
+def with_without(card: dict, lang: str = "zh") -> pd.DataFrame:
+    """What IPW weights and the power family add to the version's model: with, without, the paired
+    difference with its interval, and the sentence (``status`` ``absent``: nothing to compare, said so)."""
+    rows = _detail(card, "with_without")
+    if not rows:
+        return pd.DataFrame(columns=list(WITH_WITHOUT_COLUMNS))
+    out = []
+    for row in rows:  # two rows
+        a, b = row.get("with") or {}, row.get("without") or {}
+        out.append({"variant": row["variant"], "label": _label(CHOICES, row["variant"], lang), "status": row["status"],
+                    "with_precision": a.get("precision"), "with_low": a.get("low"), "with_high": a.get("high"),
+                    "without_precision": b.get("precision"), "without_low": b.get("low"), "without_high": b.get("high"),
+                    "difference": row.get("difference"), "low": row.get("low"), "high": row.get("high"),
+                    "within_noise": row.get("within_noise"), "text": row.get(lang, "")})
+    return pd.DataFrame(out, columns=list(WITH_WITHOUT_COLUMNS))
 
 
 def _label(codes: tuple[Code, ...], code: object, lang: str) -> str:
@@ -125,9 +186,18 @@ def selection_text(card: dict, lang: str = "zh") -> str:
              for name in dict.fromkeys((winner, *BASELINES)) if name in metrics]
     rule = (card.get("selection") or {}).get(lang, "")
     if lang == "zh":
-        text = f"{rule}回测容量内命中率：" + "，".join(parts) + "。"
+        text = f"{rule}回测容量内命中率（各起点平均）：" + "，".join(parts) + "。"
     else:
-        text = f"{rule} Backtest precision at capacity: " + ", ".join(parts) + "."
+        text = f"{rule} Backtest precision at capacity (mean over origins): " + ", ".join(parts) + "."
+    pooled = {r["model"]: r for r in _detail(card, "intervals")}
+    shown = [f"{_label(MODEL_KINDS, name, lang)} {_percent(pooled[name].get('precision'))}"
+             f"（{_percent(pooled[name].get('low'))}–{_percent(pooled[name].get('high'))}）" if lang == "zh" else
+             f"{_label(MODEL_KINDS, name, lang)} {_percent(pooled[name].get('precision'))} "
+             f"({_percent(pooled[name].get('low'))}–{_percent(pooled[name].get('high'))})"
+             for name in dict.fromkeys((winner, *BASELINES)) if name in pooled]
+    if shown:
+        text += ("报告起点汇总命中率（95% 区间）：" + "，".join(shown) + "。" if lang == "zh"
+                 else " Pooled over the reported origins (95% interval): " + ", ".join(shown) + ".")
     return f"{text} {note}".strip() if note else text.strip()
 
 
@@ -238,6 +308,7 @@ def versions_table(registry: object, lang: str = "zh") -> pd.DataFrame:
         own = metrics.get(card.get("model")) or {}
         rule = (metrics.get("rule_of_thumb") or {}).get("precision_at_capacity")
         precision = own.get("precision_at_capacity")
+        pooled = next((r for r in _detail(card, "intervals") if r.get("model") == card.get("model")), {})
         rows.append({
             "version": version, "model": _label(MODEL_KINDS, card.get("model"), lang), "status": status,
             "trained_as_of": card.get("trained_as_of"), "created_at": card.get("created_at"),
@@ -246,7 +317,8 @@ def versions_table(registry: object, lang: str = "zh") -> pd.DataFrame:
             "precision_random": (metrics.get("random") or {}).get("precision_at_capacity"),
             "lift_over_rule": precision / rule if precision is not None and rule else None,
             "precision_random_only": own.get("precision_random_only"), "brier": own.get("brier"),
-            "capture_of_best": own.get("capture_of_best"),
+            "capture_of_best": own.get("capture_of_best"), "precision_pooled": pooled.get("precision"),
+            "precision_low": pooled.get("low"), "precision_high": pooled.get("high"),
         })
     frame = pd.DataFrame(rows, columns=list(VERSION_COLUMNS))
     return frame.astype({c: float for c in VERSION_COLUMNS[8:]})
@@ -266,6 +338,9 @@ class ModelView:
     by_sector: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(GROUP_COLUMNS)))
     importance: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(IMPORTANCE_COLUMNS)))
     versions: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(VERSION_COLUMNS)))
+    intervals: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(INTERVAL_COLUMNS)))
+    comparisons: list[str] = field(default_factory=list)
+    with_without: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(WITH_WITHOUT_COLUMNS)))
     capacity: float | int | None = None
     note: str = ""
 
@@ -286,5 +361,7 @@ def model_view(registry: object, version: str | None = None, lang: str = "zh",
         curves=precision_curves(card, lang), calibration=calibration_bins(card, lang),
         by_town=group_metrics(card, "town", lang, town_names), by_sector=group_metrics(card, "sector", lang),
         importance=feature_importance(card, lang), versions=versions, capacity=card.get("capacity"),
+        intervals=precision_intervals(card, lang), comparisons=comparison_sentences(card, lang),
+        with_without=with_without(card, lang),
         note=(card.get("notes") or {}).get(lang, ""),
     )

@@ -82,7 +82,8 @@ SERVER: dict[str, Rule] = {
     # 模型 /model
     "model-version.value": Rule(MODEL, (AS_OF, LANG)),
     outputs("model-notice-box.children", "model-card.children", "model-list-note.children", "model-precision.figure",
-            "model-calibration.figure", "model-importance.figure", "model-versions.rowData"): Rule(MODEL, (k.name(), AS_OF, LANG)),
+            "model-calibration.figure", "model-importance.figure", "model-versions.rowData",
+            "model-intervals.children"): Rule(MODEL, (k.name(), AS_OF, LANG)),
     "model-groups.figure": Rule(MODEL, (k.name(), k.choice(("town", "sector")), LANG)),
     # 检查计划 /plan
     outputs("plan-id.options", "plan-id.value", "plan-message.children"): Rule(

@@ -1,6 +1,7 @@
 """模型 Model ("/model"), for analysts and the office: the serving model's card, its backtest against
-random order and the rule of thumb, calibration, results per town and sector, feature importance,
-and every registered version side by side.
+random order and the rule of thumb, every pooled precision with its 95 % interval and the paired
+differences in words (against the rules, and with/without IPW weights and the power family),
+calibration, results per town and sector, feature importance, and every registered version side by side.
 
 Everything comes from the model registry's cards (``analytics.views.modelview.model_view``): training
 stores the backtest with each version, so nothing is recomputed here and no model is loaded. The
@@ -57,11 +58,14 @@ def _version_options(versions: pd.DataFrame, lang: str) -> list[dict[str, str]]:
             for v, m, s in zip(versions["version"], versions["model"], versions["status"], strict=True)]
 
 
+SHOWN_VERSION_COLUMNS = tuple(c for c in modelview.VERSION_COLUMNS if c not in ("precision_low", "precision_high"))
+
+
 def version_columns(lang: str) -> list[dict]:
-    widths = {"version": 260, "model": 150, "status": 100}
+    widths = {"version": 260, "model": 150, "status": 100, "precision_pooled": 190}
     return [{"field": c, "headerName": i18n.label(modelview.COLUMNS, c, lang), "width": widths.get(c, 140),
              **({} if c in widths or c in ("trained_as_of", "created_at") else {"type": "numericColumn"})}
-            for c in modelview.VERSION_COLUMNS]
+            for c in SHOWN_VERSION_COLUMNS]
 
 
 def layout(as_of: str | None = None, lang: str | None = None, version: str | None = None, by: str | None = None,
@@ -88,6 +92,8 @@ def layout(as_of: str | None = None, lang: str | None = None, version: str | Non
         ),
         html.Div(id=f"{PREFIX}-notice-box"),
         section(i18n.t("model.card", lang), html.Dl(id=f"{PREFIX}-card", className="profile model-card")),
+        section(i18n.t("model.intervals", lang), html.Div(i18n.t("model.intervals_hint", lang), className="hint"),
+                html.Div(id=f"{PREFIX}-intervals")),
         html.Div(
             [
                 section(i18n.t("model.precision", lang),
@@ -158,14 +164,60 @@ def _notice(view: modelview.ModelView, lang: str) -> list[object]:
     return [notice(" ".join(t for t in texts if t), PREFIX)] if texts else []
 
 
+def _with_interval(value: object, low: object, high: object, lang: str) -> str:
+    if value is None or pd.isna(value):
+        return "—"
+    return f"{i18n.percent(value, lang)} ({i18n.percent(low, lang)} – {i18n.percent(high, lang)})"
+
+
+def _difference(value: object, low: object, high: object) -> str:
+    return "—" if value is None or pd.isna(value) else f"{value * 100:+.1f} ({low * 100:+.1f} – {high * 100:+.1f}) pp"
+
+
+def _table(columns: list[str], rows: list[list[object]], lang: str) -> html.Table:
+    head = html.Thead(html.Tr([html.Th(i18n.label(modelview.COLUMNS, c, lang)) for c in columns]))
+    return html.Table([head, html.Tbody([html.Tr([html.Td(v) for v in row]) for row in rows])], className="plain")
+
+
+def _intervals(view: modelview.ModelView, lang: str) -> list[object]:
+    """Pooled precision per model with its interval, the paired differences in words, and with/without."""
+    if view.state != "ok":
+        return []
+    if view.intervals.empty:
+        return [html.P(i18n.t("model.no_intervals", lang), className="hint")]
+    too_few = i18n.t("model.too_few_random", lang)
+    rows = [[label, f"{int(n):,}", _with_interval(p, lo, hi, lang),
+             too_few if bool(few) or pd.isna(rp) else _with_interval(rp, rlo, rhi, lang)]
+            for label, n, p, lo, hi, rp, rlo, rhi, few in zip(
+                view.intervals["label"], view.intervals["n"], view.intervals["precision"], view.intervals["low"],
+                view.intervals["high"], view.intervals["random_precision"], view.intervals["random_low"],
+                view.intervals["random_high"], view.intervals["random_too_few"].fillna(True), strict=True)]
+    out: list[object] = [_table(["model", "n", "precision_pooled", "random_precision"], rows, lang),
+                         html.Ul([html.Li(text) for text in view.comparisons])]
+    if not view.with_without.empty:
+        absent = i18n.t("model.absent", lang)
+        ww = view.with_without
+        rows = [[label, _with_interval(a, alo, ahi, lang), _with_interval(b, blo, bhi, lang),
+                 absent if status != "ok" else _difference(d, lo, hi)]
+                for label, status, a, alo, ahi, b, blo, bhi, d, lo, hi in zip(
+                    ww["label"], ww["status"], ww["with_precision"], ww["with_low"], ww["with_high"], ww["without_precision"],
+                    ww["without_low"], ww["without_high"], ww["difference"], ww["low"], ww["high"], strict=True)]
+        out += [html.H4(i18n.t("model.with_without", lang)), html.Div(i18n.t("model.with_without_hint", lang), className="hint"),
+                _table(["choice", "with", "without", "difference"], rows, lang),
+                html.Ul([html.Li(text) for text in ww["text"]])]
+    return out
+
+
 def _version_rows(versions: pd.DataFrame, lang: str) -> list[dict]:
     rows = versions.assign(
+        precision_pooled=[_with_interval(p, lo, hi, lang) for p, lo, hi in zip(
+            versions["precision_pooled"], versions["precision_low"], versions["precision_high"], strict=True)],
         status=versions["status"].map(lambda s: i18n.label(modelview.VERSION_STATUS, s, lang)),
         lift_over_rule=versions["lift_over_rule"].map(lambda v: "—" if pd.isna(v) else f"{v:.2f}×"),
         brier=versions["brier"].map(lambda v: "—" if pd.isna(v) else f"{v:.4f}"),
         **{c: versions[c].map(lambda v: i18n.percent(v, lang)) for c in PERCENT_COLUMNS},
     )
-    return records(rows)
+    return records(rows.drop(columns=["precision_low", "precision_high"]))
 
 
 @callback(
@@ -176,6 +228,7 @@ def _version_rows(versions: pd.DataFrame, lang: str) -> list[dict]:
     Output(f"{PREFIX}-calibration", "figure"),
     Output(f"{PREFIX}-importance", "figure"),
     Output(f"{PREFIX}-versions", "rowData"),
+    Output(f"{PREFIX}-intervals", "children"),
     Input(f"{PREFIX}-version", "value"),
     Input(f"{PREFIX}-as-of", "value"),
     State(f"{PREFIX}-lang-store", "data"),
@@ -190,7 +243,8 @@ def show_model(version: str | None, as_of: str | None, lang: str | None) -> tupl
                                     color=figures.MODEL_ROLE_COLORS["random"])
     return (_notice(view, lang), _card(view, lang), list_note,
             figures.precision_at_k_figure(view.curves, lang, view.capacity),
-            figures.calibration_figure(view.calibration, lang), importance, _version_rows(view.versions, lang))
+            figures.calibration_figure(view.calibration, lang), importance, _version_rows(view.versions, lang),
+            _intervals(view, lang))
 
 
 @callback(

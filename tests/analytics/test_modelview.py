@@ -95,3 +95,33 @@ def test_the_scorecard_fallback_and_an_empty_registry(registry, tmp_path):
     assert modelview.model_view(registry, version="no-such-version").version == "v2"
     empty = modelview.model_view(ModelRegistry(tmp_path / "none"))
     assert empty.state == "no_model" and empty.version is None and empty.versions.empty and empty.curves.empty
+
+
+def test_every_precision_comes_with_its_interval_the_model_first(registry):
+    view = modelview.model_view(registry, lang="en")
+    assert view.intervals["model"].tolist() == ["boosted", "rule_of_thumb", "random"]
+    assert view.intervals["role"].tolist() == ["serving", "rule_of_thumb", "random"]
+    boosted = view.intervals.iloc[0]
+    assert (boosted["precision"], boosted["low"], boosted["high"], boosted["n"]) == (0.36, 0.301, 0.42, 200)
+    assert view.intervals.iloc[2]["random_too_few"]
+    selection = view.card.set_index("field")["value"]["selection"]
+    assert "Pooled over the reported origins (95% interval): Boosted trees 36.0% (30.1%–42.0%), Rule of thumb 28.0%" in selection
+    zh = modelview.model_view(registry, lang="zh").card.set_index("field")["value"]["selection"]
+    assert "报告起点汇总命中率（95% 区间）：梯度提升树 36.0%（30.1%–42.0%）" in zh
+    v2 = modelview.versions_table(registry).iloc[0]
+    assert (v2["precision_pooled"], v2["precision_low"], v2["precision_high"]) == (0.36, 0.301, 0.42)
+
+
+def test_the_paired_differences_of_the_model_and_what_weights_and_power_add(registry):
+    view = modelview.model_view(registry, lang="en")
+    assert view.comparisons == ["boosted minus the rule of thumb: precision +0.080; better beyond noise."]
+    ww = view.with_without.set_index("variant")
+    assert ww.loc["without_ipw", "status"] == "ok" and ww.loc["without_ipw", "difference"] == 0.01
+    assert ww.loc["without_ipw", "label"] == "Inverse-propensity weights (with − without)"
+    assert ww.loc["without_power", "status"] == "absent" and "absent" in ww.loc["without_power", "text"]
+
+
+def test_an_old_card_has_no_intervals_and_says_nothing_false(registry):
+    old = modelview.model_view(registry, "v1", lang="en")
+    assert old.intervals.empty and old.comparisons == [] and old.with_without.empty
+    assert pd.isna(modelview.versions_table(registry).iloc[1]["precision_pooled"])

@@ -123,6 +123,23 @@ def test_results_per_town_and_sector(site) -> None:
     assert sectors.get_json()["response"]["model-groups"]["figure"]["data"][0]["y"] == ["Town gas", "Non-coal mining"]
 
 
+def test_every_precision_with_its_interval_and_the_with_without_comparisons(site) -> None:
+    shown = _show(site)
+    text = json.dumps(shown["model-intervals"]["children"], ensure_ascii=False)
+    assert "汇总命中率（95% 区间）" in text and "36.0% (30.1% – 42.0%)" in text and "双随机检查太少，无法判断" in text
+    assert "确实更好" in text and "logistic 不该出现" not in text  # the model's own comparisons only
+    assert "逆倾向加权（有 − 无）" in text and "+1.0 (-2.0 – +4.0) pp" in text and "缺失" in text
+    assert "用电数据" in text
+    card = json.dumps(shown["model-card"]["children"], ensure_ascii=False)
+    assert "梯度提升树 36.0%（30.1%–42.0%）" in card
+    assert shown["model-versions"]["rowData"][0]["precision_pooled"] == "36.0% (30.1% – 42.0%)"
+    english = json.dumps(_show(site, lang="en")["model-intervals"]["children"])
+    assert "Pooled precision (95% interval)" in english and "too few random visits to tell" in english
+    assert "power feature family was absent" in english and "Difference (with" in english
+    old = json.dumps(_show(site, version="v1", lang="en")["model-intervals"]["children"])
+    assert old == "[]"  # the notice says the backtest details are missing
+
+
 def test_the_as_of_picker_follows_the_version_that_made_that_list(site) -> None:
     response = _call(site, "analyst", "model-version.value", **{"model-as-of": "2026-01-30", "model-lang-store": "zh"})
     assert response.get_json()["response"]["model-version"]["value"] == "v1"
