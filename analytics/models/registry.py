@@ -39,6 +39,7 @@ import sklearn
 
 from analytics.contract.errors import UserError
 from analytics.models import signing
+from analytics.models.uncertainty import card_lines
 
 MODELS_ENV = "SAFERANK_MODELS"
 POINTER = "serving.json"
@@ -381,6 +382,7 @@ def render_card(card: dict) -> str:
     table = _metrics_table(card)
     if table:
         lines += ["", "## 回测指标 Backtest metrics", ""] + table
+    lines += card_lines(card.get("selection_detail") or {})
     if card.get("params"):
         lines += ["", "## 超参数 Hyper-parameters", ""] + [f"- {k}: {v}" for k, v in card["params"].items()]
     if card.get("features"):

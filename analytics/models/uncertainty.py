@@ -173,3 +173,15 @@ def comparisons(metrics: pd.DataFrame, window_days: int, n_boot: int = N_BOOT, s
             row["zh"], row["en"] = sentence(row, "zh"), sentence(row, "en")
             out.append(row)
     return out
+
+
+def card_lines(detail: dict) -> list[str]:
+    """The model card's Markdown lines for ``selection_detail``: each model's pooled precision with its
+    interval, the paired differences and the with/without comparisons in words (both languages)."""
+    lines = []
+    for row in detail.get("intervals") or []:  # a loop over models
+        if row.get("precision") is not None:
+            lines.append(f"- {row['model']}: {row['precision']:.3f} (95% {row['low']:.3f}–{row['high']:.3f}, n={row['n']})")
+    for row in [*(detail.get("comparisons") or []), *(detail.get("with_without") or [])]:
+        lines += [f"- {row['zh']}", f"  {row['en']}"]
+    return ["", "## 汇总命中率与区间 Pooled precision with intervals", "", *lines] if lines else []

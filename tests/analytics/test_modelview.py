@@ -125,3 +125,11 @@ def test_an_old_card_has_no_intervals_and_says_nothing_false(registry):
     old = modelview.model_view(registry, "v1", lang="en")
     assert old.intervals.empty and old.comparisons == [] and old.with_without.empty
     assert pd.isna(modelview.versions_table(registry).iloc[1]["precision_pooled"])
+
+
+def test_the_markdown_model_card_shows_the_intervals_and_the_with_without(registry):
+    text = registry.card_text("v2")
+    assert "## 汇总命中率与区间 Pooled precision with intervals" in text
+    assert "- boosted: 0.360 (95% 0.301–0.420, n=200)" in text and "- random: 0.040 (95% 0.020–0.070, n=200)" in text
+    assert "better beyond noise" in text and "power feature family was absent" in text
+    assert "Pooled precision with intervals" not in registry.card_text("v1")
