@@ -150,18 +150,19 @@ def _export_list(args: argparse.Namespace, which: str) -> int:
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
-    from analytics.operations.plans_store import plan_store
+    from analytics.operations.plans_store import PlanRules, plan_store
     from analytics.store.database import open_store
 
     from analytics.accounts.audit import cli_actor
 
     store = open_store(args.db)
-    with _audited(store, "plan", None, start=args.start, days=args.days, seed=args.seed) as done:
-        report = plan_store(store, start=_as_of(args.start), days=args.days, teams_file=args.teams,
-                            random_share=args.random_share, seed=args.seed, out=args.out, lang=args.lang,
-                            created_by=cli_actor().username)
+    with _audited(store, "plan", None, start=args.start, days=args.days, seed=args.seed, replace=args.replace) as done:
+        report = plan_store(store, start=_as_of(args.start), days=args.days, teams_file=args.teams, seed=args.seed,
+                            out=args.out, lang=args.lang, created_by=cli_actor().username, replace=args.replace,
+                            rules=PlanRules(random_share=args.random_share, follow_up_share=args.follow_up_share,
+                                            cycle_days={"red": args.red_cycle, "orange": args.orange_cycle}))
         done.update(plan_id=report.plan.plan_id, seed=report.plan.seed, visits=len(report.plan.visits),
-                    xlsx=str(report.xlsx), html=str(report.html))
+                    xlsx=str(report.xlsx), html=str(report.html), version=report.plan.version)
     print(report.render(args.lang))
     return 0
 

@@ -1,4 +1,5 @@
-"""A plan on paper: the xlsx (one sheet per team) and the print view (one page per team and day).
+"""A plan on paper: the xlsx (one sheet per team, in route order with each leg's distance, and a sheet
+of the follow-ups left to evidence review) and the print view (one page per team and day).
 
 Headers come from the contract's labels (``analytics.contract.schema``) in Chinese by default, English with
 ``lang="en"``. Both carry the confidentiality mark: unannounced visits (四不两直) must not leak.
@@ -21,6 +22,10 @@ _OWN_LABELS = {
     "slot": ("序号", "No."),
     "reason": ("检查原因", "Reason"),
     "record": ("检查记录", "Findings"),
+    "leg_km": ("距上一站（公里）", "From previous stop (km)"),
+    "evidence": ("书面核查", "Evidence review"),
+    "deadline": ("整改期限", "Deadline"),
+    "hazards": ("隐患数", "Hazards"),
 }
 
 
@@ -58,6 +63,25 @@ def printable_visits(visits: pd.DataFrame, tables: dict[str, pd.DataFrame], lang
         "rank": visits["rank"].astype(int),
         "reason": visits["reason_zh" if lang == "zh" else "reason_en"],
         "hazard_ids": visits["hazard_ids"].astype(str),
+        "leg_km": (pd.to_numeric(visits["leg_km"], errors="coerce") if "leg_km" in visits
+                   else pd.Series(float("nan"), index=visits.index)).round(1),
+    })
+    return frame.rename(columns=lambda c: _label(c, lang))
+
+
+def printable_evidence(evidence: pd.DataFrame, tables: dict[str, pd.DataFrame], lang: str = "zh") -> pd.DataFrame:
+    """The follow-ups left to evidence review with names and town names, headers in ``lang``."""
+    names = tables["enterprises"].assign(enterprise_id=tables["enterprises"]["enterprise_id"].astype(str)) \
+        .set_index("enterprise_id")["name"].astype(str)
+    towns = tables["towns"].assign(town_id=tables["towns"]["town_id"].astype(str)).set_index("town_id")["name"].astype(str)
+    frame = pd.DataFrame({
+        "enterprise_id": evidence["enterprise_id"].astype(str),
+        "name": evidence["enterprise_id"].astype(str).map(names),
+        "town": evidence["town_id"].astype(str).map(towns),
+        "hazards": evidence["hazards"].astype(int),
+        "hazard_ids": evidence["hazard_ids"].astype(str),
+        "deadline": pd.to_datetime(evidence["deadline"]).dt.strftime("%Y-%m-%d"),
+        "reason": evidence["reason_zh" if lang == "zh" else "reason_en"],
     })
     return frame.rename(columns=lambda c: _label(c, lang))
 
@@ -70,9 +94,10 @@ def _team_order(teams: pd.Series) -> list[str]:
 
 
 def write_plan_xlsx(visits: pd.DataFrame, tables: dict[str, pd.DataFrame], path: str | Path | BinaryIO, lang: str = "zh",
-                    teams: pd.Series | None = None) -> Path | BinaryIO:
-    """One sheet per team (every team of ``teams``, else of the visits), rows by date and slot, plus a
-    first sheet with the confidentiality note."""
+                    teams: pd.Series | None = None, evidence: pd.DataFrame | None = None) -> Path | BinaryIO:
+    """One sheet per team (every team of ``teams``, else of the visits), rows by date and slot (route
+    order), a first sheet with the confidentiality note and, with ``evidence``, a last sheet of the
+    follow-ups left to evidence review."""
     if isinstance(path, str | Path):  # else a binary file object (the page's download)
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -82,6 +107,8 @@ def write_plan_xlsx(visits: pd.DataFrame, tables: dict[str, pd.DataFrame], path:
     sheets = [(note, pd.DataFrame({note: [CONFIDENTIAL[0 if lang == "zh" else 1]]}))]
     sheets += [(team, frame.loc[frame[team_column] == team])
                for team in _team_order(visits["team"] if teams is None else pd.Series(teams))]
+    if evidence is not None:
+        sheets.append((_label("evidence", lang), printable_evidence(evidence, tables, lang)))
     write_xlsx(path, sheets)  # names and team names run no formula
     return path
 
@@ -98,7 +125,7 @@ th, td { border: 1px solid #444; padding: 4pt 6pt; vertical-align: top; } td:las
 
 def _escape(values: pd.Series) -> pd.Series:
     """``html.escape`` as vectorised string replacements."""
-    text = values.astype(str)
+    text = values.astype(object).where(values.notna(), "").astype(str)  # a missing value is an empty cell
     for raw, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("'", "&#x27;")):
         text = text.str.replace(raw, entity, regex=False)
     return text

@@ -84,6 +84,13 @@ plans = sa.Table(
     sa.Column("expected_random", sa.Float(), nullable=False),
     sa.Column("visits", sa.Integer(), nullable=False),
     sa.Column("unplanned", sa.Text(), nullable=False),
+    # issue 16: the follow-ups left to evidence review (JSON records) and how a re-draw of the same
+    # dates was made (version 1 and no redraw: a first plan, or one stored before plans were versioned)
+    sa.Column("evidence", sa.Text(), nullable=True),
+    sa.Column("version", sa.Integer(), nullable=True),
+    sa.Column("supersedes", sa.String(64), nullable=True),
+    sa.Column("redraw", sa.String(16), nullable=True),
+    sa.Column("superseded_by", sa.String(64), nullable=True),
 )
 
 plan_visits = sa.Table(
@@ -103,6 +110,8 @@ plan_visits = sa.Table(
     sa.Column("reason_zh", sa.Text(), nullable=False),
     sa.Column("reason_en", sa.Text(), nullable=False),
     sa.Column("hazard_ids", sa.Text(), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=True),  # the warning's, the hazards' or the level (planning.VISIT_COLUMNS)
+    sa.Column("leg_km", sa.Float(), nullable=True),  # from the day's previous stop, straight-line
 )
 
 # --- used by analytics.accounts.users ---

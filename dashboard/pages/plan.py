@@ -37,7 +37,7 @@ register_language_switch(PREFIX)
 def columns(lang: str) -> list[dict]:
     sample = printable_visits(pd.DataFrame(columns=["date", "team", "slot", "enterprise_id", "town_id", "sector", "score",
                                                     "rank", "reason_zh", "reason_en", "hazard_ids"]), data_tables(), lang)
-    widths = [120, 90, 70, 170, 200, 110, 150, 100, 80, 320, 200]
+    widths = [120, 90, 70, 170, 200, 110, 150, 100, 80, 320, 200, 130]
     extra = {1: {"comparator": {"function": TEAM_COMPARATOR}},  # 第2组 before 第10组
              7: {"valueFormatter": {"function": "d3.format('.1%')(params.value)"}, "type": "rightAligned"},  # a probability
              9: {"wrapText": True, "autoHeight": True}}

@@ -64,7 +64,7 @@ def test_followup_due_is_planned_on_or_after_its_deadline_with_the_hazard_named(
     ]
     risk_list, tables = county(hazards=hazards)
     teams = teams_of(("A", "T1", 1), ("B", "T2", 1))
-    plan = build_plan(risk_list, tables, teams, START, 4, PlanRules(random_share=0), seed=1)
+    plan = build_plan(risk_list, tables, teams, START, 4, PlanRules(random_share=0, follow_up_share=1), seed=1)
     follow = plan.visits.loc[plan.visits["reason_code"] == "follow_up"].set_index("enterprise_id")
     assert set(follow.index) == {"ET13", "ET23"}  # H4's deadline lies after the period
     assert follow.loc["ET13", "date"] == pd.Timestamp("2026-03-04")  # the day its deadline is reached
@@ -81,11 +81,11 @@ def test_followups_that_do_not_fit_are_listed_with_the_reason() -> None:
                     "deadline": "2026-02-01"})
     risk_list, tables = county(hazards=hazards)
     teams = teams_of(("A", "T1", 1))  # nobody covers T2; A can do 2 visits in 2 days
-    plan = build_plan(risk_list, tables, teams, START, 2, PlanRules(random_share=0), seed=1)
+    plan = build_plan(risk_list, tables, teams, START, 2, PlanRules(random_share=0, follow_up_share=1), seed=1)
     assert len(plan.visits) == 2 and (plan.visits["reason_code"] == "follow_up").all()
     reasons = plan.unplanned.set_index("enterprise_id")["reason_code"]
     assert reasons.to_dict() == {"ET12": "capacity", "ET13": "capacity", "ET21": "no_team"}
-    assert "负责该镇街的检查组已满" in plan.render("zh") and "no team covers its town" in plan.render("en")
+    assert "回头看名额已满" in plan.render("zh") and "no team covers its town" in plan.render("en")
 
 
 def test_recently_inspected_are_skipped_unless_a_followup_is_due() -> None:
@@ -96,9 +96,11 @@ def test_recently_inspected_are_skipped_unless_a_followup_is_due() -> None:
                 "level": "general", "deadline": "2026-02-27"}]
     risk_list, tables = county(towns=("T1",), inspections=inspections, hazards=hazards)
     teams = teams_of(("A", "T1", 3))
-    plan = build_plan(risk_list, tables, teams, START, 1, PlanRules(random_share=0), seed=1)
+    rules = PlanRules(random_share=0, follow_up_share=1)
+    plan = build_plan(risk_list, tables, teams, START, 1, rules, seed=1)
     assert set(plan.visits["enterprise_id"]) == {"ET11", "ET12", "ET13"}  # ET10 was inspected 10 days ago
-    longer_memory = build_plan(risk_list, tables, teams, START, 1, PlanRules(random_share=0, skip_recent_days=0), seed=1)
+    longer_memory = build_plan(risk_list, tables, teams, START, 1, PlanRules(random_share=0, follow_up_share=1,
+                                                                             skip_recent_days=0), seed=1)
     assert "ET10" in set(longer_memory.visits["enterprise_id"])
 
 
@@ -227,7 +229,9 @@ def random_counties(draw):
 @given(random_counties(), st.integers(0, 2**31 - 1))
 def test_capacity_team_towns_random_share_and_followups_hold_on_random_counties(case, seed) -> None:
     risk_list, tables, teams, share, days = case
-    plan = build_plan(risk_list, tables, teams, START, days, PlanRules(random_share=share), seed=seed)
+    follow_share = (0.3, 1.0)[seed % 2]
+    plan = build_plan(risk_list, tables, teams, START, days, PlanRules(random_share=share, follow_up_share=follow_share),
+                      seed=seed)
     check_rules(plan, teams)
     visits = plan.visits
     capacity = teams.drop_duplicates("team").set_index("team")["daily_capacity"] * days
@@ -238,7 +242,10 @@ def test_capacity_team_towns_random_share_and_followups_hold_on_random_counties(
     assert (random_count <= (share * capacity).round()).all()
     totals = visits.groupby("team").size().reindex(capacity.index, fill_value=0)
     town = tables["enterprises"].set_index("enterprise_id")["town_id"].astype(str)
-    due = set(tables["hazards"].loc[tables["hazards"]["deadline"] <= plan.end, "enterprise_id"].astype(str))
+    hazards = tables["hazards"]
+    due = set(hazards.loc[hazards["deadline"] < START, "enterprise_id"].astype(str))  # overdue: on site
+    on_evidence = set(hazards.loc[hazards["deadline"].between(START, plan.end), "enterprise_id"].astype(str)) - due
+    assert set(plan.evidence["enterprise_id"]) == on_evidence  # general hazards within their deadline: evidence
     eligible = set(town.index) - due - set(tables["inspections"]["enterprise_id"].astype(str))
     for team in capacity.index[short]:  # a short draw means the team's towns had no one left to draw
         towns = set(teams.loc[teams["team"] == team, "town_id"])
@@ -250,13 +257,21 @@ def test_capacity_team_towns_random_share_and_followups_hold_on_random_counties(
     assert (follow["date"].to_numpy() >= due_day.to_numpy()).all()
     # every due follow-up is planned, or the plan says why: no team, or every team of its town is full
     assert due == set(follow["enterprise_id"]) | set(plan.unplanned["enterprise_id"])
+    # the follow-up share holds day by day: by the end of day d at most ⌊share × daily × (d + 1)⌋
+    daily = teams.drop_duplicates("team").set_index("team")["daily_capacity"]
+    follow_days = (follow["date"] - START).dt.days
+    for team, team_days in follow_days.groupby(follow["team"]):
+        made = np.bincount(team_days, minlength=days).cumsum()
+        assert (made <= np.floor(follow_share * daily[team] * np.arange(1, days + 1) + 1e-9)).all()
+    follow_count = follow.groupby("team").size().reindex(capacity.index, fill_value=0)
     last_days = visits.groupby("team")["date"].max()
     for reason, enterprise in zip(plan.unplanned["reason_code"], plan.unplanned["enterprise_id"], strict=True):
         covering = set(teams.loc[teams["town_id"] == town[enterprise], "team"])
         if reason == "no_team":
             assert not covering
-        elif reason == "capacity":
-            assert covering and all(totals[t] == capacity[t] for t in covering)
+        elif reason == "capacity":  # every covering team used its follow-up share or its whole capacity
+            budget = np.floor(follow_share * daily * days + 1e-9)
+            assert covering and all(follow_count[t] == budget[t] or totals[t] == capacity[t] for t in covering)
         else:  # capacity_after_due: its team's last day is booked
             assert reason == "capacity_after_due" and any(last_days.get(t) == plan.end for t in covering)
 
@@ -333,7 +348,8 @@ def test_saferank_plan_out_of_the_box_writes_sheets_per_team_and_the_print_view(
     printed = capsys.readouterr().out
     assert "预计发现重大隐患" in printed and "纯随机抽查" in printed and "随机种子 5" in printed
     book = openpyxl.load_workbook(out)
-    assert book.sheetnames == ["说明"] + [f"第{i}组" for i in range(1, 16)]  # every team has its sheet
+    # every team has its sheet; the follow-ups left to the firms' evidence have theirs
+    assert book.sheetnames == ["说明"] + [f"第{i}组" for i in range(1, 16)] + ["书面核查"]
     header = [cell.value for cell in book["第1组"][1]]
     assert header[:5] == ["检查日期", "检查组", "序号", "企业编码", "企业名称"]
     page = out.with_suffix(".html").read_text(encoding="utf-8")
@@ -402,7 +418,8 @@ def test_follow_ups_left_out_are_stored_with_the_plan(stored_county) -> None:
     hazards = [{"hazard_id": f"H{i}", "enterprise_id": f"ET1{i}", "found_date": "2026-01-01", "level": "general",
                 "deadline": "2026-02-01"} for i in range(4)]
     risk_list, tables = county(hazards=hazards)
-    plan = build_plan(risk_list, tables, teams_of(("A", "T1", 1)), START, 2, PlanRules(random_share=0), seed=1)
+    plan = build_plan(risk_list, tables, teams_of(("A", "T1", 1)), START, 2,
+                      PlanRules(random_share=0, follow_up_share=1), seed=1)
     assert len(plan.unplanned) == 2
     back = read_plan(stored_county, save_plan(stored_county, plan))
     pd.testing.assert_frame_equal(back.unplanned, plan.unplanned, check_dtype=False)

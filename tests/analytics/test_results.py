@@ -152,10 +152,11 @@ def test_a_finding_due_in_the_next_period_becomes_a_followup_of_the_next_plan_un
 
     store, _, visits = county
     visit_id = visits.loc["EA2", "visit_id"]
-    record_results(store, visit_id, findings=[{"level": "general", "category": "fire", "deadline": "2026-03-10"}],
+    # a major hazard is checked on site (回头看); a general one within its deadline goes to evidence review
+    record_results(store, visit_id, findings=[{"level": "major", "category": "fire", "deadline": "2026-03-10"}],
                    export_date="2026-03-05", rescore=False)
     following = pd.Timestamp("2026-03-08")
-    plan, _ = create_plan(store, following, 5, teams=TEAMS, rules=PlanRules(random_share=0), seed=1)
+    plan, _ = create_plan(store, following, 5, teams=TEAMS, rules=PlanRules(random_share=0, follow_up_share=1), seed=1)
     follow = plan.visits.loc[plan.visits["reason_code"] == "follow_up"].set_index("enterprise_id")
     assert follow.loc["EA2", "date"] == pd.Timestamp("2026-03-10")  # planned on the day its deadline is reached
     assert f"{visit_id}-01" in follow.loc["EA2", "reason_zh"]
