@@ -42,6 +42,7 @@ PAGE_ROLES: dict[str, frozenset[str]] = {
     "/inspector": frozenset({"office", "inspector"}),
     "/dispositions": frozenset({"office", "inspector"}),
     "/bulletin": frozenset({"office", "leader"}),
+    "/quality": frozenset({"office", "leader"}),  # the data-quality report
     "/places": frozenset({"office", "leader", "analyst"}),
     "/people": frozenset({"office", "leader"}),  # names people (crews, workers): not for analysts
     "/alerts": frozenset({"office", "leader", "inspector"}),  # inspectors: their teams' towns only
@@ -60,6 +61,7 @@ PAGE_PREFIXES: dict[str, str] = {
     "inspector-": "/inspector",
     "dispositions-": "/dispositions",
     "bulletin-": "/bulletin",
+    "quality-": "/quality",
     "places-": "/places",
     "people-": "/people",
     "alerts-": "/alerts",

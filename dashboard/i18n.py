@@ -292,6 +292,33 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "admin.new_password": ("新密码（只显示这一次）：{secret}", "New password (shown this once): {secret}"),
     "admin.new_token": ("令牌 {id}（只显示这一次）：{secret}", "Token {id} (shown this once): {secret}"),
     "admin.shown": ("显示最近 {n} 条", "Showing the latest {n}"),
+    # 数据质量 /quality (and the terminal lines of saferank serve)
+    "nav.quality": ("数据质量", "Data quality"),
+    "quality.title": ("数据质量报告", "Data-quality report"),
+    "quality.how": ("库中现有数据的体检：各列填写率、日期范围、各镇街和行业的记录数、引用缺失、重复、晚于导出日期的记录，"
+                    "以及模型因此缺少哪些特征族、为什么。每次导入后重新计算；导出的 Excel 与导入后命令行写出的相同。",
+                    "A check-up of what the store holds: how full each column is, date ranges, rows per town and sector, "
+                    "missing references, repeats, records dated after the export date, and which feature families the model "
+                    "will lack and why. Computed afresh after every import; the Excel export is the workbook the command "
+                    "line writes after an import."),
+    "quality.export": ("导出 Excel", "Export Excel"),
+    "quality.refresh": ("重新检查", "Check again"),
+    "quality.summary": ("摘要", "Summary"),
+    "quality.empty": ("库中尚无数据，请先导入。", "The store holds no data yet: import first."),
+    "serve.address": ("SafeRank 已启动：在浏览器打开 {url} （按 Ctrl-C 停止）", "SafeRank is serving at {url} (Ctrl-C stops it)"),
+    "serve.address_every": ("SafeRank 已启动：在浏览器打开 {url} （本机所有地址均可访问；按 Ctrl-C 停止）",
+                            "SafeRank is serving at {url} (on every address of this machine; Ctrl-C stops it)"),
+    "serve.username": ("<用户名>", "<username>"),
+    "serve.first_admin": ("尚无管理员账号，无法登录。请在另一个终端创建第一个管理员：{command}"
+                          "（会要求输入两次密码；脚本中加 --password-stdin），然后刷新登录页。",
+                          "No administrator account exists yet, so no one can sign in. Create the first one in another "
+                          "terminal: {command} (it asks for the password twice; in a script add --password-stdin), then "
+                          "reload the sign-in page."),
+    "serve.port_busy": ("端口 {port} 已被占用（{host}）：可能已有一个 SafeRank 在运行。请换一个端口（--port 8060）或先停止占用它的程序。",
+                        "Port {port} is already in use on {host}: SafeRank may be running already. Choose another port "
+                        "(--port 8060) or stop the program holding it."),
+    "serve.cannot_bind": ("无法在 {host}:{port} 上提供服务：{reason}。请检查 --host 和 --port。",
+                          "Cannot serve on {host}:{port}: {reason}. Check --host and --port."),
     # places
     "places.title": ("人员密集场所清单", "Crowded places and venues"),
     "places.how": (

@@ -21,6 +21,7 @@ import threading
 from typing import Any
 
 from analytics.contract.errors import UserError
+from dashboard import i18n
 
 
 def config_from_environment(db: str | None = None) -> dict[str, Any]:
@@ -81,11 +82,9 @@ def serve(
 def port_refused(host: str, port: int, error: OSError) -> UserError:
     """The bilingual refusal for an address that cannot be served on."""
     if error.errno == errno.EADDRINUSE:
-        return UserError(f"端口 {port} 已被占用（{host}）：可能已有一个 SafeRank 在运行。请换一个端口（--port 8060）或先停止占用它的程序。",
-                         f"Port {port} is already in use on {host}: SafeRank may be running already. "
-                         "Choose another port (--port 8060) or stop the program holding it.")
-    return UserError(f"无法在 {host}:{port} 上提供服务：{error.strerror or error}。请检查 --host 和 --port。",
-                     f"Cannot serve on {host}:{port}: {error.strerror or error}. Check --host and --port.")
+        return UserError(*(i18n.t("serve.port_busy", lang, host=host, port=port) for lang in i18n.LANGS))
+    reason = error.strerror or str(error)
+    return UserError(*(i18n.t("serve.cannot_bind", lang, host=host, port=port, reason=reason) for lang in i18n.LANGS))
 
 
 def check_port(host: str, port: int) -> None:
@@ -101,13 +100,11 @@ def check_port(host: str, port: int) -> None:
 
 
 def address_message(host: str, port: int, lang: str = "zh") -> str:
-    """Where to open the dashboard (``0.0.0.0``/``::`` named as every address of this machine)."""
-    shown = "127.0.0.1" if host in ("0.0.0.0", "") else ("[::1]" if host == "::" else host)
-    url = f"http://{shown}:{port}/"
+    """Where to open the dashboard (``0.0.0.0``/``::`` named as every address of this machine); a
+    space after the address, so that a terminal's link ends with it."""
     every = host in ("0.0.0.0", "", "::")
-    if lang == "zh":  # a space after the address, so that a terminal's link ends with it
-        return f"SafeRank 已启动：在浏览器打开 {url} （" + ("本机所有地址均可访问；" if every else "") + "按 Ctrl-C 停止）"
-    return f"SafeRank is serving at {url} (" + ("on every address of this machine; " if every else "") + "Ctrl-C stops it)"
+    shown = "[::1]" if host == "::" else ("127.0.0.1" if every else host)
+    return i18n.t("serve.address_every" if every else "serve.address", lang, url=f"http://{shown}:{port}/")
 
 
 def first_admin_hint(app: Any, db: str | None = None, lang: str = "zh") -> str | None:
@@ -119,13 +116,9 @@ def first_admin_hint(app: Any, db: str | None = None, lang: str = "zh") -> str |
         accounts = list_users(get_store())
     if ((accounts["role"] == "admin") & ~accounts["disabled"].fillna(False)).any():
         return None
-    where = f" --db {db}" if db and "@" not in db else (" --db …" if db else "")
-    command = f"saferank users add <用户名> --role admin{where}" if lang == "zh" else f"saferank users add <username> --role admin{where}"
-    if lang == "zh":
-        return (f"尚无管理员账号，无法登录。请在另一个终端创建第一个管理员：{command}"
-                "（会要求输入两次密码；脚本中加 --password-stdin），然后刷新登录页。")
-    return (f"No administrator account exists yet, so no one can sign in. Create the first one in another terminal: "
-            f"{command} (it asks for the password twice; in a script add --password-stdin), then reload the sign-in page.")
+    where = f" --db {db}" if db and "@" not in db else (" --db …" if db else "")  # never print a password
+    command = f"saferank users add {i18n.t('serve.username', lang)} --role admin{where}"
+    return i18n.t("serve.first_admin", lang, command=command)
 
 
 def warn_about_database_role(app: Any) -> str | None:

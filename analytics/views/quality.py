@@ -117,7 +117,7 @@ class QualityReport:
                  f"Data quality{day}: {counts['tables']} tables, {counts['rows']:,} rows."]
         low = self.low_columns()
         if len(low):
-            named = [f"{r.table}.{r.column} {r.share:.0%}" for r in low.head(EXAMPLES).itertuples()]
+            named = [f"{_column_words(r.table, r.column, lang)} {r.share:.0%}" for r in low.head(EXAMPLES).itertuples()]
             more = len(low) - len(named)
             tail = (f" 等 {len(low)} 列" if zh else f" and {more} more") if more > 0 else ""
             lines.append(("填写率低于 50% 的列：" if zh else "Columns filled in under 50% of rows: ")
@@ -166,13 +166,18 @@ class QualityReport:
             out[name].attrs["percent"] = [labels["share"][index]] if "share" in frame else []
         return out
 
-    def write(self, path: str | Path, lang: str = "zh") -> Path:
-        """The workbook: one sheet per section, headers and names in ``lang``, no cell a formula."""
-        path = Path(path)
+    def workbook(self, lang: str = "zh", target: str | Path | None = None) -> bytes | None:
+        """The workbook: one sheet per section, headers and names in ``lang``, no cell a formula;
+        its bytes, or written to ``target``."""
         index = 0 if lang == "zh" else 1
-        write_xlsx(path, [(SECTIONS[name][index], frame) for name, frame in self.frames(lang).items()], office=True)
-        self.path = path
-        return path
+        return write_xlsx(target, [(SECTIONS[name][index], frame) for name, frame in self.frames(lang).items()],
+                          office=True)
+
+    def write(self, path: str | Path, lang: str = "zh") -> Path:
+        """``workbook`` written to ``path`` (which the summary then names)."""
+        self.workbook(lang, Path(path))
+        self.path = Path(path)
+        return self.path
 
 
 def _table_label(table: str, lang: str) -> str:
@@ -180,12 +185,19 @@ def _table_label(table: str, lang: str) -> str:
     return spec.zh if lang == "zh" else spec.en
 
 
+def _column_words(table: str, column: str, lang: str) -> str:
+    """``隐患·整改期限（hazards.deadline）`` in Chinese, ``hazards.deadline`` in English."""
+    if lang != "zh":
+        return f"{table}.{column}"
+    return f"{schema.TABLES[table].zh}·{schema.column_label(table, column, 'zh')}（{table}.{column}）"
+
+
 def _lacking_text(items: tuple[str, ...], lang: str) -> str:
     """``("penalties", "hazards.deadline")`` as words: an absent table, or a column with no value."""
     words = []
     for item in items:
         if "." in item:
-            words.append(f"{item} 无数据" if lang == "zh" else f"{item} holds no value")
+            words.append(f"{_column_words(*item.split('.', 1), lang)}无数据" if lang == "zh" else f"{item} holds no value")
         else:
             words.append(f"缺少数据表 {_table_label(item, 'zh')} {item}" if lang == "zh" else f"no {item} table")
     return ("、" if lang == "zh" else ", ").join(words)

@@ -120,6 +120,9 @@ SERVER: dict[str, Rule] = {
     "places-download.data": Rule(LISTS, (CLICKS, AS_OF, LANG)),
     outputs("people-grid.rowData", "people-count.children"): Rule(OFFICE_LEADER, (AS_OF, k.number(1, 366, whole=True), LANG)),
     "people-download.data": Rule(OFFICE_LEADER, (CLICKS, AS_OF, k.number(1, 366, whole=True), LANG)),
+    # 数据质量 /quality
+    "quality-body.children": Rule(OFFICE_LEADER, (CLICKS, LANG)),
+    "quality-download.data": Rule(OFFICE_LEADER, (CLICKS, LANG)),
     # 预警 /alerts (the feed is scoped by analytics.operations.alerts.feed_from_store; a state change is
     # checked there against the feed computed for the user)
     outputs("alerts-grid.rowData", "alerts-count.children"): Rule(WARNINGS, (k.day(), k.day(), k.counter(), LANG), "alerts"),
@@ -146,6 +149,7 @@ BROWSER: dict[str, Rule] = {
     "risk-list-refreshed.data": BROWSER_ONLY,
     "followup-refreshed.data": BROWSER_ONLY,
     "_pages_dummy.children": BROWSER_ONLY,
+    "quality-lang-current.data": BROWSER_ONLY,  # the quality page's language switch
 }
 
 TABLE: dict[str, Rule] = {**SERVER, **BROWSER}

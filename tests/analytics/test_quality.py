@@ -104,7 +104,7 @@ def test_the_model_s_lacks_name_the_skipped_families_and_why(report) -> None:
     assert "overdue_hazards" in families.loc["rectification", "missing_features"]
     assert families.loc["profile", "status"] == "partial"  # no employees, no coordinates recorded
     text_zh, text_en = report.render("zh"), report.render("en")
-    assert "生产状态（缺少数据表 生产状态变更 status_events）" in text_zh and "hazards.deadline 无数据" in text_zh
+    assert "生产状态（缺少数据表 生产状态变更 status_events）" in text_zh and "隐患·整改期限（hazards.deadline）无数据" in text_zh
     assert "Production status (no status_events table)" in text_en and "晚于导出日期 1 行" in text_zh
     assert "Orphan rows 1" in text_en
 
