@@ -116,3 +116,25 @@ def test_the_verdict_in_words_follows_the_interval(with_rate, without_rate, nois
     assert zh in row["zh"] and en in row["en"] and "Power feature family" in row["en"]
     assert row["with"]["low"] <= row["with"]["precision"] <= row["with"]["high"]
     assert row["difference"] == pytest.approx(row["with"]["precision"] - row["without"]["precision"])
+
+
+def test_the_served_model_is_the_one_compared_and_the_report_shows_it(county, tmp_path):
+    from model_cards import build_registry
+
+    from analytics.contract.errors import UserError
+    from analytics.models.backtest import default_models
+    from analytics.models.report import ablated_model, render_html
+
+    models = default_models()
+    build_registry(tmp_path / "models")
+    assert ablated_model(models, "served", tmp_path / "models") == ("boosted", "registry")
+    assert ablated_model(models, "served", tmp_path / "empty") == ("logistic", "default")
+    assert ablated_model(models, None) == (None, "skipped") and ablated_model(models, "blend") == ("blend", "asked")
+    with pytest.raises(UserError):
+        ablated_model(models, "no_such_model")
+    tables, _ = county
+    result = run_backtest(tables, ORIGINS[:1], {"rule": RuleOfThumb()}, capacity=30, ablate="rule")
+    page = render_html(result)
+    assert "有无对比：逆倾向加权与用电特征族 / With and without" in page and "缺失 / absent" in page
+    skipped = run_backtest(tables, ORIGINS[:1], {"rule": RuleOfThumb()}, capacity=30)
+    assert skipped.with_without() == [] and "With and without" not in render_html(skipped) and skipped.ablations.empty
