@@ -46,6 +46,7 @@ PAGE_ROLES: dict[str, frozenset[str]] = {
     "/places": frozenset({"office", "leader", "analyst"}),
     "/people": frozenset({"office", "leader"}),  # names people (crews, workers): not for analysts
     "/alerts": frozenset({"office", "leader", "inspector"}),  # inspectors: their teams' towns only
+    "/import": frozenset({"office"}),  # upload, map, check and import the office's data
     "/admin": frozenset({"admin"}),
 }
 
@@ -65,6 +66,7 @@ PAGE_PREFIXES: dict[str, str] = {
     "places-": "/places",
     "people-": "/people",
     "alerts-": "/alerts",
+    "import-": "/import",
     "admin-": "/admin",
 }
 

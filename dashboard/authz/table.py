@@ -54,11 +54,14 @@ FIELD_WORK = frozenset({"office", "inspector"})  # inspector page, dispositions
 ADMIN = frozenset({"admin"})
 WARNINGS = frozenset({"office", "leader", "inspector"})  # 预警; inspectors their teams' towns
 BROWSER_ONLY = Rule(frozenset(), browser_only=True)
+IMPORT = frozenset({"office"})  # 数据导入
+IMPORT_UPLOAD = 64 * 1024 * 1024  # a data: URL; the request limit (max_content_length) is the tighter bound
 
 AS_OF, LANG, CLICKS = k.text(32), k.lang(), k.clicks()
 LIST_FILTERS = (k.choices(), k.choices(c.code for c in SECTORS), k.choices(c.code for c in RISK_LEVELS),
                 k.choices(FLAG_CODES), k.text(200))  # town, sector, level, flag, search
 AUDIT_FILTERS = (k.text(64), k.choices(ACTIONS), k.text(128), k.text(32), k.text(32))
+UPLOAD_TOKEN = k.name()  # 32 hex digits naming the upload's folder
 
 SERVER: dict[str, Rule] = {
     ROUTER: Rule(EVERYONE, (k.text(2048), k.text(4096))),  # the page itself is checked on the path
@@ -130,6 +133,15 @@ SERVER: dict[str, Rule] = {
         WARNINGS, (CLICKS, k.row_data(1), k.choice(ALERT_STATE_CODES), k.text(500), k.day(), k.day(), k.counter(), LANG),
         "alerts_edit"),
     "alerts-download.data": Rule(WARNINGS, (CLICKS, k.day(), k.day(), LANG), "alerts"),
+    # 数据导入 /import (the token names a folder of the signed-in account's own; the mapping grid's rows are
+    # checked again by analytics.store.mapping.from_rows)
+    outputs("import-token.data", "import-file.children"): Rule(
+        IMPORT, (k.upload(IMPORT_UPLOAD), k.text(255), LANG), "import"),
+    outputs("import-mapping.rowData", "import-system.value"): Rule(IMPORT, (UPLOAD_TOKEN, k.text(128), k.text(128), LANG), "import"),
+    outputs("import-result.children", "import-summary.children", "import-problems.rowData"): Rule(
+        IMPORT, (CLICKS, CLICKS, CLICKS, UPLOAD_TOKEN, k.row_data(2000), k.text(128), k.text(32), LANG), "import"),
+    "import-download-problems.data": Rule(IMPORT, (CLICKS, UPLOAD_TOKEN, LANG), "import"),
+    "import-download-rejects.data": Rule(IMPORT, (CLICKS, UPLOAD_TOKEN), "import"),
     # 系统管理 /admin
     outputs("admin-message.children", "admin-users-box.children"): Rule(
         ADMIN,
@@ -140,7 +152,7 @@ SERVER: dict[str, Rule] = {
 }
 
 LANGUAGE_SWITCH_PAGES = ("overview", "risk-list", "enterprise", "followup", "model", "plan", "inspector", "dispositions",
-                         "bulletin", "places", "people", "alerts")
+                         "bulletin", "places", "people", "alerts", "import")
 URL_SYNC_PAGES = ("overview", "risk-list", "enterprise", "followup", "model", "dispositions", "bulletin", "places", "people",
                   "alerts")
 BROWSER: dict[str, Rule] = {
