@@ -157,3 +157,22 @@ def test_the_readme_feature_count_is_the_registry_s() -> None:
     section = text.split("## Features, labels and the backtest", 1)[1].split("\n## ", 1)[0]
     counts = {int(n) for n in re.findall(r"(\d+) features\b", section)}
     assert counts == {len(FEATURES)}, (counts, len(FEATURES))
+
+
+def test_score_lang_en_writes_english_reasons_in_the_list_csv(tmp_path, capsys) -> None:
+    import pandas as pd
+    import plan_county
+
+    from analytics.models.registry import ModelRegistry
+
+    store, model = plan_county.stored(f"sqlite:///{tmp_path / 'plan.db'}")
+    ModelRegistry(tmp_path / "models").register(model, {"version": "rule-1", "model": "rule_of_thumb"})
+    reasons = {}
+    for lang in ("zh", "en"):
+        out = tmp_path / f"list-{lang}.csv"
+        assert main(["score", "--db", store.url, "--models", str(tmp_path / "models"), "--as-of", "2026-03-01",
+                     "--out", str(out), "--lang", lang]) == 0
+        reasons[lang] = " ".join(pd.read_csv(out, encoding="utf-8-sig")["reasons"].dropna())
+    capsys.readouterr()
+    assert re.search(r"[\u4e00-\u9fff]", reasons["zh"]) and "Handles hazardous chemicals" in reasons["en"]
+    assert not re.search(r"[\u4e00-\u9fff]", reasons["en"])
