@@ -8,7 +8,8 @@ feature, in log-odds, with the exact identity
     logit(score) = base_logit_ + contributions(X).sum(axis=1)
 
 (tolerance 1e-6 in log-odds; in practice ~1e-12). ``score`` is the calibrated probability
-``predict_proba(X)[:, 1]``.
+``predict_proba(X)[:, 1]``. Plain numeric arrays work too (validation in ``models.validation``); labels
+may be any two classes. They pass scikit-learn's estimator checks but ``EXPECTED_FAILED_CHECKS``.
 
 - ``BoostedModel``: ``HistGradientBoostingClassifier`` on ordinal-encoded categories (exact SHAP
   values need numeric inputs, see FIELD_NOTES), calibrated by Platt scaling of its margin fitted on
@@ -28,7 +29,7 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold, StratifiedKFold
@@ -36,8 +37,18 @@ from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from analytics.contract.errors import UserError
+from analytics.models.treeshap import TreeShap
+from analytics.models.validation import binary_labels, feature_frame, weights_or_none
 
 ENTERPRISE = "enterprise_id"
+# scikit-learn's estimator checks these models fail, and why (tests/analytics/models/test_estimator_checks.py)
+EXPECTED_FAILED_CHECKS = {
+    "check_sample_weight_equivalence_on_dense_data": (
+        "a weight of 2 is not the same fit as a repeated row: the boosted model's calibration folds differ when "
+        "rows repeat, and the logistic model standardises on unweighted means; scikit-learn waives this check "
+        "for its own LogisticRegression and HistGradientBoostingClassifier for the same kind of reason"),
+}
+MAX_NATIVE_CATEGORIES = 255  # scikit-learn's native categorical splits take codes below max_bins (255)
 
 
 def as_frame(X: object, columns: list[str] | None = None) -> pd.DataFrame:
@@ -54,19 +65,6 @@ def as_frame(X: object, columns: list[str] | None = None) -> pd.DataFrame:
 def logit(p: np.ndarray) -> np.ndarray:
     p = np.clip(np.asarray(p, dtype=float), 1e-15, 1 - 1e-15)
     return np.log(p) - np.log1p(-p)
-
-
-def _check_binary(y: object) -> np.ndarray:
-    labels = np.asarray(pd.Series(y).astype("float64"))
-    if np.isnan(labels).any():
-        raise ValueError("Labels must not be missing")
-    classes = np.unique(labels)
-    if not np.isin(classes, (0.0, 1.0)).all():
-        raise ValueError(f"Labels must be 0/1, got {classes[:5]}")
-    if len(classes) < 2:
-        raise UserError("训练数据只有一类标签（全为有或全为无重大隐患），无法训练模型。",
-                        "The training labels hold a single class; a model cannot be trained.")
-    return labels.astype(int)
 
 
 class FrameEncoder:
@@ -110,22 +108,17 @@ class FrameEncoder:
 class _RiskModel(ClassifierMixin, BaseEstimator):
     """What both learned models share: probabilities, calibrated logit and the contract of contributions."""
 
-    def _fit_frame(self, X: object, y: object) -> tuple[pd.DataFrame, np.ndarray]:
-        frame = as_frame(X)
-        labels = _check_binary(y)
-        if len(frame) != len(labels):
-            raise ValueError("X and y have different lengths")
-        self.classes_ = np.array([0, 1])
-        self.feature_names_in_ = np.array([str(c) for c in frame.columns], dtype=object)
-        self.n_features_in_ = frame.shape[1]
+    def _fit_frame(self, X: object, y: object, sample_weight: object = None) -> tuple[pd.DataFrame, np.ndarray, np.ndarray | None]:
+        """Validated ``(frame, 0/1 labels, weights or None)``; sets ``classes_``, ``n_features_in_``, ``feature_names_in_``."""
+        frame = feature_frame(X, self, reset=True)
+        labels = binary_labels(y, self, len(frame))
+        weights = weights_or_none(sample_weight, len(frame))
         self.encoder_ = FrameEncoder().fit(frame)
-        return frame, labels
+        return frame, labels, weights
 
     def _frame(self, X: object) -> pd.DataFrame:
         check_is_fitted(self, "encoder_")
-        if not isinstance(X, pd.DataFrame) and np.shape(X)[1] != self.n_features_in_:
-            raise ValueError(f"X has {np.shape(X)[1]} features, the model was fitted with {self.n_features_in_}")
-        return as_frame(X, list(self.feature_names_in_))
+        return feature_frame(X, self, reset=False)
 
     def decision_function(self, X: object) -> np.ndarray:
         """The calibrated log-odds of the score."""
@@ -138,7 +131,8 @@ class _RiskModel(ClassifierMixin, BaseEstimator):
         return np.column_stack([1.0 - p, p])
 
     def predict(self, X: object) -> np.ndarray:
-        return (self.decision_function(X) > 0).astype(int)
+        positive = self.decision_function(X) > 0
+        return self.classes_[positive.astype(int)]
 
     def contributions(self, X: object) -> pd.DataFrame:
         """Log-odds per input feature; rows sum to ``decision_function(X) - base_logit_``."""
@@ -172,6 +166,13 @@ class BoostedModel(_RiskModel):
     ``monotonic``: optional ``{feature: +1 | -1 | 0}`` (e.g. from the feature registry's
     ``risk_direction``): the margin may only rise (+1) or fall (-1) with that feature.
 
+    ``categorical``: ``"ordinal"`` (default) splits a category column on its code like a number and
+    is explained by shap's TreeExplainer; ``"native"`` lets the trees split a category column into
+    any two sets of categories (scikit-learn's native categorical splits; a column with more than
+    255 categories stays ordinal) and is explained by ``treeshap.tree_shap``, which handles those
+    splits exactly (shap's TreeExplainer does not, see FIELD_NOTES). Categories are never
+    constrained monotonic.
+
     Defaults (shallow, slow trees) were chosen on the simulated county, where a county's few
     hundred positives a year make deeper trees overfit (capture of the best top 5 %: depth 5,
     rate 0.06: 0.78; depth 3, rate 0.03: 0.88); shallow trees also keep TreeSHAP fast.
@@ -180,7 +181,7 @@ class BoostedModel(_RiskModel):
     def __init__(self, max_iter: int = 250, learning_rate: float = 0.03, max_leaf_nodes: int = 8,
                  max_depth: int | None = 3, min_samples_leaf: int = 150, l2_regularization: float = 5.0,
                  monotonic: dict | None = None, calibration_folds: int = 3, random_state: int = 0,
-                 threads: int = 1) -> None:
+                 threads: int = 1, categorical: str = "ordinal") -> None:
         self.max_iter = max_iter
         self.learning_rate = learning_rate
         self.max_leaf_nodes = max_leaf_nodes
@@ -191,6 +192,7 @@ class BoostedModel(_RiskModel):
         self.calibration_folds = calibration_folds
         self.random_state = random_state
         self.threads = threads
+        self.categorical = categorical
 
     def _trees(self, columns: list[str], categorical: set[str]) -> HistGradientBoostingClassifier:
         constraints = None
@@ -202,6 +204,7 @@ class BoostedModel(_RiskModel):
             max_depth=self.max_depth, min_samples_leaf=self.min_samples_leaf,
             l2_regularization=self.l2_regularization, monotonic_cst=constraints, early_stopping=False,
             random_state=self.random_state,
+            categorical_features=[c in self.native_ for c in columns] if self.native_ else None,
         )
 
     def fit(self, X: object, y: object, sample_weight: object = None) -> BoostedModel:
@@ -211,16 +214,20 @@ class BoostedModel(_RiskModel):
             return self._fit(X, y, sample_weight)
 
     def _fit(self, X: object, y: object, sample_weight: object = None) -> BoostedModel:
-        frame, labels = self._fit_frame(X, y)
+        if self.categorical not in ("ordinal", "native"):
+            raise ValueError(f"categorical must be 'ordinal' or 'native', got {self.categorical!r}")
+        frame, labels, weights = self._fit_frame(X, y, sample_weight)
         encoded = self.encoder_.transform(frame)
-        weights = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
         columns, categorical = self.encoder_.columns_, set(self.encoder_.categories_)
+        self.native_ = ({c for c, levels in self.encoder_.categories_.items() if len(levels) <= MAX_NATIVE_CATEGORIES}
+                        if self.categorical == "native" else set())
         margins = self._out_of_fold_margins(frame, encoded, labels, weights, columns, categorical)
         platt = LogisticRegression(C=1e6, max_iter=1000)
         platt.fit(margins.reshape(-1, 1), labels, sample_weight=weights)
         self.slope_ = float(platt.coef_[0, 0])
         self.intercept_ = float(platt.intercept_[0])
         self.trees_ = _fit_trees(self._trees(columns, categorical), encoded, labels, weights)
+        self.n_iter_ = self.trees_.n_iter_
         self.explainer_ = None
         self.base_logit_ = self.slope_ * self._expected_margin() + self.intercept_
         return self
@@ -249,9 +256,12 @@ class BoostedModel(_RiskModel):
 
     def _explainer(self):
         if getattr(self, "explainer_", None) is None:
-            import shap  # heavy (numba); only when explaining
+            if getattr(self, "native_", None):  # category splits: shap's TreeExplainer is wrong there
+                self.explainer_ = TreeShap(self.trees_)
+            else:
+                import shap  # heavy (numba); only when explaining
 
-            self.explainer_ = shap.TreeExplainer(self.trees_)
+                self.explainer_ = shap.TreeExplainer(self.trees_)
         return self.explainer_
 
     def _expected_margin(self) -> float:
@@ -296,7 +306,7 @@ class LogisticModel(_RiskModel):
         return np.hstack(parts) if parts else np.empty((len(encoded), 0))
 
     def fit(self, X: object, y: object, sample_weight: object = None) -> LogisticModel:
-        frame, labels = self._fit_frame(X, y)
+        frame, labels, weights = self._fit_frame(X, y, sample_weight)
         encoded = self.encoder_.transform(frame)
         categorical = [j for j, c in enumerate(self.encoder_.columns_) if c in self.encoder_.categories_]
         self.categories_codes_ = {j: np.arange(len(self.encoder_.categories_[self.encoder_.columns_[j]]), dtype=float)
@@ -313,9 +323,10 @@ class LogisticModel(_RiskModel):
         self.indicator_features_ = {j for j in range(encoded.shape[1]) if missing[:, j].any() and j not in categorical}
         design = self._design(encoded)
         self.groups_ = self._groups(encoded.shape[1])
-        self.design_means_ = np.average(design, axis=0, weights=sample_weight) if design.shape[1] else np.zeros(0)
+        self.design_means_ = np.average(design, axis=0, weights=weights) if design.shape[1] else np.zeros(0)
         self.linear_ = LogisticRegression(C=self.C, max_iter=self.max_iter)
-        self.linear_.fit(design, labels, sample_weight=None if sample_weight is None else np.asarray(sample_weight, float))
+        self.linear_.fit(design, labels, sample_weight=weights)
+        self.n_iter_ = self.linear_.n_iter_
         coef = self.linear_.coef_[0]
         self.base_logit_ = float(self.linear_.intercept_[0] + coef @ self.design_means_)
         return self
@@ -358,9 +369,7 @@ class BlendModel(_RiskModel):
         self.boosted = boosted
 
     def fit(self, X: object, y: object, sample_weight: object = None) -> BlendModel:
-        from sklearn.base import clone
-
-        self._fit_frame(X, y)
+        self._fit_frame(X, y, sample_weight)
         self.members_ = (clone(self.logistic if self.logistic is not None else LogisticModel()).fit(X, y, sample_weight),
                          clone(self.boosted if self.boosted is not None else BoostedModel()).fit(X, y, sample_weight))
         self.base_logit_ = float(np.mean([m.base_logit_ for m in self.members_]))

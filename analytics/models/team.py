@@ -30,6 +30,9 @@ import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.utils.validation import check_is_fitted
 
+from analytics.models.learned import LogisticModel
+from analytics.models.validation import feature_frame, weights_or_none
+
 VISIT_TEAM = "visit_team"
 
 
@@ -38,12 +41,14 @@ class TeamAveraged(ClassifierMixin, BaseEstimator):
 
     uses_visit_team = True
 
-    def __init__(self, model: object = None) -> None:
+    def __init__(self, model: object = None) -> None:  # None: a LogisticModel()
         self.model = model
 
     def fit(self, X: pd.DataFrame, y: object, sample_weight: object = None) -> TeamAveraged:
-        inner = clone(self.model)
-        weights = np.ones(len(X)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+        X = feature_frame(X, self, reset=True)  # a plain array is a matrix without a team
+        inner = clone(self.model if self.model is not None else LogisticModel())
+        given = weights_or_none(sample_weight, len(X))
+        weights = np.ones(len(X)) if given is None else given
         team = X[VISIT_TEAM].astype(object) if VISIT_TEAM in X.columns else pd.Series(None, index=X.index, dtype=object)
         known = team.notna().to_numpy()
         features = X.drop(columns=[VISIT_TEAM], errors="ignore")
@@ -61,6 +66,10 @@ class TeamAveraged(ClassifierMixin, BaseEstimator):
         self.classes_ = getattr(self.model_, "classes_", np.array([0, 1]))
         return self
 
+    def _features(self, X: object) -> pd.DataFrame:
+        check_is_fitted(self, "model_")
+        return feature_frame(X, self, reset=False).reindex(columns=list(self.feature_names_in_))
+
     def _each_team(self, X: pd.DataFrame):
         features = X.reindex(columns=list(self.feature_names_in_))
         for team, weight in zip(self.teams_, self.team_weights_):  # a loop over the county's teams
@@ -68,9 +77,9 @@ class TeamAveraged(ClassifierMixin, BaseEstimator):
 
     def decision_function(self, X: pd.DataFrame) -> np.ndarray:
         """The log-odds averaged over teams (the inner model's own when no team was seen)."""
-        check_is_fitted(self, "model_")
+        X = self._features(X)
         if not self.teams_:
-            return self.model_.decision_function(X.reindex(columns=list(self.feature_names_in_)))
+            return self.model_.decision_function(X)
         return sum(weight * self.model_.decision_function(frame) for weight, frame in self._each_team(X))
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
@@ -78,7 +87,8 @@ class TeamAveraged(ClassifierMixin, BaseEstimator):
         return np.column_stack([1.0 - p, p])
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
-        return (self.decision_function(X) > 0).astype(int)
+        positive = self.decision_function(X) > 0
+        return self.classes_[positive.astype(int)]
 
     @property
     def base_logit_(self) -> float:
@@ -93,9 +103,9 @@ class TeamAveraged(ClassifierMixin, BaseEstimator):
 
     def contributions(self, X: pd.DataFrame) -> pd.DataFrame:
         """Team-weighted mean of the inner contributions, the team's own folded into ``base_logit_``."""
-        check_is_fitted(self, "model_")
+        X = self._features(X)
         if not self.teams_:
-            return self.model_.contributions(X.reindex(columns=list(self.feature_names_in_)))
+            return self.model_.contributions(X)
         total = None
         for weight, frame in self._each_team(X):
             part = self.model_.contributions(frame).drop(columns=[VISIT_TEAM]) * weight
