@@ -232,7 +232,11 @@ def test_overdue_is_counted_the_same_by_the_overview_follow_up_bulletin_features
 
     tables, as_of, features, stored = sample
     overdue = followup.overdue_list(tables, as_of)
-    assert len(overdue) > 100  # the sample county has a real backlog: the comparison means something
+    # The sample county has a backlog, so the comparison means something. Since the sample is the harder
+    # world (issue 16: 96 % of general hazards closed on time, a small hard core late) it is 22 overdue
+    # hazards on 2026-11-15 (0.011 per firm, like Sichuan's 0.05 open per firm), no longer the flatter
+    # world's 1,537; the bar was > 100.
+    assert len(overdue) >= 15
     headline = overview.headline_figures(tables, as_of).loc["overdue", "value"]
     states = followup.states_by(tables, as_of, "town")["overdue"].sum()
     since_ever = bulletin.group_bulletin(tables, tables["hazards"]["found_date"].min(), as_of).totals["overdue"]

@@ -5,6 +5,7 @@ all or nothing, --skip-bad with rejects files and cascades, idempotent re-import
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import openpyxl
@@ -404,7 +405,10 @@ def test_templates_have_chinese_headers_and_import_once_filled(tmp_path, capsys)
 def test_the_shipped_sample_county_imports_without_a_rejected_row_and_again_without_a_change(sqlite_store):
     county = SAMPLE_COUNTY
     first = import_files(sqlite_store, county, export_date="2026-11-15").summary.set_index("table")
-    written = {name: len(pd.read_csv(county / f"{name}.csv", dtype=str)) for name in first.index}
+    # Every CSV row, and since the harder sample (issue 16) every town outline of towns.geojson.
+    written = {name: len(json.loads((county / files).read_text(encoding="utf-8"))["features"]) if files.endswith(".geojson")
+               else len(pd.read_csv(county / files, dtype=str)) for name, files in first["files"].items()}
+    assert "town_map" in written and "power_usage" in written
     assert first["inserted"].to_dict() == written and first["rejected"].sum() == 0
     again = import_files(sqlite_store, county, export_date="2026-11-15").summary.set_index("table")
     assert again["unchanged"].to_dict() == written
