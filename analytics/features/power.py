@@ -24,7 +24,7 @@ def compute(ws: Workspace, sector_baseline: pd.Series | None = None) -> dict[str
     partition of it (``analytics.snapshot.power.judged_periods``)."""
     ids = ws.enterprises.index
     periods = judged_periods(ws.tables, ws.as_of, DEFAULT_THRESHOLDS, sector_baseline)
-    suspects = suspected_restarts(ws.tables, ws.as_of, DEFAULT_THRESHOLDS, sector_baseline)
+    suspects = suspected_restarts(ws.tables, ws.as_of, DEFAULT_THRESHOLDS, sector_baseline, periods=periods)
     recent = periods.loc[periods["under_stop"].astype(bool)
                          & (periods["period_end"] > ws.as_of - np.timedelta64(POWER_WINDOW_DAYS, "D"))]
     stop_ratio = recent.groupby("enterprise_id")["ratio"].max()

@@ -58,6 +58,7 @@ from analytics.models import ablation
 from analytics.models.baselines import baseline_rules
 from analytics.models.campaign import CampaignRule
 from analytics.models.candidates import candidates
+from analytics.models.fitting import SharedFits
 from analytics.models.labels import build_labels, inspection_weights, selection_bias
 from analytics.models.team import VISIT_TEAM, TeamAveraged
 from analytics.models.uncertainty import comparisons, pooled_intervals
@@ -276,6 +277,8 @@ class _Cache:
         self.build = features or (lambda as_of: build_features(self.tables, as_of))
         self._features: dict[pd.Timestamp, pd.DataFrame] = {}
         self._built: dict[tuple[pd.Timestamp, int], tuple[pd.DataFrame, pd.DataFrame, pd.Series]] = {}
+        # learned models fitted on these tables, by snapshot dates and parameters: fitted once (``models.fitting``)
+        self.fitted = SharedFits()
 
     def get(self, as_of: pd.Timestamp, days: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
         """Features on ``as_of``, labels of the ``days`` after it (default the horizon), weights."""
@@ -284,7 +287,7 @@ class _Cache:
             if as_of not in self._features:
                 self._features[as_of] = self.build(as_of)
             X = self._features[as_of]
-            labels = build_labels(self.tables, as_of, key[1]).reindex(X.index)
+            labels = build_labels(self.tables, as_of, key[1], ids=X.index)  # the matrix's firms: no second cut
             if self.weighted:
                 weights = inspection_weights(X, labels)
             else:
@@ -478,9 +481,12 @@ def run_backtest(tables: dict[str, pd.DataFrame], origins: list[object] | None =
         k = capacity_count(capacity, max(int(ranked.sum()), 1))
         truth_scores = None if truth_p is None else truth_p.reindex(X.index).fillna(0.0).to_numpy()
         scores: dict[str, np.ndarray] = {}
-        for name, estimator in models.items():  # a loop over models
+        fitted_models = cache.fitted.fit_all({name: clone(e) for name, e in models.items()}, tuple(dates),
+                                             lambda m: _fit(m, X_train, y, w), errors=(UserError, ValueError))
+        for name, fitted in fitted_models.items():  # a loop over models
             try:
-                fitted = _fit(clone(estimator), X_train, y, w)
+                if isinstance(fitted, Exception):
+                    raise fitted
                 scores[name] = fitted.predict_proba(X.reindex(columns=X_train.columns.drop(VISIT_TEAM, errors="ignore")))[:, 1]
             except (UserError, ValueError) as error:
                 notes.append({"zh": f"{origin.date()} {name} 未能训练：{error}", "en": f"{origin.date()} {name} could not be trained: {error}"})

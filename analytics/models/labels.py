@@ -100,13 +100,17 @@ def _visits_with_finds(inspections: pd.DataFrame, majors: pd.DataFrame) -> pd.Se
     return pd.Series(by_id.to_numpy() | same_day, index=inspections.index)
 
 
-def build_labels(tables: dict[str, pd.DataFrame], as_of: AsOf | object, horizon_days: int = HORIZON_DAYS) -> pd.DataFrame:
-    """The labels of the enterprises operating on ``as_of`` (see the module docstring)."""
+def build_labels(tables: dict[str, pd.DataFrame], as_of: AsOf | object, horizon_days: int = HORIZON_DAYS,
+                 ids: pd.Index | None = None) -> pd.DataFrame:
+    """The labels of the enterprises operating on ``as_of`` (see the module docstring). ``ids``: those
+    enterprises when the caller holds them (the index of ``build_features`` on ``as_of``), so the
+    tables are not cut a second time; each firm's label depends on its own records only."""
     as_of = AsOf.parse(as_of)  # an AsOf passes through; a date (tests, notebooks) is parsed here
-    enterprises = Snapshot.from_tables(tables, as_of).operating  # who was supervised: what was known then
+    if ids is None:
+        enterprises = Snapshot.from_tables(tables, as_of).operating  # who was supervised: what was known then
+        ids = pd.Index(np.sort(enterprises["enterprise_id"].astype(str).to_numpy()), name="enterprise_id")
     as_of = as_of.ts
     start, end = label_window(as_of, horizon_days)
-    ids = pd.Index(np.sort(enterprises["enterprise_id"].astype(str).to_numpy()), name="enterprise_id")
 
     inspections = tables["inspections"]
     inspections = inspections.loc[_in_window(inspections["date"], start, end)]

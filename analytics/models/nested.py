@@ -116,15 +116,16 @@ def choose_simpler(pooled: pd.DataFrame, overlap: int = 1, z: float = Z) -> tupl
 
 def nested_select(known: dict[str, pd.DataFrame], origins: list[object], capacity: float | int, snapshots: int,
                   seed: int = 0, truth: pd.DataFrame | None = None, horizon_days: int = HORIZON_DAYS,
-                  grid: dict | None = None) -> dict:
+                  grid: dict | None = None, cache: object = None) -> dict:
     """Tune, choose, report (module docstring). Returns ``winner``, ``model`` (unfitted, tuned),
     ``models`` (all of the comparison, unfitted), ``params`` per family, ``split`` (the three lists of dates), ``choice`` (the rule's detail),
     ``result`` (the backtest of the choosing and reported origins), ``reported`` (its rows at the
-    reported origins), ``notes`` and ``cache`` (the features, labels and weights built, for reuse)."""
+    reported origins), ``notes`` and ``cache`` (the features, labels and weights built, for reuse;
+    ``cache``: one from ``backtest.new_cache(known, horizon_days)`` the caller shares)."""
     grid = TUNING_GRID if grid is None else grid
     tune, choose, report = split_origins(origins, horizon_days)
     notes = {} if set(tune).isdisjoint(choose) else dict(NO_ROOM_NOTE)
-    cache = new_cache(known, horizon_days)
+    cache = new_cache(known, horizon_days) if cache is None else cache
     variants = {f"{name}|{i}": family(name, params, seed) for name, options in grid.items()
                 for i, params in enumerate(options)}
     tuning = run_backtest(known, tune, variants, capacity=capacity, snapshots=snapshots, seed=seed,

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.contract.dates import HORIZON_DAYS, to_timestamp
-from analytics.models.backtest import capacity_count, run_backtest
+from analytics.models.backtest import capacity_count, new_cache, run_backtest
 from analytics.models.campaign import CampaignRule
 from analytics.models.candidates import SEED
 from analytics.models.nested import nested_select
@@ -84,17 +84,23 @@ def snapshot_dates(as_of: object, snapshots: int = SNAPSHOTS, horizon_days: int 
 
 def training_set(tables: Snapshot | dict[str, pd.DataFrame], as_of: object = None, snapshots: int = SNAPSHOTS,
                  horizon_days: int = HORIZON_DAYS, weighted: bool = True,
-                 visit_team: bool = False) -> tuple[pd.DataFrame, pd.Series, np.ndarray]:
+                 visit_team: bool = False, cache: object = None) -> tuple[pd.DataFrame, pd.Series, np.ndarray]:
     """``(X, y, weights)`` stacked over ``snapshot_dates``; only records known on the snapshot's date
     (a tables dict is cut to ``as_of`` first) are used. ``visit_team``: add the team of the labelled
     visit (``models.team.VISIT_TEAM``), a training-only column that only ``TeamAveraged`` may read;
-    without it the matrix holds exactly the features a list is scored with."""
+    without it the matrix holds exactly the features a list is scored with. ``cache``: a
+    ``backtest.new_cache`` of the same known tables, horizon and weighting, whose dates the backtest
+    built already (the latest snapshots are its origins): each date's matrix is built once."""
     known_then = as_snapshot(tables, as_of)
     as_of, known = known_then.as_of.ts, known_then.as_dict()
     frames, targets, weights = [], [], []
     for snapshot in snapshot_dates(as_of, snapshots, horizon_days):  # a loop over dates
-        features = build_features(known, snapshot)
-        labels = build_labels(known, snapshot, horizon_days=horizon_days).reindex(features.index)
+        if cache is not None:
+            features, labels, date_weights = cache.get(snapshot, horizon_days)
+        else:
+            features = build_features(known, snapshot)
+            labels = build_labels(known, snapshot, horizon_days=horizon_days).reindex(features.index)
+            date_weights = _weights(features, labels, weighted)
         observed = (labels["inspected"].fillna(False).astype(bool) | labels["accident"].fillna(False).astype(bool))
         if not observed.any():
             continue
@@ -105,7 +111,7 @@ def training_set(tables: Snapshot | dict[str, pd.DataFrame], as_of: object = Non
             chosen = chosen.assign(**{VISIT_TEAM: labels.loc[observed, "first_team"].to_numpy()})
         frames.append(chosen)
         targets.append(labels.loc[observed, "label"].fillna(False).astype(int).to_numpy())
-        weights.append(_weights(features, labels, weighted).loc[observed].to_numpy(dtype=float))
+        weights.append(date_weights.loc[observed].to_numpy(dtype=float))
     if not frames:
         return pd.DataFrame(), pd.Series(dtype=int), np.zeros(0)
     X = _align_categories(frames)
@@ -200,7 +206,8 @@ def train_on_tables(tables: Snapshot | dict[str, pd.DataFrame], as_of: object, r
     (``models.ablation``; the card's ``selection_detail.with_without``)."""
     snapshot = as_snapshot(tables, as_of)
     as_of, known = snapshot.as_of.ts, snapshot.as_dict()
-    X, y, weights = training_set(snapshot, snapshots=snapshots, visit_team=True)
+    cache = new_cache(known, HORIZON_DAYS)  # each date's features, labels and weights built once, for all of training
+    X, y, weights = training_set(snapshot, snapshots=snapshots, visit_team=True, cache=cache)
     fingerprint = data_fingerprint(known)
     dates = snapshot_dates(as_of, snapshots)
     now = build_features(snapshot)
@@ -213,7 +220,7 @@ def train_on_tables(tables: Snapshot | dict[str, pd.DataFrame], as_of: object, r
         selection: dict = {}
     else:
         origin_dates = rolling_origins(as_of - pd.Timedelta(days=HORIZON_DAYS), count=origins)
-        nested = nested_select(known, origin_dates, capacity, snapshots, seed=seed, truth=truth)
+        nested = nested_select(known, origin_dates, capacity, snapshots, seed=seed, truth=truth, cache=cache)
         models, reported = nested["models"], nested["reported"]
         result = nested["result"]
         report_origins = reported["origin"].unique()

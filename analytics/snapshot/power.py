@@ -148,13 +148,14 @@ def own_baselines(known: Mapping[str, pd.DataFrame], as_of: object,
 
 def suspected_restarts(known: Mapping[str, pd.DataFrame], as_of: object,
                        thresholds: PowerThresholds = DEFAULT_THRESHOLDS,
-                       sector_baseline: pd.Series | None = None) -> pd.DataFrame:
+                       sector_baseline: pd.Series | None = None, periods: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per firm suspected on ``as_of`` of running during a recorded stop (``SUSPECT_COLUMNS``):
     the evidence (suspicious periods as ``start..end``, their kWh and daily draw, the baseline and its
     source, the ratio), the day the first of them became known (``first_flagged``, a period's end) and
-    a confidence. Sorted by confidence, highest first."""
+    a confidence. Sorted by confidence, highest first. ``periods``: ``judged_periods`` of the same
+    arguments when the caller has them already (the feature family does)."""
     as_of = to_timestamp(getattr(as_of, "ts", as_of))
-    periods = judged_periods(known, as_of, thresholds, sector_baseline)
+    periods = judged_periods(known, as_of, thresholds, sector_baseline) if periods is None else periods
     suspicious = periods.loc[periods["under_stop"].astype(bool) & (periods["ratio"] >= thresholds.ratio_threshold)]
     recent_firms = suspicious.loc[suspicious["period_end"] > as_of - pd.Timedelta(days=thresholds.lookback_days),
                                   "enterprise_id"].unique()
