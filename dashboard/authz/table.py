@@ -93,10 +93,12 @@ SERVER: dict[str, Rule] = {
         OFFICE_LEADER,
         (CLICKS, k.day(), k.number(1, 90, whole=True), k.number(0, 1), k.number(0, 3650, whole=True),
          k.number(0, 1000, whole=True), k.choices(c.code for c in SECTORS), k.number(0, 10_000, whole=True),
-         k.number(0, 2**32 - 1, whole=True), LANG, k.upload(3 * 1024 * 1024), k.text(255)),
+         k.number(0, 2**32 - 1, whole=True), LANG, k.upload(3 * 1024 * 1024), k.text(255), k.number(0, 1),
+         k.number(1, 3650, whole=True), k.number(1, 3650, whole=True), k.choices(("replace",))),
         "plans_edit"),
     outputs("plan-grid.rowData", "plan-summary.children", "plan-expected.figure", "plan-map.figure", "plan-team.options",
-            "plan-date.options", "plan-empty.children"): Rule(OFFICE_LEADER, (k.plan_id(), k.text(64), k.day(), LANG)),
+            "plan-date.options", "plan-empty.children", "plan-evidence.children"): Rule(
+        OFFICE_LEADER, (k.plan_id(), k.text(64), k.day(), LANG)),
     "plan-download.data": Rule(OFFICE_LEADER, (CLICKS, CLICKS, k.plan_id(), k.text(64), k.day(), LANG), "plans_export"),
     # 检查组 /inspector
     outputs("inspector-visit.data", "inspector-visit-info.children", "inspector-date.value", "inspector-rectify.rowData"):

@@ -93,8 +93,9 @@ def test_office_draws_a_plan_and_sees_it_by_team_and_day(pages, site) -> None:
     assert chosen in {o["value"] for o in options} and chosen in message
     drawn = [details for action, object_id, details in site.audited if (action, object_id) == ("plan", chosen)]
     assert len(drawn) == 1 and drawn[0]["seed"] == 7 and drawn[0]["days"] == 3  # drawing a plan is audited
-    rows, summary, expected, town_map, teams, dates, empty = plan.show_plan(chosen, None, None, "zh")
+    rows, summary, expected, town_map, teams, dates, empty, evidence = plan.show_plan(chosen, None, None, "zh")
     assert empty is None  # the "no plan yet" notice goes once a plan is shown
+    assert "没有转为书面核查" in _texts(evidence) and "预计路程" in _texts(summary)
     assert rows and "预计发现重大隐患" in _texts(summary) and "随机种子 7" in _texts(summary)
     assert list(expected.data[0].y) == ["本计划", "同样次数的纯随机抽查"] and expected.data[0].x[0] > 0
     assert town_map.data[0].type == "choropleth" and sum(town_map.data[0].z) == len(rows)
@@ -104,6 +105,31 @@ def test_office_draws_a_plan_and_sees_it_by_team_and_day(pages, site) -> None:
     assert only and {r["c1"] for r in only} == {one_team} and {r["c0"] for r in only} == {dates[0]["value"]}
     en_rows, en_summary, *_ = plan.show_plan(chosen, None, None, "en")
     assert "expected major hazards found" in _texts(en_summary) and "Seed 7" in _texts(en_summary)
+
+
+def test_office_redraws_the_same_dates_as_a_new_version_or_a_replacement_and_sees_the_evidence_review(pages, site) -> None:
+    from analytics.store.database import CONTRACT_TABLES
+
+    with site.store.engine.begin() as connection:  # a general hazard due on the plan's second day: evidence review
+        connection.execute(CONTRACT_TABLES["hazards"].insert().values(
+            hazard_id="HG1", enterprise_id="EA2", found_date=pd.Timestamp("2026-02-20").date(), level="general",
+            deadline=pd.Timestamp("2026-03-03").date()))
+    plan = pages["plan"]
+    assert all(i.startswith("plan-") for i in _ids(plan.layout(lang="zh"))) and "plan-replace" in _ids(plan.layout(lang="zh"))
+    _, first, _ = _draw(pages)
+    options, second, message = plan.draw(1, "2026-03-02", 3, 0.25, 30, 1, ["gas"], 1, 8, "zh", None, None, 0.3, 30, 90, [])
+    assert "第 2 版" in message and first in message
+    labels = {o["value"]: o["label"] for o in options}
+    assert "已被新版本取代" in labels[first] and "v2" in labels[second]
+    *_, evidence = plan.show_plan(second, None, None, "zh")
+    assert "HG1" in str(evidence.to_plotly_json()) and "1 家企业的一般隐患" in _texts(evidence)
+    options, third, message = plan.draw(1, "2026-03-02", 3, 0.25, 30, 1, ["gas"], 1, 9, "en", None, None, 0.5, 14, 60,
+                                        ["replace"])
+    assert "Replaced the plan" in message and second not in {o["value"] for o in options}
+    _, _, refused = plan.draw(1, "2026-03-02", 3, 0.25, 30, 1, ["gas"], 1, 9, "en", None, None, 2, 30, 90, [])
+    assert "follow-up share" in _texts(refused)
+    _, _, refused = plan.draw(1, "2026-03-02", 3, 0.25, 30, 1, ["gas"], 1, 9, "zh", None, None, 0.3, 0, 90, [])
+    assert "红色风险企业" in _texts(refused)
 
 
 def test_a_leader_sees_no_visit_before_its_day_and_may_not_draw(pages, site) -> None:
