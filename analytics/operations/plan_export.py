@@ -154,9 +154,24 @@ def plan_html(visits: pd.DataFrame, tables: dict[str, pd.DataFrame], lang: str =
             f"<style>{_STYLE}</style></head><body>{''.join(sheets)}</body></html>")
 
 
+def evidence_html(evidence: pd.DataFrame, tables: dict[str, pd.DataFrame], lang: str = "zh") -> str:
+    """A last page of the print view: the follow-ups left to evidence review (empty text when none)."""
+    if evidence.empty:
+        return ""
+    frame = printable_evidence(evidence, tables, lang)
+    rows = pd.Series("<tr>", index=frame.index)
+    for column in frame.columns:  # a loop over the seven columns, each vectorised over the firms
+        rows = rows + "<td>" + _escape(frame[column]) + "</td>"
+    head = "<thead><tr>" + "".join(f"<th>{html.escape(c)}</th>" for c in frame.columns) + "</tr></thead>"
+    return (f"<section class='sheet'><h1>{html.escape(_label('evidence', lang))}</h1><table>{head}<tbody>"
+            + "".join((rows + "</tr>").tolist()) + "</tbody></table></section>")
+
+
 def write_plan_html(plan, tables: dict[str, pd.DataFrame], path: str | Path, lang: str = "zh") -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     title = f"{'检查计划' if lang == 'zh' else 'Inspection plan'} {plan.plan_id or ''}"
-    path.write_text(plan_html(plan.visits, tables, lang, title), encoding="utf-8")
+    page = plan_html(plan.visits, tables, lang, title)
+    page = page.replace("</body>", evidence_html(plan.evidence, tables, lang) + "</body>")
+    path.write_text(page, encoding="utf-8")
     return path

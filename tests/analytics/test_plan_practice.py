@@ -65,7 +65,11 @@ def test_a_firm_that_had_its_grades_visits_this_year_is_not_planned_unless_red()
 
 
 # --- follow-ups: on site within the share, the rest to evidence review --------------------------------------
-def test_on_site_follow_ups_keep_within_the_share_day_by_day_and_general_ones_go_to_evidence_review() -> None:
+def test_on_site_follow_ups_keep_within_the_share_day_by_day_and_general_ones_go_to_evidence_review(tmp_path) -> None:
+    import openpyxl
+
+    from analytics.operations.plan_export import write_plan_html, write_plan_xlsx
+
     rows = [{"enterprise_id": f"F{i:02d}", "score": 0.05 + 0.001 * i} for i in range(40)]
     hazards = [{"hazard_id": f"HM{i}", "enterprise_id": f"F{i:02d}", "found_date": "2026-01-05", "level": "major",
                 "deadline": "2026-02-25"} for i in range(10)]  # overdue too
@@ -91,6 +95,10 @@ def test_on_site_follow_ups_keep_within_the_share_day_by_day_and_general_ones_go
     assert evidence.loc["F20", "deadline"] == pd.Timestamp("2026-03-05")
     assert "6 家的一般隐患转为书面核查" in plan.render("zh") and "6 firm(s) with general hazards left to evidence" in plan.render("en")
     assert plan.target_share >= 0.7
+    page = write_plan_html(plan, tables, tmp_path / "plan.html").read_text(encoding="utf-8")
+    assert "<h1>书面核查</h1>" in page and "HG25" in page  # on paper too, after the teams' days
+    book = openpyxl.load_workbook(write_plan_xlsx(plan.visits, tables, tmp_path / "plan.xlsx", "en", evidence=plan.evidence))
+    assert book.sheetnames[-1] == "Evidence review" and book["Evidence review"].max_row == 7
     wider = build_plan(risk_list, tables, one_team(3), START, 5, PlanRules(random_share=0.2, follow_up_share=0.6), seed=1)
     assert (wider.visits["reason_code"] == "follow_up").sum() == 9  # ⌊0.6 × 15⌋: the share is the office's
 
