@@ -35,6 +35,7 @@ DEFAULTS: dict[str, Any] = {
     "language": "zh",  # when neither the URL nor the language cookie says
     "secure_cookies": False,  # True behind TLS (the reverse proxy terminates HTTPS)
     "max_content_length": 2 * 1024 * 1024,  # request bodies above this get 413
+    "import_max_bytes": 32 * 1024 * 1024,  # ... except callbacks of accounts that may import (the import page's upload)
     "models_dir": None,  # the model registry folder; else $SAFERANK_MODELS; else data/models
     "trusted_proxies": None,  # addresses/networks whose X-Forwarded-For counts; else $SAFERANK_TRUSTED_PROXIES; else none
 }

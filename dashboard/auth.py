@@ -304,6 +304,9 @@ def guard() -> flask.Response | None:
             return _unauthenticated()
         return flask.redirect(flask.url_for("saferank_auth.login", next=request.full_path.rstrip("?")))
     if path == "/_dash-update-component":
+        if user.can("import"):  # the import page's upload travels in a callback body; others keep the app's limit
+            request.max_content_length = max(flask.current_app.config["MAX_CONTENT_LENGTH"] or 0,
+                                             int(flask.current_app.extensions["saferank"]["config"]["import_max_bytes"]))
         body = request.get_json(silent=True)
         refusal, page, search = callback_decision(user, body)
         if refusal is not None:

@@ -57,8 +57,10 @@ def _user() -> accounts.User:
 
 
 def max_upload_bytes() -> int:
-    """The largest file the page takes: the request limit less the base64 overhead (4/3)."""
-    return int(get_config()["max_content_length"] * 3 / 4) - 64 * 1024
+    """The largest file the page takes: the import request limit (``import_max_bytes``, which the
+    guard allows accounts that may import) less the base64 overhead (4/3)."""
+    config = get_config()
+    return int(max(config["max_content_length"], config["import_max_bytes"]) * 3 / 4) - 64 * 1024
 
 
 def _root() -> Path:

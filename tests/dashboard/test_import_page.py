@@ -125,3 +125,16 @@ def test_a_zip_of_csvs_with_a_path_in_it_is_unpacked_flat(tmp_path) -> None:
     folder = unpack("county.zip", buffer.getvalue(), tmp_path / "work")
     assert [p.name for p in folder.iterdir()] == ["towns.csv"] and folder.parent == tmp_path / "work"
     assert pd.read_csv(folder / "towns.csv")["name"].tolist() == ["城关镇"]
+
+
+def test_an_upload_above_the_app_limit_reaches_the_page_only_for_accounts_that_may_import(auth_app) -> None:
+    """The app refuses bodies over max_content_length (2 MB); an office workbook is often larger, so
+    the guard lets accounts with the import permission send up to import_max_bytes."""
+    app = auth_app.app
+    big = "data:application/zip;base64," + base64.b64encode(b"x" * 3 * 1024 * 1024).decode()
+    got = _call(auth_app.client("office"), app, UPLOAD, {"import-upload.contents": big, "import-upload.filename": "big.zip"},
+                "import-upload.contents")
+    assert "不是有效的 zip" in got["import-file"]["children"]
+    body = callback_body(app, UPLOAD, "/import")
+    body["inputs"][0]["value"] = big
+    assert auth_app.client("analyst").post("/_dash-update-component", json=body).status_code == 413
