@@ -4,6 +4,7 @@ import itertools
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 import shap
 from sklearn.ensemble import HistGradientBoostingClassifier
@@ -109,3 +110,14 @@ def test_native_boosted_model_explains_exactly_and_keeps_monotonic_constraints(d
 def test_an_unknown_categorical_option_is_refused(data):
     with pytest.raises(ValueError, match="categorical"):
         BoostedModel(max_iter=5, categorical="onehot").fit(*data)
+
+
+def test_a_category_column_over_255_categories_stays_ordinal():
+    rng = np.random.default_rng(1)
+    X = pd.DataFrame({"town": pd.Categorical([f"T{i}" for i in rng.integers(0, 300, 900)]),
+                      "kind": pd.Categorical(rng.choice(["a", "b"], 900)), "n": rng.poisson(1.0, 900).astype(float)})
+    y = (rng.random(900) < 0.2 + 0.2 * X["n"].clip(0, 2)).astype(int)
+    model = BoostedModel(max_iter=10, min_samples_leaf=20, categorical="native").fit(X, y)
+    assert X["town"].cat.categories.size > 255 and model.native_ == {"kind"}
+    gap = logit(model.predict_proba(X)[:, 1]) - model.base_logit_ - model.contributions(X).sum(axis=1).to_numpy()
+    assert np.abs(gap).max() < 1e-9
