@@ -87,6 +87,13 @@ CODE_SYNONYMS: dict[str, dict[str, str]] = {
 }
 
 
+# Columns holding a town_id that provincial exports often fill with the town's name (所属乡镇 松门镇):
+# a value mapping name -> town_id is proposed for them (``propose_towns``).
+TOWN_REFERENCES: dict[str, tuple[str, ...]] = {
+    name: tuple(c.name for c in spec.columns if c.references == "towns.town_id") for name, spec in TABLES.items()
+}
+
+
 def _norm(text: object) -> str:
     """Lower case, no spaces, no brackets or units around it: how a header is compared."""
     return re.sub(r"[\s_\-（）()【】\[\]：:]", "", str(text)).lower()
@@ -175,6 +182,17 @@ def propose_codes(column: Column, values: Iterable[str]) -> list[Proposal]:
     return out
 
 
+def propose_towns(values: Iterable[str], towns: Mapping[str, str]) -> list[Proposal]:
+    """For each distinct value of a town_id column that is no known town_id, the town it names
+    (``towns``: town_id -> name; exact name first, then a close one: 松门 -> 松门镇)."""
+    names = {_norm(name): town for town, name in towns.items()}
+    out = []
+    for value in sorted({str(v).strip() for v in values} - {""} - set(towns)):
+        key = _norm(value)
+        out.append(Proposal(value, names[key], "alias") if key in names else _close(value, key, names))
+    return out
+
+
 @dataclass
 class SourceMapping:
     """A confirmed mapping for one source system.
@@ -219,8 +237,11 @@ class SourceMapping:
                      f"Several headers of {table} are mapped to the same column: {', '.join(twice)}.")
         for table, columns in self.codes.items():
             for column, values in columns.items():
-                if column not in TABLES[table].column_names or not TABLES[table].column(column).codes:
+                if column not in TABLES[table].column_names or not (TABLES[table].column(column).codes
+                                                                   or column in TOWN_REFERENCES.get(table, ())):
                     fail(f"{table}.{column} 不是代码列。", f"{table}.{column} is not a coded column.")
+                if not TABLES[table].column(column).codes:
+                    continue  # a town's name -> its town_id: checked against the towns by the import
                 allowed = TABLES[table].column(column).code_values()
                 for value, code in values.items():
                     if code and code not in allowed:

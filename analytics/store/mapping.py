@@ -23,7 +23,15 @@ import pandas as pd
 import sqlalchemy as sa
 
 from analytics.contract.errors import UserError
-from analytics.contract.mapping import Proposal, SourceMapping, propose_codes, propose_headers, propose_table
+from analytics.contract.mapping import (
+    TOWN_REFERENCES,
+    Proposal,
+    SourceMapping,
+    propose_codes,
+    propose_headers,
+    propose_table,
+    propose_towns,
+)
 from analytics.contract.schema import TABLES
 from analytics.store import database as store_module
 from analytics.store.app_tables import import_mappings
@@ -41,9 +49,10 @@ class Proposed:
     rows: pd.DataFrame  # ROW_FIELDS
 
     def to_confirm(self) -> pd.DataFrame:
-        """The rows a person should look at: every sheet's table, every header or label not spelled as
-        the contract spells it."""
-        return self.rows.loc[(self.rows["kind"] == "table") | self.rows["how"].isin(CONFIRM)].reset_index(drop=True)
+        """The rows a person should look at, and that make the mapping back (``from_rows``): every
+        sheet's table, every header not spelled as the contract spells it, every label to replace."""
+        shown = self.rows["kind"].isin(["table", "code"]) | self.rows["how"].isin(CONFIRM)
+        return self.rows.loc[shown].reset_index(drop=True)
 
 
 def _by_headers(source: Source) -> Proposal:
@@ -57,9 +66,23 @@ def _by_headers(source: Source) -> Proposal:
     return best
 
 
-def propose(path: str | Path, saved: SourceMapping | None = None) -> Proposed:
+def _towns(sources: list[Source], tables: Mapping[str, str], rows: list[dict[str, object]],
+           stored: pd.DataFrame | None) -> dict[str, str]:
+    """town_id -> name, from the upload's towns sheet (headers as proposed) and the store's towns."""
+    towns = {} if stored is None else dict(zip(stored["town_id"].astype(str), stored["name"].astype(str), strict=True))
+    for source in sources:
+        if tables.get(source.stem) != "towns" or source.clean is None:
+            continue
+        header = {r["target"]: r["source"] for r in rows if r["kind"] == "column" and r["table"] == "towns" and r["target"]}
+        if "town_id" in header and "name" in header:
+            towns.update(zip(source.clean[header["town_id"]], source.clean[header["name"]], strict=True))
+    return towns
+
+
+def propose(path: str | Path, saved: SourceMapping | None = None, stored_towns: pd.DataFrame | None = None) -> Proposed:
     """A mapping for the files at ``path`` (folder, workbook or CSV); a ``saved`` one (the source
-    system's last confirmed mapping) is taken over where it applies."""
+    system's last confirmed mapping) is taken over where it applies. Town names written where a
+    town_id belongs are mapped to the town_id of the upload's towns sheet or of ``stored_towns``."""
     saved = saved or SourceMapping()
     sources, _ = read_sources(path, tables=saved.tables, every=True)
     rows: list[dict[str, object]] = []
@@ -99,6 +122,19 @@ def propose(path: str | Path, saved: SourceMapping | None = None) -> Proposed:
                 rows.append({"kind": "code", "table": table, "column": column.name, "source": proposal.source,
                              "target": proposal.target, "how": proposal.how})
                 mapping.codes.setdefault(table, {}).setdefault(column.name, {})[proposal.source] = proposal.target
+    chosen = {r["source"]: r["target"] for r in rows if r["kind"] == "table"}
+    towns = _towns(sources, chosen, rows, stored_towns)
+    for source in (s for s in sources if chosen.get(s.stem) and s.clean is not None):
+        table = chosen[source.stem]
+        written = {r["target"]: r["source"] for r in rows if r["kind"] == "column" and r["table"] == table and r["target"]}
+        for column in (c for c in TOWN_REFERENCES.get(table, ()) if c in written and towns):
+            saved_codes = saved.code_map(table, column)
+            for proposal in propose_towns(source.clean[written[column]].unique(), towns):
+                if proposal.source in saved_codes:
+                    proposal = Proposal(proposal.source, saved_codes[proposal.source], "saved")
+                rows.append({"kind": "code", "table": table, "column": column, "source": proposal.source,
+                             "target": proposal.target, "how": proposal.how})
+                mapping.codes.setdefault(table, {}).setdefault(column, {})[proposal.source] = proposal.target
     frame = pd.DataFrame(rows, columns=list(ROW_FIELDS)).drop_duplicates(["kind", "table", "column", "source"])
     mapping.validate()
     return Proposed(mapping, frame.reset_index(drop=True))
@@ -155,6 +191,11 @@ def saved_mapping(store: store_module.Store, system: str) -> SourceMapping | Non
     return None if text is None else SourceMapping.from_json(text, system)
 
 
+def stored_towns(store: store_module.Store) -> pd.DataFrame:
+    """The store's towns (town_id, name), for mapping town names in an upload to their ids."""
+    return store_module.read_tables(store, ["towns"])["towns"][["town_id", "name"]]
+
+
 def saved_systems(store: store_module.Store) -> list[str]:
     with store.engine.connect() as connection:
         return list(connection.execute(sa.select(import_mappings.c.system).order_by(import_mappings.c.system)).scalars())
@@ -197,7 +238,7 @@ def propose_to_file(store: store_module.Store, source: str | Path, out: str | Pa
                     lang: str = "zh") -> str:
     """``saferank mapping propose``: the proposal for ``source`` (from ``system``'s kept mapping, if
     any) written as JSON to ``out``; returns what to print."""
-    proposed = propose(source, saved_mapping(store, system) if system else None)
+    proposed = propose(source, saved_mapping(store, system) if system else None, stored_towns(store))
     proposed.mapping.system = system or proposed.mapping.system
     proposed.mapping.write(out)
     return render_proposal(proposed, out, lang)

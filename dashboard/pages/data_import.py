@@ -209,7 +209,7 @@ def propose(token: str | None, saved: str | None, system: str | None, lang: str)
         return [], dash.no_update
     store = get_store()
     kept = mappings.saved_mapping(store, saved) if saved else None
-    rows = mappings.propose(_data_path(_work(token)), kept).to_confirm()
+    rows = mappings.propose(_data_path(_work(token)), kept, mappings.stored_towns(store)).to_confirm()
     rows["allowed"] = [_allowed(k, t, c) for k, t, c in zip(rows["kind"], rows["table"], rows["column"], strict=True)]
     rows["kind"] = rows["kind"].map(lambda v: i18n.t(f"import.kind_{v}", lang))
     rows["how"] = rows["how"].map(lambda v: i18n.t(f"import.how_{v}", lang))

@@ -189,3 +189,43 @@ def test_cli_proposes_then_imports_with_the_mapping(tmp_path, capsys) -> None:
     assert main(["import", str(book), "--db", url, "--export-date", EXPORT, "--mapping", "省系统"]) == 0
     assert main(["import", str(book), "--db", url, "--export-date", EXPORT, "--mapping", "别的系统"]) == 2
     assert "别的系统" in capsys.readouterr().err
+
+
+def test_town_names_where_a_town_id_belongs_are_mapped_to_the_id(tmp_path) -> None:
+    """Provincial exports write 所属乡镇 as the town's name; the proposal maps it to the town_id
+    of the upload's towns sheet (or of the store), and the import loads the id."""
+    rows = base_rows()
+    names = {t["town_id"]: t["name"] for t in rows["towns"]}
+    for firm in rows["enterprises"]:
+        firm["town_id"] = names[firm["town_id"]]
+    rows["enterprises"][1]["town_id"] = "河口"  # short for 河口镇: a close match
+    book = provincial_workbook(tmp_path / "export.xlsx", rows)
+    proposed = propose(book)
+    assert proposed.mapping.codes["enterprises"]["town_id"] == {"城关镇": "T1", "河口": "T2"}
+    confirm = proposed.to_confirm()
+    assert set(confirm.loc[confirm["column"] == "town_id", "source"]) == {"城关镇", "河口"}
+    store = open_store(f"sqlite:///{tmp_path / 'store.db'}")
+    import_files(store, book, export_date=EXPORT, mapping=from_rows(confirm.to_dict("records")))
+    firms = read_tables(store, ["enterprises"])["enterprises"].set_index("enterprise_id")
+    assert firms.loc["E1", "town_id"] == "T1" and firms.loc["E2", "town_id"] == "T2"
+    # the towns already stored serve an export without a towns sheet
+    from analytics.store.mapping import stored_towns
+
+    book.unlink()
+    rows.pop("towns")
+    with pd.ExcelWriter(book) as writer:
+        pd.DataFrame(rows["enterprises"]).rename(columns=PROVINCIAL["enterprises"][1]).to_excel(
+            writer, sheet_name="企业基本信息", index=False)
+    again = propose(book, stored_towns=stored_towns(store))
+    assert again.mapping.codes["enterprises"]["town_id"] == {"城关镇": "T1", "河口": "T2"}
+
+
+@settings(max_examples=40, deadline=None)
+@given(data=st.data())
+def test_known_code_synonyms_map_back_to_their_code(data) -> None:
+    from analytics.contract.mapping import CODE_SYNONYMS
+
+    coded = [(c, label, code) for spec in TABLES.values() for c in spec.columns if c.codes
+             for label, code in CODE_SYNONYMS.get(c.name, {}).items() if code in c.code_values()]
+    column, label, code = data.draw(st.sampled_from(coded))
+    assert [(p.source, p.target) for p in propose_codes(column, [label, f" {label} "])] == [(label, code)]
