@@ -15,6 +15,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from analytics.features.registry import FEATURES
 from saferank.cli import chosen_language, main, usage_error_zh
@@ -176,3 +178,37 @@ def test_score_lang_en_writes_english_reasons_in_the_list_csv(tmp_path, capsys) 
     capsys.readouterr()
     assert re.search(r"[\u4e00-\u9fff]", reasons["zh"]) and "Handles hazardous chemicals" in reasons["en"]
     assert not re.search(r"[\u4e00-\u9fff]", reasons["en"])
+
+
+_WORDS = st.sampled_from(["--lang", "--lang=en", "--lang=zh", "--lang=fr", "en", "zh", "fr", "import", "x", "--db"])
+
+
+@given(argv=st.lists(_WORDS, max_size=8), env=st.sampled_from(["", "en", "zh", "EN", "de"]))
+@settings(max_examples=300, deadline=None)
+def test_the_chosen_language_is_the_last_valid_lang_else_the_environment(argv, env) -> None:
+    """Property: the last ``--lang X`` / ``--lang=X`` with X in zh/en wins; else $SAFERANK_LANG if valid; else zh."""
+    expected = env.lower() if env.lower() in ("zh", "en") else "zh"
+    for position, word in enumerate(argv):
+        value = word[len("--lang="):] if word.startswith("--lang=") else (
+            argv[position + 1] if word == "--lang" and position + 1 < len(argv) else None)
+        if value in ("zh", "en"):
+            expected = value
+    previous = os.environ.get("SAFERANK_LANG")
+    os.environ["SAFERANK_LANG"] = env
+    try:
+        assert chosen_language(argv) == expected
+    finally:
+        if previous is None:
+            del os.environ["SAFERANK_LANG"]
+        else:
+            os.environ["SAFERANK_LANG"] = previous
+
+
+@given(name=st.from_regex(r"--[a-z][a-z-]{0,12}", fullmatch=True), value=st.text(min_size=1, max_size=12))
+@settings(max_examples=200, deadline=None)
+def test_every_argparse_error_of_a_value_reads_in_chinese(name, value) -> None:
+    """Property: argparse's own messages about an option's value come back in Chinese, naming the option."""
+    for message in (f"argument {name}: invalid int value: {value!r}", f"argument {name}: expected one argument",
+                    f"argument {name}: invalid choice: {value!r} (choose from 'a', 'b')"):
+        translated = usage_error_zh(message)
+        assert translated.startswith(f"参数 {name}：") and "argument" not in translated.replace(value, "")
