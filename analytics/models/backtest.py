@@ -50,6 +50,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.metrics import brier_score_loss, roc_auc_score
+from sklearn.utils.validation import check_is_fitted
 
 from analytics.contract.dates import HORIZON_DAYS, to_timestamp
 from analytics.contract.errors import UserError
@@ -62,6 +63,7 @@ from analytics.models.fitting import SharedFits
 from analytics.models.labels import build_labels, inspection_weights, selection_bias
 from analytics.models.team import VISIT_TEAM, TeamAveraged
 from analytics.models.uncertainty import comparisons, pooled_intervals
+from analytics.models.validation import SingleClassError, binary_labels, feature_frame, weights_or_none
 from analytics.snapshot.timeline import rolling_origins
 
 CAPACITY = 0.05
@@ -85,21 +87,46 @@ METRIC_LABELS = {
 
 class RandomScore(ClassifierMixin, BaseEstimator):
     """The random baseline: every firm gets the (weighted) training base rate; the backtest's seeded
-    tie-break turns that into a random order."""
+    tie-break turns that into a random order. Labels are optional (no labels: rate 0); one class alone
+    gives its rate (0 or 1). Passes scikit-learn's estimator checks but ``EXPECTED_FAILED_CHECKS``."""
 
     def fit(self, X: object, y: object = None, sample_weight: object = None) -> RandomScore:
-        target = np.zeros(len(X)) if y is None else np.asarray(y, dtype=float)
-        weights = np.ones(len(target)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
-        self.rate_ = float(np.average(target, weights=weights)) if weights.sum() > 0 else 0.0
-        self.classes_ = np.array([0, 1])
+        frame = feature_frame(X, self, reset=True)
+        weights = weights_or_none(sample_weight, len(frame))
+        self.classes_, target = np.array([0, 1]), np.zeros(len(frame))
+        if y is not None:
+            try:
+                target = binary_labels(y, self, len(frame)).astype(float)
+            except SingleClassError:  # one class: its own rate
+                target = np.full(len(frame), float(np.unique(np.asarray(y, dtype=float))[0] == 1))
+        self.rate_ = float(np.average(target, weights=weights))
         return self
 
     def predict_proba(self, X: object) -> np.ndarray:
-        p = np.full(len(X), self.rate_)
+        check_is_fitted(self, "rate_")
+        p = np.full(len(feature_frame(X, self, reset=False)), self.rate_)
         return np.column_stack([1 - p, p])
 
+    def predict(self, X: object) -> np.ndarray:
+        positive = self.predict_proba(X)[:, 1] > 0.5
+        return self.classes_[positive.astype(int)]
+
     def contributions(self, X: pd.DataFrame) -> pd.DataFrame:
-        return pd.DataFrame(0.0, index=X.index, columns=X.columns)
+        check_is_fitted(self, "rate_")
+        frame = feature_frame(X, self, reset=False)
+        return pd.DataFrame(0.0, index=frame.index, columns=frame.columns)
+
+    def __sklearn_tags__(self):  # noqa: D105 - binary only, NaN allowed, labels optional
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = False
+        tags.input_tags.allow_nan = True
+        tags.target_tags.required = False
+        return tags
+
+
+EXPECTED_FAILED_CHECKS = {  # scikit-learn's estimator checks RandomScore fails, and why
+    "check_classifiers_train": "the random baseline gives every firm the base rate: it learns no ranking, by design",
+}
 
 
 def default_models(include_learned: bool = True, seed: int = 0) -> dict[str, object]:
