@@ -128,8 +128,8 @@ class QualityReport:
                      f"rows dated after the export date {counts['after_export']}.")
         lacking = self.families[self.families["status"] != "used"]
         if len(lacking):
-            parts = [f"{FAMILY_LABELS[r.family][0 if zh else 1]}（{_lacking_text(r.lacking, lang)}）" if zh else
-                     f"{FAMILY_LABELS[r.family][1]} ({_lacking_text(r.lacking, lang)})" for r in lacking.itertuples()]
+            parts = [f"{FAMILY_LABELS[r.family][0]}（{_lacking_text(r.lacking, lang, 2)}）" if zh else
+                     f"{FAMILY_LABELS[r.family][1]} ({_lacking_text(r.lacking, lang, 2)})" for r in lacking.itertuples()]
             lines.append(("模型将缺少：" if zh else "The model will lack: ") + ("；" if zh else "; ").join(parts)
                          + ("。" if zh else "."))
         else:
@@ -192,14 +192,18 @@ def _column_words(table: str, column: str, lang: str) -> str:
     return f"{schema.TABLES[table].zh}·{schema.column_label(table, column, 'zh')}（{table}.{column}）"
 
 
-def _lacking_text(items: tuple[str, ...], lang: str) -> str:
-    """``("penalties", "hazards.deadline")`` as words: an absent table, or a column with no value."""
+def _lacking_text(items: tuple[str, ...], lang: str, limit: int | None = None) -> str:
+    """``("penalties", "hazards.deadline")`` as words: an absent table, or a column with no value (the
+    first ``limit`` of them, and how many more)."""
     words = []
-    for item in items:
+    for item in items[:limit]:
         if "." in item:
             words.append(f"{_column_words(*item.split('.', 1), lang)}无数据" if lang == "zh" else f"{item} holds no value")
         else:
             words.append(f"缺少数据表 {_table_label(item, 'zh')} {item}" if lang == "zh" else f"no {item} table")
+    more = len(items) - len(words)
+    if more:
+        words.append(f"另 {more} 列" if lang == "zh" else f"{more} more")
     return ("、" if lang == "zh" else ", ").join(words)
 
 
