@@ -126,7 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
     imports.add_argument("--rejects", default=None, help="folder for <table>.rejects.csv (default: next to the input)")
     imports.add_argument("--export-date", dest="export_date", default=None, help="date of the export; later dates are errors (default today)")
     imports.add_argument("--quality", default=None, help="the data-quality workbook written after the import "
-                         "(default data/quality/quality-<export date>.xlsx)")
+                         "(default quality/quality-<export date>.xlsx beside a SQLite store, else under data/)")
     imports.add_argument("--errors", default=None, help="write the full list of problems to this CSV")
     imports.add_argument("--mapping", default=None, help="a confirmed column/code mapping: a JSON file (saferank mapping "
                          "propose), or the name of a source system whose mapping the store keeps; a file naming its "

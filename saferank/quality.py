@@ -22,12 +22,25 @@ def cmd_import(args: argparse.Namespace) -> int:
     return status
 
 
+def default_report_path(url: str, export_date: str | None) -> Path:
+    """``quality/quality-<export date>.xlsx`` beside a SQLite store's file (``data/`` for the default
+    store), else under ``data/`` in the working directory."""
+    import sqlalchemy as sa
+
+    from analytics.store.database import resolve_url
+
+    parsed = sa.engine.make_url(resolve_url(url))
+    beside = parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:"
+    folder = Path(parsed.database).expanduser().parent if beside else Path("data")
+    return folder / "quality" / f"quality-{export_date or 'latest'}.xlsx"
+
+
 def report_after_import(store, args: argparse.Namespace, export_date: str | None) -> None:
     """After an import: the summary printed, the workbook written (``--quality``, else
-    data/quality/quality-<export date>.xlsx under the working directory) and its counts audited."""
+    ``default_report_path``) and its counts audited."""
     from analytics.views.quality import quality_report
 
-    out = getattr(args, "quality", None) or Path("data") / "quality" / f"quality-{export_date or 'latest'}.xlsx"
+    out = getattr(args, "quality", None) or default_report_path(args.db, export_date)
     with _audited(store, "export_list", "quality", out=str(out), after="import") as done:
         quality = quality_report(store, export_date)
         quality.write(out, args.lang)

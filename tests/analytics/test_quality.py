@@ -132,8 +132,8 @@ def test_import_prints_the_quality_summary_and_writes_and_records_the_report(tmp
     assert main(["import", str(folder), "--db", url, "--export-date", INGEST_EXPORT, "--lang", "en"]) == 0
     out = capsys.readouterr().out
     assert "Data quality (export date" in out and "The model will lack" in out
-    written = tmp_path / "data" / "quality" / f"quality-{pd.Timestamp(INGEST_EXPORT):%Y-%m-%d}.xlsx"
-    assert written.exists() and f"Full report: {written.relative_to(tmp_path)}" in out
+    written = tmp_path / "quality" / f"quality-{pd.Timestamp(INGEST_EXPORT):%Y-%m-%d}.xlsx"  # beside the store
+    assert written.exists() and f"Full report: {written}" in out and not (tmp_path / "data").exists()
     entry = audit.search(open_store(url), {"action": "export_list"}).iloc[0]
     details = json.loads(entry["details"])
     assert entry["object_id"] == "quality" and details["outcome"] == "done" and details["rows"] > 0
