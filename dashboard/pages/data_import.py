@@ -91,11 +91,18 @@ def _data_path(work: Path) -> Path:
     return Path((work / "source.txt").read_text(encoding="utf-8"))
 
 
+# The target cell edits as a list of what that row may map to ('' = not imported); a town's id, which
+# the page does not list, is typed.
+TARGET_EDITOR = ("params.data.allowed ? {component: 'agSelectCellEditor', params: {values: [''].concat("
+                 "params.data.allowed.split(' '))}} : {component: 'agTextCellEditor'}")
+
+
 def mapping_columns(lang: str) -> list[dict]:
     names = ("kind", "table", "column", "source", "target", "how", "allowed")
     widths = {"source": 180, "target": 170, "allowed": 420}
+    target = {"editable": True, "cellClass": "editable-cell", "cellEditorSelector": {"function": TARGET_EDITOR}}
     return [{"field": f, "headerName": i18n.t(f"import.col_{f}", lang), "width": widths.get(f, 120),
-             "editable": f == "target", **({"cellClass": "editable-cell"} if f == "target" else {})} for f in names]
+             **(target if f == "target" else {})} for f in names]
 
 
 PROBLEM_FIELDS = ("file", "row", "column", "value", "reason")

@@ -41,6 +41,12 @@ def _import(page: Page, book: Path, tmp_path: Path, lang: str) -> None:
     page.locator("#import-mapping").get_by_text("所属乡镇", exact=True).scroll_into_view_if_needed()
     expect(page.locator(MAPPING_ROWS, has_text="所属乡镇")).to_contain_text("town_id")
     expect(page.locator(MAPPING_ROWS, has_text="行业类别")).to_contain_text("sector")
+    # the clerk may correct a proposal: the target cell offers what that row may map to
+    page.locator(MAPPING_ROWS, has_text="乡镇列表").locator("[col-id=target]").click()
+    editing = page.locator("#import-mapping .ag-cell-inline-editing, #import-mapping .ag-popup-editor").first
+    expect(editing).to_be_visible(timeout=5_000)
+    page.screenshot(path=str(SCREENSHOTS / f"import-editing-{lang}.png"), full_page=True)
+    page.keyboard.press("Escape")
     page.fill("#import-system", "省执法系统")
     page.fill("#import-export-date", EXPORT)
 
