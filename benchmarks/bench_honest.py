@@ -7,21 +7,32 @@ at the top (or "too few to tell"), and the paired difference of the served model
 order, the rule of thumb, the best history rule and the *reference*: a plain HistGradientBoosting on
 simple history counts (``benchmarks/reference_model.py``), what a data scientist writes in an hour.
 
-- ``--data chicago`` (default ``../shared/realdata/chicago``): 12 monthly origins up to 2014-05-31,
-  each re-orders the routine visits of the 30 days after it, capacity 10 % of them; the served model
-  is what ``saferank train --as-of 2013-07-01 --capacity 0.1 --origins 3`` chose, frozen for the year.
-- ``--data sample``: the sample county as shipped, 12 monthly origins ending 90 days before
-  2026-11-15, capacity 5 % of operating firms, 90-day windows; the served model is the one
-  ``saferank train --as-of 2026-11-15`` chooses, refitted at each origin as the backtest does.
+- ``--data chicago`` (default ``../shared/realdata/chicago``): 12 monthly origins 2013-06-30 to
+  2014-05-31 (the last window ends 2014-06-30, the records' last day), each re-orders the routine
+  visits of the 30 days after it, capacity 10 % of them; the served model is what ``saferank train
+  --as-of 2013-06-30 --capacity 0.1 --origins 3`` chose, frozen for the year. Trained as of the first
+  origin, so no label it learned from lies in a window it is judged on.
+- ``--data sample`` (or a simulated county's folder): 12 monthly origins ending 90 days before
+  2026-11-15, capacity 5 % of operating firms, 90-day windows; the served model is what ``saferank
+  train --as-of <first origin> --origins 12`` chose (the family and its tuned parameters), refitted
+  at each origin on the past only, as a county retraining monthly would. Its choice never read the
+  origins it is judged on (training as of 2026-11-15 tuned and chose on five of them).
+
+``--served-as-of DATE`` moves the training date (a date after the first origin lets the choice read
+origins it is then judged on, and the output says so). The output starts with the commit, the data
+folder and the load, and ends with the run time.
 
 Nothing is written inside the repository.
 
     .venv/bin/python benchmarks/bench_honest.py --data chicago|sample|DIR [--train-origins N]
+        [--served-as-of DATE] [--ipw] [--json FILE]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -40,10 +51,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default="chicago")
     parser.add_argument("--train-origins", type=int, default=None)
+    parser.add_argument("--served-as-of", default=None,
+                        help="train the served model as of this date (default: the first origin)")
     parser.add_argument("--json", default=None, help="write the backtest JSON here")
     parser.add_argument("--ipw", action="store_true", help="also backtest the learned models trained without weights")
     args = parser.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)  # each line lands in a redirected log as it is printed
     warnings.simplefilter("ignore", RuntimeWarning)
+    from sklearn.base import clone
     from sklearn.frozen import FrozenEstimator
 
     from analytics.models.backtest import default_models, run_backtest
@@ -58,27 +73,36 @@ def main() -> None:
 
     chicago = args.data == "chicago"
     data = {"chicago": ROOT.parent / "shared" / "realdata" / "chicago", "sample": SAMPLE_COUNTY}.get(args.data, Path(args.data))
+    commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
+                            text=True).stdout.strip() or "(not a git checkout)"
+    print(f"commit {commit}; data {data}; load average at start {os.getloadavg()[0]:.1f} ({os.cpu_count()} cores)")
     out = Path(tempfile.mkdtemp(prefix="saferank-honest-"))
     store = open_store(f"sqlite:///{out / 'county.db'}")
     start = time.perf_counter()
     import_files(store, data)
     tables = read_tables(store)
     if chicago:
-        trained_as_of, capacity, capacity_of, window, origins = "2013-07-01", 0.10, "inspected", 30, rolling_origins("2014-05-31", 12)
+        capacity, capacity_of, window, origins = 0.10, "inspected", 30, rolling_origins("2014-05-31", 12)
         train_origins = args.train_origins or 3
     else:
-        trained_as_of, capacity, capacity_of, window = "2026-11-15", 0.05, "operating", 90
-        origins = rolling_origins(pd.Timestamp(trained_as_of) - pd.Timedelta(days=90), 12)
+        capacity, capacity_of, window = 0.05, "operating", 90
+        origins = rolling_origins(pd.Timestamp("2026-11-15") - pd.Timedelta(days=90), 12)
         train_origins = args.train_origins or 12
-    training = train_models(store, as_of=AsOf.parse(trained_as_of), models_dir=out / "models", capacity=capacity,
-                            origins=train_origins)
-    print(f"trained as of {trained_as_of} ({train_origins} origins) in {time.perf_counter() - start:.0f} s: "
-          f"winner {training.winner}", flush=True)
+    trained_as_of = pd.Timestamp(args.served_as_of or origins[0])
+    training = train_models(store, as_of=AsOf.parse(trained_as_of.date().isoformat()), models_dir=out / "models",
+                            capacity=capacity, origins=train_origins)
+    model, card = ModelRegistry(out / "models").load()
+    split = (card.get("selection_detail") or {}).get("split", {})
+    params = (card.get("selection_detail") or {}).get("params")
+    print(f"trained as of {trained_as_of.date()} ({train_origins} origins) in {time.perf_counter() - start:.0f} s: "
+          f"winner {training.winner}, parameters {params}, split {split}")
+    if trained_as_of > origins[0]:
+        print(f"NOTE: trained after the first origin {origins[0].date()}: "
+              "the choice may have read origins it is judged on")
     models = {**default_models(), "plain_boosting": PlainHistoryBoosting()}
-    if chicago:
-        model, _card = ModelRegistry(out / "models").load()
-        models["served"] = FrozenEstimator(model)
-    served = "served" if chicago else training.winner
+    # the served model: frozen as trained (Chicago), or its family and tuned parameters refitted at each origin
+    models["served"] = FrozenEstimator(model) if chicago else clone(model)
+    served = "served"
     result = run_backtest(tables, origins, models, capacity=capacity, capacity_of=capacity_of, window_days=window)
     print(f"backtest in {time.perf_counter() - start:.0f} s (whole run)\n")
     if args.json:
@@ -104,7 +128,8 @@ def main() -> None:
         row = {**paired_difference(metrics, served, reference, window), "reference_role": role}
         print(sentence(row, "en"))
     for reference in ("plain_boosting",):
-        for model in [m for m in models if m not in ("random", reference, served)]:
+        # every model the backtest ran (it adds ``logistic_team`` itself where visits carry teams)
+        for model in [m for m in metrics["model"].unique() if m not in ("random", reference, served)]:
             row = {**paired_difference(metrics, model, reference, window), "reference_role": "reference"}
             print("  " + sentence(row, "en"))
     if args.ipw:  # item 5: the weights as a tested option, the learned models refitted without them
@@ -123,6 +148,7 @@ def main() -> None:
     print(f"\ncalibration of {served} on the held-out origins, by score decile:")
     print(calibration[["decile", "mean_score", "observed", "n"]].to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     print(f"\nselection bias per visit (mean over origins): {result.bias['ratio'].mean():.2f}")
+    print(f"whole run {time.perf_counter() - start:.0f} s; load average at the end {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":
