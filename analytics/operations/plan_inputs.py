@@ -20,7 +20,7 @@ def candidates(risk_list: pd.DataFrame, enterprises: pd.DataFrame) -> pd.DataFra
     list has no levels), sorted by rank (the list's own order)."""
     if risk_list.empty:
         raise UserError("风险清单为空：请先运行 saferank score。", "The risk list is empty: run saferank score first.")
-    place = enterprises.assign(enterprise_id=enterprises["enterprise_id"].astype(str)).set_index("enterprise_id")
+    place = pd.Index(enterprises["enterprise_id"].astype(str).to_numpy(dtype=object))
     out = pd.DataFrame({
         "enterprise_id": risk_list["enterprise_id"].astype(str).to_numpy(),
         "score": risk_list["score"].astype("float64").to_numpy(),
@@ -28,14 +28,22 @@ def candidates(risk_list: pd.DataFrame, enterprises: pd.DataFrame) -> pd.DataFra
         "risk_level": (risk_list["risk_level"].astype(object).fillna("").astype(str).to_numpy()
                        if "risk_level" in risk_list else ""),
     })
-    ids = out["enterprise_id"]
-    out["town_id"] = ids.map(place["town_id"].astype(object)).astype(object)
-    out["sector"] = ids.map(place["sector"].astype(object)).astype(object)
-    for column in ("longitude", "latitude"):
-        out[column] = ids.map(pd.to_numeric(place[column], errors="coerce")).astype("float64") if column in place \
-            else np.nan
-    out["grade"] = ids.map(place["standardization"].astype(object)).astype(object).fillna("").astype(str) \
-        if "standardization" in place else ""
+    at = place.get_indexer(out["enterprise_id"].to_numpy(dtype=object))  # one lookup for every column: -1 unknown
+    found = at >= 0
+
+    def column(name: str, empty: object, kind: str = "object") -> np.ndarray:
+        values = np.full(len(out), empty, dtype=kind)
+        if name in enterprises:
+            source = enterprises[name]
+            source = pd.to_numeric(source, errors="coerce") if kind == "float64" else source.astype(object)
+            values[found] = source.to_numpy(dtype=kind)[at[found]]
+        return values
+
+    out["town_id"] = column("town_id", None)
+    out["sector"] = column("sector", None)
+    out["longitude"] = column("longitude", np.nan, "float64")
+    out["latitude"] = column("latitude", np.nan, "float64")
+    out["grade"] = pd.Series(column("standardization", None)).fillna("").astype(str).to_numpy(dtype=object)
     out = out.loc[out["town_id"].notna()]
     return out.sort_values(["rank", "enterprise_id"], kind="stable").reset_index(drop=True)
 
@@ -111,7 +119,8 @@ def random_keys(candidates: pd.DataFrame, rules: PlanRules, rng: np.random.Gener
     has no levels; weight 0: never drawn). The uniforms are drawn in sorted-id order, so a row order
     does not change the draw."""
     ids = candidates["enterprise_id"].to_numpy(dtype=object)
-    uniform = pd.Series(rng.random(len(ids)), index=np.sort(ids)).reindex(ids).to_numpy()
+    uniform = np.empty(len(ids))
+    uniform[np.argsort(ids, kind="stable")] = rng.random(len(ids))  # the k-th smallest id gets the k-th draw
     weights = dict(zip(LEVELS, (1.0,) * len(LEVELS), strict=True)) | {k: float(v) for k, v in rules.random_weights.items()}
     weight = candidates["risk_level"].map(weights).fillna(1.0).to_numpy(dtype="float64")
     with np.errstate(divide="ignore"):
