@@ -275,7 +275,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve = _command(sub, "serve", "serve the dashboard and API (development server; --prod: waitress)", commands.cmd_serve)
     serve.add_argument("--prod", action="store_true", help="serve with waitress")
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=int(os.environ.get("SAFERANK_PORT") or 8050),
+    serve.add_argument("--port", type=int, default=os.environ.get("SAFERANK_PORT") or 8050,  # a bad value: a usage error
                        help="port (default: $SAFERANK_PORT, else 8050); a busy port is refused (exit 2)")
     return parser
 

@@ -121,9 +121,11 @@ def test_serve_says_nothing_of_a_first_admin_once_one_exists(tmp_path) -> None:
     (["frob"], {}, "命令：'frob' 不是可选值", "invalid choice"),
     (["users", "--lang=en", "frob"], {"SAFERANK_LANG": "zh"}, "invalid choice: 'frob'", "不是可选值"),
     (["score", "--bogus"], {}, "无法识别的参数：--bogus", "unrecognized"),
+    (["serve"], {"SAFERANK_PORT": "abc"}, "参数 --port：'abc' 不是整数", "Traceback"),
 ])
 def test_argparse_errors_read_in_the_chosen_language(argv, env, expected, unexpected, monkeypatch, capsys) -> None:
     monkeypatch.delenv("SAFERANK_LANG", raising=False)
+    monkeypatch.delenv("SAFERANK_PORT", raising=False)
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     with pytest.raises(SystemExit) as exited:
