@@ -229,3 +229,23 @@ def test_known_code_synonyms_map_back_to_their_code(data) -> None:
              for label, code in CODE_SYNONYMS.get(c.name, {}).items() if code in c.code_values()]
     column, label, code = data.draw(st.sampled_from(coded))
     assert [(p.source, p.target) for p in propose_codes(column, [label, f" {label} "])] == [(label, code)]
+
+
+def test_a_workbook_is_read_once_for_the_proposal_the_check_and_the_import(tmp_path, monkeypatch) -> None:
+    from analytics.store import reading
+
+    calls = []
+    read_excel = pd.read_excel
+    monkeypatch.setattr(reading.pd, "read_excel", lambda *a, **k: calls.append(a[0]) or read_excel(*a, **k))
+    book = provincial_workbook(tmp_path / "export.xlsx")
+    store = open_store(f"sqlite:///{tmp_path / 'store.db'}")
+    proposed = propose(book)
+    import_files(store, book, export_date=EXPORT, mapping=proposed.mapping, dry_run=True)
+    import_files(store, book, export_date=EXPORT, mapping=proposed.mapping)
+    assert len(calls) == 1
+    rows = base_rows()
+    rows["enterprises"][0]["name"] = "甲化工（更名）"
+    provincial_workbook(book, rows)  # the file changed: read again, and its new cells count
+    import_files(store, book, export_date=EXPORT, mapping=proposed.mapping)
+    assert len(calls) == 2
+    assert read_tables(store, ["enterprises"])["enterprises"].set_index("enterprise_id").loc["E1", "name"] == "甲化工（更名）"
