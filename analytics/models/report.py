@@ -146,8 +146,9 @@ def _with_without_section(result: BacktestResult) -> list[str]:
     if not rows:
         return []
     p = result.parameters
-    source = ("在用模型的类型（模型登记簿） / the serving model's kind (model registry)" if p.get("ablate_source") == "registry"
-              else "最简单的学习模型（未找到在用模型） / the simplest learned model (no serving model found)")
+    source = {"registry": "在用模型的类型（模型登记簿） / the serving model's kind (model registry)",
+              "default": "最简单的学习模型（未找到在用模型） / the simplest learned model (no serving model found)",
+              }.get(p.get("ablate_source"), "按要求指定 / as asked")
     return [
         "<h2>有无对比：逆倾向加权与用电特征族 / With and without: inverse-propensity weights and the power family</h2>",
         pd.DataFrame(rows).to_html(index=False, border=0, escape=True), "<ul>" + "".join(items) + "</ul>",
