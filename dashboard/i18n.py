@@ -188,6 +188,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                             "与模板列名完全一致的列不再列出。",
                             "Each row is a sheet, a column or a code label: edit 'Maps to' directly (empty: not imported); the "
                             "allowed values are in the last column. Columns already named as in the template are not listed."),
+    "import.repropose": ("按改过的工作表重新建议列映射", "Propose the columns again for the sheets as changed"),
     "import.kind_table": ("工作表", "sheet"),
     "import.kind_column": ("列", "column"),
     "import.kind_code": ("代码取值", "code label"),

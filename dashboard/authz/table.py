@@ -139,7 +139,8 @@ SERVER: dict[str, Rule] = {
     # checked again by analytics.store.mapping.from_rows)
     outputs("import-token.data", "import-file.children"): Rule(
         IMPORT, (k.upload(IMPORT_UPLOAD), k.text(255), LANG), "import"),
-    outputs("import-mapping.rowData", "import-system.value"): Rule(IMPORT, (UPLOAD_TOKEN, k.text(128), k.text(128), LANG), "import"),
+    outputs("import-mapping.rowData", "import-system.value"): Rule(
+        IMPORT, (UPLOAD_TOKEN, k.text(128), CLICKS, k.row_data(2000), k.text(128), LANG), "import"),
     outputs("import-result.children", "import-summary.children", "import-problems.rowData"): Rule(
         IMPORT, (CLICKS, CLICKS, CLICKS, UPLOAD_TOKEN, k.row_data(2000), k.text(128), k.text(32), LANG), "import"),
     "import-download-problems.data": Rule(IMPORT, (CLICKS, UPLOAD_TOKEN, LANG), "import"),

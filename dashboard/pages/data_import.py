@@ -136,6 +136,7 @@ def layout(lang: str | None = None, **_query: object) -> html.Div:
                                     value=f"{pd.Timestamp.today():%Y-%m-%d}", maxLength=10)]),
             ], className="filters"),
             html.P(i18n.t("import.mapping_hint", lang), className="hint"),
+            html.Button(i18n.t("import.repropose", lang), id=f"{PREFIX}-repropose", n_clicks=0, className="button"),
             ag_grid(lang, id=f"{PREFIX}-mapping", columnDefs=mapping_columns(lang), rowData=[],
                     defaultColDef={"resizable": True, "sortable": True, "filter": True},
                     dashGridOptions={"singleClickEdit": True, "stopEditingWhenCellsLoseFocus": True},
@@ -206,21 +207,31 @@ def _allowed(kind: str, table: str, column: str) -> str:
     Output(f"{PREFIX}-system", "value"),
     Input(f"{PREFIX}-token", "data"),
     Input(f"{PREFIX}-saved", "value"),
+    Input(f"{PREFIX}-repropose", "n_clicks"),
+    State(f"{PREFIX}-mapping", "rowData"),
     State(f"{PREFIX}-system", "value"),
     State(f"{PREFIX}-lang-store", "data"),
 )
-def propose(token: str | None, saved: str | None, system: str | None, lang: str):
-    """The proposed mapping of the upload (a saved system's mapping taken over where it applies)."""
+def propose(token: str | None, saved: str | None, _again, rows: list[dict] | None, system: str | None, lang: str):
+    """The proposed mapping of the upload (a saved system's mapping taken over where it applies);
+    again, after the person changed which table a sheet is, with the headers of that table."""
     _user()
     if not token:
         return [], dash.no_update
     store = get_store()
-    kept = mappings.saved_mapping(store, saved) if saved else None
-    rows = mappings.propose(_data_path(_work(token)), kept, mappings.stored_towns(store)).to_confirm()
-    rows["allowed"] = [_allowed(k, t, c) for k, t, c in zip(rows["kind"], rows["table"], rows["column"], strict=True)]
-    rows["kind"] = rows["kind"].map(lambda v: i18n.t(f"import.kind_{v}", lang))
-    rows["how"] = rows["how"].map(lambda v: i18n.t(f"import.how_{v}", lang))
-    return records(rows), saved or system or ""
+    try:
+        kept = mappings.saved_mapping(store, saved) if saved else None
+        if dash.ctx.triggered_id == f"{PREFIX}-repropose":
+            sheets = mappings.SourceMapping(tables=_confirmed(rows, system).tables)
+            kept = kept.merged(sheets) if kept is not None else sheets
+        proposed = mappings.propose(_data_path(_work(token)), kept, mappings.stored_towns(store)).to_confirm()
+    except UserError:
+        return [], dash.no_update
+    proposed["allowed"] = [_allowed(k, t, c) for k, t, c in
+                           zip(proposed["kind"], proposed["table"], proposed["column"], strict=True)]
+    proposed["kind"] = proposed["kind"].map(lambda v: i18n.t(f"import.kind_{v}", lang))
+    proposed["how"] = proposed["how"].map(lambda v: i18n.t(f"import.how_{v}", lang))
+    return records(proposed), saved or system or ""
 
 
 _KINDS = {"table", "column", "code"}

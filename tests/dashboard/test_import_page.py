@@ -138,3 +138,24 @@ def test_an_upload_above_the_app_limit_reaches_the_page_only_for_accounts_that_m
     body = callback_body(app, UPLOAD, "/import")
     body["inputs"][0]["value"] = big
     assert auth_app.client("analyst").post("/_dash-update-component", json=body).status_code == 413
+
+
+def test_a_sheet_given_another_table_gets_that_tables_columns_proposed(auth_app, tmp_path) -> None:
+    """The clerk says which table a sheet is (here: 乡镇列表 is not to be imported, then it is towns
+    again): 重新建议 proposes the headers for the table as changed."""
+    app = auth_app.app
+    office = auth_app.client("office")
+    book = provincial_workbook(tmp_path / "export.xlsx")
+    url = "data:application/octet-stream;base64," + base64.b64encode(book.read_bytes()).decode()
+    token = _call(office, app, UPLOAD, {"import-upload.contents": url, "import-upload.filename": book.name},
+                  "import-upload.contents")["import-token"]["data"]
+    rows = _call(office, app, PROPOSE, {"import-token.data": token}, "import-token.data")["import-mapping"]["rowData"]
+    assert any(r["table"] == "towns" and r["kind"] == "列" for r in rows)
+    for row in rows:
+        if row["source"] == "乡镇列表":
+            row["target"] = ""
+    again = _call(office, app, PROPOSE, {"import-token.data": token, "import-repropose.n_clicks": 1,
+                                          "import-mapping.rowData": rows}, "import-repropose.n_clicks")
+    again = again["import-mapping"]["rowData"]
+    assert [r["target"] for r in again if r["source"] == "乡镇列表"] == [""]
+    assert not any(r["table"] == "towns" and r["kind"] == "列" for r in again)
