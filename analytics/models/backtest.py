@@ -59,7 +59,7 @@ from analytics.models import ablation
 from analytics.models.baselines import baseline_rules
 from analytics.models.campaign import CampaignRule
 from analytics.models.candidates import candidates
-from analytics.models.fitting import SharedFits
+from analytics.models.fitting import SharedFits, side_by_side
 from analytics.models.labels import build_labels, inspection_weights, selection_bias
 from analytics.models.team import VISIT_TEAM, TeamAveraged
 from analytics.models.uncertainty import comparisons, pooled_intervals
@@ -462,6 +462,32 @@ def _calibration(pooled: pd.DataFrame) -> pd.DataFrame:
         columns=["model", "decile", "mean_score", "observed", "weight", "n"])
 
 
+def _fit_origin(cache: _Cache, dates: list[pd.Timestamp], origin: pd.Timestamp, window_days: int, models: dict[str, object],
+                ablate: str | None, ablation_status: dict) -> tuple[dict, dict, list[dict], int, int]:
+    """At one origin: every model fitted on the snapshots of ``dates`` (the cache's shared fits) and its
+    scores on the origin's firms, the ablated variants' scores, the notes of models that could not be
+    trained, and the training rows and positives."""
+    X_train, y, w = _training_set(cache, dates)
+    X = cache.get(origin, window_days)[0]
+    scores: dict[str, np.ndarray] = {}
+    notes: list[dict] = []
+    fitted_models = cache.fitted.fit_all({name: clone(e) for name, e in models.items()}, tuple(dates),
+                                         lambda m: _fit(m, X_train, y, w), errors=(UserError, ValueError), threads=1)
+    for name, fitted in fitted_models.items():  # a loop over models
+        try:
+            if isinstance(fitted, Exception):
+                raise fitted
+            scores[name] = fitted.predict_proba(X.reindex(columns=X_train.columns.drop(VISIT_TEAM, errors="ignore")))[:, 1]
+        except (UserError, ValueError) as error:
+            notes.append({"zh": f"{origin.date()} {name} 未能训练：{error}", "en": f"{origin.date()} {name} could not be trained: {error}"})
+    variants: dict[str, np.ndarray] = {}
+    for variant in (v for v, state in ablation_status.items() if state == "ok" and ablate in scores):
+        X_variant, w_variant = ablation.variant_inputs(variant, X_train, w)  # same rows, labels, origin
+        fitted = _fit(clone(models[ablate]), X_variant, y, w_variant)
+        variants[variant] = fitted.predict_proba(X.reindex(columns=X_variant.columns.drop(VISIT_TEAM, errors="ignore")))[:, 1]
+    return scores, variants, notes, len(y), int(y.sum())
+
+
 def run_backtest(tables: dict[str, pd.DataFrame], origins: list[object] | None = None,
                  models: dict[str, object] | None = None, capacity: float | int = CAPACITY,
                  truth: pd.DataFrame | None = None, horizon_days: int = HORIZON_DAYS, snapshots: int = SNAPSHOTS,
@@ -496,9 +522,16 @@ def run_backtest(tables: dict[str, pd.DataFrame], origins: list[object] | None =
     ablate = ablate if ablate in models else None
     ablation_status = ablation.plan(tables, cache.weighted) if ablate else {}
     ablated_rows = []
-    for number, origin in enumerate(origins):  # a loop over origins
-        dates = [d for d in grid if d <= origin - pd.Timedelta(days=horizon_days)][-snapshots:]
-        X_train, y, w = _training_set(cache, dates)
+    plans = [[d for d in grid if d <= origin - pd.Timedelta(days=horizon_days)][-snapshots:] for origin in origins]
+    for dates, origin in zip(plans, origins):  # every date's matrix built once, before the fits run side by side
+        for day in dates:
+            cache.get(day)
+        cache.get(origin, window_days)
+    fits = side_by_side([lambda dates=dates, origin=origin: _fit_origin(cache, dates, origin, window_days, models, ablate,
+                                                                       ablation_status)
+                         for dates, origin in zip(plans, origins)])  # two origins at a time on two cores
+    for number, (origin, (scores, variants, fit_notes, n_train, n_train_positive)) in enumerate(zip(origins, fits)):
+        notes += fit_notes
         X, labels, weights = cache.get(origin, window_days)
         tiebreak = np.random.default_rng([seed, number]).permutation(len(X))
         ranked = np.ones(len(X), dtype=bool)
@@ -507,21 +540,6 @@ def run_backtest(tables: dict[str, pd.DataFrame], origins: list[object] | None =
             weights = pd.Series(1.0, index=X.index, name="weight")
         k = capacity_count(capacity, max(int(ranked.sum()), 1))
         truth_scores = None if truth_p is None else truth_p.reindex(X.index).fillna(0.0).to_numpy()
-        scores: dict[str, np.ndarray] = {}
-        fitted_models = cache.fitted.fit_all({name: clone(e) for name, e in models.items()}, tuple(dates),
-                                             lambda m: _fit(m, X_train, y, w), errors=(UserError, ValueError))
-        for name, fitted in fitted_models.items():  # a loop over models
-            try:
-                if isinstance(fitted, Exception):
-                    raise fitted
-                scores[name] = fitted.predict_proba(X.reindex(columns=X_train.columns.drop(VISIT_TEAM, errors="ignore")))[:, 1]
-            except (UserError, ValueError) as error:
-                notes.append({"zh": f"{origin.date()} {name} 未能训练：{error}", "en": f"{origin.date()} {name} could not be trained: {error}"})
-        variants: dict[str, np.ndarray] = {}
-        for variant in (v for v, state in ablation_status.items() if state == "ok" and ablate in scores):
-            X_variant, w_variant = ablation.variant_inputs(variant, X_train, w)  # same rows, labels, origin
-            fitted = _fit(clone(models[ablate]), X_variant, y, w_variant)
-            variants[variant] = fitted.predict_proba(X.reindex(columns=X_variant.columns.drop(VISIT_TEAM, errors="ignore")))[:, 1]
         if truth_scores is not None:
             scores["truth"] = truth_scores
         bias.append({"origin": origin, **selection_bias(labels)})
@@ -533,7 +551,7 @@ def run_backtest(tables: dict[str, pd.DataFrame], origins: list[object] | None =
         for name, p in scores.items():
             p = p[ranked]
             row, curve, top = score_origin(p, labels, w_ranked, k, tiebreak[ranked], truth_ranked)
-            metrics.append({"origin": origin, "model": name, "n_train": len(y), "n_train_positive": int(y.sum()), **row})
+            metrics.append({"origin": origin, "model": name, "n_train": n_train, "n_train_positive": n_train_positive, **row})
             curves.append(curve.assign(origin=origin, model=name))
             labelled = labels["inspected"].to_numpy(dtype=bool)
             pooled.append(pd.DataFrame({"model": name, "score": p[labelled], "y": labels["label"].to_numpy(dtype=float)[labelled],
@@ -544,8 +562,8 @@ def run_backtest(tables: dict[str, pd.DataFrame], origins: list[object] | None =
                                         .assign(origin=origin, model=name))
         for variant, p in variants.items():  # scored exactly as the ablated model: same labels, k, tie-break
             row, _, _ = score_origin(p[ranked], labels, w_ranked, k, tiebreak[ranked])
-            ablated_rows.append({"origin": origin, "model": ablation.variant_name(ablate, variant), "n_train": len(y),
-                                 "n_train_positive": int(y.sum()), **row})
+            ablated_rows.append({"origin": origin, "model": ablation.variant_name(ablate, variant), "n_train": n_train,
+                                 "n_train_positive": n_train_positive, **row})
     parameters = {
         "origins": [o.date().isoformat() for o in origins], "first_origin": origins[0].date().isoformat(),
         "last_origin": origins[-1].date().isoformat(), "capacity": capacity, "capacity_of": capacity_of,

@@ -72,11 +72,16 @@ class SharedFits:
 
         blends = [name for name, model in models.items() if isinstance(model, BlendModel)]
         others = [name for name in models if name not in blends]
-        with threadpool_limits(1, user_api="openmp"):  # one OpenMP thread per fit, whatever runs beside it
-            if threads > 1 and len(others) > 1:
-                with ThreadPoolExecutor(threads) as pool:
-                    done = dict(zip(others, pool.map(one, others)))
-            else:
-                done = {name: one(name) for name in others}
-            done.update({name: one(name) for name in blends})
+        done = dict(zip(others, side_by_side([lambda name=name: one(name) for name in others], threads)))
+        done.update(zip(blends, side_by_side([lambda name=name: one(name) for name in blends], 1)))
         return {name: done[name] for name in models}
+
+
+def side_by_side(fits: list[Callable[[], object]], threads: int = FIT_THREADS) -> list[object]:
+    """The results of ``fits`` (independent model fits), in order, run on ``threads`` threads with
+    OpenMP held at one thread each (``BoostedModel``'s own setting), so each fit is the same as alone."""
+    with threadpool_limits(1, user_api="openmp"):
+        if threads > 1 and len(fits) > 1:
+            with ThreadPoolExecutor(threads) as pool:
+                return list(pool.map(lambda fit: fit(), fits))
+        return [fit() for fit in fits]
