@@ -47,7 +47,7 @@ from analytics.store.checks import (
     parse_dates,
     render_issues,
 )
-from analytics.store.mapping import apply_codes
+from analytics.store.mapping import apply_codes, as_written
 from analytics.store.reading import WORKBOOK_SUFFIXES, Source, detect_encoding, read_sources, town_map_of
 from analytics.store.town_map import check_town_map, write_rejected_features
 
@@ -157,10 +157,11 @@ def _stored_tables(store: store_module.Store) -> set[str]:
 
 
 def _with_headers(issues: pd.DataFrame, sources: list[Source]) -> pd.DataFrame:
-    """Issues with the column named as the user wrote it in that file."""
+    """Issues with the column named as the user wrote it in that file, and the value as written where
+    a mapping replaced a label (a town's name by its town_id)."""
     written = {(s.name, name): header for s in sources for name, header in s.columns.items()}
     pairs = list(zip(issues["file"], issues["column"], strict=True))
-    issues = issues.copy()
+    issues = as_written(issues.copy(), sources)
     issues["column"] = [written.get(pair, pair[1]) for pair in pairs]  # one lookup per issue, not per row
     return issues
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
@@ -168,7 +169,20 @@ def apply_codes(sources: list[Source], mapping: SourceMapping) -> None:
             codes = mapping.code_map(source.table, column_name)
             if codes and source.clean is not None:
                 cells = source.clean[header]
+                source.replaced[column_name] = cells  # problems name the value as written (ingest._with_headers)
                 source.clean[header] = cells.map(codes).where(cells.isin(list(codes)), cells)
+
+
+def as_written(issues: pd.DataFrame, sources: list[Source]) -> pd.DataFrame:
+    """``issues`` (columns still contract names) with the value as the source wrote it where
+    ``apply_codes`` replaced a label (a town's name by its town_id); changed in place and returned."""
+    for source in sources:
+        for name, cells in source.replaced.items():
+            hit = ((issues["file"] == source.name) & (issues["column"] == name) & issues["row"].notna()).to_numpy()
+            if hit.any():  # source.rows: the Excel row of each data row, ascending
+                positions = np.searchsorted(source.rows, issues.loc[hit, "row"].to_numpy(dtype=np.int64))
+                issues.loc[hit, "value"] = cells.to_numpy()[positions]
+    return issues
 
 
 # --- kept per source system ---------------------------------------------------------------------

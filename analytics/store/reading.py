@@ -38,6 +38,7 @@ class Source:
     extra: list[str] = field(default_factory=list)  # headers that are no contract column
     clean: pd.DataFrame | None = None  # the cells without surrounding spaces
     encoding: str = "utf-8-sig"  # of a CSV file as detected; its rejects are written in it
+    replaced: dict[str, pd.Series] = field(default_factory=dict)  # contract column -> clean cells before a mapping's labels
 
     @property
     def blank(self) -> bool:

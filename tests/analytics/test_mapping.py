@@ -249,3 +249,21 @@ def test_a_workbook_is_read_once_for_the_proposal_the_check_and_the_import(tmp_p
     import_files(store, book, export_date=EXPORT, mapping=proposed.mapping)
     assert len(calls) == 2
     assert read_tables(store, ["enterprises"])["enterprises"].set_index("enterprise_id").loc["E1", "name"] == "甲化工（更名）"
+
+
+def test_a_problem_on_a_mapped_label_names_the_label_as_written(tmp_path) -> None:
+    """河口镇 is mapped to T2; T2's own row is bad, so with skip-bad E2 goes with it: the reason names
+    T2's row, the value is what the source wrote (河口镇), not the id it was mapped to."""
+    rows = base_rows()
+    names = {t["town_id"]: t["name"] for t in rows["towns"]}
+    for firm in rows["enterprises"]:
+        firm["town_id"] = names[firm["town_id"]]
+    rows["towns"][1]["coastal"] = "maybe"
+    book = provincial_workbook(tmp_path / "export.xlsx", rows)
+    store = open_store(f"sqlite:///{tmp_path / 'store.db'}")
+    report = import_files(store, book, export_date=EXPORT, mapping=propose(book).mapping, skip_bad=True,
+                          rejects_dir=tmp_path / "r")
+    issues = report.rejected_issues.set_index("file")
+    firm = issues.loc["export.xlsx:企业基本信息"]
+    assert (firm["row"], firm["column"], firm["value"]) == (3, "所属乡镇", "河口镇")
+    assert "export.xlsx:乡镇列表 row 3" in firm["reason_en"]
