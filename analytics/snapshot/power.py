@@ -63,10 +63,12 @@ PERIOD_COLUMNS = ("enterprise_id", "period_start", "period_end", "kwh", "kwh_per
 
 
 def _last_change(periods: pd.DataFrame, changes: pd.DataFrame, on: str) -> pd.DataFrame:
-    """For each period, the date and status of the firm's last known change on or before ``periods[on]``."""
-    left = periods[["row", "enterprise_id", on]].sort_values(on, kind="stable")
+    """For each period, the date and status of the firm's last known change on or before ``periods[on]``
+    (both frames keyed by the integer ``firm`` code: ``merge_asof`` by an integer is many times faster
+    than by a string)."""
+    left = periods[["row", "firm", on]].sort_values(on, kind="stable")
     right = changes.sort_values("date", kind="stable")
-    merged = pd.merge_asof(left, right, left_on=on, right_on="date", by="enterprise_id", direction="backward")
+    merged = pd.merge_asof(left, right, left_on=on, right_on="date", by="firm", direction="backward")
     return merged.set_index("row").reindex(periods["row"])
 
 
@@ -79,26 +81,33 @@ def judged_periods(known: Mapping[str, pd.DataFrame], as_of: object,
 
     ``sector_baseline`` (sector → kWh per day): the sectors' baselines when ``known`` holds only part
     of the county's firms (a partition: ``analytics.engine``); the medians of the firms' own
-    baselines (``own_baselines``) over the whole county. Default: computed from ``known``."""
+    baselines (``own_baselines``) over the whole county. Default: computed from ``known``.
+
+    Firms are worked on as integer codes (one ``factorize`` of the metered ids); every lookup by firm
+    is then a numpy ``take``, not a string map (2.8 million periods of 100,000 firms: 10 s → a few)."""
     as_of = to_timestamp(getattr(as_of, "ts", as_of))
     power = known.get("power_usage")
     if power is None or power.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in PERIOD_COLUMNS})
     power = power.loc[power["period_end"] <= as_of]
-    days = (power["period_end"] - power["period_start"]).dt.days + 1
-    periods = pd.DataFrame({
-        "row": np.arange(len(power)), "enterprise_id": power["enterprise_id"].astype(str).to_numpy(),
-        "period_start": power["period_start"].to_numpy(), "period_end": power["period_end"].to_numpy(),
-        "kwh": power["kwh"].astype("float64").to_numpy(), "kwh_per_day": (power["kwh"] / days).astype("float64").to_numpy(),
-    })
+    ids = power["enterprise_id"].astype(str).to_numpy(dtype=object)
+    firm, firms = pd.factorize(ids)
+    firms = pd.Index(firms, dtype=object)
+    starts = power["period_start"].to_numpy(dtype="datetime64[ns]")
+    ends = power["period_end"].to_numpy(dtype="datetime64[ns]")
+    kwh = power["kwh"].to_numpy(dtype="float64")
+    days = (ends - starts).astype("timedelta64[D]").astype("int64") + 1
+    periods = pd.DataFrame({"row": np.arange(len(power)), "firm": firm, "enterprise_id": ids,
+                            "period_start": starts, "period_end": ends, "kwh": kwh, "kwh_per_day": kwh / days})
     events = known.get("status_events")
     under_stop = np.zeros(len(periods), dtype=bool)
     touched = np.zeros(len(periods), dtype=bool)  # a recorded stop overlaps the period
     if events is not None and not events.empty:
-        changes = pd.DataFrame({"enterprise_id": events["enterprise_id"].astype(str).to_numpy(),
-                                "date": events["date"].to_numpy(dtype="datetime64[ns]"),
-                                "stopped": events["status"].astype(object).isin(STOPPED).to_numpy()})
-        changes = changes.loc[changes["date"] <= as_of]
+        event_firm = firms.get_indexer(events["enterprise_id"].astype(str).to_numpy(dtype=object))
+        dates = events["date"].to_numpy(dtype="datetime64[ns]")
+        metered = (event_firm >= 0) & (dates <= as_of.to_datetime64())  # changes of unmetered firms judge nothing
+        changes = pd.DataFrame({"firm": event_firm[metered], "date": dates[metered],
+                                "stopped": events["status"].astype(object).isin(STOPPED).to_numpy()[metered]})
         at_start = _last_change(periods, changes, "period_start")
         at_end = _last_change(periods, changes, "period_end")
         start_date, end_date = at_start["date"].to_numpy(), at_end["date"].to_numpy()
@@ -109,21 +118,24 @@ def judged_periods(known: Mapping[str, pd.DataFrame], as_of: object,
         touched = start_stopped | end_stopped | ~same
     periods["under_stop"] = under_stop
     operating = periods.loc[~touched]
-    counts = operating.groupby("enterprise_id")["kwh_per_day"].agg(["median", "size"])
-    own = counts["median"].where(counts["size"] >= thresholds.min_baseline_periods)
+    counts = operating.groupby("firm")["kwh_per_day"].agg(["median", "size"])
+    own_by_code = np.full(len(firms), np.nan)
+    own_by_code[counts.index.to_numpy()] = counts["median"].where(counts["size"] >= thresholds.min_baseline_periods).to_numpy()
     enterprises = known["enterprises"]
     sector_of = pd.Series(enterprises["sector"].astype(object).to_numpy(), index=enterprises["enterprise_id"].astype(str))
     sector_of = sector_of[~sector_of.index.duplicated()]
-    own_known = own.dropna()
+    sector_by_code = sector_of.reindex(firms).to_numpy(dtype=object)
     if sector_baseline is None:
-        sector_baseline = sector_baselines(own_known, sector_of.reindex(own_known.index))
-    firm_own = periods["enterprise_id"].map(own)
-    firm_sector = periods["enterprise_id"].map(sector_of).map(sector_baseline)
-    periods["baseline_kwh_per_day"] = firm_own.fillna(firm_sector).astype("float64")
-    periods["baseline_source"] = np.where(firm_own.notna(), "own", np.where(firm_sector.notna(), "sector", ""))
+        has_own = ~np.isnan(own_by_code)
+        sector_baseline = sector_baselines(pd.Series(own_by_code[has_own], index=firms[has_own]),
+                                           pd.Series(sector_by_code[has_own], index=firms[has_own]))
+    sector_by_firm = pd.Series(sector_by_code).map(sector_baseline).to_numpy(dtype="float64")
+    firm_own, firm_sector = own_by_code[firm], sector_by_firm[firm]
+    baseline = np.where(np.isnan(firm_own), firm_sector, firm_own)
+    periods["baseline_kwh_per_day"] = baseline
+    periods["baseline_source"] = np.where(~np.isnan(firm_own), "own", np.where(~np.isnan(firm_sector), "sector", ""))
     with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = periods["kwh_per_day"] / periods["baseline_kwh_per_day"].where(periods["baseline_kwh_per_day"] > 0)
-    periods["ratio"] = ratio.astype("float64")
+        periods["ratio"] = np.where(baseline > 0, periods["kwh_per_day"].to_numpy() / baseline, np.nan)
     return periods[list(PERIOD_COLUMNS)].reset_index(drop=True)
 
 

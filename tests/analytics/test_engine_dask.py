@@ -161,7 +161,8 @@ def test_cli_score_on_dask_writes_the_same_csv(county, model, engine, tmp_path, 
     models = tmp_path / "models"
     ModelRegistry(models).register(model, {"version": "v-dask", "model": "logistic"})
     day = str(county.as_of.date())
-    assert main(["score", "--db", url, "--as-of", day, "--models", str(models), "--out", str(tmp_path / "pandas.csv")]) == 0
+    assert main(["score", "--db", url, "--as-of", day, "--models", str(models), "--out", str(tmp_path / "pandas.csv"),
+                 "--lang", "en"]) == 0  # the same language: --lang en writes the reasons in English
     assert main(["score", "--db", url, "--as-of", day, "--models", str(models), "--out", str(tmp_path / "dask.csv"),
                  "--engine", "dask", "--scheduler", engine.client.scheduler.address,  # the running LocalCluster
                  "--parquet", str(tmp_path / "parquet"), "--lang", "en"]) == 0
