@@ -144,6 +144,23 @@ def open_hazards(store, enterprise_id: str) -> pd.DataFrame:
     return hazards.loc[hazards["rectified_date"].isna()].sort_values(["deadline", "hazard_id"]).reset_index(drop=True)
 
 
+def visit_states(store, visits: pd.DataFrame) -> pd.DataFrame:
+    """Per visit (``visit_id``, ``enterprise_id``): ``done`` (its results are stored: an inspection with
+    the visit's id) and ``open_hazards`` (the enterprise's stored hazards not yet rectified). Read only."""
+    ids = visits["visit_id"].astype(str)
+    firms = visits["enterprise_id"].astype(str)
+    inspections, hazards = CONTRACT_TABLES["inspections"], CONTRACT_TABLES["hazards"]
+    with store.engine.connect() as connection:
+        done = pd.read_sql(sa.select(inspections.c.inspection_id).where(inspections.c.inspection_id.in_(ids.unique().tolist())),
+                           connection)["inspection_id"].astype(str)
+        open_ = pd.read_sql(sa.select(hazards.c.enterprise_id).where(hazards.c.enterprise_id.in_(firms.unique().tolist()),
+                                                                      hazards.c.rectified_date.is_(None)),
+                            connection)["enterprise_id"].astype(str)
+    counts = open_.value_counts()
+    return pd.DataFrame({"visit_id": ids.to_numpy(), "done": ids.isin(done).to_numpy(),
+                         "open_hazards": firms.map(counts).fillna(0).astype(int).to_numpy()})
+
+
 def _stored_hazards(store, enterprise_id: str) -> pd.DataFrame:
 
     table = CONTRACT_TABLES["hazards"]
