@@ -11,7 +11,10 @@ it. A repeated id is one problem, on the later row. The town map is checked by `
 Loading: all or nothing by default; with ``skip_bad`` the good rows load and the bad rows go,
 unchanged and in their file's encoding, to ``<file>.rejects.csv`` with their reason (a row referring
 to a rejected row is rejected too, and its reason names that row). Writing is
-``store.write_tables``: upsert by id, so importing twice changes nothing.
+``store.write_tables``: upsert by id, so importing twice changes nothing. An optional ``progress``
+hook hears after each table checked and each chunk of rows written (``analytics.store.progress``).
+Long because the checking of a file set against the store is one sequence (structure, rows per table
+in load order, references and cascades, the town map, then rejects and writing) best read in one place.
 """
 
 from __future__ import annotations
@@ -48,6 +51,7 @@ from analytics.store.checks import (
     render_issues,
 )
 from analytics.store.mapping import apply_codes, as_written
+from analytics.store.progress import Hook, reporter
 from analytics.store.reading import WORKBOOK_SUFFIXES, Source, detect_encoding, read_sources, town_map_of
 from analytics.store.town_map import check_town_map, write_rejected_features
 
@@ -251,7 +255,7 @@ def _structure(sources: list[Source], stored: set[str],
 def import_files(store: store_module.Store, path: str | Path, *, skip_bad: bool = False,
                  rejects_dir: str | Path | None = None, export_date: object | None = None,
                  errors_path: str | Path | None = None, mapping: SourceMapping | None = None,
-                 dry_run: bool = False) -> ImportReport:
+                 dry_run: bool = False, progress: Hook | None = None) -> ImportReport:
     """Check and load a folder of contract CSVs (with an optional ``towns.geojson``), one .xlsx
     workbook, or one CSV named after its table into ``store``.
 
@@ -265,7 +269,8 @@ def import_files(store: store_module.Store, path: str | Path, *, skip_bad: bool 
     ``mapping`` (a confirmed ``SourceMapping``) names the tables, columns and codes the files spell
     their own way; the checks are the same after it. ``dry_run`` checks everything and writes the
     problem list and the rejects as ``skip_bad`` would, but changes nothing in the store: the report
-    lists every problem (``rejected_issues``) and what would load.
+    lists every problem (``rejected_issues``) and what would load. ``progress`` (a ``Step`` hook) is
+    called after each table is checked and, while writing, after each chunk of rows.
     """
     path = Path(path)
     errors_file = Path(errors_path) if errors_path else None
@@ -296,6 +301,7 @@ def import_files(store: store_module.Store, path: str | Path, *, skip_bad: bool 
     rejected_at: dict[str, pd.DataFrame] = {}
     all_issues: list[pd.DataFrame] = []
     cascades: list[pd.DataFrame] = []
+    check_report = reporter(progress, "check", [n for n in LOAD_ORDER if any(s.table == n for s in sources)])
     for name in LOAD_ORDER:
         mine = [s for s in sources if s.table == name]
         if not mine:
@@ -337,6 +343,8 @@ def import_files(store: store_module.Store, path: str | Path, *, skip_bad: bool 
         checked[name] = (frame, typed.loc[good])
         all_issues += own
         cascades += mine_cascades
+        if check_report is not None:
+            check_report(name, len(frame), len(frame))
 
     town_map = None
     if map_path is not None:
@@ -381,7 +389,8 @@ def import_files(store: store_module.Store, path: str | Path, *, skip_bad: bool 
         counts = {name: WriteCounts(inserted=len(rows)) for name, rows in loading.items()}
         counts["town_geometries"] = WriteCounts(inserted=len(geometries or {}))
     else:
-        counts = writing.write_tables(store, loading, geometries=geometries)
+        counts = writing.write_tables(store, loading, geometries=geometries,
+                                      progress=reporter(progress, "write", list(loading)))
         store_module.set_meta(store, {"last_export_date": export.strftime("%Y-%m-%d")})
     summary = [
         {"table": name, "files": ", ".join(s.name for s in sources if s.table == name),

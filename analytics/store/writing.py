@@ -3,12 +3,14 @@
 ``write_tables`` compares incoming rows with what is stored (missing equals missing), inserts the new,
 updates the changed, leaves the rest, and says what it did (``WriteCounts``). An empty SQLite table
 taking many rows gets them in bulk, its indexes rebuilt afterwards (``BULK_ROWS``). The town map
-(``towns.geojson``) is replaced as a whole in the same transaction.
+(``towns.geojson``) is replaced as a whole in the same transaction. Rows go to the driver in chunks of
+``CHUNK_ROWS``; an optional ``progress`` report is called between chunks (``analytics.store.progress``).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -16,6 +18,7 @@ import sqlalchemy as sa
 
 from analytics.contract import frames
 from analytics.contract.schema import LOAD_ORDER, TABLES, Column, Table
+from analytics.store.progress import TableReport
 from analytics.store.database import (
     CONTRACT_TABLES,
     Store,
@@ -29,6 +32,7 @@ from analytics.store.database import (
 
 # From this many new rows into an empty SQLite table, indexes are dropped and rebuilt afterwards.
 BULK_ROWS = 50_000
+CHUNK_ROWS = 50_000  # rows per executemany; a progress report between chunks
 
 
 def _driver_values(column: Column, values: pd.Series, dialect: str) -> list:
@@ -90,34 +94,43 @@ def _upsert_sql(connection: sa.Connection, spec: Table, new_rows: bool = False) 
     return insert if new_rows else f"{insert} ON CONFLICT ({', '.join(quote(n) for n in key)}) {action}"
 
 
-def _execute_many(connection: sa.Connection, sql: str, spec: Table, rows: pd.DataFrame) -> None:
-    """One ``executemany`` on the driver's cursor (no per-row SQLAlchemy processing)."""
+def _execute_many(connection: sa.Connection, sql: str, spec: Table, rows: pd.DataFrame,
+                  chunk_done: Callable[[int], None] | None = None) -> None:
+    """``executemany`` on the driver's cursor (no per-row SQLAlchemy processing), ``CHUNK_ROWS`` rows
+    at a time; ``chunk_done(rows)`` after each chunk."""
     if rows.empty:
         return
     dialect = connection.dialect.name
-    columns = [_driver_values(c, rows[c.name], dialect) for c in spec.columns]
     cursor = connection.connection.driver_connection.cursor()
     try:
-        cursor.executemany(sql, list(zip(*columns, strict=True)))
+        for start in range(0, len(rows), CHUNK_ROWS):
+            chunk = rows.iloc[start:start + CHUNK_ROWS]
+            columns = [_driver_values(c, chunk[c.name], dialect) for c in spec.columns]
+            cursor.executemany(sql, list(zip(*columns, strict=True)))
+            if chunk_done is not None:
+                chunk_done(len(chunk))
     finally:
         cursor.close()
 
 
-def _bulk_sqlite(connection: sa.Connection, spec: Table, rows: pd.DataFrame) -> None:
+def _bulk_sqlite(connection: sa.Connection, spec: Table, rows: pd.DataFrame,
+                 chunk_done: Callable[[int], None] | None = None) -> None:
     """Many new rows into an empty SQLite table: the secondary indexes are built once afterwards,
     which is several times faster than keeping them up to date row by row."""
     indexes = list(CONTRACT_TABLES[spec.name].indexes)
     for index in indexes:
         index.drop(connection)
-    _execute_many(connection, _upsert_sql(connection, spec, new_rows=True), spec, rows)
+    _execute_many(connection, _upsert_sql(connection, spec, new_rows=True), spec, rows, chunk_done)
     for index in indexes:
         index.create(connection)
 
 
 def write_tables(store: Store, tables: dict[str, pd.DataFrame],
-                 geometries: dict[str, dict] | None = None) -> dict[str, WriteCounts]:
+                 geometries: dict[str, dict] | None = None, progress: TableReport | None = None) -> dict[str, WriteCounts]:
     """Upsert the given contract tables by id in one transaction: new rows inserted, changed rows
     updated, the rest left alone. Rows repeating an id keep the last. Returns the counts per table.
+    ``progress(table, done, total)``, when given, is called as each table starts and after each chunk
+    written, ``done`` rising to ``total`` (the table's rows; unchanged rows count as done at its end).
 
     ``geometries`` (town_id -> GeoJSON geometry), when given, replaces the stored town map in the
     same transaction (a map file is one whole); its counts are under ``"town_geometries"``."""
@@ -131,7 +144,7 @@ def write_tables(store: Store, tables: dict[str, pd.DataFrame],
             driver.execute("PRAGMA synchronous=OFF")  # may not change inside the transaction
         try:
             with connection.begin():
-                counts = _write_all(connection, tables, sqlite_bulk)
+                counts = _write_all(connection, tables, sqlite_bulk, progress)
                 if geometries is not None:
                     counts["town_geometries"] = _replace_geometries(connection, geometries)
         finally:
@@ -140,7 +153,8 @@ def write_tables(store: Store, tables: dict[str, pd.DataFrame],
     return counts
 
 
-def _write_all(connection: sa.Connection, tables: dict[str, pd.DataFrame], sqlite_bulk: bool) -> dict[str, WriteCounts]:
+def _write_all(connection: sa.Connection, tables: dict[str, pd.DataFrame], sqlite_bulk: bool,
+               progress: TableReport | None = None) -> dict[str, WriteCounts]:
     counts: dict[str, WriteCounts] = {}
     for name in LOAD_ORDER:
         if name not in tables:
@@ -151,16 +165,36 @@ def _write_all(connection: sa.Connection, tables: dict[str, pd.DataFrame], sqlit
         stored = _has_rows(connection, name)
         existing = _fetch(connection, spec) if stored else frames.empty(name)
         new, changed = _split(spec, incoming, existing)
+        chunk_done = _table_report(progress, name, len(incoming))
         if sqlite_bulk and not stored and new.sum() >= BULK_ROWS:
-            _bulk_sqlite(connection, spec, incoming.loc[new])
+            _bulk_sqlite(connection, spec, incoming.loc[new], chunk_done)
         else:
-            _execute_many(connection, _upsert_sql(connection, spec, new_rows=True), spec, incoming.loc[new])
-        _execute_many(connection, _upsert_sql(connection, spec), spec, incoming.loc[changed])
+            _execute_many(connection, _upsert_sql(connection, spec, new_rows=True), spec, incoming.loc[new], chunk_done)
+        _execute_many(connection, _upsert_sql(connection, spec), spec, incoming.loc[changed], chunk_done)
+        if chunk_done is not None:
+            chunk_done(0)  # the unchanged rows: the table is done
         counts[name] = WriteCounts(int(new.sum()), int(changed.sum()), int(len(incoming) - new.sum() - changed.sum()))
     stored = connection.execute(sa.select(meta.c.value).where(meta.c.key == "tables")).scalar()
     names = set(filter(None, (stored or "").split(","))) | {n for n in tables if len(tables[n])}
     _put_meta(connection, {"tables": ",".join(n for n in LOAD_ORDER if n in names)})
     return counts
+
+
+def _table_report(progress: TableReport | None, name: str, total: int) -> Callable[[int], None] | None:
+    """Counts the rows written of table ``name`` and reports them (0 at the start, ``total`` at the end)."""
+    if progress is None:
+        return None
+    progress(name, 0, total)
+    written, reported = [0], [0]
+
+    def chunk_done(rows: int) -> None:  # rows=0: the table is done
+        written[0] += rows
+        done = min(written[0], total) if rows else total
+        if done > reported[0]:  # every report rises
+            reported[0] = done
+            progress(name, done, total)
+
+    return chunk_done
 
 
 def _has_rows(connection: sa.Connection, name: str) -> bool:
