@@ -133,16 +133,16 @@ def write_csv(frame: pd.DataFrame, target: str | Path | io.TextIOBase | None = N
     return safe.to_csv(target, **options)
 
 
-def tidy_sheet(sheet: Any, frame: pd.DataFrame, *, index: bool = False) -> None:
-    """Office-ready: the header row bold and frozen, a filter on it, columns as wide as their text
-    (CJK characters count twice, at most 60), shares (float columns between 0 and 1 named as such by
-    a ``share`` in ``frame.attrs["percent"]``) shown as percentages, dates as YYYY-MM-DD."""
-    if sheet.max_row < 1 or sheet.max_column < 1:
+def tidy_sheet(sheet: Any, frame: pd.DataFrame, *, index: bool = False, header_row: int = 1) -> None:
+    """Office-ready: the header row (``header_row``; 2 under a cover row) bold and frozen, a filter
+    on it, columns as wide as their text (CJK characters count twice, at most 60), shares (columns
+    named in ``frame.attrs["percent"]``) shown as percentages (``attrs["percent_format"]``, "0%"), dates as YYYY-MM-DD."""
+    if sheet.max_row < header_row or sheet.max_column < 1:
         return
-    for cell in sheet[1]:
+    for cell in sheet[header_row]:
         cell.font = Font(bold=True)
-    sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = sheet.dimensions
+    sheet.freeze_panes = f"A{header_row + 1}"
+    sheet.auto_filter.ref = f"A{header_row}:{get_column_letter(sheet.max_column)}{sheet.max_row}"
     shown = frame.reset_index() if index else frame
     percent = set(frame.attrs.get("percent", ()))
     for position, column in enumerate(shown.columns, start=1):
@@ -152,18 +152,40 @@ def tidy_sheet(sheet: Any, frame: pd.DataFrame, *, index: bool = False) -> None:
         widths = text.str.len() + text.str.count(r"[\u2e80-\uffff]")  # a CJK character is two columns wide
         sheet.column_dimensions[get_column_letter(position)].width = min(60, max(8, int(widths.max()) + 2))
         kind = shown[column].dtype
-        style = ("0%" if column in percent else "yyyy-mm-dd" if pd.api.types.is_datetime64_any_dtype(kind) else None)
+        style = (frame.attrs.get("percent_format", "0%") if column in percent else "yyyy-mm-dd" if pd.api.types.is_datetime64_any_dtype(kind) else None)
         if style:
-            for (cell,) in sheet.iter_rows(min_row=2, min_col=position, max_col=position):
+            for (cell,) in sheet.iter_rows(min_row=header_row + 1, min_col=position, max_col=position):
                 cell.number_format = style
+
+
+def cover_line(title: str, day: Any, filters: Mapping[str, Any] | None = None, *, sep: str = "、") -> str:
+    """The cover row of an export: ``"风险清单 2026-11-15 · 乡镇=松门镇 · 等级=红"`` (the title, the
+    date, then each filter that is set as ``label=value``, several values joined by ``sep``)."""
+    parts = [f"{title} {pd.Timestamp(day):%Y-%m-%d}"]
+    for label, value in (filters or {}).items():
+        values = [str(v) for v in ([value] if isinstance(value, str) else (value or ())) if str(v).strip()]
+        if values:
+            parts.append(f"{label}={sep.join(values)}")
+    return " · ".join(parts)
+
+
+def export_filename(stem: str, day: Any, filters: Mapping[str, Any] | None = None, suffix: str = "xlsx") -> str:
+    """``<stem>[_<YYYYMMDD>][_<filter values>].<suffix>`` (no date part when ``day`` is None): a
+    filtered export never takes the whole export's name. Characters a file system refuses become ``-``; the filter part is cut at 80."""
+    values = [str(v) for value in (filters or {}).values()
+              for v in ([value] if isinstance(value, str) else (value or ())) if str(v).strip()]
+    tail = re.sub(r"[^\w\u2e80-\uffff.]+", "-", "_".join(values)).strip("-_.")[:80]
+    dated = stem if day is None else f"{stem}_{pd.Timestamp(day):%Y%m%d}"
+    return dated + (f"_{tail}" if tail else "") + f".{suffix}"
 
 
 def write_xlsx(target: str | Path | io.BufferedIOBase | None,
                sheets: Mapping[str, pd.DataFrame] | Iterable[tuple[str, pd.DataFrame]],
-               *, index: bool = False, office: bool = False) -> bytes | None:
+               *, index: bool = False, office: bool = False, cover: str | None = None) -> bytes | None:
     """A workbook with one sheet per ``(name, frame)``, every text cell neutralised. Written to
     ``target`` (a path or a binary file); with ``target=None`` the workbook's bytes are returned.
-    ``office=True``: each sheet tidied for reading (``tidy_sheet``)."""
+    ``office=True``: each sheet tidied for reading (``tidy_sheet``); ``cover``: a bold first row
+    above the header on every sheet (what was exported, when, with which filters: ``cover_line``)."""
     pairs = list(sheets.items()) if isinstance(sheets, Mapping) else list(sheets)
     buffer = io.BytesIO() if target is None else target
     if isinstance(buffer, str | Path):
@@ -172,8 +194,12 @@ def write_xlsx(target: str | Path | io.BufferedIOBase | None,
         for name, frame in pairs:
             safe = neutralise_frame(frame)
             safe.attrs["percent"] = [neutralise(c) for c in frame.attrs.get("percent", ())]
-            safe.to_excel(writer, sheet_name=str(name)[:31], index=index)
+            safe.to_excel(writer, sheet_name=str(name)[:31], index=index, startrow=1 if cover else 0)
+            sheet = writer.sheets[str(name)[:31]]
+            if cover:
+                sheet["A1"] = neutralise(cover)
+                sheet["A1"].font = Font(bold=True)
             if office:
-                tidy_sheet(writer.sheets[str(name)[:31]], safe, index=index)
+                tidy_sheet(sheet, safe, index=index, header_row=2 if cover else 1)
         neutralise_workbook(writer.book)
     return buffer.getvalue() if target is None else None

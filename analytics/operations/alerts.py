@@ -394,7 +394,7 @@ def write_digest(feed: pd.DataFrame, path, lang: str = "zh") -> None:
                             ("数量" if lang == "zh" else "Count"): counts.to_numpy()})
     sheets = {("预警" if lang == "zh" else "Warnings"): digest_frame(feed, lang),
               ("汇总" if lang == "zh" else "Summary"): summary}
-    write_xlsx(path, sheets)
+    write_xlsx(path, sheets, office=True)
 
 
 def export_digest(store, out, as_of: AsOf | None = None, since: AsOf | None = None, teams_file=None,

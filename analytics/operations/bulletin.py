@@ -143,7 +143,7 @@ class Bulletin:
             ("合计" if zh else "Totals", totals),
             ("检查组" if zh else "Teams", self.labelled("teams", lang)),
             ("镇街" if zh else "Towns", self.labelled("towns", lang)),
-        ])
+        ], office=True)
 
 
 def _percent(value: float) -> str:

@@ -452,7 +452,7 @@ def excel_bytes(frame: pd.DataFrame, rules: DispositionRules | None = None, lang
         ("三个一批" if lang == "zh" else "Dispositions", labelled(frame, lang)),
         ("汇总" if lang == "zh" else "Summary", summary),
         ("规则" if lang == "zh" else "Rules", rules_sheet),
-    ])
+    ], office=True)
 
 
 @dataclass(frozen=True)

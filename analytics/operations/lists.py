@@ -283,7 +283,7 @@ def export_list(store, which: str, out: object, as_of: AsOf | None = None, windo
     path.parent.mkdir(parents=True, exist_ok=True)
     sheet = {("places", "zh"): "场所清单", ("places", "en"): "Places", ("people", "zh"): "人群清单",
              ("people", "en"): "People"}[(which, lang)]
-    write_xlsx(path, {sheet: labelled(frame, lang, tables["towns"])})  # names run no formula
+    write_xlsx(path, {sheet: labelled(frame, lang, tables["towns"])}, office=True)  # names run no formula
     return ListReport(which, path, day.ts, len(frame))
 
 

@@ -109,7 +109,7 @@ def write_plan_xlsx(visits: pd.DataFrame, tables: dict[str, pd.DataFrame], path:
                for team in _team_order(visits["team"] if teams is None else pd.Series(teams))]
     if evidence is not None:
         sheets.append((_label("evidence", lang), printable_evidence(evidence, tables, lang)))
-    write_xlsx(path, sheets)  # names and team names run no formula
+    write_xlsx(path, sheets, office=True)  # names and team names run no formula
     return path
 
 

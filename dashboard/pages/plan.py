@@ -18,6 +18,7 @@ from dash import Input, Output, State, callback, dcc, html
 
 from analytics.accounts import users as accounts
 from analytics.contract.errors import UserError
+from analytics.contract.exports import export_filename
 from analytics.operations.plan_export import plan_html, printable_evidence, printable_visits, write_plan_xlsx
 from analytics.operations.planning import VISIT_REASONS, PlanRules
 from analytics.operations.plans_store import create_plan, list_plans, read_evidence, visits_for
@@ -367,4 +368,4 @@ def export(_xlsx: int, _print: int, plan_id: str, team: str | None, day: str | N
         return dcc.send_string(plan_html(shown, data_tables(), lang, f"{plan_id}"), f"{plan_id}.html")
     buffer = io.BytesIO()
     write_plan_xlsx(shown, data_tables(), buffer, lang, evidence=read_evidence(data.store(), plan_id, user))
-    return dcc.send_bytes(buffer.getvalue(), f"{plan_id}.xlsx")
+    return dcc.send_bytes(buffer.getvalue(), export_filename(plan_id, None, {"team": team, "day": day}))

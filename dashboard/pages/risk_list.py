@@ -16,7 +16,7 @@ import dash
 import pandas as pd
 from dash import Input, Output, State, callback, dcc, html
 
-from analytics.contract.exports import write_xlsx
+from analytics.contract.exports import cover_line, export_filename, write_xlsx
 from analytics.views.riskview import FLAG_CODES, FLAGS, ListFilter, Sort, select_rows
 from analytics.contract.schema import RISK_LEVELS, RISK_LIST_COLUMNS, RISK_LIST_LABELS, SECTORS
 from analytics.accounts import users as accounts
@@ -238,9 +238,27 @@ def export(_xlsx: int | None, _csv: int | None, as_of: str, town: list, sector: 
     rows = filtered_list(as_of, town, sector, level, flag, search, lang)
     day = data.pick_as_of(as_of)
     _audit("export_list", f"{day:%Y-%m-%d}", rows=len(rows), format=dash.ctx.triggered_id)
+    chosen = export_filters(town, sector, level, flag, search, lang)
     if dash.ctx.triggered_id == f"{PREFIX}-export-csv":
-        return dcc.send_bytes(contract_csv(rows, user), f"risk_list_{day:%Y%m%d}.csv")
-    return dcc.send_bytes(excel_bytes(rows, lang), f"risk_list_{day:%Y%m%d}.xlsx")
+        return dcc.send_bytes(contract_csv(rows, user), export_filename("risk_list", day, chosen, "csv"))
+    cover = cover_line(i18n.t("risk-list.name", lang), day, chosen, sep="、" if lang == "zh" else ", ")
+    return dcc.send_bytes(excel_bytes(rows, lang, cover), export_filename("risk_list", day, chosen))
+
+
+def export_filters(town: list | None, sector: list | None, level: list | None, flag: list | None,
+                   search: str | None, lang: str) -> dict[str, list[str]]:
+    """The filters that are set, as ``{label: [value names]}`` in ``lang`` (town names, not codes),
+    for an export's cover row and file name."""
+    towns = data.tables()["towns"]
+    town_names = dict(zip(towns["town_id"].astype(str), towns["name"].astype(str), strict=True))
+    chosen = {
+        "risk-list.town": [town_names.get(str(t), str(t)) for t in as_list(town) or ()],
+        "risk-list.sector": [i18n.labels(SECTORS, lang).get(s, s) for s in as_list(sector) or ()],
+        "risk-list.level": [i18n.labels(RISK_LEVELS, lang).get(v, v) for v in as_list(level) or ()],
+        "risk-list.flags": [i18n.labels(FLAGS, lang).get(f, f) for f in as_list(flag) or ()],
+        "risk-list.search": [search.strip()] if search and search.strip() else [],
+    }
+    return {i18n.t(key, lang): values for key, values in chosen.items() if values}
 
 
 def contract_csv(rows: pd.DataFrame, user: accounts.User | None) -> bytes:
@@ -253,11 +271,14 @@ def contract_csv(rows: pd.DataFrame, user: accounts.User | None) -> bytes:
         return path.read_bytes()
 
 
-def excel_bytes(rows: pd.DataFrame, lang: str) -> bytes:
+def excel_bytes(rows: pd.DataFrame, lang: str, cover: str | None = None) -> bytes:
+    """The rows as an office-grade sheet (ids kept beside names, the probability as a percentage)
+    under the ``cover`` row."""
     records = pd.DataFrame(grid_rows(rows, lang)).drop(columns=["risk_level"], errors="ignore")
     headers = {c["field"]: c["headerName"] for c in column_defs(lang)}
     records = records.rename(columns=headers)
-    return write_xlsx(None, {i18n.t("risk-list.name", lang): records})  # names run no formula
+    records.attrs.update(percent=[headers["score"]], percent_format="0.0%")
+    return write_xlsx(None, {i18n.t("risk-list.name", lang): records}, office=True, cover=cover)  # names run no formula
 
 
 def _audit(action: str, object_id: str | None, **details: object) -> None:
