@@ -56,14 +56,19 @@ def empty_figure(lang: str, height: int = 300) -> go.Figure:
 
 
 def heatmap_figure(matrix: pd.DataFrame, metric: str, town_names: dict[str, str], sector_labels: dict[str, str],
-                   lang: str) -> go.Figure:
-    """Towns down, sectors across; ``customdata`` holds ``[town_id, sector]`` for the click."""
+                   lang: str, counts: pd.DataFrame | None = None) -> go.Figure:
+    """Towns down, sectors across; ``customdata`` holds ``[town_id, sector, firms]`` (firms: the cell
+    of ``counts``, enterprises operating there) for the click and the tooltip."""
     if matrix.empty:
         return empty_figure(lang)
     towns = list(matrix.index)
     sectors = list(matrix.columns)
     values = matrix.to_numpy(dtype="float64")
-    customdata = np.dstack(np.meshgrid(np.array(towns, dtype=object), np.array(sectors, dtype=object), indexing="ij"))
+    firms = (np.zeros(values.shape, dtype="int64") if counts is None
+             else counts.reindex(index=towns, columns=sectors, fill_value=0).to_numpy(dtype="int64"))
+    customdata = np.dstack([*np.meshgrid(np.array(towns, dtype=object), np.array(sectors, dtype=object), indexing="ij"),
+                            firms.astype(object)])
+    firms_line = "" if counts is None else "<br>" + i18n.t("overview.cell_firms", lang, n="%{customdata[2]}")
     is_rate = metric == "mean_risk"
     text = np.where(np.isnan(values), "", np.char.mod("%.0f%%" if is_rate else "%.0f", values * (100 if is_rate else 1)))
     figure = go.Figure(
@@ -79,7 +84,7 @@ def heatmap_figure(matrix: pd.DataFrame, metric: str, town_names: dict[str, str]
             zmax=None if not is_rate else max(float(np.nanmax(values)) if np.isfinite(values).any() else 1.0, 1e-9),
             colorbar={"title": {"text": i18n.label(MATRIX_METRICS, metric, lang)},
                       "tickformat": ".0%" if is_rate else ",d"},
-            hovertemplate="%{y} · %{x}<br>%{text}<extra></extra>",
+            hovertemplate="%{y} · %{x}<br>%{text}" + firms_line + "<extra></extra>",
             xgap=2,
             ygap=2,
         )

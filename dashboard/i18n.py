@@ -41,6 +41,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     # overview
     "overview.name": ("总览", "Overview"),
     "overview.heatmap": ("镇街 × 行业领域", "Town × sector"),
+    "overview.cell_firms": ("企业 {n} 家", "{n} firms"),
     "overview.heatmap_hint": ("点击单元格查看该镇街、该行业的风险清单", "Click a cell to open the risk list for that town and sector"),
     "overview.map": ("各镇街平均风险概率", "Mean calibrated risk by town"),
     "overview.map_missing": ("没有镇街边界数据，无法显示地图。", "No town boundaries are available, so no map is shown."),

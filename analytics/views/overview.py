@@ -151,6 +151,20 @@ def town_sector_matrix(
     return matrix
 
 
+def town_sector_counts(snapshot: Snapshot | dict[str, pd.DataFrame], as_of: object = None) -> pd.DataFrame:
+    """How many enterprises operate on ``as_of`` in each town × sector cell (the rows and columns of
+    ``town_sector_matrix``: towns in ``towns`` order, the sectors present in contract order), as int."""
+    snapshot = as_snapshot(snapshot, as_of)
+    enterprises = snapshot.operating
+    towns = list(snapshot.tables["towns"]["town_id"].astype(object))
+    present = set(enterprises["sector"].astype(object))
+    sectors = [c.code for c in SECTORS if c.code in present]
+    counts = pd.crosstab(enterprises["town_id"].astype(object), enterprises["sector"].astype(object))
+    counts = counts.reindex(index=towns, columns=sectors, fill_value=0).astype("int64")
+    counts.index.name, counts.columns.name = "town_id", "sector"
+    return counts
+
+
 def town_mean_risk(risk_list: pd.DataFrame, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Per town (every town in ``towns``): ``name``, ``enterprises`` scored, ``mean_score`` (NaN if none)."""
     scored = _with_place(risk_list[["enterprise_id", "score"]], tables["enterprises"])

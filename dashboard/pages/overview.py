@@ -111,7 +111,8 @@ def update_heatmap(metric: str, as_of: str, lang: str) -> object:
         "matrix", day, lambda: overview.town_sector_matrix(data.snapshot(day), None, metric, data.risk_list(day, lang)), metric
     )
     town_names = dict(zip(tables["towns"]["town_id"].astype(str), tables["towns"]["name"].astype(str), strict=True))
-    return figures.heatmap_figure(matrix, metric, town_names, i18n.labels(SECTORS, lang), lang)
+    counts = data.summary("matrix_counts", day, lambda: overview.town_sector_counts(data.snapshot(day)))
+    return figures.heatmap_figure(matrix, metric, town_names, i18n.labels(SECTORS, lang), lang, counts)
 
 
 @callback(
@@ -131,7 +132,7 @@ def open_cell(click: dict | None, as_of: str, lang: str) -> str:
         return dash.no_update
     point = click["points"][0]
     if point.get("customdata"):
-        town, sector = point["customdata"]
+        town, sector = point["customdata"][:2]  # the third is the cell's firm count
     else:
         towns = data.tables()["towns"]
         by_name = dict(zip(towns["name"].astype(str), towns["town_id"].astype(str), strict=True))

@@ -55,6 +55,14 @@ def test_town_by_sector_matrix(metric: str, expected: dict[tuple[str, str], floa
         np.testing.assert_equal(matrix.loc[town, sector], value)
 
 
+def test_town_by_sector_counts_hold_the_operating_firms_of_each_cell() -> None:
+    """Issue 18 item 7: the heatmap's tooltip says how many firms a cell holds (E4 is closed)."""
+    counts = overview.town_sector_counts(county.tables(), county.AS_OF)
+    matrix = overview.town_sector_matrix(county.tables(), county.AS_OF, "mean_risk", county.risk_list())
+    assert counts.index.equals(matrix.index) and counts.columns.equals(matrix.columns)
+    assert counts.to_numpy().tolist() == [[1, 1], [0, 1]]
+
+
 def test_town_mean_risk_covers_every_town() -> None:
     towns = overview.town_mean_risk(county.risk_list(), county.tables()).set_index("town_id")
     assert towns.loc["T1", "mean_score"] == pytest.approx(0.6)

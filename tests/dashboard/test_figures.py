@@ -72,7 +72,17 @@ def test_heatmap_cells_carry_their_town_and_sector_and_labels_follow_the_languag
                                     {"mining": "Non-coal mining", "gas": "Town gas"}, "en")
     heatmap = figure.data[0]
     assert list(heatmap.y) == ["城关镇", "沿海镇"] and list(heatmap.x) == ["Non-coal mining", "Town gas"]
-    assert heatmap.customdata[1][0].tolist() == ["T2", "mining"] and heatmap.text[0][0] == "50%"
+    assert heatmap.customdata[1][0][:2].tolist() == ["T2", "mining"] and heatmap.text[0][0] == "50%"
+
+
+@pytest.mark.parametrize("lang, words", [("zh", "企业 %{customdata[2]} 家"), ("en", "%{customdata[2]} firms")])
+def test_heatmap_tooltip_says_how_many_firms_a_cell_holds(lang: str, words: str):
+    matrix = pd.DataFrame([[0.5, 0.25], [0.0, 1.0]], index=["T1", "T2"], columns=["mining", "gas"])
+    counts = pd.DataFrame([[3, 1], [0, 12]], index=["T1", "T2"], columns=["gas", "mining"])[["mining", "gas"]]
+    heatmap = figures.heatmap_figure(matrix, "red_orange", {}, {}, lang, counts).to_plotly_json()["data"][0]
+    assert words in heatmap["hovertemplate"]
+    assert [[cell[2] for cell in row] for row in heatmap["customdata"]] == [[1, 3], [12, 0]]
+    assert heatmap["customdata"][1][0][:2].tolist() == ["T2", "mining"]
 
 
 def test_weekly_trend_and_states_draw_the_given_numbers():

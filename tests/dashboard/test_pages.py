@@ -99,7 +99,7 @@ def test_overview_heatmap_cells_carry_town_and_sector_for_the_click(pages: dict)
     heatmap = figure.data[0]
     assert list(heatmap.y) == ["城关镇", "沿海镇"] and list(heatmap.x) == ["非煤矿山", "城镇燃气"]
     assert heatmap.z.tolist() == [[1.0, 1.0], [0.0, 1.0]]
-    assert heatmap.customdata[1][1].tolist() == ["T2", "gas"]
+    assert heatmap.customdata[1][1].tolist() == ["T2", "gas", 1]  # town, sector, firms in the cell
     href = pages["overview"].open_cell({"points": [{"customdata": ["T2", "gas"]}]}, "2026-03-01", "zh")
     assert href == "/risk-list?town=T2&sector=gas&as_of=2026-03-01"
     clicked = {"points": [{"x": "Town gas", "y": "沿海镇", "z": 1}]}  # what plotly sends for a heatmap
