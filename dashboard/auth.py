@@ -114,13 +114,20 @@ def current_user() -> User | None:
     return flask.g.get("saferank_user")
 
 
+# Where a role lands after signing in when it may not open the overview: the inspector on today's visits.
+ROLE_HOME: dict[str, str] = {"inspector": "/inspector"}
+
+
 def page_allowed(user: User | None, path: str) -> bool:
     return user is not None and user.role in PAGE_ROLES.get(path, frozenset())
 
 
 def home_path(user: User) -> str:
-    """The first page the user's role may open (where "/" sends roles that may not see it)."""
-    for page in dash.page_registry.values():
+    """The role's own landing page (``ROLE_HOME``), else the first page it may open (where "/" and a
+    sign-in send roles that may not see the overview)."""
+    pages = list(dash.page_registry.values())
+    own = [p for p in pages if p["path"] == ROLE_HOME.get(user.role)]
+    for page in own + pages:
         if page_allowed(user, page["path"]):
             return page["relative_path"]
     return "/logout"

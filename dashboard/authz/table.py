@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from analytics.accounts.audit import ACTIONS
 from analytics.accounts.users import ROLE_PERMISSIONS, ROLES
-from analytics.contract.schema import RISK_LEVELS, SECTORS
+from analytics.contract.schema import HAZARD_CATEGORIES, HAZARD_LEVELS, RISK_LEVELS, SECTORS
 from analytics.operations.dispositions import BATCH_CODES
 from analytics.operations.followup import GROUPINGS
 from analytics.store.alerts import STATE_CODES as ALERT_STATE_CODES
@@ -46,6 +46,9 @@ def outputs(*ids: str) -> str:
 
 
 EVERYONE = frozenset(ROLES)
+# The inspector page's finding blocks (dashboard/pages/inspector.py BLANK_FINDINGS): level, category, deadline each.
+INSPECTOR_FINDINGS = (k.choice(["", *(c.code for c in HAZARD_LEVELS)]),
+                      k.choice(["", *(c.code for c in HAZARD_CATEGORIES)]), k.day()) * 3
 LISTS = frozenset({"office", "leader", "analyst"})  # overview, risk list, places
 ENTERPRISE = frozenset({"office", "leader", "analyst", "inspector"})
 OFFICE_LEADER = frozenset({"office", "leader"})  # follow-up, plan, bulletin, people
@@ -102,9 +105,9 @@ SERVER: dict[str, Rule] = {
     "plan-download.data": Rule(OFFICE_LEADER, (CLICKS, CLICKS, k.plan_id(), k.text(64), k.day(), LANG), "plans_export"),
     # 检查组 /inspector
     outputs("inspector-visit.data", "inspector-visit-info.children", "inspector-date.value", "inspector-rectify.rowData"):
-        Rule(FIELD_WORK, (k.selected_rows("visit_id", "visit"), LANG)),
-    "inspector-message.children": Rule(
-        FIELD_WORK, (CLICKS, k.visit_id(), k.day(), k.row_data(50), k.row_data(1000), LANG), "results_entry"),
+        Rule(FIELD_WORK, (k.visit_id(), LANG)),
+    outputs("inspector-message.children", "inspector-visit-pick.options"): Rule(
+        FIELD_WORK, (CLICKS, k.visit_id(), k.day(), *INSPECTOR_FINDINGS, k.row_data(1000), LANG), "results_entry"),
     # 三个一批 /dispositions
     outputs("dispositions-grid.rowData", "dispositions-count.children"):
         Rule(FIELD_WORK, (AS_OF, k.choices(BATCH_CODES), k.counter(), LANG)),

@@ -79,6 +79,13 @@ def _texts(component: object) -> str:
     return _texts(children) if children is not None else ""
 
 
+def _save(inspector, visit_id, day, findings, closing, lang):
+    """The save callback as the page calls it: each finding block's level, category and deadline in turn."""
+    blocks = [*findings, *[{}] * (inspector.BLANK_FINDINGS - len(findings))]
+    picked = [b.get(f) or "" for b in blocks for f in inspector.FINDING_FIELDS]
+    return inspector.save(1, visit_id, day, *picked, closing, lang)
+
+
 def _draw(pages, start: str = "2026-03-02", days: int = 3, seed: int = 7):
     return pages["plan"].draw(1, start, days, 0.25, 30, 1, ["gas"], 1, seed, "zh")
 
@@ -175,17 +182,17 @@ def test_an_inspector_sees_the_own_teams_visits_and_enters_results(pages, site) 
     assert set(own["team"]) == {follow["team"]}
     rows = inspector.visit_rows(own, "zh")
     chosen = next(r for r in rows if r["visit_id"] == follow["visit_id"])
-    visit_id, info, day, open_rows = inspector.open_visit([chosen], "zh")
+    visit_id, info, day, open_rows = inspector.open_visit(chosen["visit_id"], "zh")
     assert visit_id == follow["visit_id"] and "回头看" in info and [r["hazard_id"] for r in open_rows] == ["HA1"]
-    findings = [{"level": "重大隐患", "category": "消防", "deadline": "2026-04-01"}, {"level": "", "category": "", "deadline": ""}]
+    findings = [{"level": "major", "category": "fire", "deadline": "2026-04-01"}, {"level": "", "category": "", "deadline": ""}]
     closing = [{**open_rows[0], "rectified_date": day}]
-    message = inspector.save(1, visit_id, day, findings, closing, "zh")
+    message, _cards = _save(inspector, visit_id, day, findings, closing, "zh")
     assert "已记录" in _texts(message)
     stored = read_tables(site.store)
     hazards = stored["hazards"].set_index("hazard_id")
     assert hazards.loc["HA1", "rectified_date"] == pd.Timestamp(day)
     assert hazards.loc[f"{visit_id}-01", "level"] == "major" and hazards.loc[f"{visit_id}-01", "category"] == "fire"
-    bad = inspector.save(1, visit_id, day, [{"level": "重大隐患", "category": "", "deadline": "明天"}], [], "zh")
+    bad, _ = _save(inspector, visit_id, day, [{"level": "major", "category": "", "deadline": "明天"}], [], "zh")
     assert "不是有效日期" in _texts(bad)
 
 
@@ -197,9 +204,9 @@ def test_an_inspector_cannot_open_another_teams_visit(pages, site) -> None:
     visits = visits_for(site.store, None)
     theirs = visits.iloc[0]
     site.user = User("i9", "inspector", team="第99组")
-    visit_id, info, _, rows = inspector.open_visit([{"visit_id": theirs["visit_id"]}], "zh")
+    visit_id, info, _, rows = inspector.open_visit(theirs["visit_id"], "zh")
     assert visit_id is None and rows == [] and "请先" in info
-    refused = inspector.save(1, theirs["visit_id"], None, [], [], "zh")
+    refused, _ = _save(inspector, theirs["visit_id"], None, [], [], "zh")
     assert "不属于本组" in _texts(refused)
 
 
@@ -248,7 +255,58 @@ def test_in_the_served_app_an_inspector_gets_the_own_visits_and_never_the_plan(t
     assert "EA1公司" in text and "EB1公司" not in text and "EB2公司" not in text  # 第2组 covers TB
     refused = client.post("/_dash-update-component", json=callback_body(app, router, "/plan"))
     assert refused.status_code == 403
+    landing = client.get("/")  # where a sign-in and the bare address send an inspector: today's visits
+    assert landing.status_code == 302 and landing.headers["Location"] == "/inspector"
     data.clear()
+
+
+def test_the_inspector_s_visits_are_cards_that_turn_done_once_saved(pages, site) -> None:
+    """Each card names the firm, its town, the reason, the firm's open hazards and done or not; saving
+    the visit's results turns its card done (the cards the save returns, and the page opened again)."""
+    from analytics.operations.plans_store import visits_for
+    from dashboard import auth
+
+    inspector = pages["inspector"]
+    assert auth.home_path(User("i0", "inspector", team="第1组")) == "/inspector"
+    _draw(pages, days=2)
+    follow = visits_for(site.store, None).pipe(lambda v: v.loc[v["reason_code"] == "follow_up"].iloc[0])
+    site.user = User("i1", "inspector", team=follow["team"])
+    own = visits_for(site.store, site.user)
+    rows = {r["visit_id"]: r for r in inspector.visit_rows(own, "zh")}
+    card = rows[follow["visit_id"]]
+    assert card["name"] == "EA1公司" and card["address"] == "城关镇" and "回头看" in card["reason"]
+    assert card["open_hazards"] == 1 and card["done"] is False  # HA1 open, nothing recorded yet
+    options = {o["value"]: _texts(o["label"]) for o in inspector.visit_cards(own, "zh")}
+    assert all(w in options[follow["visit_id"]] for w in ("EA1公司", "城关镇", "回头看", "未整改隐患 1", "未完成"))
+    visit_id, _, day, open_rows = inspector.open_visit(follow["visit_id"], "zh")
+    message, cards = _save(inspector, visit_id, day, [{"level": "general", "category": "gas", "deadline": "2026-04-01"}],
+                           [{**open_rows[0], "rectified_date": day}], "zh")
+    assert "已记录" in _texts(message) and message.className == "success"
+    saved = {o["value"]: _texts(o["label"]) for o in cards}
+    assert "已完成" in saved[visit_id] and "未整改隐患 1" in saved[visit_id]  # HA1 closed, the new one open
+    assert all("未完成" in text for v, text in saved.items() if v != visit_id)
+    english = {o["value"]: _texts(o["label"]) for o in inspector.visit_cards(visits_for(site.store, site.user), "en")}
+    assert "Done" in english[visit_id] and "open hazards 1" in english[visit_id]
+
+
+def test_the_inspector_s_pickers_take_one_tap_and_the_message_wraps(pages, site) -> None:
+    """Level and category are radio buttons (one tap), not dropdowns; the saved message is no <pre>."""
+    from dash import dcc, html
+
+    inspector = pages["inspector"]
+    site.user = User("i1", "inspector", team="第1组")
+    page = inspector.layout(lang="en")
+
+    def found(component, kind):
+        if isinstance(component, list | tuple):
+            return [f for c in component for f in found(c, kind)]
+        children = getattr(component, "children", None)
+        return ([component] if isinstance(component, kind) else []) + (found(children, kind) if children is not None else [])
+
+    radios = {r.id: r for r in found(page, dcc.RadioItems)}
+    assert [o["value"] for o in radios[inspector.finding_id("level", 1)].options] == ["", "general", "major"]
+    assert radios[inspector.finding_id("category", 1)].labelClassName == "tap-option"
+    assert not found(page, dcc.Dropdown) and not found(page, html.Pre)
 
 
 @pytest.mark.parametrize(("start", "share", "days", "said"), [

@@ -64,7 +64,7 @@ def test_office_draws_a_plan_then_the_team_enters_a_finding(page: Page, plan_sit
     add_user(store, "insp1", "inspector", PASSWORD, team=team)
     page.goto(f"{plan_url}/logout")
     sign_in(page, plan_url, "insp1", "/inspector")
-    row = page.locator("#inspector-visits .ag-row", has_text="回头看").first
+    row = page.locator("#inspector-visit-pick .visit-card", has_text="回头看").first
     row.click()
     expect(page.locator("#inspector-visit-info")).to_contain_text("回头看", timeout=10_000)
     expect(page.locator("#inspector-rectify .ag-row")).to_have_count(1, timeout=10_000)  # HA1 still open
