@@ -7,7 +7,10 @@ that one field of the stored hazard. Every record goes through the importer's ow
 (``analytics.store.ingest.check_table`` on the records written as text cells, exactly as an import file
 would hold them) and lands through ``store.write_tables``: entering the same results twice changes
 nothing, and entering them by form or by ``saferank import`` gives the same records.
-After writing, the enterprise is rescored at once (``risklist.rescore_enterprise``).
+After writing, the enterprise is rescored at once on the day of entry (``export_date``, default
+today; never before the latest stored list): in the list of that date (``risklist.dated_list``: the
+latest list carried forward when none is stored for that day), with the new records known, so the
+pages, which read the latest list, show the new inspection, hazards, score and rank.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from analytics.accounts.users import require
 from analytics.contract import frames
 from analytics.models.registry import ModelRegistry
 from analytics.operations import plans_store  # visits_for through the module: tests replace it there
-from analytics.risk.risklist import read_risk_list, rescore_enterprise
+from analytics.risk.risklist import dated_list, read_risk_list, rescore_enterprise
 from analytics.store.database import CONTRACT_TABLES
 from analytics.store.writing import write_tables
 from analytics.store.ingest import ROW, SOURCE, ImportFailed, check_table
@@ -200,11 +203,12 @@ def record_results(store, visit_id: str, date: object | None = None, findings: S
     records = results_records(visit, day, findings)
     records["hazards"] += _rectified(_stored_hazards(store, enterprise_id), rectifications, enterprise_id)
     written = {name: check_records(name, rows, export_date) for name, rows in records.items() if rows}
-    return _write_and_rescore(store, enterprise_id, written, user, rescore, models_dir, model, source)
+    return _write_and_rescore(store, enterprise_id, written, user, rescore, models_dir, model, source, export_date)
 
 
 def _write_and_rescore(store, enterprise_id: str, written: dict[str, pd.DataFrame], user, rescore: bool,
-                       models_dir: str | None, model: object | None, source: str | None) -> ResultsReport:
+                       models_dir: str | None, model: object | None, source: str | None,
+                       export_date: object | None = None) -> ResultsReport:
 
     write_tables(store, written)
     audit.record(store, user, "results_entry", enterprise_id, source=source,
@@ -212,12 +216,16 @@ def _write_and_rescore(store, enterprise_id: str, written: dict[str, pd.DataFram
     report = ResultsReport(enterprise_id, written)
     if rescore:
         dates = [frame[TABLES[name].date_column].max() for name, frame in written.items()]
-        report.before, report.after, report.note = _rescore(store, enterprise_id, models_dir, model, max(dates))
+        today = to_timestamp(export_date) if export_date is not None else pd.Timestamp.today().normalize()
+        report.before, report.after, report.note = _rescore(store, enterprise_id, models_dir, model,
+                                                            max([today, *[d for d in dates if pd.notna(d)]]))
     return report
 
 
-def _rescore(store, enterprise_id: str, models_dir: str | None, model: object | None, latest: pd.Timestamp | None):
-    """(row before, row after, note) of the enterprise in the newest stored list."""
+def _rescore(store, enterprise_id: str, models_dir: str | None, model: object | None, today: pd.Timestamp):
+    """(row before, row after, note): the enterprise's row in the newest stored list, and its row
+    rescored on ``today`` (or the newest list's date if later) with every stored record of the firm
+    known then, in the list of that date (``dated_list``)."""
     current = read_risk_list(store)
     if current.empty:
         return None, None, {"zh": "尚无风险清单，未重新评分。", "en": "No risk list is stored yet; not rescored."}
@@ -225,16 +233,15 @@ def _rescore(store, enterprise_id: str, models_dir: str | None, model: object | 
     registry = None
     if model is None and models_dir is not None:
         registry = ModelRegistry(models_dir)
+    day = AsOf(max(AsOf.parse(current["as_of"].iloc[0]).ts, today))  # the stored list's own date column
     try:
-        rescore_enterprise(store, enterprise_id, model=model, registry=registry)
+        dated_list(store, day)
+        rescore_enterprise(store, enterprise_id, as_of=day, model=model, registry=registry)
     except UserError as error:  # the results are stored; only the new score is missing
         return None, None, {"zh": f"结果已保存，但未能重新评分：{error.zh}", "en": f"Results saved, but not rescored: {error.en}"}
-    day = AsOf.parse(current["as_of"].iloc[0])  # the stored list's own date column
-    updated = read_risk_list(store, as_of=day, model_version=current["model_version"].iloc[0])
+    updated = read_risk_list(store, as_of=day)  # the list rescore_enterprise updated
     after = updated.loc[updated["enterprise_id"].astype(str) == enterprise_id].iloc[0]  # its rank in the whole list
-    as_of = day.iso
-    note = {}
-    if latest is not None and latest > day.ts:  # point in time: the list's date cannot see later records
-        note = {"zh": f"评分日期为清单日期 {as_of}：晚于该日期的记录在下次评分（saferank score）时计入。",
-                "en": f"Scored as of the list's date {as_of}: records dated later count from the next scoring (saferank score)."}
+    note = {"zh": f"评分日期 {day.iso}（其他企业沿用 {current['as_of'].iloc[0]} 清单的评分，直到下次 saferank score）。",
+            "en": f"Scored as of {day.iso} (other firms keep their scores of the {current['as_of'].iloc[0]} list "
+                  "until the next saferank score)."} if day.iso != current["as_of"].iloc[0] else {}
     return (before.iloc[0].to_dict() if len(before) else None), after.to_dict(), note

@@ -13,6 +13,8 @@
   idempotent); ``read_risk_list`` returns the latest when no date or version is given.
 - ``write_contract_csv``: exactly ``schema.RISK_LIST_COLUMNS``, UTF-8 with BOM, ``\\n`` line ends,
   reasons in Chinese joined with "；" (English with ``lang="en"``).
+- ``dated_list``: a list of a later date carried forward from the latest one, where results
+  entered that day are rescored (``rescore_enterprise``).
 - ``rescore_enterprise``: one enterprise's rows and its town are read, its features, score, level and
   reasons recomputed and its stored row updated (ranks of the rows it passes shift by one). The
   county-wide features (family ``context``: sector and town rates) are taken from the stored row,
@@ -343,6 +345,32 @@ def rescore_enterprise(store, enterprise_id: str, as_of: AsOf | None = None, mod
                             features=features).iloc[0]
     _update_row(store, found["list_id"], row)
     return row
+
+
+def dated_list(store, as_of: AsOf) -> str:
+    """The ``list_id`` of a stored list dated ``as_of``: the one stored on that day if any, else a new
+    list of that date whose rows are the latest earlier list's rows, copied as they are (one
+    ``INSERT ... SELECT`` in the database; same model version, ranks and levels). Results entered on
+    a day are then rescored on that day (``rescore_enterprise``) without touching the older list, and
+    the pages, which read the latest list, show the new scores; the firms nobody rescored keep the
+    scores of the list they were carried from until the next ``saferank score``."""
+    as_of = _checked(as_of)
+    found = _find_list(store, as_of, None)
+    if found is not None:
+        return found["list_id"]
+    source = _find_list(store, as_of, None, before=True)
+    if source is None:
+        raise UserError("尚无已保存的风险清单：请先运行 saferank score。", "No risk list is stored yet: run saferank score first.")
+    list_id = list_id_of(as_of, source["model_version"])
+    copied = [c for c in risk_scores.columns if c.name != "list_id"]
+    rows = sa.select(sa.literal(list_id, sa.String(160)).label("list_id"), *copied).where(
+        risk_scores.c.list_id == source["list_id"])
+    with store.engine.begin() as connection:
+        connection.execute(risk_lists.insert().values(
+            list_id=list_id, as_of=as_of.date, model_version=source["model_version"], seed=source["seed"],
+            tie_break=TIE_BREAK, created_at=pd.Timestamp.now(tz="UTC").tz_localize(None).to_pydatetime(), n=source["n"]))
+        connection.execute(risk_scores.insert().from_select(["list_id", *[c.name for c in copied]], rows))
+    return list_id
 
 
 def _stored_context(store, list_id: str, enterprise_id: str) -> dict:

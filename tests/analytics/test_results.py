@@ -13,6 +13,8 @@ from analytics.operations.planning import PlanRules, build_plan
 from analytics.operations.plans_store import save_plan
 from analytics.operations.results import check_records, record_results, results_records
 from analytics.risk.risklist import read_risk_list
+from analytics.snapshot.snapshot import AsOf
+from analytics.views.enterprise import enterprise_timeline
 from analytics.store.database import read_tables
 from analytics.operations.teams import typed_teams
 
@@ -145,6 +147,35 @@ def test_the_enterprise_is_rescored_at_once_and_its_reasons_name_the_new_hazard(
     text = report.render("zh")
     assert "重新评分" in text and f"{before['score']:.3f} → {after['score']:.3f}" in text
     assert "Rescored" in report.render("en")
+
+
+def test_a_visit_after_the_lists_date_takes_effect_on_the_day_of_entry(county) -> None:
+    """Issue 18.1: a visit dated after the stored list is rescored on the day it is entered, in a
+    list of that date the pages read (the latest), with the new inspection and hazard known."""
+    store, model, visits = county
+    visit = visits.loc["EA3"]
+    assert visit["date"] > AS_OF  # the plan's visits lie after the list's date
+    before = read_risk_list(store).set_index("enterprise_id").loc["EA3"]
+    report = record_results(store, visit["visit_id"], findings=[{"level": "major", "deadline": "2026-03-31"}],
+                            export_date="2026-03-05", model=model)
+    latest = read_risk_list(store)
+    assert latest["as_of"].iloc[0] == "2026-03-05" and len(latest) == len(read_risk_list(store, as_of=AsOf(AS_OF)))
+    after = latest.set_index("enterprise_id").loc["EA3"]
+    assert after["score"] > before["score"] and after["rank"] < before["rank"] and "重大隐患" in after["reasons"]
+    assert sorted(latest["rank"]) == list(range(1, len(latest) + 1))  # the firms it passed moved down
+    old = read_risk_list(store, as_of=AsOf(AS_OF)).set_index("enterprise_id").loc["EA3"]
+    assert old["score"] == before["score"]  # the list of the earlier date is left as it was
+    assert report.after["score"] == pytest.approx(after["score"]) and report.after["rank"] == after["rank"]
+    assert f"{before['score']:.3f} → {after['score']:.3f}" in report.render("zh")
+    assert "下次评分" not in report.render("zh")
+    timeline = enterprise_timeline(read_tables(store), "EA3", AsOf.parse(latest["as_of"].iloc[0]))
+    shown = timeline.set_index("record_id")
+    assert shown.loc[visit["visit_id"], "kind"] == "inspection"
+    assert shown.loc[f"{visit['visit_id']}-01", "kind"] == "hazard"
+    # a second visit entered the same day rescores in the same dated list: no new list
+    record_results(store, visit["visit_id"], findings=[{"level": "major", "deadline": "2026-03-31"}],
+                   export_date="2026-03-05", model=model)
+    assert read_risk_list(store)["as_of"].iloc[0] == "2026-03-05"
 
 
 def test_a_finding_due_in_the_next_period_becomes_a_followup_of_the_next_plan_until_rectified(county) -> None:
