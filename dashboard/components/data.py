@@ -6,7 +6,9 @@ version, language), and the browse frame once per list. Entries expire after ``T
 import or a new scoring shows up without a restart: an expired entry is still answered once more
 while it is rebuilt in a background thread, so no visitor waits for a re-read (reading the tables
 of 100,000 firms takes ~5 s). Only the first visitor after a start (or ``clear()``) waits.
-``clear()`` drops everything at once.
+``clear()`` drops everything at once (saving results calls it): a value built from a read that
+began before the last ``clear()`` is returned to its caller but never kept (``_generation``), so a
+read racing with a write cannot put the old tables back for another ``TTL_SECONDS``.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ _cache: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
 _locks: dict[Hashable, threading.Lock] = {}  # only keys being built right now
 _refreshing: set[Hashable] = set()
 _guard = threading.Lock()
+_generation = [0]  # bumped by clear(): a build begun before it is not stored
 log = logging.getLogger(__name__)
 
 
@@ -46,11 +49,14 @@ def _kind(key: Hashable) -> str:
     return key[0] if isinstance(key, tuple) and key and isinstance(key[0], str) else ""
 
 
-def _store_entry(key: Hashable, value: Any) -> None:
-    """Keep ``value`` as the newest entry of ``key`` and drop the least recently used of its kind."""
+def _store_entry(key: Hashable, value: Any, generation: int | None = None) -> None:
+    """Keep ``value`` as the newest entry of ``key`` and drop the least recently used of its kind
+    (not when the cache was cleared since ``generation``, when its build began)."""
     kind = _kind(key)
     limit = LIMITS.get(kind, DEFAULT_LIMIT)
     with _guard:
+        if generation is not None and generation != _generation[0]:
+            return
         _cache[key] = (time.monotonic(), value)
         _cache.move_to_end(key)
         same = [k for k in _cache if _kind(k) == kind]
@@ -79,8 +85,9 @@ def _cached(key: Hashable, build: Callable[[], Any]) -> Any:
             hit = _hit(key)
             if hit is not None:
                 return hit[1]
+            generation = _generation[0]
             value = build()
-            _store_entry(key, value)
+            _store_entry(key, value, generation)
             return value
     finally:
         with _guard:  # waiters hold the lock object itself; the table keeps only builds in progress
@@ -98,6 +105,8 @@ def _refresh(key: Hashable, build: Callable[[], Any]) -> None:
         _refreshing.add(key)
     app = flask.current_app._get_current_object() if flask.has_app_context() else None
 
+    generation = _generation[0]
+
     def run() -> None:
         try:
             if app is None:
@@ -106,7 +115,7 @@ def _refresh(key: Hashable, build: Callable[[], Any]) -> None:
                 with app.app_context():
                     value = build()
             with _guard:
-                if key in _cache:  # not cleared or evicted meanwhile
+                if key in _cache and generation == _generation[0]:  # not cleared or evicted meanwhile
                     _cache[key] = (time.monotonic(), value)
         except Exception:  # keep answering the previous value; the next expiry tries again
             log.exception("refreshing the cached %r failed", key)
@@ -118,7 +127,9 @@ def _refresh(key: Hashable, build: Callable[[], Any]) -> None:
 
 
 def clear() -> None:
-    _cache.clear()
+    with _guard:
+        _generation[0] += 1
+        _cache.clear()
 
 
 def store() -> Any:

@@ -43,6 +43,35 @@ def test_an_expired_entry_is_answered_at_once_and_rebuilt_in_the_background(monk
     assert data._cache["k"][1] == 2 and len(built) == 2
 
 
+def test_a_read_that_began_before_a_clear_is_not_kept(monkeypatch) -> None:
+    """Saving results clears the cache: tables read while the results were being written are old."""
+    built = []
+
+    def build_racing_a_write() -> str:
+        built.append("old")
+        data.clear()  # results saved while this read was running
+        return "old"
+
+    assert data._cached("tables-race", build_racing_a_write) == "old"  # the caller gets what was read
+    assert data._cached("tables-race", lambda: "new") == "new"  # the next one reads again
+    release = threading.Event()
+
+    def slow_refresh() -> str:
+        release.wait(5)
+        return "old"
+
+    monkeypatch.setattr(data, "TTL_SECONDS", 0.0)
+    assert data._cached("tables-race", slow_refresh) == "new"  # expired: refreshed in the background
+    data.clear()
+    assert data._cached("tables-race", lambda: "newest") == "newest"
+    release.set()
+    deadline = time.monotonic() + 5
+    while "tables-race" in {k for k in data._refreshing} and time.monotonic() < deadline:
+        time.sleep(0.01)
+    monkeypatch.setattr(data, "TTL_SECONDS", 300.0)
+    assert data._cached("tables-race", lambda: "unused") == "newest"  # the old refresh did not overwrite it
+
+
 @pytest.mark.parametrize("enterprise_id", ["E1", "E2", "E3", "E4", "nobody"])
 def test_one_enterprise_s_rows_are_those_filtering_would_give(monkeypatch, enterprise_id: str) -> None:
     tables = county.tables()
