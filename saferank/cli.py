@@ -190,6 +190,12 @@ def build_parser() -> argparse.ArgumentParser:
     backtest.add_argument("--report", default=None, help="write the offline HTML report here")
     backtest.add_argument("--json", default=None, help="write the same numbers as JSON here")
     backtest.add_argument("--truth", default=None, help="truth.csv of a simulated county: adds capture of the best possible")
+    backtest.add_argument("--ablate", default="served", help="the model also refitted without IPW weights and without the "
+                          "power family, paired with and without (default: the serving model's kind, else logistic)")
+    backtest.add_argument("--no-ablations", dest="ablate", action="store_const", const=None,
+                          help="skip the with/without comparisons (they refit one model twice more per origin)")
+    backtest.add_argument("--models", default=None, help="model registry folder whose serving model --ablate served names "
+                          "(default: $SAFERANK_MODELS or data/models)")
     _engine_options(backtest)
     train = _command(sub, "train", "train the candidate models, backtest them against random and the rule of thumb, register the winner", commands.cmd_train)
     train.add_argument("--as-of", dest="as_of", default=None, help="training date (default: the newest inspection in the store)")
@@ -197,6 +203,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--truth", default=None, help="truth.csv of a simulated county: adds the truth row to the comparison")
     train.add_argument("--capacity", type=float, default=0.05, help="share of enterprises the office can inspect (default 0.05)")
     train.add_argument("--origins", type=int, default=12, help="monthly backtest origins the candidates are compared on (default 12; fewer is faster)")
+    train.add_argument("--no-ablations", dest="ablations", action="store_false",
+                       help="skip refitting the winner without IPW weights and without the power family on the reported origins")
     score = _command(sub, "score", "score every operating enterprise with the serving model, store the risk list, write its CSV", commands.cmd_score)
     score.add_argument("--as-of", dest="as_of", default=None, help="list date (default: the newest inspection in the store)")
     score.add_argument("--out", default=None, help="CSV file to write (UTF-8 with BOM, the contract's columns)")
@@ -257,12 +265,6 @@ def build_parser() -> argparse.ArgumentParser:
     grant.add_argument("--app-role", dest="app_role", required=True, help="name of the role the app connects as")
     grant.add_argument("--password-stdin", dest="password_stdin", action="store_true",
                        help="read the app role's password from stdin (default: leave it as it is)")
-    backtest.add_argument("--ablate", default="served", help="the model also refitted without IPW weights and without the "
-                          "power family, paired with and without (default: the serving model's kind, else logistic)")
-    backtest.add_argument("--no-ablations", dest="ablate", action="store_const", const=None,
-                          help="skip the with/without comparisons (they refit one model twice more per origin)")
-    backtest.add_argument("--models", default=None, help="model registry folder whose serving model --ablate served names "
-                          "(default: $SAFERANK_MODELS or data/models)")
     grant.add_argument("--print-sql", dest="print_sql", action="store_true",
                        help="print the statements instead of running them (the tables are still created or upgraded)")
     demo = _command(sub, "demo", "simulated county -> import -> train -> score -> dashboard, in data/demo/", commands.cmd_demo)
@@ -270,8 +272,6 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--host", default="127.0.0.1")
     demo.add_argument("--port", type=int, default=8050)
     demo.add_argument("--no-serve", action="store_true", help="build the demo store, print the accounts, and stop")
-    train.add_argument("--no-ablations", dest="ablations", action="store_false",
-                       help="skip refitting the winner without IPW weights and without the power family on the reported origins")
     serve = _command(sub, "serve", "serve the dashboard and API (development server; --prod: waitress)", commands.cmd_serve)
     serve.add_argument("--prod", action="store_true", help="serve with waitress")
     serve.add_argument("--host", default="127.0.0.1")
