@@ -67,8 +67,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "risk-list.open": ("打开", "Open"),
     # enterprise
     "enterprise.name": ("企业画像", "Enterprise"),
-    "enterprise.pick": ("请输入企业编码或从风险清单点击一家企业。", "Enter an enterprise ID, or click one in the risk list."),
+    "enterprise.pick": ("请输入企业编码、按名称查找，或从风险清单点击一家企业。", "Enter an enterprise ID, find one by name, or click one in the risk list."),
     "enterprise.id": ("企业编码", "Enterprise ID"),
+    "enterprise.find": ("按名称查找", "Find by name"),
+    "enterprise.no_match": ("没有名称含“{text}”的企业。", "No enterprise's name contains \"{text}\"."),
+    "enterprise.matches": ("找到 {n} 家企业（名称、镇街、编码）：", "{n} enterprises found (name, town, ID):"),
+    "enterprise.matches_cut": ("只列出前 {limit} 家，请输入更多字。", " Only the first {limit} are listed; type more."),
     "enterprise.profile": ("基本情况", "Profile"),
     "enterprise.history": ("风险概率与等级变化", "Score and level over time"),
     "enterprise.reasons": ("主要原因", "Reasons"),

@@ -49,6 +49,30 @@ def _date_text(values: pd.Series) -> pd.Series:
     return values.dt.strftime("%Y-%m-%d").fillna("—").astype(str)
 
 
+FIND_LIMIT = 50
+
+
+def find_enterprises(enterprises: pd.DataFrame, towns: pd.DataFrame, text: object, limit: int = FIND_LIMIT,
+                     among: frozenset[str] | None = None) -> pd.DataFrame:
+    """The enterprises whose name (or id) contains ``text``, case-insensitive, as
+    ``enterprise_id, name, town_name`` sorted by name then id (firms of the same name told apart by
+    id and town), at most ``limit``; only ids in ``among`` when given. One vectorised match over
+    the column; an empty ``text`` finds nothing."""
+    needle = str(text or "").strip().casefold()
+    columns = ["enterprise_id", "name", "town_name"]
+    if not needle:
+        return pd.DataFrame(columns=columns)
+    ids, names = _text(enterprises["enterprise_id"]), _text(enterprises["name"])
+    hit = names.str.casefold().str.contains(needle, regex=False) | ids.str.casefold().str.contains(needle, regex=False)
+    if among is not None:
+        hit &= ids.isin(among)
+    town_names = dict(zip(_text(towns["town_id"]), _text(towns["name"]), strict=True))
+    found = pd.DataFrame({"enterprise_id": ids[hit], "name": names[hit],
+                          "town_name": _text(enterprises.loc[hit, "town_id"]).map(town_names).fillna("")})
+    found["town_name"] = found["town_name"].where(found["town_name"] != "", _text(enterprises.loc[hit, "town_id"]))
+    return found.sort_values(["name", "enterprise_id"], kind="stable").head(limit).reset_index(drop=True)[columns]
+
+
 def _of_enterprise(tables: dict[str, pd.DataFrame], enterprise_id: str) -> dict[str, pd.DataFrame]:
     """The enterprise's own rows of every table keyed by enterprise (other tables as given).
 

@@ -80,6 +80,7 @@ SERVER: dict[str, Rule] = {
     # 企业画像 /enterprise
     outputs("enterprise-message.children", "enterprise-profile.children", "enterprise-reasons.children",
             "enterprise-history.figure", "enterprise-timeline.rowData"): Rule(ENTERPRISE, (k.enterprise_id(), AS_OF, LANG)),
+    "enterprise-matches.children": Rule(ENTERPRISE, (k.text(64), LANG)),  # results scoped in the page
     # 隐患整改 /followup
     "followup-states.figure": Rule(OFFICE_LEADER, (k.choice(c.code for c in GROUPINGS), AS_OF, LANG)),
     "followup-rate.figure": Rule(OFFICE_LEADER, (AS_OF, LANG)),

@@ -6,7 +6,7 @@ import dash
 import pandas as pd
 from dash import Input, Output, State, callback, dcc, html
 
-from analytics.views.enterprise import enterprise_profile, enterprise_timeline, score_history
+from analytics.views.enterprise import FIND_LIMIT, enterprise_profile, enterprise_timeline, find_enterprises, score_history
 from analytics.contract.errors import UserError
 from analytics.snapshot.facts import HAZARD_STATES
 from analytics.contract.schema import RISK_LEVELS, SECTORS, SIZES, STATUS, column_label
@@ -15,6 +15,7 @@ from dashboard.components.aggrid import ag_grid
 from dashboard.components import data
 from dashboard.components.language import register_language_switch
 from dashboard.components.layout import level_badge, notice, page_frame, section
+from dashboard.authz.scope import visible_enterprises
 from dashboard.components.urlstate import register_url_sync
 
 PREFIX = "enterprise"
@@ -38,11 +39,14 @@ def layout(id: str | None = None, as_of: str | None = None, lang: str | None = N
     picker = html.Div(
         [html.Label(i18n.t("enterprise.id", lang), htmlFor=f"{PREFIX}-id"),
          dcc.Input(id=f"{PREFIX}-id", value=id or "", debounce=True, type="text", className="search"),
+         html.Label(i18n.t("enterprise.find", lang), htmlFor=f"{PREFIX}-find"),
+         dcc.Input(id=f"{PREFIX}-find", value="", debounce=True, type="search", className="search"),
          html.Span(i18n.t("enterprise.pick", lang), className="hint")],
         className="toolbar",
     )
     return page_frame(PREFIX, title, lang, [
         picker,
+        html.Div(id=f"{PREFIX}-matches"),
         html.Div(id=f"{PREFIX}-message"),
         html.Div(
             [
@@ -147,6 +151,30 @@ def show_enterprise(enterprise_id: str | None, as_of: str, lang: str) -> tuple:
     levels = {c.code for c in RISK_LEVELS}
     history = history.loc[history["risk_level"].astype(str).isin(levels)] if len(history) else history
     return None, profile_items(profile, lang), reasons, figures.score_history_figure(history, lang), rows
+
+
+@callback(
+    Output(f"{PREFIX}-matches", "children"),
+    Input(f"{PREFIX}-find", "value"),
+    State(f"{PREFIX}-lang-store", "data"),
+    prevent_initial_call=True,
+)
+def find(text: str | None, lang: str) -> object:
+    """Enterprises whose name contains ``text`` (that the user may see), each a link to its page
+    showing name, town and id, so two firms of the same name can be told apart."""
+    if not (text or "").strip():
+        return None
+    tables = data.tables()
+    found = find_enterprises(tables["enterprises"], tables["towns"], text,
+                             among=visible_enterprises(auth.current_user()))
+    if found.empty:
+        return html.Div(i18n.t("enterprise.no_match", lang, text=text.strip()), className="hint")
+    sep = "、" if lang == "zh" else ", "
+    links = [html.Li(dcc.Link(f"{name}{sep}{town}{sep}{eid}", href=f"/enterprise?id={eid}"))
+             for eid, name, town in found.itertuples(index=False)]  # at most FIND_LIMIT links, not the county
+    note = i18n.t("enterprise.matches", lang, n=len(found)) + (
+        i18n.t("enterprise.matches_cut", lang, limit=FIND_LIMIT) if len(found) >= FIND_LIMIT else "")
+    return html.Div([html.Div(note, className="hint"), html.Ul(links, className="matches")])
 
 
 def _reasons(text: object) -> list[str]:

@@ -59,3 +59,24 @@ def test_score_history_is_oldest_first() -> None:
     history = enterprise.score_history(stacked, "E2")
     assert history["as_of"].tolist() == [county.PREVIOUS_AS_OF, county.AS_OF]
     assert history["risk_level"].tolist() == ["red", "orange"]
+
+
+def test_find_enterprises_by_name_tells_apart_firms_of_the_same_name() -> None:
+    """Issue 18 item 7: search by name, case-insensitive, not only by the 18-character code; two
+    firms of one name come back with their ids and towns."""
+    find_enterprises = enterprise.find_enterprises
+    firms = pd.DataFrame({"enterprise_id": ["91331081MA2XXXXX01", "91331081MA2XXXXX02", "E3", "E4"],
+                          "name": ["宏达机械厂", "宏达机械厂", "Acme Gas Ltd", None],
+                          "town_id": ["T1", "T2", "T1", "T9"]})
+    towns = pd.DataFrame({"town_id": ["T1", "T2"], "name": ["松门镇", "箬横镇"]})
+    found = find_enterprises(firms, towns, " 宏达 ")
+    assert found.to_dict("records") == [
+        {"enterprise_id": "91331081MA2XXXXX01", "name": "宏达机械厂", "town_name": "松门镇"},
+        {"enterprise_id": "91331081MA2XXXXX02", "name": "宏达机械厂", "town_name": "箬横镇"}]
+    assert find_enterprises(firms, towns, "acme GAS")["enterprise_id"].tolist() == ["E3"]
+    assert find_enterprises(firms, towns, "xxxxx02")["enterprise_id"].tolist() == ["91331081MA2XXXXX02"]  # ids too
+    assert find_enterprises(firms, towns, "E4")["town_name"].tolist() == ["T9"]  # an unknown town shows its code
+    assert find_enterprises(firms, towns, "(.*")["enterprise_id"].tolist() == []  # text, not a pattern
+    assert find_enterprises(firms, towns, "").empty and find_enterprises(firms, towns, None).empty
+    assert find_enterprises(firms, towns, "宏达", among=frozenset({"91331081MA2XXXXX02"}))["town_name"].tolist() == ["箬横镇"]
+    assert len(find_enterprises(firms, towns, "宏达", limit=1)) == 1

@@ -172,6 +172,23 @@ def test_enterprise_page_unknown_id_is_a_message_not_a_crash(pages: dict) -> Non
     assert "NOPE" in _texts(message)[0] and profile is None and rows == []
 
 
+def test_enterprise_page_finds_firms_by_name_within_the_users_scope(pages: dict, monkeypatch) -> None:
+    from analytics.accounts.users import User
+    from dashboard import auth
+
+    page = pages["enterprise"]
+    monkeypatch.setattr(auth, "current_user", lambda: User("wang", "office", None, "王科长"))
+    found = page.find("矿业", "zh")
+    links = [link for link in _texts(found) if "矿业" in link]
+    assert links and all("、" in link for link in links)  # name, town and id side by side
+    assert any(link.endswith("、城关镇、E1") for link in links)
+    assert "/enterprise?id=E1" in str(found)
+    assert "没有名称含" in _texts(page.find("不存在的名字", "zh"))[0]
+    assert page.find("  ", "en") is None
+    monkeypatch.setattr(page, "visible_enterprises", lambda user: frozenset({"E3"}))  # an inspector's firms
+    assert "/enterprise?id=E1" not in str(page.find("矿业", "zh"))
+
+
 def test_followup_page_states_overdue_and_rate(pages: dict) -> None:
     figure = pages["followup"].show_states("town", "2026-03-01", "zh")
     overdue_bar = next(trace for trace in figure.data if trace.name == "逾期未改")
