@@ -206,7 +206,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--no-ablations", dest="ablations", action="store_false",
                        help="skip refitting the winner without IPW weights and without the power family on the reported origins")
     score = _command(sub, "score", "score every operating enterprise with the serving model, store the risk list, write its CSV", commands.cmd_score)
-    score.add_argument("--as-of", dest="as_of", default=None, help="list date (default: the newest inspection in the store)")
+    score.add_argument("--as-of", dest="as_of", default=None, help="list date (default: the newest inspection in the store, or the newest list's date when later)")
     score.add_argument("--out", default=None, help="CSV file to write (UTF-8 with BOM, the contract's columns)")
     score.add_argument("--models", default=None, help="model registry folder (default: $SAFERANK_MODELS or data/models)")
     score.add_argument("--levels", default=None, help="JSON/TOML file with risk level thresholds (red, orange, yellow, margin)")

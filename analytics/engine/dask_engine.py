@@ -35,12 +35,13 @@ from analytics.risk.levels import DEFAULT_THRESHOLDS, LEVEL_DTYPE, LevelThreshol
 from analytics.risk.risklist import (
     REASON_COUNT,
     ScoreReport,
+    default_score_date,
     finish_list,
     previous_levels,
     save_risk_list,
     write_contract_csv,
 )
-from analytics.store.database import latest_record_date, read_tables
+from analytics.store.database import read_tables
 from analytics.snapshot.snapshot import AsOf
 
 
@@ -170,7 +171,7 @@ def score_store(store, engine: DaskEngine, as_of: AsOf | None = None, out: str |
     and report."""
     thresholds = LevelThresholds.from_file(levels) if levels else LevelThresholds()
     model, card = ModelRegistry(models_dir).load()
-    as_of = as_of if as_of is not None else AsOf(latest_record_date(store))
+    as_of = as_of if as_of is not None else AsOf(default_score_date(store))
     root = _export(store, engine, parquet, partitions)
     risk_list = engine.risk_list(root, as_of, model, card["version"], thresholds, previous_levels(store, as_of))
     list_id = save_risk_list(store, risk_list, seed=card.get("seed"), as_of=as_of)

@@ -197,6 +197,15 @@ def scored_dates(store) -> list[pd.Timestamp]:
     return [pd.Timestamp(d) for d in dates]
 
 
+def default_score_date(store) -> pd.Timestamp:
+    """The date ``saferank score`` scores on when none is given: the newest inspection, or the newest
+    stored list's date when that is later (results entered on a later day carry the list forward to
+    that day, and the pages open on the newest list: a full scoring dated before it would stay hidden)."""
+    dates = scored_dates(store)
+    newest = latest_record_date(store)
+    return max(newest, dates[-1].normalize()) if dates else newest
+
+
 def _find_list(store, as_of: AsOf | None, model_version: str | None, before: bool = False) -> dict | None:
     query = sa.select(risk_lists)
     if as_of is not None:
@@ -446,7 +455,7 @@ class ScoreReport:
 
 def score_store(store, as_of: AsOf | None = None, out: str | Path | None = None, models_dir: str | Path | None = None,
                 levels: str | Path | None = None, top: int = REASON_COUNT, lang: str = "zh") -> ScoreReport:
-    """Score the store's enterprises on ``as_of`` (default: the newest inspection) with the serving
+    """Score the store's enterprises on ``as_of`` (default: ``default_score_date``) with the serving
     model, store the list (reasons in both languages), write the CSV (reasons in ``lang``). The store
     is read and cut once (``Snapshot.from_store``).
 
@@ -454,7 +463,7 @@ def score_store(store, as_of: AsOf | None = None, out: str | Path | None = None,
     """
     thresholds = LevelThresholds.from_file(levels) if levels else LevelThresholds()
     model, card = ModelRegistry(models_dir).load()
-    as_of = _checked(as_of) if as_of is not None else AsOf(latest_record_date(store))
+    as_of = _checked(as_of) if as_of is not None else AsOf(default_score_date(store))
     snapshot = Snapshot.from_store(store, as_of)
     risk_list = score_enterprises(snapshot, model, card["version"], thresholds=thresholds,
                                   previous_levels=previous_levels(store, as_of), top=top)

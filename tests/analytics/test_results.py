@@ -12,10 +12,10 @@ from analytics.store.ingest import ImportFailed
 from analytics.operations.planning import PlanRules, build_plan
 from analytics.operations.plans_store import save_plan
 from analytics.operations.results import check_records, record_results, results_records
-from analytics.risk.risklist import read_risk_list
+from analytics.risk.risklist import default_score_date, read_risk_list
 from analytics.snapshot.snapshot import AsOf
 from analytics.views.enterprise import enterprise_timeline
-from analytics.store.database import read_tables
+from analytics.store.database import latest_record_date, read_tables
 from analytics.operations.teams import typed_teams
 
 TEAMS = typed_teams(pd.DataFrame([("第1组", "TA", 2), ("第2组", "TB", 2)], columns=["team", "town_id", "daily_capacity"]))
@@ -176,6 +176,17 @@ def test_a_visit_after_the_lists_date_takes_effect_on_the_day_of_entry(county) -
     record_results(store, visit["visit_id"], findings=[{"level": "major", "deadline": "2026-03-31"}],
                    export_date="2026-03-05", model=model)
     assert read_risk_list(store)["as_of"].iloc[0] == "2026-03-05"
+
+
+def test_a_full_scoring_after_results_entry_is_dated_no_earlier_than_the_carried_list(county) -> None:
+    """A visit dated before its day of entry leaves the newest inspection before the carried list's
+    date; ``saferank score`` with no date must not write a list the pages (newest list first) hide."""
+    store, model, visits = county
+    visit = visits.loc["EA3"]
+    record_results(store, visit["visit_id"], findings=[{"level": "major", "deadline": "2026-03-31"}],
+                   export_date="2026-03-09", model=model)
+    assert latest_record_date(store) < pd.Timestamp("2026-03-09")
+    assert default_score_date(store) == pd.Timestamp("2026-03-09")
 
 
 def test_a_finding_due_in_the_next_period_becomes_a_followup_of_the_next_plan_until_rectified(county) -> None:
