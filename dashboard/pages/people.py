@@ -24,7 +24,7 @@ dash.register_page(__name__, path="/people", order=8, **i18n.page_names("people"
 register_language_switch(PREFIX)
 register_url_sync(PREFIX, [(f"{PREFIX}-as-of", "value", "as_of"), (f"{PREFIX}-days", "value", "days")])
 
-SHOWN = [c for c in lists.PEOPLE_COLUMNS if c not in ("evidence_zh", "evidence_en")] + ["evidence"]
+SHOWN = [c for c in lists.GROUPED_PEOPLE_COLUMNS if c not in ("evidence_zh", "evidence_en")] + ["evidence"]
 
 
 def columns(lang: str) -> list[dict]:
@@ -60,7 +60,8 @@ def layout(as_of: str | None = None, lang: str | None = None, days: str | None =
 def people_rows(as_of: str | None, days: int | None, lang: str) -> pd.DataFrame:
     day = data.pick_as_of(as_of)
     days = lists.WINDOW_DAYS if days is None else int(days)  # the guard keeps it to 1..366 days
-    frame = data.summary("people", day, lambda: lists.people_list(data.snapshot(day), None, int(days)), int(days))
+    frame = data.summary("people", day, lambda: lists.group_people(lists.people_list(data.snapshot(day), None, int(days))),
+                         int(days))  # rows that read alike collapse into one with their count
     return lists.labelled(frame, lang, data.tables()["towns"])
 
 

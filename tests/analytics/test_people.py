@@ -135,3 +135,23 @@ def test_cli_people_and_places(tmp_path, capsys) -> None:
     assert sheet["暴露（人×天）"].tolist() == [96, 40, 16, 12, 10, 6, 4]
     assert main(["places", "--db", url, "--out", str(tmp_path / "p.xlsx"), "--lang", "en"]) == 0
     assert "Places list (2026-06-30): 0 rows" in capsys.readouterr().out
+
+
+def test_rows_that_read_alike_collapse_into_one_with_their_count(people: pd.DataFrame) -> None:
+    """Issue 18 item 7: the people list's top rows were 13 identical lines (same firm, crew, days and
+    evidence; only the permit differs): they become one row with a count and every permit."""
+    from analytics.operations.lists import GROUPED_PEOPLE_COLUMNS, group_people
+
+    e1 = people.loc[people["enterprise_id"] == "E1"]
+    twins = pd.concat([people, e1.assign(permit_ids="P9"), e1.assign(permit_ids="P7")], ignore_index=True)
+    grouped = group_people(twins)
+    assert list(grouped.columns) == list(GROUPED_PEOPLE_COLUMNS) and len(grouped) == len(people)
+    row = grouped.loc[grouped["enterprise_id"] == "E1"].iloc[0]
+    assert (row["records"], row["permit_ids"], row["exposure"], row["people"], row["days"]) == (3, "P1, P7, P9", 36, 4, 3)
+    assert grouped["rank"].tolist() == list(range(1, len(people) + 1))
+    assert grouped.set_index("enterprise_id").loc["E1", "rank"] == 3  # 36 person-days: after 96 and 40, before 16
+    assert grouped["exposure"].sum() == twins["exposure"].sum()  # nobody dropped
+    alone = group_people(people)
+    assert (alone["records"] == 1).all()
+    pd.testing.assert_frame_equal(alone.drop(columns="records"), people, check_dtype=False)
+    assert group_people(people.iloc[:0]).empty

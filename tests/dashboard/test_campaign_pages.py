@@ -102,6 +102,7 @@ def test_places_and_people_pages(pages: dict, audited: list) -> None:
     rows, count = pages["people"].show("2026-03-01", 30, "zh")
     assert [(r["kind"], r["name"], r["contract_ids"], r["people"], r["days"], r["exposure"]) for r in rows] == [
         ("无资质外包队伍", "丙燃气", "C1", 1, 29, 29)]
+    assert [r["records"] for r in rows] == [1]  # rows that read alike would be counted here (issue 18.7)
     assert count == "共 1 条，暴露合计 29 人·天"
     pages["people"].export(1, "2026-03-01", 30, "en")
     assert audited[-1][0:2] == ("export_list", "people:2026-03-01")
