@@ -236,6 +236,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "import.sum_updated": ("更新", "Updated"),
     "import.sum_unchanged": ("未变", "Unchanged"),
     "import.sum_rejected": ("未导入", "Rejected"),
+    "import.progress": ("{stage} 表 {number}/{tables}：{table} {done}/{total} 行", "{stage} table {number}/{tables}: {table} {done}/{total} rows"),
+    "import.progress_start": ("正在读取文件……", "Reading the files…"),
+    "import.stage_check": ("检查", "Checking"),
+    "import.stage_write": ("写入", "Writing"),
     # navigation: one entry per page path ("nav." + the path without slashes, "overview" for "/")
     "nav.overview": ("总览", "Overview"),
     "nav.risk-list": ("风险清单", "Risk list"),

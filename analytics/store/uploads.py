@@ -24,6 +24,7 @@ from analytics.contract.mapping import SourceMapping
 from analytics.store import database as store_module
 from analytics.store.checks import ISSUE_COLUMNS, ImportFailed
 from analytics.store.ingest import import_files
+from analytics.store.progress import Hook
 from analytics.store.reading import WORKBOOK_SUFFIXES
 
 MEMBER_SUFFIXES = (".csv", ".geojson", ".json")
@@ -97,10 +98,11 @@ class Outcome:
 
 
 def checked_import(store: store_module.Store, path: str | Path, work: str | Path, mode: str,
-                   mapping: SourceMapping | None = None, export_date: object | None = None) -> Outcome:
+                   mapping: SourceMapping | None = None, export_date: object | None = None,
+                   progress: Hook | None = None) -> Outcome:
     """Check (``mode="check"``, nothing changes), import all or nothing (``"all"``) or skip the bad
     rows (``"skip"``) of the upload at ``path``; the problem list and the rejects go to ``work``
-    (``problems.csv``, ``rejects/``), each replacing the last run's."""
+    (``problems.csv``, ``rejects/``), each replacing the last run's. ``progress`` is ``import_files``'s hook."""
     work = Path(work)
     rejects_dir = work / "rejects"
     shutil.rmtree(rejects_dir, ignore_errors=True)
@@ -108,7 +110,7 @@ def checked_import(store: store_module.Store, path: str | Path, work: str | Path
     problems.unlink(missing_ok=True)
     try:
         report = import_files(store, path, skip_bad=mode == "skip", dry_run=mode == "check", rejects_dir=rejects_dir,
-                              export_date=export_date, errors_path=problems, mapping=mapping)
+                              export_date=export_date, errors_path=problems, mapping=mapping, progress=progress)
     except ImportFailed as failed:
         if not problems.exists():
             write_csv(failed.issues[ISSUE_COLUMNS], problems, index=False, encoding="utf-8-sig")

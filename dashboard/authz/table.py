@@ -149,6 +149,7 @@ SERVER: dict[str, Rule] = {
         IMPORT, (CLICKS, CLICKS, CLICKS, UPLOAD_TOKEN, k.row_data(2000), k.text(128), k.text(32), LANG), "import"),
     "import-download-problems.data": Rule(IMPORT, (CLICKS, UPLOAD_TOKEN, LANG), "import"),
     "import-download-rejects.data": Rule(IMPORT, (CLICKS, UPLOAD_TOKEN), "import"),
+    "import-progress.children": Rule(IMPORT, (k.counter(), UPLOAD_TOKEN, LANG), "import"),  # the poll while a run runs
     # 系统管理 /admin
     outputs("admin-message.children", "admin-users-box.children"): Rule(
         ADMIN,

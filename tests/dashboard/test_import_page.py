@@ -16,6 +16,8 @@ from test_auth_support import auth_app_fixture, callback_body, signed_in_client 
 from analytics.accounts import audit
 from analytics.accounts import users as accounts
 from analytics.store.database import read_tables
+from analytics.store.progress import Step
+from dashboard.components.import_progress import PROGRESS_FILE, write_progress
 from dashboard.authz.table import TABLE, outputs
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "analytics"))
@@ -159,3 +161,43 @@ def test_a_sheet_given_another_table_gets_that_tables_columns_proposed(auth_app,
     again = again["import-mapping"]["rowData"]
     assert [r["target"] for r in again if r["source"] == "乡镇列表"] == [""]
     assert not any(r["table"] == "towns" and r["kind"] == "列" for r in again)
+
+
+POLL = "import-progress.children"
+
+
+def test_the_poll_shows_the_progress_of_the_accounts_own_upload_only(auth_app, tmp_path) -> None:
+    """A run leaves its last progress step in the upload's folder (the hook is wired in); the poll shows
+    the step written for the caller's token as a bar with its label, and refuses another account's."""
+    from dashboard.pages import data_import  # registers a page: only once the app exists
+
+    assert TABLE[POLL].roles == frozenset({"office"}) and TABLE[POLL].permission == "import"
+    app = auth_app.app
+    office = auth_app.client("office")
+    book = provincial_workbook(tmp_path / "export.xlsx")
+    url = "data:application/octet-stream;base64," + base64.b64encode(book.read_bytes()).decode()
+    token = _call(office, app, UPLOAD, {"import-upload.contents": url, "import-upload.filename": book.name},
+                  "import-upload.contents")["import-token"]["data"]
+    rows = _call(office, app, PROPOSE, {"import-token.data": token}, "import-token.data")["import-mapping"]["rowData"]
+    work = data_import._root() / "u-office" / token
+    before = _call(office, app, POLL, {"import-token.data": token, "import-poll.n_intervals": 1}, "import-poll.n_intervals")
+    assert "正在读取文件" in json.dumps(before, ensure_ascii=False)  # nothing written yet
+
+    state = {"import-token.data": token, "import-mapping.rowData": rows, "import-export-date.value": EXPORT}
+    _call(office, app, RUN, {**state, "import-skip.n_clicks": 1}, "import-skip.n_clicks")
+    last = json.loads((work / PROGRESS_FILE).read_text(encoding="utf-8"))
+    assert last["stage"] == "write" and last["number"] == last["tables"] and last["done"] == last["total"] > 0
+
+    write_progress(work, Step("write", "hazards", 3, 9, 120_000, 400_000))
+    got = json.dumps(_call(office, app, POLL, {"import-token.data": token, "import-poll.n_intervals": 2},
+                           "import-poll.n_intervals"), ensure_ascii=False)
+    assert "写入 表 3/9：隐患 120,000/400,000 行" in got and '"aria-valuenow": 26' in got  # (2 + 0.3) / 9 = 25.6 %
+    got = json.dumps(_call(office, app, POLL, {"import-token.data": token, "import-poll.n_intervals": 3},
+                           "import-poll.n_intervals", lang="en"), ensure_ascii=False)
+    assert "Writing table 3/9: hazards 120,000/400,000 rows" in got
+
+    accounts.add_user(auth_app.store, "office-3", "office", "correct-horse-battery")
+    other = signed_in_client(app, auth_app.store, "office-3")
+    got = json.dumps(_call(other, app, POLL, {"import-token.data": token, "import-poll.n_intervals": 1},
+                           "import-poll.n_intervals"), ensure_ascii=False)
+    assert "已过期" in got and "120,000" not in got
