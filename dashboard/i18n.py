@@ -306,6 +306,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "dispositions.save": ("确认并保存", "Confirm and save"),
     "dispositions.saved": ("已保存：{name} → {batch}", "Saved: {name} → {batch}"),
     "dispositions.count": ("共 {total} 家企业", "{total} enterprises"),
+    "dispositions.shares": ("全部 {total} 家：{shares}", "All {total}: {shares}"),
+    "dispositions.evidence_title": ("处置依据", "Evidence"),
+    "dispositions.firm": ("{name}（{id}）", "{name} ({id})"),
+    "dispositions.evidence_none": ("在左侧表格中选中一家企业，查看其处置依据。", "Select a firm in the grid to see its evidence."),
     # plan
     "plan.title": ("检查计划（四不两直、双随机）", "Inspection plan (unannounced, double-random)"),
     "plan.secret": ("检查计划属于工作秘密，不得提前告知被检查单位。", "Plans are confidential: never tell an enterprise in advance."),

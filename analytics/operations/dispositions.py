@@ -7,12 +7,10 @@ from JSON); a person of the office confirms or changes the batch, and the decisi
 Rules, in priority order (the first batch whose rule holds is recommended; every rule that holds is
 listed as evidence):
 
-- ``close`` 关停取缔: an open major hazard overdue more than ``major_overdue_days`` (cannot be
-  rectified); a 小散乱污 firm (``close_small_scattered``); refusal to rectify (at least
-  ``refusal_overdue_count`` hazards found in the window that are overdue now or were rectified
-  late); an unapproved restart after a stop order (``facts.unapproved_restarts``: a status change
-  back to operating with ``approved`` false, whose latest earlier stop had the reason
-  ``STOP_ORDER``, within ``restart_window_days``).
+- ``close`` 关停取缔: only on a legal ground recorded in the data (an unapproved restart after a
+  stop order; a major hazard overdue and found still open by a later inspection; an open major hazard
+  with repeated penalties); the rules and their source (安全生产法 第七十条、第一百一十三条) are in
+  ``analytics.operations.disposition_rules``. A high score alone never closes a firm.
 - ``upgrade`` 改造提升: weak management but the means and the will to improve: at least
   ``upgrade_min_general`` general hazards found in the window, at least ``upgrade_on_time_rate`` of
   the decided ones rectified on time, and the means (size in ``upgrade_sizes`` or a
@@ -22,15 +20,14 @@ listed as evidence):
   default_deadline_days``; the follow-up (回头看) is ``follow_up_days`` after it.
 - otherwise ``review`` 待研判: no clear case; a person decides.
 
-Long because the rules, their evidence columns and the stored decisions are one unit an office
-reviews together (each threshold, the fact it reads and the decision it proposes side by side); the
-facts themselves live in ``analytics.snapshot.facts``.
+Long because the facts the rules read, the recommendation and the stored decisions are one unit an
+office reviews together; the thresholds and evidence texts live in
+``analytics.operations.disposition_rules``, the facts themselves in ``analytics.snapshot.facts``.
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -39,12 +36,18 @@ import sqlalchemy as sa
 
 from analytics.accounts import audit  # noqa: F401  (its table: a decision is audited in the same transaction)
 from analytics.contract.errors import UserError
-from analytics.contract.exports import write_xlsx
+from analytics.contract.exports import cover_line, write_xlsx
 from analytics.contract.schema import RISK_LEVELS, SECTORS, Code
 from analytics.store.app_tables import dispositions
 from analytics.contract.dates import to_timestamp
+from analytics.operations.disposition_rules import (  # noqa: F401  (closure_rule: re-exported for the page)
+    RULE_BATCH,
+    DispositionRules,
+    closure_rule,
+    evidence,
+    rules_sheet,
+)
 from analytics.snapshot.facts import (
-    RESTART_WINDOW_DAYS,
     days_overdue,
     handles_chemicals,
     hazard_state,
@@ -75,7 +78,7 @@ STOP_ORDER = "rectification_order"  # the stop reason after which an unapproved 
 COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "enterprise_id": ("企业编码", "Enterprise ID"),
     "name": ("企业名称", "Enterprise"),
-    "town_id": ("镇街编码", "Town ID"),
+    "town_name": ("镇街", "Town"),
     "sector": ("行业领域", "Sector"),
     "risk_level": ("风险等级", "Risk level"),
     "rank": ("排名", "Rank"),
@@ -91,41 +94,6 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "decided_at": ("确认时间", "Decided at"),
     "note": ("备注", "Note"),
 }
-
-
-@dataclass(frozen=True)
-class DispositionRules:
-    """The thresholds of the three batches; defaults as documented in the module docstring."""
-
-    levels: tuple[str, ...] = ("red", "orange")  # the risk levels that get a recommendation
-    window_days: int = 365  # history the counts look at
-    major_overdue_days: int = 30  # an open major hazard overdue longer than this cannot be rectified
-    close_small_scattered: bool = True  # 小散乱污 firms are closed
-    refusal_overdue_count: int = 3  # hazards overdue or rectified late in the window: refusal to rectify
-    restart_window_days: int = RESTART_WINDOW_DAYS  # unapproved restarts this recent count
-    upgrade_min_general: int = 3  # general hazards in the window: weak management
-    upgrade_on_time_rate: float = 0.8  # share of decided hazards rectified on time: the will to improve
-    upgrade_sizes: tuple[str, ...] = ("large", "medium", "small")  # sizes that have the means
-    upgrade_hazardous_chemicals: bool = True  # a hazardous-chemicals firm (sector or flag) has the means
-    default_deadline_days: int = 30  # new deadline when none is given or it has passed
-    follow_up_days: int = 7  # 回头看 this many days after the deadline
-
-    @classmethod
-    def from_json(cls, path: str | Path) -> DispositionRules:
-        """Rules from a JSON object of any of the fields above; unknown keys are an error."""
-        try:
-            given = json.loads(Path(path).read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as error:
-            raise UserError(f"无法读取处置规则文件 {path}：{error}", f"Cannot read the rules file {path}: {error}") from error
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(given) - known)
-        if not isinstance(given, dict) or unknown:
-            raise UserError(f"处置规则文件含未知项：{unknown}", f"The rules file has unknown keys: {unknown}")
-        values = {k: tuple(v) if isinstance(v, list) else v for k, v in given.items()}
-        return replace(cls(), **values)
-
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False, indent=2)
 
 
 def _label(codes: tuple[Code, ...], values: pd.Series, lang: str) -> pd.Series:
@@ -165,11 +133,17 @@ def enterprise_facts(snapshot: Snapshot | dict[str, pd.DataFrame], as_of: object
     fresh = as_of + pd.Timedelta(days=rules.default_deadline_days)
     target = hazards["deadline"].fillna(hazards["found_date"] + pd.Timedelta(days=rules.default_deadline_days))
     target = target.where(target >= as_of, fresh)
-    rectifiable = is_open & ~major_long
+    firm = hazards["enterprise_id"].astype(object)
+    inspections = known["inspections"]
+    last_seen = inspections.groupby(inspections["enterprise_id"].astype(object))["date"].max()
+    seen_open = pd.Series(last_seen.reindex(firm).to_numpy(), index=hazards.index) > hazards["deadline"]  # an inspection after the deadline found it still open
+    not_rectified = major_long & seen_open.fillna(False).astype(bool)
+    rectifiable = is_open & ~not_rectified
     per_hazard = pd.DataFrame({
-        "enterprise_id": hazards["enterprise_id"].astype(object),
-        "major_unrectifiable": major_long.astype(int),
-        "major_overdue_days": days_over.where(major_long),
+        "enterprise_id": firm,
+        "major_not_rectified": not_rectified.astype(int),
+        "open_major": (is_open & (hazards["level"].astype(object) == "major")).astype(int),
+        "major_overdue_days": days_over.where(not_rectified),
         "overdue_or_late": (in_window & state.isin(["overdue", "rectified_late"])).astype(int),
         "general_found": (in_window & (hazards["level"].astype(object) == "general")).astype(int),
         "decided": decided.astype(int),
@@ -178,13 +152,13 @@ def enterprise_facts(snapshot: Snapshot | dict[str, pd.DataFrame], as_of: object
         "deadline": target.where(rectifiable),
     })
     grouped = per_hazard.groupby("enterprise_id").agg(
-        major_unrectifiable=("major_unrectifiable", "sum"), major_overdue_days=("major_overdue_days", "max"),
+        major_not_rectified=("major_not_rectified", "sum"), open_major=("open_major", "sum"), major_overdue_days=("major_overdue_days", "max"),
         overdue_or_late=("overdue_or_late", "sum"), general_found=("general_found", "sum"),
         decided=("decided", "sum"), on_time=("on_time", "sum"), open_hazards=("open_hazards", "sum"),
         deadline=("deadline", "max"),
     )
     facts = facts.join(grouped)
-    counts = ["major_unrectifiable", "overdue_or_late", "general_found", "decided", "on_time", "open_hazards"]
+    counts = ["major_not_rectified", "open_major", "overdue_or_late", "general_found", "decided", "on_time", "open_hazards"]
     facts[counts] = facts[counts].fillna(0).astype("int64")
     facts["on_time_rate"] = facts["on_time"] / facts["decided"].where(facts["decided"] > 0)
     facts["follow_up_date"] = facts["deadline"] + pd.Timedelta(days=rules.follow_up_days)
@@ -194,7 +168,13 @@ def enterprise_facts(snapshot: Snapshot | dict[str, pd.DataFrame], as_of: object
         handles_chemicals(enterprises) & rules.upgrade_hazardous_chemicals)
     facts = facts.join(_unapproved_restarts(known, as_of, rules))
     facts["unapproved_restart"] = facts["unapproved_restart"].fillna(False).astype(bool)
-    return facts.join(_penalty_history(known, start))
+    facts = facts.join(_penalty_history(known, start))
+    penalties = known.get("penalties")
+    for column, days in (("penalties_short", rules.penalty_window_short_days), ("penalties_year", 365)):
+        recent = penalties.loc[penalties["date"] > as_of - pd.Timedelta(days=days)] if penalties is not None else None
+        counted = recent.groupby(recent["enterprise_id"].astype(object)).size() if recent is not None else pd.Series(dtype=int)
+        facts[column] = facts.index.map(counted).fillna(0).astype("int64")
+    return facts
 
 
 def _unapproved_restarts(known: dict[str, pd.DataFrame], as_of: pd.Timestamp, rules: DispositionRules) -> pd.DataFrame:
@@ -214,57 +194,6 @@ def _penalty_history(known: dict[str, pd.DataFrame], start: pd.Timestamp) -> pd.
         penalty_count=("penalty_id", "size"), penalty_yuan=("amount_yuan", "sum"), last_penalty=("date", "max"))
 
 
-def _evidence(facts: pd.DataFrame, rules: DispositionRules, lang: str) -> dict[str, pd.Series]:
-    """Per rule: the mask and its evidence text (``lang``)."""
-    zh = lang == "zh"
-    n = facts
-    on_time_pct = (n["on_time_rate"] * 100).round(0).astype("Int64").astype(str)
-    texts = {
-        "major_unrectifiable": (
-            n["major_unrectifiable"] > 0,
-            ("重大隐患逾期未改 " + _text(n["major_unrectifiable"]) + " 项，最长逾期 "
-             + _text(n["major_overdue_days"].fillna(0).astype(int)) + " 天") if zh else
-            (_text(n["major_unrectifiable"]) + " major hazard(s) open and overdue, longest by "
-             + _text(n["major_overdue_days"].fillna(0).astype(int)) + " days"),
-        ),
-        "small_scattered": (
-            n["small_scattered"] & rules.close_small_scattered,
-            "属“小散乱污”企业" if zh else "a small, scattered, disorderly, polluting firm",
-        ),
-        "refuses_rectification": (
-            n["overdue_or_late"] >= rules.refusal_overdue_count,
-            (f"近{rules.window_days}天隐患逾期未改或逾期整改 " + _text(n["overdue_or_late"]) + " 项（拒不整改）") if zh else
-            (_text(n["overdue_or_late"]) + f" hazards overdue or rectified late in {rules.window_days} days (refuses to rectify)"),
-        ),
-        "unapproved_restart": (
-            n["unapproved_restart"],
-            ("停产整顿后未经验收擅自复产（" + _date(n["restart_date"]) + "）") if zh else
-            ("restarted without approval after a stop order (" + _date(n["restart_date"]) + ")"),
-        ),
-        "weak_management_improving": (
-            (n["general_found"] >= rules.upgrade_min_general) & (n["on_time_rate"] >= rules.upgrade_on_time_rate).fillna(False)
-            & n["has_means"],
-            (f"近{rules.window_days}天一般隐患 " + _text(n["general_found"]) + " 项，按期整改率 " + on_time_pct + "%，具备改造条件") if zh else
-            (_text(n["general_found"]) + f" general hazards in {rules.window_days} days, " + on_time_pct
-             + "% rectified on time, has the means to upgrade"),
-        ),
-        "rectifiable_hazards": (
-            n["open_hazards"] > 0,
-            ("未整改隐患 " + _text(n["open_hazards"]) + " 项，限期 " + _date(n["deadline"]) + " 前整改，"
-             + _date(n["follow_up_date"]) + " 回头看") if zh else
-            (_text(n["open_hazards"]) + " open hazard(s) to rectify by " + _date(n["deadline"]) + ", follow-up on "
-             + _date(n["follow_up_date"])),
-        ),
-    }
-    return texts
-
-
-RULE_BATCH = {
-    "major_unrectifiable": "close", "small_scattered": "close", "refuses_rectification": "close",
-    "unapproved_restart": "close", "weak_management_improving": "upgrade", "rectifiable_hazards": "standardise",
-}
-
-
 def _penalty_text(facts: pd.DataFrame, rules: DispositionRules, lang: str) -> pd.Series:
     count = facts["penalty_count"].fillna(0).astype(int)
     amount = (facts["penalty_yuan"].fillna(0) / 10_000).round(2).map("{:g}".format)
@@ -281,7 +210,7 @@ def recommend(snapshot: Snapshot | dict[str, pd.DataFrame], as_of: object, risk_
               facts: pd.DataFrame | None = None) -> pd.DataFrame:
     """The recommended batch for every enterprise of ``risk_list`` at ``rules.levels`` (plus ``include`` ids).
 
-    One row per enterprise in list order: ``enterprise_id``, ``name``, ``town_id``, ``sector``,
+    One row per enterprise in list order: ``enterprise_id``, ``name``, ``town_id``, ``town_name``, ``sector``,
     ``risk_level``, ``rank``, ``score``, ``recommended`` (a ``BATCH_CODES`` code), ``rules`` (the
     rule codes that hold, comma-separated), ``evidence_zh``/``evidence_en``, ``deadline``,
     ``follow_up_date`` (standardise only), ``penalties_zh``/``penalties_en`` and the rule figures.
@@ -297,27 +226,32 @@ def recommend(snapshot: Snapshot | dict[str, pd.DataFrame], as_of: object, risk_
     facts = enterprise_facts(snapshot, None, rules) if facts is None else facts
     facts = facts.reindex(chosen["enterprise_id"].astype(object))
     enterprises = snapshot["enterprises"].set_index("enterprise_id")
+    towns = snapshot["towns"].assign(town_id=snapshot["towns"]["town_id"].astype(object)).set_index("town_id")["name"]
     out = pd.DataFrame({
         "enterprise_id": facts.index.astype(str),
         "name": facts.index.map(enterprises["name"].astype(object)),
         "town_id": facts.index.map(enterprises["town_id"].astype(object)),
+        "town_name": facts.index.map(enterprises["town_id"].astype(object)).map(towns),
         "sector": facts.index.map(enterprises["sector"].astype(object)),
         "risk_level": chosen["risk_level"].astype(object).to_numpy(),
         "rank": chosen["rank"].astype("int64").to_numpy(),
         "score": chosen["score"].astype(float).to_numpy(),
     }, index=facts.index)
-    facts = facts.fillna({"small_scattered": False, "unapproved_restart": False, "has_means": False})
+    facts = facts.fillna({"small_scattered": False, "unapproved_restart": False, "has_means": False,
+                          "major_not_rectified": 0, "open_major": 0, "penalties_short": 0, "penalties_year": 0})
     holds = {}
     for lang in ("zh", "en"):
-        evidence = _evidence(facts, rules, lang)
-        holds = {rule: mask.fillna(False).astype(bool) for rule, (mask, _) in evidence.items()}
-        parts = sum((_part(holds[rule], text) for rule, (_, text) in evidence.items()), start=pd.Series("", index=facts.index))
+        texts = evidence(facts, rules, lang)
+        holds = {rule: mask.fillna(False).astype(bool) for rule, (mask, _) in texts.items()}
+        parts = sum((_part(holds[rule], text) for rule, (_, text) in texts.items()), start=pd.Series("", index=facts.index))
         review = ("未见明确处置依据，需人工研判" if lang == "zh" else "no clear case; a person should decide") + "；"
         nothing = ~pd.concat(holds, axis=1).any(axis=1) if holds else pd.Series(True, index=facts.index)
         out[f"evidence_{lang}"] = parts.where(~nothing, review).str.rstrip("；")
         out[f"penalties_{lang}"] = _penalty_text(facts, rules, lang)
     batch_holds = {batch: np.zeros(len(facts), dtype=bool) for batch in ("close", "upgrade", "standardise")}
     for rule, batch in RULE_BATCH.items():
+        if batch is None:  # evidence only
+            continue
         batch_holds[batch] |= holds[rule].to_numpy()
     out["recommended"] = np.select([batch_holds["close"], batch_holds["upgrade"], batch_holds["standardise"]],
                                    ["close", "upgrade", "standardise"], default="review")
@@ -326,7 +260,7 @@ def recommend(snapshot: Snapshot | dict[str, pd.DataFrame], as_of: object, risk_
     standardise = out["recommended"] == "standardise"
     out["deadline"] = facts["deadline"].where(standardise)
     out["follow_up_date"] = facts["follow_up_date"].where(standardise)
-    figures = ["major_unrectifiable", "overdue_or_late", "general_found", "on_time_rate", "open_hazards",
+    figures = ["major_not_rectified", "open_major", "penalties_short", "penalties_year", "overdue_or_late", "general_found", "on_time_rate", "open_hazards",
                "small_scattered", "unapproved_restart", "has_means", "penalty_count", "penalty_yuan", "last_penalty"]
     out = out.join(facts[figures])
     out["penalty_count"] = out["penalty_count"].fillna(0).astype("int64")
@@ -434,25 +368,44 @@ def labelled(frame: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
         decided_at=_date(pd.to_datetime(frame["decided_at"])),
         decided_by=frame["decided_by"].fillna(""),
         score=frame["score"].round(4),
+        town_name=frame["town_name"].fillna(frame["town_id"]),
     )
     out = out[list(COLUMN_LABELS)]
     return out.rename(columns={k: v[0] if lang == "zh" else v[1] for k, v in COLUMN_LABELS.items()})
 
 
+def batch_shares(frame: pd.DataFrame, column: str = "decision") -> pd.DataFrame:
+    """Per batch (``BATCH_CODES`` order): ``count`` and ``share`` in % of the list (0 for an empty list)."""
+    counts = frame[column].value_counts().reindex(list(BATCH_CODES), fill_value=0).astype("int64")
+    total = int(counts.sum())
+    return pd.DataFrame({"count": counts, "share": counts / total * 100 if total else counts * 0.0})
+
+
+def share_text(frame: pd.DataFrame, lang: str = "zh") -> str:
+    """"规范达标 12 家（40.0%）、…" for the page."""
+    shares = batch_shares(frame)
+    parts = [(f"{c.zh} {shares.at[c.code, 'count']} 家（{shares.at[c.code, 'share']:.1f}%）" if lang == "zh" else
+              f"{c.en}: {shares.at[c.code, 'count']} ({shares.at[c.code, 'share']:.1f}%)") for c in BATCHES]
+    return ("、" if lang == "zh" else ", ").join(parts)
+
+
 def excel_bytes(frame: pd.DataFrame, rules: DispositionRules | None = None, lang: str = "zh") -> bytes:
+    day = frame["as_of"].iloc[0] if "as_of" in frame and len(frame) else None
     """The list as a workbook: the list sheet, a count per batch, and the rules used."""
     rules = rules or DispositionRules()
-    counts = frame.groupby("decision").size().reindex(list(BATCH_CODES), fill_value=0)
+    shares = batch_shares(frame)
+    zh = lang == "zh"
     summary = pd.DataFrame({
-        "批次" if lang == "zh" else "Batch": [c.zh if lang == "zh" else c.en for c in BATCHES],
-        "企业数" if lang == "zh" else "Enterprises": counts.to_numpy(),
+        "批次" if zh else "Batch": [c.zh if zh else c.en for c in BATCHES],
+        "企业数" if zh else "Enterprises": shares["count"].to_numpy(),
+        "占比" if zh else "Share": (shares["share"] / 100).to_numpy(),
     })
-    rules_sheet = pd.DataFrame({"rule": list(asdict(rules)), "value": [str(v) for v in asdict(rules).values()]})
+    summary.attrs.update(percent=["占比" if zh else "Share"], percent_format="0.0%")
     return write_xlsx(None, [  # names run no formula
         ("三个一批" if lang == "zh" else "Dispositions", labelled(frame, lang)),
         ("汇总" if lang == "zh" else "Summary", summary),
-        ("规则" if lang == "zh" else "Rules", rules_sheet),
-    ], office=True)
+        ("规则" if lang == "zh" else "Rules", rules_sheet(rules, lang)),
+    ], office=True, cover=cover_line("三个一批" if zh else "Dispositions", day) if day is not None else None)
 
 
 @dataclass(frozen=True)

@@ -114,6 +114,7 @@ SERVER: dict[str, Rule] = {
         Rule(FIELD_WORK, (AS_OF, k.choices(BATCH_CODES), k.counter(), LANG)),
     outputs("dispositions-selected.children", "dispositions-decision.value", "dispositions-note.value"):
         Rule(FIELD_WORK, (k.selected_rows("enterprise_id", "enterprise"), LANG)),
+    "dispositions-evidence.children": Rule(FIELD_WORK, (k.selected_rows("enterprise_id", "enterprise"), LANG)),
     outputs("dispositions-message.children", "dispositions-saved.data"): Rule(
         FIELD_WORK,
         (CLICKS, k.selected_rows("enterprise_id", "enterprise"), k.choice(BATCH_CODES), k.text(500), AS_OF, k.counter(),

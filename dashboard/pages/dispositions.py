@@ -27,11 +27,12 @@ def columns(lang: str) -> list[dict]:
         zh, en = dispositions.COLUMN_LABELS[field]
         return zh if lang == "zh" else en
 
-    widths = {"enterprise_id": 150, "name": 200, "town_id": 110, "sector": 150, "risk_level": 100, "rank": 80,
-              "score": 100, "recommended": 110, "decision": 110, "state": 100, "evidence": 480, "deadline": 120,
+    widths = {"enterprise_id": 150, "name": 200, "town_name": 110, "sector": 150, "risk_level": 100, "rank": 80,
+              "score": 100, "recommended": 110, "decision": 110, "state": 100, "evidence": 320, "deadline": 120,
               "follow_up_date": 120, "penalties": 300, "decided_by": 100, "decided_at": 120, "note": 160}
+    # one line per row (the selected firm's evidence is read whole in the panel beside the grid)
     return [{"field": field, "headerName": header(field), "width": widths[field],
-             **({"wrapText": True, "autoHeight": True} if field == "evidence" else {})}
+             **({"pinned": "left"} if field == "name" else {}), **({"tooltipField": field} if field == "evidence" else {})}
             for field in dispositions.COLUMN_LABELS]
 
 
@@ -63,13 +64,40 @@ def layout(as_of: str | None = None, lang: str | None = None, batch: str | None 
             html.Span(id=f"{PREFIX}-count", className="count"),
         ], className="toolbar"),
         decide,
-        section(i18n.t("dispositions.title", lang), ag_grid(lang,
-            id=GRID, columnDefs=columns(lang), rowData=[], getRowId="params.data.enterprise_id",
-            defaultColDef={"sortable": True, "resizable": True, "filter": True},
-            dashGridOptions={"rowSelection": {"mode": "singleRow", "enableClickSelection": True}, "pagination": True, "paginationPageSize": 50},
-            style={"height": "640px", "width": "100%", "fontSize": "15px"})),
+        section(i18n.t("dispositions.title", lang), html.Div([
+            html.Div(ag_grid(lang,
+                id=GRID, columnDefs=columns(lang), rowData=[], getRowId="params.data.enterprise_id",
+                defaultColDef={"sortable": True, "resizable": True, "filter": True},
+                dashGridOptions={"rowSelection": {"mode": "singleRow", "enableClickSelection": True}, "pagination": True,
+                                 "paginationPageSize": 50, "rowHeight": 34},
+                style={"height": "640px", "width": "100%", "fontSize": "15px"}), style={"flex": "2 1 560px", "minWidth": 0}),
+            html.Aside(evidence_panel(None, lang), id=f"{PREFIX}-evidence", className="evidence-panel",
+                       style={"flex": "1 1 320px", "maxHeight": "640px", "overflowY": "auto", "padding": "0 12px",
+                              "borderLeft": "1px solid #ddd", "overflowWrap": "anywhere"}),
+        ], style={"display": "flex", "flexWrap": "wrap", "gap": "12px", "alignItems": "flex-start"})),
     ]
     return page_frame(PREFIX, i18n.t("dispositions.title", lang), lang, body, as_of=chosen, dates=dates, stores=_stores())
+
+
+def evidence_panel(row: dict | None, lang: str) -> list:
+    """The selected firm's evidence, read whole beside the grid: who, the batch, each fact the rules read,
+    the penalties, the deadline; and the closure rule with its source."""
+    def label(field: str) -> str:
+        return dispositions.COLUMN_LABELS[field][0 if lang == "zh" else 1]
+
+    rule = [html.P(dispositions.closure_rule(lang), className="hint")]
+    if not row:
+        return [html.H4(i18n.t("dispositions.evidence_title", lang)), html.P(i18n.t("dispositions.evidence_none", lang)), *rule]
+    facts = [part for part in str(row.get("evidence") or "").split("；") if part]
+    details = [(field, row.get(field)) for field in ("town_name", "risk_level", "rank", "recommended", "decision",
+                                                     "deadline", "follow_up_date", "penalties") if row.get(field) not in (None, "")]
+    return [
+        html.H4(i18n.t("dispositions.firm", lang, name=row.get("name", ""), id=row.get("enterprise_id", ""))),
+        html.Dl([item for field, value in details for item in (html.Dt(label(field)), html.Dd(str(value)))]),
+        html.H5(label("evidence")),
+        html.Ul([html.Li(fact) for fact in facts]),
+        *rule,
+    ]
 
 
 def _stores() -> list:
@@ -95,11 +123,22 @@ def campaign_list(as_of: str | None, lang: str) -> pd.DataFrame:
     State(f"{PREFIX}-lang-store", "data"),
 )
 def show_rows(as_of: str, batches: list[str], _saved: int, lang: str) -> tuple[list[dict], str]:
-    frame = campaign_list(as_of, lang)
-    frame = frame.loc[frame["decision"].isin(batches or [])]
+    whole = campaign_list(as_of, lang)
+    frame = whole.loc[whole["decision"].isin(batches or [])]
     rows = dispositions.labelled(frame, lang)
     rows.columns = list(dispositions.COLUMN_LABELS)
-    return records(rows), i18n.t("dispositions.count", lang, total=len(rows))
+    shares = i18n.t("dispositions.shares", lang, total=len(whole), shares=dispositions.share_text(whole, lang))
+    return records(rows), i18n.t("dispositions.count", lang, total=len(rows)) + " · " + shares
+
+
+@callback(
+    Output(f"{PREFIX}-evidence", "children"),
+    Input(GRID, "selectedRows"),
+    State(f"{PREFIX}-lang-store", "data"),
+)
+def show_evidence(selected: list[dict] | None, lang: str) -> list:
+    """The evidence panel of the selected row (the grid's row as shown: labels, not codes)."""
+    return evidence_panel((selected or [None])[0], lang)
 
 
 @callback(

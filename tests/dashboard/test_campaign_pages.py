@@ -72,12 +72,20 @@ def test_every_id_carries_its_page_prefix(pages: dict, audited: list, name: str)
 def test_dispositions_rows_confirm_and_export(pages: dict, audited: list) -> None:
     page = pages["dispositions"]
     rows, count = page.show_rows("2026-03-01", ["standardise", "upgrade", "close", "review"], 0, "zh")
-    assert [r["enterprise_id"] for r in rows] == ["E1", "E2"] and count == "共 2 家企业"  # E3 is blue
+    assert [r["enterprise_id"] for r in rows] == ["E1", "E2"]  # E3 is blue
+    assert count == ("共 2 家企业 · 全部 2 家：规范达标 2 家（100.0%）、改造提升 0 家（0.0%）、"
+                     "关停取缔 0 家（0.0%）、待研判 0 家（0.0%）")  # each batch's share of the whole list
     e1 = rows[0]
+    assert [r["town_name"] for r in rows] == ["城关镇", "城关镇"] and "T1" not in str(rows)  # names, not codes
     assert e1["recommended"] == "规范达标" and e1["state"] == "待确认"
     assert e1["deadline"] == "2026-03-31" and e1["follow_up_date"] == "2026-04-07"
     assert e1["penalties"] == "近365天处罚 1 次，罚款合计 2 万元，最近一次 2026-01-10"
     assert page.pick([e1], "zh")[1] == "standardise"
+    panel = " ".join(_texts(page.show_evidence([e1], "zh")))  # the selected firm's evidence beside the grid
+    assert "甲矿业（E1）" in panel and "城关镇" in panel and "限期 2026-03-31 前整改" in panel
+    assert "第一百一十三条" in panel  # the closure rule and its source
+    assert "选中一家企业" in " ".join(_texts(page.show_evidence([], "zh")))
+    assert "Select a firm" in " ".join(_texts(page.show_evidence(None, "en")))
 
     message, saved = page.save(1, [e1], "close", "拒不整改", "2026-03-01", 0, "zh")
     assert message == "已保存：甲矿业 → 关停取缔" and saved == 1
@@ -91,8 +99,10 @@ def test_dispositions_rows_confirm_and_export(pages: dict, audited: list) -> Non
     assert refused == "Choose an enterprise first." and unchanged is dash.no_update
 
     download = page.export(1, "2026-03-01", "zh")
-    sheets = pd.read_excel(io.BytesIO(__import__("base64").b64decode(download["content"])), sheet_name=None)
+    sheets = pd.read_excel(io.BytesIO(__import__("base64").b64decode(download["content"])), sheet_name=None, header=1)
     assert list(sheets) == ["三个一批", "汇总", "规则"] and len(sheets["三个一批"]) == 2
+    assert sheets["三个一批"]["镇街"].tolist() == ["城关镇", "城关镇"]
+    assert sheets["汇总"]["占比"].sum() == pytest.approx(1.0)
     assert audited == [("export_list", "dispositions:2026-03-01", {"rows": 2})]
 
 
