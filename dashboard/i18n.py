@@ -15,6 +15,7 @@ parameter or the ``saferank_lang`` cookie (set by the language switch, read on e
 from __future__ import annotations
 
 import math
+import re
 
 import pandas as pd
 
@@ -31,17 +32,21 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "no_lists": ("尚无风险清单：请先导入数据并评分（saferank score）。",
                  "No risk list yet: import data and score it first (saferank score)."),
     "no_data": ("暂无数据", "No data"),
+    "firm_with_id": ("{name}（编码 {id}）", "{name} (ID {id})"),
+    "date.pick": ("选择日期", "Select a date"),
+    "date.start": ("开始日期", "Start date"),
+    "date.end": ("结束日期", "End date"),
     "errors.page_forbidden": ("当前账户无权访问此页面。", "This account may not open this page."),
     "errors.back": ("返回", "Back"),
     "yes": ("是", "yes"),
     "no": ("否", "no"),
     "change_since": ("较上期", "vs previous period"),
     "period_note": ("统计周期：截至评估日期的 {days} 天；上期为之前的 {days} 天。",
-                    "Period: the {days} days up to the as-of date; previous period: the {days} days before."),
+                    "Period: the {days} day(s) up to the as-of date; previous period: the {days} day(s) before."),
     # overview
     "overview.name": ("总览", "Overview"),
     "overview.heatmap": ("镇街 × 行业领域", "Town × sector"),
-    "overview.cell_firms": ("企业 {n} 家", "{n} firms"),
+    "overview.cell_firms": ("企业 {n} 家", "{n} firm(s)"),
     "overview.heatmap_hint": ("点击单元格查看该镇街、该行业的风险清单", "Click a cell to open the risk list for that town and sector"),
     "overview.map": ("各镇街平均风险概率", "Mean calibrated risk by town"),
     "overview.map_missing": ("没有镇街边界数据，无法显示地图。", "No town boundaries are available, so no map is shown."),
@@ -58,7 +63,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "risk-list.flags": ("重点标记", "Key flags"),
     "risk-list.search": ("企业名称或编码", "Enterprise name or ID"),
     "risk-list.all": ("全部", "All"),
-    "risk-list.count": ("共 {total} 家企业", "{total} enterprises"),
+    "risk-list.count": ("共 {total} 家企业", "{total} enterprise(s)"),
     "risk-list.export_xlsx": ("导出 Excel", "Export Excel"),
     "risk-list.export_csv": ("导出清单 CSV（数据规范格式）", "Export list CSV (contract format)"),
     "risk-list.share": ("本页网址即为当前筛选，可直接分享。", "This page's address holds the filters: share it as is."),
@@ -71,7 +76,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "enterprise.id": ("企业编码", "Enterprise ID"),
     "enterprise.find": ("按名称查找", "Find by name"),
     "enterprise.no_match": ("没有名称含“{text}”的企业。", "No enterprise's name contains \"{text}\"."),
-    "enterprise.matches": ("找到 {n} 家企业（名称、镇街、编码）：", "{n} enterprises found (name, town, ID):"),
+    "enterprise.matches": ("找到 {n} 家企业（名称、镇街、编码）：", "{n} enterprise(s) found (name, town, ID):"),
     "enterprise.matches_cut": ("只列出前 {limit} 家，请输入更多字。", " Only the first {limit} are listed; type more."),
     "enterprise.profile": ("基本情况", "Profile"),
     "enterprise.history": ("风险概率与等级变化", "Score and level over time"),
@@ -87,11 +92,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "enterprise.kind": ("类型", "Kind"),
     "enterprise.detail": ("内容", "Detail"),
     "enterprise.state": ("整改状态", "Rectification state"),
+    "enterprise.record_id": ("记录编号", "Record ID"),
     "enterprise.rank": ("排名", "Rank"),
     # follow-up
     "followup.name": ("隐患整改", "Follow-up"),
     "followup.by": ("分组", "Group by"),
-    "followup.states": ("隐患整改状态（近 {days} 天内曾未整改的隐患）", "Hazard states (hazards open at some time in the last {days} days)"),
+    "followup.states": ("隐患整改状态（近 {days} 天内曾未整改的隐患）", "Hazard states (hazards open at some time in the last {days} day(s))"),
     "followup.overdue": ("逾期未改隐患（最早到期在前）", "Overdue hazards (oldest deadline first)"),
     "followup.rate": ("按整改期限月份的整改率", "Rectification rate by month of deadline"),
     "followup.rate_all": ("已整改", "Rectified"),
@@ -236,7 +242,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "import.sum_updated": ("更新", "Updated"),
     "import.sum_unchanged": ("未变", "Unchanged"),
     "import.sum_rejected": ("未导入", "Rejected"),
-    "import.progress": ("{stage} 表 {number}/{tables}：{table} {done}/{total} 行", "{stage} table {number}/{tables}: {table} {done}/{total} rows"),
+    "import.progress": ("{stage} 表 {number}/{tables}：{table} {done}/{total} 行", "{stage} table {number}/{tables}: {table} {done}/{total} row(s)"),
     "import.progress_start": ("正在读取文件……", "Reading the files…"),
     "import.stage_check": ("检查", "Checking"),
     "import.stage_write": ("写入", "Writing"),
@@ -290,6 +296,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "inspector.rectify": ("未整改隐患：填写整改完成日期即销号", "Open hazards: a rectification date closes one"),
     "inspector.save": ("保存结果", "Save results"),
     "inspector.reason": ("检查原因", "Reason"),
+    "inspector.reason_is": ("检查原因：{reason}", "Reason: {reason}"),
     "inspector.enterprise": ("企业", "Enterprise"),
     # dispositions
     "dispositions.title": ("三个一批（规范达标、改造提升、关停取缔）", "Three batches: standardise, upgrade, close"),
@@ -299,13 +306,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "dispositions.batch": ("按处置决定筛选", "Filter by decision"),
     "dispositions.export": ("导出 Excel", "Export Excel"),
-    "dispositions.selected": ("选中企业", "Selected"),
+    "dispositions.selected": ("选中企业：", "Selected: "),
     "dispositions.none": ("未选中", "none"),
     "dispositions.decision": ("处置决定", "Decision"),
     "dispositions.note": ("备注", "Note"),
     "dispositions.save": ("确认并保存", "Confirm and save"),
     "dispositions.saved": ("已保存：{name} → {batch}", "Saved: {name} → {batch}"),
-    "dispositions.count": ("共 {total} 家企业", "{total} enterprises"),
+    "dispositions.count": ("共 {total} 家企业", "{total} enterprise(s)"),
     "dispositions.shares": ("全部 {total} 家：{shares}", "All {total}: {shares}"),
     "dispositions.evidence_title": ("处置依据", "Evidence"),
     "dispositions.firm": ("{name}（{id}）", "{name} ({id})"),
@@ -340,7 +347,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "plan.random_plan": ("同样次数的纯随机抽查", "Random plan of the same size"),
     "plan.summary": (
         "{visits} 次检查；预计发现重大隐患 {found:.1f} 处，纯随机抽查预计 {random:.1f} 处（{ratio}）。随机种子 {seed}。",
-        "{visits} visits; expected major hazards found {found:.1f}, a random plan of the same size {random:.1f} ({ratio}). Seed {seed}.",
+        "{visits} visit(s); expected major hazards found {found:.1f}, a random plan of the same size {random:.1f} ({ratio}). Seed {seed}.",
     ),
     "plan.map": ("各镇街检查次数", "Visits per town"),
     "plan.follow_up_share": ("现场回头看每日至多占比", "On-site follow-ups, at most this share a day"),
@@ -428,7 +435,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Fire-safety key units, crowded places and tourism venues ranked on their own: their risk falls on the public.",
     ),
     "places.export": ("导出 Excel", "Export Excel"),
-    "places.count": ("共 {total} 处场所", "{total} places"),
+    "places.count": ("共 {total} 处场所", "{total} place(s)"),
     # people
     "people.title": ("重点人群清单", "People at risk"),
     "people.how": (
@@ -437,7 +444,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "people.days": ("统计最近天数", "Window (days)"),
     "people.export": ("导出 Excel", "Export Excel"),
-    "people.count": ("共 {total} 条，暴露合计 {exposure} 人·天", "{total} rows, total exposure {exposure} person-days"),
+    "people.count": ("共 {total} 条，暴露合计 {exposure} 人·天", "{total} row(s), total exposure {exposure} person-days"),
     # alerts (预警)
     "alerts.title": ("预警", "Warnings"),
     "alerts.how": ("自起始日之后至截止日新出现的预警：用电显示停产企业疑似复产、重大隐患逾期、气象预警涉及的重点行业、新升为红色风险的企业、事故和举报。",
@@ -446,7 +453,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "alerts.since": ("起始日（不含）", "After"),
     "alerts.as_of": ("截止日", "Up to"),
     "alerts.digest": ("导出预警日报（Excel）", "Export the digest (Excel)"),
-    "alerts.count": ("共 {total} 条预警，其中新预警 {new} 条", "{total} warnings, {new} new"),
+    "alerts.count": ("共 {total} 条预警，其中新预警 {new} 条", "{total} warning(s), {new} new"),
     "alerts.state": ("改为", "Set to"),
     "alerts.apply": ("更新所选预警", "Update the selected warning"),
     "alerts.note": ("备注", "Note"),
@@ -476,10 +483,26 @@ CATALOGUE: dict[str, tuple[str, str]] = {
 }
 
 
+_PLURAL = re.compile(r"\{(\w+)\}([^{}()]*?[a-z])\((s|es)\)")  # "{total} enterprise(s)", "{done}/{total} row(s)"
+
+
+def _one(value: object) -> bool:
+    try:
+        return float(str(value).replace(",", "")) == 1
+    except ValueError:
+        return False  # a template such as plotly's "%{customdata[2]}": the plural
+
+
+def plural(text: str, values: dict[str, object]) -> str:
+    """English counts: ``{n} firm(s)`` is "1 firm" and "3 firms" (the plural for any value that is not 1)."""
+    return _PLURAL.sub(lambda m: "{" + m[1] + "}" + m[2] + ("" if _one(values.get(m[1])) else m[3]), text)
+
+
 def t(key: str, lang: str = DEFAULT_LANG, **values: object) -> str:
-    """The phrase ``key`` in ``lang``, with ``{name}`` fields filled from ``values``."""
+    """The phrase ``key`` in ``lang``, with ``{name}`` fields filled from ``values``; an English count
+    written ``{n} firm(s)`` agrees with its number."""
     zh, en = CATALOGUE[key]
-    text = zh if lang == "zh" else en
+    text = zh if lang == "zh" else plural(en, values)
     return text.format(**values) if values else text
 
 # AG Grid's own words (paging, filter menus, "no rows") in Chinese; in English the grid's defaults stand.
@@ -496,12 +519,53 @@ GRID_LOCALE_ZH: dict[str, str] = {
     "pinColumn": "固定列", "autosizeThisColumn": "自动调整此列宽", "autosizeAllColumns": "自动调整所有列宽",
     "resetColumns": "重置列", "sortAscending": "升序", "sortDescending": "降序", "sortUnSort": "取消排序",
     "columnFilter": "列筛选", "columnChooser": "选择列", "copy": "复制", "export": "导出",
+    # the set filter, row selection and paging (the words screen readers announce included)
+    "selectAllSearchResults": "（全选搜索结果）", "addCurrentSelectionToFilter": "将当前所选加入筛选",
+    "typeToSearchOoo": "输入以搜索…", "noMatchingRows": "没有匹配的行", "selectedRows": "已选",
+    "ariaRowSelect": "按空格键选中此行", "ariaRowDeselect": "按空格键取消选中此行",
+    "ariaRowToggleSelection": "按空格键切换此行的选中状态", "ariaRowSelectAll": "按空格键切换全部行的选中状态",
+    "ariaRowSelectionDisabled": "此行不可选中", "ariaChecked": "已选中", "ariaUnchecked": "未选中",
+    "ariaIndeterminate": "部分选中", "ariaSearch": "搜索", "ariaSearchFilterValues": "搜索筛选值",
+    "ariaFilterInput": "筛选输入", "ariaFilterValue": "筛选值", "ariaFilterList": "筛选列表",
+    "ariaFilteringOperator": "筛选条件", "ariaFilterFromValue": "筛选起始值", "ariaFilterToValue": "筛选结束值",
+    "ariaDateFilterInput": "日期筛选输入", "ariaFilterColumn": "按 Ctrl+回车键打开筛选", "ariaFilterMenuOpen": "打开筛选菜单",
+    "ariaColumnFiltered": "本列已筛选", "ariaLabelColumnFilter": "列筛选", "ariaLabelColumnMenu": "列菜单",
+    "ariaHeaderSelection": "表头可全选的列", "ariaVisible": "可见", "ariaHidden": "隐藏",
+    "firstPage": "首页", "lastPage": "末页", "nextPage": "下一页", "previousPage": "上一页",
+    "ariaLabelTooltip": "提示", "ariaInputEditor": "输入编辑器",
+}
+
+# dcc.Dropdown's own words (search box, select all, "2 selected"); ``{num_selected}`` is filled by the dropdown.
+DROPDOWN_LABELS_ZH: dict[str, str] = {
+    "select_all": "全选", "deselect_all": "取消全选", "selected_count": "已选 {num_selected} 项", "search": "搜索",
+    "clear_search": "清除搜索", "clear_selection": "清除所选", "no_options_found": "没有匹配的选项",
+}
+# dcc.DatePickerSingle/Range in Chinese: 2026-03-01, the month as 2026年3月, weeks from Monday; English as the
+# office writes dates too (ISO), weeks from Monday, "March 2026".
+DATE_PICKER = {
+    "zh": {"display_format": "YYYY-MM-DD", "month_format": "YYYY年M月", "first_day_of_week": 1},
+    "en": {"display_format": "YYYY-MM-DD", "month_format": "MMMM YYYY", "first_day_of_week": 1},
 }
 
 
 def grid_locale(lang: str) -> dict[str, str]:
     """The grids' ``localeText`` for ``lang`` (empty for English, the grid's own language)."""
     return GRID_LOCALE_ZH if lang == "zh" else {}
+
+
+def dropdown_labels(lang: str) -> dict[str, str] | None:
+    """A ``dcc.Dropdown``'s ``labels`` for ``lang`` (``None`` for English, the dropdown's own language)."""
+    return DROPDOWN_LABELS_ZH if lang == "zh" else None
+
+
+def date_picker(lang: str, kind: str = "single") -> dict[str, object]:
+    """A date picker's format, first weekday and placeholders for ``lang`` (``kind``: "single" or "range")."""
+    props: dict[str, object] = dict(DATE_PICKER["zh" if lang == "zh" else "en"])
+    if kind == "single":
+        props["placeholder"] = t("date.pick", lang)
+    else:
+        props |= {"start_date_placeholder_text": t("date.start", lang), "end_date_placeholder_text": t("date.end", lang)}
+    return props
 
 
 def page_names(key: str) -> dict[str, str]:

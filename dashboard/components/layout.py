@@ -3,7 +3,8 @@
 ``page_frame`` is the one layout preamble of every page: the header (title, the as-of picker when the
 page follows a scored date, the language switch), the page's ``{prefix}-lang-store`` and
 ``{prefix}-url-state`` stores, any stores of its own, and the body in ``.page-body``; a page with
-nothing to show yet passes ``body=None`` and gets the notice instead (no risk list by default).
+nothing to show yet passes ``body=None`` and gets the notice instead (no risk list by default). Every
+dropdown and date picker on the page gets the page language's words (``locale.localise``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from analytics.contract.schema import RISK_LEVELS
 from dashboard import i18n
 from dashboard.components import RISK_LEVEL_COLORS, RISK_LEVEL_TEXT
 from dashboard.components.language import language_switch
+from dashboard.components.locale import localise
 
 
 def as_of_options(dates: Sequence[pd.Timestamp], lang: str) -> list[dict[str, str]]:
@@ -64,7 +66,7 @@ def page_frame(prefix: str, title: str, lang: str, body: Sequence[object] | None
     if url_state:
         kept.append(dcc.Store(id=f"{prefix}-url-state"))
     content = list(body) if body is not None else [notice(empty or i18n.t("no_lists", lang), prefix)]
-    return html.Div([header, *kept, *stores, html.Div(content, className="page-body")])
+    return localise(html.Div([header, *kept, *stores, html.Div(content, className="page-body")]), lang)
 
 
 def level_badge(level: str, lang: str) -> html.Span:

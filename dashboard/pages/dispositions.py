@@ -45,7 +45,7 @@ def layout(as_of: str | None = None, lang: str | None = None, batch: str | None 
                           stores=_stores())
     picked = [b for b in as_list(batch) if b in dispositions.BATCH_CODES] or list(dispositions.BATCH_CODES)
     decide = html.Div([
-        html.Span(i18n.t("dispositions.selected", lang) + "：", className="field-label"),
+        html.Span(i18n.t("dispositions.selected", lang), className="field-label"),
         html.Span(i18n.t("dispositions.none", lang), id=f"{PREFIX}-selected", className="selected-name"),
         html.Label(i18n.t("dispositions.decision", lang), htmlFor=f"{PREFIX}-decision"),
         dcc.Dropdown(id=f"{PREFIX}-decision", options=i18n.options(dispositions.BATCHES, lang), clearable=False,
@@ -154,7 +154,7 @@ def pick(selected: list[dict] | None, lang: str) -> tuple[str, str | None, str]:
         return i18n.t("dispositions.none", lang), None, ""
     row = selected[0]
     by_label = {(c.zh if lang == "zh" else c.en): c.code for c in dispositions.BATCHES}
-    return f"{row['name']}（{row['enterprise_id']}）", by_label.get(row["decision"]), row.get("note") or ""
+    return i18n.t("firm_with_id", lang, name=row["name"], id=row["enterprise_id"]), by_label.get(row["decision"]), row.get("note") or ""
 
 
 @callback(

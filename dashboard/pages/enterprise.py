@@ -67,7 +67,7 @@ def layout(id: str | None = None, as_of: str | None = None, lang: str | None = N
                     {"field": "state_label", "headerName": i18n.t("enterprise.state", lang), "width": 150,
                      "cellClassRules": {"state-overdue": "params.data.state == 'overdue'",
                                         "state-open": "params.data.state == 'open'"}},
-                    {"field": "record_id", "headerName": "ID", "width": 150},
+                    {"field": "record_id", "headerName": i18n.t("enterprise.record_id", lang), "width": 150},
                 ],
                 rowData=[],
                 defaultColDef={"sortable": True, "resizable": True, "filter": True},

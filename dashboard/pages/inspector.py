@@ -131,7 +131,7 @@ def _card(row: dict, today: str, lang: str) -> html.Div:
                   html.Span(state, className="visit-state " + ("visit-done" if row["done"] else "visit-open"))],
                  className="visit-head"),
         html.Div(f"{row['address']} · {row['enterprise_id']}", className="visit-address"),
-        html.Div(f"{i18n.t('inspector.reason', lang)}：{row['reason']}", className="visit-reason"),
+        html.Div(i18n.t("inspector.reason_is", lang, reason=row["reason"]), className="visit-reason"),
         html.Div(f"{day} · {row['team']} · {i18n.t('inspector.open_hazards', lang)} {row['open_hazards']}",
                  className="visit-meta"),
     ], className="visit-card" + (" is-done" if row["done"] else ""))
@@ -169,7 +169,7 @@ def open_visit(visit_id: str | None, lang: str) -> tuple:
     })
     name = data.tables()["enterprises"].set_index(data.tables()["enterprises"]["enterprise_id"].astype(str))["name"] \
         .get(str(visit["enterprise_id"]), visit["enterprise_id"])
-    info = f"{name}（{visit['enterprise_id']}） · {visit['date']:%Y-%m-%d} · " \
+    info = f"{i18n.t('firm_with_id', lang, name=name, id=visit['enterprise_id'])} · {visit['date']:%Y-%m-%d} · " \
            f"{visit['team']} · {visit['reason_zh' if lang == 'zh' else 'reason_en']}"
     return str(visit["visit_id"]), info, f"{visit['date']:%Y-%m-%d}", records(rows)
 

@@ -8,6 +8,7 @@ import importlib
 import re
 import string
 from pathlib import Path
+from unittest import mock
 
 import dash
 import pandas as pd
@@ -21,8 +22,8 @@ PAGE_FILES = sorted((ROOT / "dashboard" / "pages").glob("*.py"))
 DASHBOARD_FILES = sorted((ROOT / "dashboard").rglob("*.py"))
 CJK = re.compile(r"[\u4e00-\u9fff]")
 # ASCII words a Chinese page may show: the product, the switch to English, file formats, commands, date patterns
-ALLOWED_WORDS = {"SafeRank", "English", "Excel", "CSV", "HTML", "ID", "saferank", "score", "train", "YYYY", "MM", "DD",
-                 "towns", "geojson", "pp"}
+ALLOWED_WORDS = {"SafeRank", "English", "Excel", "CSV", "HTML", "saferank", "score", "train", "YYYY", "MM", "DD",
+                 "towns", "geojson", "pp", "yyyy", "mm", "dd", "Ctrl", "Brier", "MB", "xlsx", "csv", "zip"}
 
 OTHER_LANGUAGE = {"login.switch"}  # the link to the other language is written in that language
 
@@ -111,17 +112,45 @@ def test_grids_get_their_words_from_the_phrase_book():
 
 # --- no English of the page's own on a Chinese page (the tiny county's data is Chinese too) ---------------------
 
-PAGES = ("overview", "risk_list", "enterprise", "followup", "places", "people", "dispositions")
+# every page a user opens (the sign-in page is plain HTML); those marked read the store or the app's settings
+PAGES = ("overview", "risk_list", "enterprise", "followup", "places", "people", "dispositions", "bulletin", "model",
+         "quality", "alerts", "inspector", "plan", "admin", "data_import")
+# what Dash's and AG Grid's own components show when a page does not give them words (their English defaults)
+DROPDOWN_DEFAULTS = ("Search", "Select All", "Deselect All", "{num_selected} selected", "No options found")
+GRID_DEFAULTS = ("Page", "of", "Search...", "(Select All)", "Press SPACE to deselect this row", "No Rows To Show")
+# the AG Grid words of the set filter, row selection and paging the pages use
+GRID_KEYS = ("selectAll", "selectAllSearchResults", "searchOoo", "blanks", "noMatches", "ariaRowSelect", "ariaRowDeselect",
+             "ariaRowToggleSelection", "ariaRowSelectAll", "ariaChecked", "ariaUnchecked", "selectedRows", "page", "of",
+             "to", "firstPage", "lastPage", "nextPage", "previousPage", "pageSizeSelectorLabel", "noRowsToShow")
+FULL_WIDTH = re.compile(r"[（）：，。；！？、]")
 
 
 @pytest.fixture(scope="module")
 def pages() -> dict[str, object]:
-    dash.Dash("dashboard", use_pages=True, pages_folder="", serve_locally=True)
-    return {name: importlib.import_module(f"dashboard.pages.{name}") for name in PAGES}
+    app = dash.Dash("dashboard", use_pages=True, pages_folder="", serve_locally=True)
+    modules = {name: importlib.import_module(f"dashboard.pages.{name}") for name in PAGES}
+    modules["_app"] = app
+    return modules
+
+
+@pytest.fixture(scope="module")
+def stored(tmp_path_factory):
+    """The tiny county in a store, for the pages that read the store directly."""
+    from analytics.store.database import open_store, set_meta
+    from analytics.store.writing import write_tables
+
+    store = open_store(f"sqlite:///{tmp_path_factory.mktemp('i18n') / 'store.db'}")
+    write_tables(store, county.tables())
+    set_meta(store, {"last_export_date": "2026-03-01"})
+    yield store
+    store.dispose()
 
 
 @pytest.fixture(autouse=True)
-def county_data(monkeypatch: pytest.MonkeyPatch):
+def county_data(monkeypatch: pytest.MonkeyPatch, request):
+    from analytics.accounts.users import User
+    from dashboard import auth
+    from dashboard.app import DEFAULTS
     from dashboard.components import data
 
     lists = {county.AS_OF: county.risk_list(), county.PREVIOUS_AS_OF: county.previous_risk_list()}
@@ -130,32 +159,103 @@ def county_data(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(data, "tables", county.tables)
     monkeypatch.setattr(data, "scored_dates", lambda: sorted(lists, reverse=True))
     monkeypatch.setattr(data, "risk_list", lambda as_of, lang="zh", model_version=None: lists[pd.Timestamp(as_of)])
+    if "stored" in request.fixturenames:
+        store = request.getfixturevalue("stored")
+        monkeypatch.setattr(data, "store", lambda: store)
+        monkeypatch.setitem(request.getfixturevalue("pages")["_app"].server.extensions, "saferank",
+                            {"store": store, "config": dict(DEFAULTS)})
+        monkeypatch.setattr(auth, "current_user", lambda: User("admin1", "admin", None, "管理员"))
+        monkeypatch.setattr(auth, "audit", lambda action, object_id=None, **details: None)
     yield
     data.clear()
 
 
-def _shown(component: object) -> list[str]:
-    """Every string a reader sees: children, labels, placeholders, titles, options and grid headers."""
+def _shown(component: object, lang: str) -> list[str]:
+    """Every string a reader sees: children, labels, placeholders, titles, options and grid headers, and
+    the words a dropdown, date picker or grid brings (its English defaults when the page gave none)."""
     if isinstance(component, str):
         return [component]
     if isinstance(component, list | tuple):
-        return [t for c in component for t in _shown(c)]
+        return [t for c in component for t in _shown(c, lang)]
     if isinstance(component, dict):
-        return [v for k, v in component.items() if k in {"label", "headerName"} and isinstance(v, str)]
+        return [v for k, v in component.items() if k in {"label", "headerName", "headerTooltip"} and isinstance(v, str)]
     texts = []
-    for prop in ("children", "placeholder", "title", "options", "columnDefs"):
+    for prop in ("children", "placeholder", "title", "options", "columnDefs", "start_date_placeholder_text",
+                 "end_date_placeholder_text"):
         value = getattr(component, prop, None)
         if value is not None:
-            texts += _shown(value)
+            texts += _shown(value, lang)
+    kind = type(component).__name__
+    if kind == "Dropdown":
+        labels = getattr(component, "labels", None)
+        texts += list(labels.values()) if labels else list(DROPDOWN_DEFAULTS)
+    if kind in {"DatePickerSingle", "DatePickerRange"}:
+        defaults = {"placeholder": "Select Date"} if kind == "DatePickerSingle" else {
+            "start_date_placeholder_text": "Start Date", "end_date_placeholder_text": "End Date"}
+        texts += [default for prop, default in defaults.items() if getattr(component, prop, None) is None]
+        month = getattr(component, "month_format", None) or "MMMM YYYY"
+        texts.append("March" if "MMM" in month else month)  # month names are English; numbers are not
+    if kind == "AgGrid":
+        locale = (getattr(component, "dashGridOptions", None) or {}).get("localeText") or {}
+        texts += list(locale.values()) if locale or lang == "en" else list(GRID_DEFAULTS)
     return texts
 
 
-@pytest.mark.parametrize("name", PAGES)
+def _render(pages: dict, name: str, lang: str) -> object:
+    page = pages[name]
+    query = {"id": "E1"} if name == "enterprise" else {}  # the enterprise page with its timeline
+    if "as_of" in page.layout.__code__.co_varnames:
+        query["as_of"] = "2026-03-01"
+    from dashboard import auth
+
+    with mock.patch.object(auth, "current_language", lambda: lang):  # the admin page reads its language there
+        return page.layout(lang=lang, **query)
+
+
+@pytest.mark.parametrize("name", PAGES[:10])
 def test_a_chinese_page_shows_no_english_words_of_its_own(pages: dict, name: str):
-    zh = pages[name].layout(as_of="2026-03-01", lang="zh")
-    assert sum(bool(CJK.search(text)) for text in _shown(zh)) >= 3  # the walk reaches the page's words
-    words = {w for text in _shown(zh) for w in re.findall(r"[A-Za-z]{2,}", text)}
-    assert words - ALLOWED_WORDS == set(), f"English on the Chinese {name} page"
+    _no_english_on_chinese_page(pages, name)
+
+
+@pytest.mark.parametrize("name", PAGES[10:])
+def test_a_chinese_page_of_the_store_shows_no_english_words_of_its_own(pages: dict, stored, name: str):
+    _no_english_on_chinese_page(pages, name)
+
+
+def _no_english_on_chinese_page(pages: dict, name: str):
+    zh = _render(pages, name, "zh")
+    assert sum(bool(CJK.search(text)) for text in _shown(zh, "zh")) >= 3  # the walk reaches the page's words
+    words = {w for text in _shown(zh, "zh") for w in re.findall(r"[A-Za-z]{2,}", re.sub(r"\{\w+\}", "", text))}
+    assert sorted(words - ALLOWED_WORDS) == [], f"English on the Chinese {name} page"
     data_texts = {"中文", *county.tables()["towns"]["name"], *county.tables()["enterprises"]["name"]}
-    en = pages[name].layout(as_of="2026-03-01", lang="en")
-    assert not [text for text in _shown(en) if CJK.search(text) and text not in data_texts]  # and the other way round
+    en = _shown(_render(pages, name, "en"), "en")
+    assert not [text for text in en if CJK.search(text) and text not in data_texts]  # and the other way round
+    assert not [text for text in en if FULL_WIDTH.search(text) and not CJK.search(text)], "full-width punctuation in English"
+
+
+def test_the_grids_speak_chinese_in_the_set_filter_selection_and_paging():
+    locale = i18n.grid_locale("zh")
+    assert {key for key in GRID_KEYS if not CJK.search(locale.get(key, "")) and key != "of"} == set()
+    assert locale["of"] == "共" and "{num_selected}" in i18n.dropdown_labels("zh")["selected_count"]
+    assert i18n.dropdown_labels("en") is None  # the dropdown's own English
+
+
+def test_date_pickers_write_dates_the_chinese_way_and_start_weeks_on_monday():
+    zh, en = i18n.date_picker("zh"), i18n.date_picker("en", "range")
+    assert zh["display_format"] == "YYYY-MM-DD" and zh["month_format"] == "YYYY年M月" and zh["first_day_of_week"] == 1
+    assert zh["placeholder"] == "选择日期" and en["start_date_placeholder_text"] == "Start date"
+
+
+def test_english_phrases_use_english_punctuation():
+    assert [key for key, (_zh, en) in i18n.CATALOGUE.items() if FULL_WIDTH.search(en)] == []
+
+
+def test_english_counts_agree_with_their_number():
+    assert i18n.t("risk-list.count", "en", total=i18n.number(1, "en")) == "1 enterprise"
+    assert i18n.t("risk-list.count", "en", total=i18n.number(1200, "en")) == "1,200 enterprises"
+    assert i18n.t("places.count", "en", total=0) == "0 places" and i18n.t("risk-list.count", "zh", total=1) == "共 1 家企业"
+    ones = {}
+    for key, (_zh, en) in i18n.CATALOGUE.items():
+        fields = {f for _, f, _, _ in string.Formatter().parse(en) if f}
+        ones[key] = i18n.t(key, "en", **dict.fromkeys(fields, 1)) if fields else en
+    assert {key: text for key, text in ones.items() if re.search(r"\b1(\.0)? (?!was\b|is\b|has\b)[a-z]+s\b", text)} == {}
