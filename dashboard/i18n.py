@@ -315,7 +315,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "dispositions.count": ("共 {total} 家企业", "{total} enterprise(s)"),
     "dispositions.shares": ("全部 {total} 家：{shares}", "All {total}: {shares}"),
     "dispositions.evidence_title": ("处置依据", "Evidence"),
-    "dispositions.firm": ("{name}（{id}）", "{name} ({id})"),
+    "dispositions.firm": ("企业：{name}（{id}）", "Firm: {name} ({id})"),
     "dispositions.evidence_none": ("在左侧表格中选中一家企业，查看其处置依据。", "Select a firm in the grid to see its evidence."),
     # plan
     "plan.title": ("检查计划（四不两直、双随机）", "Inspection plan (unannounced, double-random)"),
