@@ -6,6 +6,8 @@ import json
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from analytics.contract import frames
 from analytics.operations.dispositions import (
@@ -319,3 +321,14 @@ def test_cli_writes_the_workbook_in_either_language(store, tmp_path, capsys) -> 
     assert capsys.readouterr().out.startswith("三个一批（2026-06-30）：规范达标 4 家，改造提升 1 家，关停取缔 2 家，待研判 6 家。")
     assert main(["dispositions", "--db", url, "--out", str(tmp_path / "d.xlsx"), "--lang", "en"]) == 0
     assert list(pd.read_excel(tmp_path / "d.xlsx", sheet_name=None)) == ["Dispositions", "Summary", "Rules"]
+
+
+@given(st.lists(st.sampled_from(BATCH_CODES), max_size=60))
+@settings(max_examples=60, deadline=None)
+def test_batch_shares_count_every_firm_and_sum_to_100(decided: list[str]) -> None:
+    from analytics.operations.dispositions import batch_shares, share_text
+
+    shares = batch_shares(pd.DataFrame({"decision": decided}))
+    assert list(shares.index) == list(BATCH_CODES) and shares["count"].sum() == len(decided)
+    assert shares["share"].sum() == pytest.approx(100.0 if decided else 0.0)
+    assert share_text(pd.DataFrame({"decision": decided}), "en").count("%") == len(BATCH_CODES)
