@@ -50,7 +50,8 @@ def layout(as_of: str | None = None, lang: str | None = None, batch: str | None 
         html.Label(i18n.t("dispositions.decision", lang), htmlFor=f"{PREFIX}-decision"),
         dcc.Dropdown(id=f"{PREFIX}-decision", options=i18n.options(dispositions.BATCHES, lang), clearable=False,
                      style={"minWidth": "160px"}),
-        dcc.Input(id=f"{PREFIX}-note", type="text", placeholder=i18n.t("dispositions.note", lang), debounce=True, maxLength=500),
+        dcc.Input(id=f"{PREFIX}-note", type="text", placeholder=i18n.t("dispositions.note", lang), debounce=True, maxLength=500,
+                  style={"width": "280px"}),
         html.Button(i18n.t("dispositions.save", lang), id=f"{PREFIX}-save", n_clicks=0, className="button primary"),
         html.Div(id=f"{PREFIX}-message", className="message"),
     ], className="toolbar")
@@ -91,11 +92,13 @@ def evidence_panel(row: dict | None, lang: str) -> list:
     facts = [part for part in str(row.get("evidence") or "").split("；") if part]
     details = [(field, row.get(field)) for field in ("town_name", "risk_level", "rank", "recommended", "decision",
                                                      "deadline", "follow_up_date", "penalties") if row.get(field) not in (None, "")]
-    return [
-        html.H4(i18n.t("dispositions.firm", lang, name=row.get("name", ""), id=row.get("enterprise_id", ""))),
-        html.Dl([item for field, value in details for item in (html.Dt(label(field)), html.Dd(str(value)))]),
-        html.H5(label("evidence")),
-        html.Ul([html.Li(fact) for fact in facts]),
+    return [  # the evidence first: it is what the decision is taken on
+        html.H4(i18n.t("dispositions.firm", lang, name=row.get("name", ""), id=row.get("enterprise_id", "")),
+                style={"margin": "4px 0"}),
+        html.H5(label("evidence"), style={"margin": "8px 0 4px"}),
+        html.Ul([html.Li(fact) for fact in facts], style={"margin": "0", "paddingLeft": "20px"}),
+        html.P([item for field, value in details for item in (html.B(label(field) + " "), str(value) + "  ")],
+               style={"lineHeight": "1.7"}),
         *rule,
     ]
 
