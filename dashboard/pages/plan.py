@@ -114,7 +114,7 @@ def rules_form(lang: str) -> html.Section:
         return html.Div([html.Label(i18n.t(f"plan.{key}", lang), htmlFor=control.id), control], className="field")
 
     return section(i18n.t("plan.rules", lang), html.Div([
-        field("start", dcc.Input(id=f"{PREFIX}-start", type="date")),
+        field("start", dcc.DatePickerSingle(id=f"{PREFIX}-start", clearable=True)),  # not the browser's mm/dd/yyyy box
         field("days", dcc.Input(id=f"{PREFIX}-days", type="number", min=1, max=90, step=1, value=20)),
         field("random_share", dcc.Input(id=f"{PREFIX}-random-share", type="number", min=0, max=1, step=0.05,
                                         value=defaults.random_share, style={"width": "90px"})),
@@ -146,7 +146,7 @@ def rules_form(lang: str) -> html.Section:
     Output(f"{PREFIX}-id", "value"),
     Output(f"{PREFIX}-message", "children"),
     Input(f"{PREFIX}-build", "n_clicks"),
-    State(f"{PREFIX}-start", "value"),
+    State(f"{PREFIX}-start", "date"),
     State(f"{PREFIX}-days", "value"),
     State(f"{PREFIX}-random-share", "value"),
     State(f"{PREFIX}-skip", "value"),

@@ -44,7 +44,8 @@ def test_office_draws_a_plan_then_the_team_enters_a_finding(page: Page, plan_sit
     page.on("pageerror", lambda error: errors.append(str(error)))
     sign_in(page, plan_url, "office1", "/plan")
     expect(page.locator(".page-title")).to_have_text("检查计划（四不两直、双随机）")
-    page.fill("#plan-start", "2026-03-02")
+    page.fill("#plan-start", "2026-03-02")  # a date picker (YYYY-MM-DD): the typed date counts once it is left
+    page.press("#plan-start", "Tab")
     page.fill("#plan-days", "2")
     page.fill("#plan-seed", "5")
     page.click("#plan-build")
