@@ -16,6 +16,7 @@ absolute log-odds it moves a score (over at most ``max_rows`` seeded rows), for 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -86,11 +87,22 @@ class _Value:
         return f"{number:.2f}".rstrip("0").rstrip(".") if abs(number) < 10 else f"{number:.1f}"
 
 
+# an English count and its noun: "{value:.0f} hazards still open", "{value:.0f} fire hazards in the last year"
+_COUNTED = re.compile(r"\{value(?::\.0f)?\}((?: [a-z]+)?) ([a-z]+?[^s])s\b")
+
+
+def _singular(template: str, value: object, lang: str) -> str:
+    """``template`` with its counted noun in the singular when the count is 1 ("1 hazard still open")."""
+    if lang == "en" and isinstance(value, int | float | np.number) and not isinstance(value, bool) and value == 1:
+        return _COUNTED.sub(r"{value:.0f}\1 \2", template, count=1)
+    return template
+
+
 def _phrases(template: str, values: pd.Series, lang: str) -> np.ndarray:
-    """``template`` filled with each value; formatted once per distinct value."""
+    """``template`` filled with each value; formatted once per distinct value (English counts of 1 singular)."""
     codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
-    texts = np.array([template.format(value=_Value(v, lang)) for v in uniques] + [template.format(value=_Value(None, lang))],
-                     dtype=object)
+    texts = np.array([_singular(template, v, lang).format(value=_Value(v, lang)) for v in uniques]
+                     + [template.format(value=_Value(None, lang))], dtype=object)
     return texts[np.where(codes < 0, len(uniques), codes)]
 
 

@@ -1,5 +1,7 @@
 """Reasons: the top positive contributions, phrased with the registry templates and the value."""
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -61,3 +63,19 @@ def test_registry_specs_become_templates():
         name, zh, en, reason_zh, reason_en = "x", "甲", "X", "甲 {value}", "X {value}"
 
     assert templates_from_registry([Spec()]) == {"x": ReasonTemplate("甲 {value}", "X {value}")}
+
+
+def test_english_reasons_count_one_in_the_singular():
+    """"1 hazard still open", not "1 hazards": every registry reason with a whole-number count (issue 18 item 6)."""
+    from analytics.features.registry import FEATURES
+    from analytics.models.explain import _phrases
+
+    counted = [spec.reason_en for spec in FEATURES.values() if "{value:.0f}" in (getattr(spec, "reason_en", None) or "")]
+    assert len(counted) >= 3
+    for template in counted:
+        one, two = _phrases(template, pd.Series([1, 2]), "en")[:2]
+        assert not re.search(r"\b1 (?:[a-z]+ )?[a-z]+[^s]s\b", one), one
+        assert two == template.format(value=2)  # 2 keeps the registry's plural
+    assert _phrases("{value:.0f} hazards still open", pd.Series([1, 3]), "en")[:2].tolist() == [
+        "1 hazard still open", "3 hazards still open"]
+    assert _phrases("{value:.0f} 项隐患尚未整改", pd.Series([1]), "zh")[0] == "1 项隐患尚未整改"
