@@ -85,6 +85,14 @@ def test_headline_in_the_speech_s_own_terms(bulletin) -> None:
         "3 enterprises inspected, 6 hazards found, of which 2 major; 3 rectified, rectification rate 50.0%")
 
 
+def test_english_counts_of_one_are_singular(bulletin) -> None:
+    one = type(bulletin)(bulletin.start, bulletin.end, bulletin.totals.replace(bulletin.totals.to_numpy(), 1),
+                         bulletin.teams, bulletin.towns)
+    assert one.headline("en").startswith("1 enterprise inspected, 1 hazard found,")
+    assert one.details("en") == ("1 inspection visit, 1 follow-up among them; 1 hazard rectified on time, 1 overdue; "
+                                 "1 penalty imposed.")
+
+
 def _plain_counts(t: dict[str, pd.DataFrame], start: pd.Timestamp, end: pd.Timestamp) -> dict[str, int]:
     """The same figures straight from the tables with plain pandas (no analytics code)."""
     visits = t["inspections"][(t["inspections"]["date"] >= start) & (t["inspections"]["date"] <= end)]
