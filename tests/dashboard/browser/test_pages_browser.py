@@ -136,8 +136,10 @@ def test_export_downloads_the_filtered_list_and_is_audited(site, open_as) -> Non
     page.wait_for_selector(ROWS, timeout=10_000)
     with page.expect_download() as download:
         page.locator("#risk-list-export-xlsx").click()
-    assert download.value.suggested_filename == "risk_list_20260301.xlsx"
-    sheet = pd.read_excel(download.value.path())
+    # the filter rides in the file name, and a cover row (title, date, filters) sits above the header
+    assert download.value.suggested_filename == "risk_list_20260301_城镇燃气.xlsx"
+    assert "城镇燃气" in str(pd.read_excel(download.value.path(), header=None, nrows=1).iloc[0, 0])
+    sheet = pd.read_excel(download.value.path(), header=1)
     assert list(sheet["企业编码"]) == ["E2", "E3"]
     exported = audit.search(site.store, {"action": "export_list", "username": "u-office"})
     assert list(exported["object_id"]) == ["2026-03-01"]
