@@ -63,7 +63,7 @@ from analytics.models.fitting import SharedFits, side_by_side
 from analytics.models.labels import build_labels, inspection_weights, selection_bias
 from analytics.models.team import VISIT_TEAM, TeamAveraged
 from analytics.models.uncertainty import comparisons, pooled_intervals
-from analytics.models.validation import SingleClassError, binary_labels, feature_frame, weights_or_none
+from analytics.models.validation import SingleClassError, binary_labels, binary_tags, feature_frame, weights_or_none
 from analytics.snapshot.timeline import rolling_origins
 
 CAPACITY = 0.05
@@ -117,11 +117,7 @@ class RandomScore(ClassifierMixin, BaseEstimator):
         return pd.DataFrame(0.0, index=frame.index, columns=frame.columns)
 
     def __sklearn_tags__(self):  # noqa: D105 - binary only, NaN allowed, labels optional
-        tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_class = False
-        tags.input_tags.allow_nan = True
-        tags.target_tags.required = False
-        return tags
+        return binary_tags(super().__sklearn_tags__(), labels_optional=True)
 
 
 EXPECTED_FAILED_CHECKS = {  # scikit-learn's estimator checks RandomScore fails, and why

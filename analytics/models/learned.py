@@ -38,7 +38,7 @@ from threadpoolctl import threadpool_limits
 
 from analytics.contract.errors import UserError
 from analytics.models.treeshap import TreeShap
-from analytics.models.validation import binary_labels, feature_frame, weights_or_none
+from analytics.models.validation import binary_labels, binary_tags, feature_frame, weights_or_none
 
 ENTERPRISE = "enterprise_id"
 # scikit-learn's estimator checks these models fail, and why (tests/analytics/models/test_estimator_checks.py)
@@ -141,10 +141,7 @@ class _RiskModel(ClassifierMixin, BaseEstimator):
         return pd.DataFrame(values, index=frame.index, columns=list(self.feature_names_in_))
 
     def __sklearn_tags__(self):  # noqa: D105 - binary only, NaN allowed
-        tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_class = False
-        tags.input_tags.allow_nan = True
-        return tags
+        return binary_tags(super().__sklearn_tags__())
 
 
 def _fit_trees(trees: HistGradientBoostingClassifier, encoded: np.ndarray, labels: np.ndarray,

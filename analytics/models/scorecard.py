@@ -32,6 +32,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
 
+from analytics.models.validation import binary_tags
+
 INPUTS = ("hazardous_chemicals", "major_hazard_severity", "major_hazards_365d", "open_hazards")
 EXPECTED_FAILED_CHECKS = {
     "check_classifiers_train": "a fixed points rule over named features does not learn from anonymous arrays",
@@ -162,8 +164,4 @@ class RuleOfThumb(ClassifierMixin, BaseEstimator):
         return out
 
     def __sklearn_tags__(self):  # noqa: D105 - binary only, NaN allowed, labels optional
-        tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_class = False
-        tags.input_tags.allow_nan = True
-        tags.target_tags.required = False
-        return tags
+        return binary_tags(super().__sklearn_tags__(), labels_optional=True)

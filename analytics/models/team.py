@@ -31,7 +31,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.utils.validation import check_is_fitted
 
 from analytics.models.learned import LogisticModel
-from analytics.models.validation import feature_frame, weights_or_none
+from analytics.models.validation import binary_tags, feature_frame, weights_or_none
 
 VISIT_TEAM = "visit_team"
 
@@ -113,7 +113,4 @@ class TeamAveraged(ClassifierMixin, BaseEstimator):
         return total
 
     def __sklearn_tags__(self):  # noqa: D105 - binary only, NaN allowed, like the inner models
-        tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_class = False
-        tags.input_tags.allow_nan = True
-        return tags
+        return binary_tags(super().__sklearn_tags__())

@@ -74,3 +74,13 @@ def weights_or_none(sample_weight: object, n_rows: int) -> np.ndarray | None:
     if sample_weight is None:
         return None
     return _check_sample_weight(sample_weight, np.empty((n_rows, 0)), dtype=np.float64, ensure_non_negative=True)
+
+
+def binary_tags(tags, labels_optional: bool = False):
+    """scikit-learn tags every SafeRank model shares: binary only, missing values allowed;
+    ``labels_optional`` for a model that scores without labels (a fixed rule, the random baseline)."""
+    tags.classifier_tags.multi_class = False
+    tags.input_tags.allow_nan = True
+    if labels_optional:
+        tags.target_tags.required = False
+    return tags
