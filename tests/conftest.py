@@ -13,6 +13,19 @@ SHARED = ROOT.parent / "shared"
 PG_BASE = os.environ.get("SAFERANK_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
+# The longest files, by the durations a fresh-clone run prints. Two workers take whole files in
+# collection order (``-n 2 --dist loadfile``), and pytest collects the top-level files last: with the
+# README's workflow and the wheel collected at the end, one worker ran them alone for minutes.
+LONG_FILES_FIRST = ("test_readme_workflow.py", "test_realdata_chicago.py", "test_wheel.py", "test_demo.py",
+                    "test_notebooks.py", "test_callbacks_browser.py", "test_callback_authz.py", "test_pipeline.py")
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Long files first, the rest in pytest's order (a stable sort), so neither worker ends alone."""
+    rank = {name: place for place, name in enumerate(LONG_FILES_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
+
+
 def _postgres_answers() -> str | None:
     """None where PostgreSQL answers, else the reason it does not."""
     try:
