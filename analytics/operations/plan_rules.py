@@ -38,7 +38,7 @@ VISIT_REASONS = (
     Code("random_draw", "双随机抽取", "Random draw"),
 )
 # Reasons that are not follow-ups: the visits the "risk-ranked or random targets" counts.
-TARGET_REASONS = ("warning", "level_cycle", "town_minimum", "sector_quota", "weather_alert", "risk_rank", "random_draw")
+TARGET_REASONS = tuple(reason.code for reason in VISIT_REASONS if reason.code != "follow_up")
 UNPLANNED_REASONS = (
     Code("not_listed", "企业不在风险清单中（已关停或未成立）", "the enterprise is not on the risk list (closed or not yet established)"),
     Code("no_team", "没有检查组负责该镇街", "no team covers its town"),
