@@ -116,20 +116,24 @@ def choose_simpler(pooled: pd.DataFrame, overlap: int = 1, z: float = Z) -> tupl
 
 def nested_select(known: dict[str, pd.DataFrame], origins: list[object], capacity: float | int, snapshots: int,
                   seed: int = 0, truth: pd.DataFrame | None = None, horizon_days: int = HORIZON_DAYS,
-                  grid: dict | None = None, cache: object = None) -> dict:
+                  grid: dict | None = None, cache: object = None, capacity_of: str = "operating",
+                  window_days: int | None = None) -> dict:
     """Tune, choose, report (module docstring). Returns ``winner``, ``model`` (unfitted, tuned),
     ``models`` (all of the comparison, unfitted), ``params`` per family, ``split`` (the three lists of dates), ``choice`` (the rule's detail),
     ``result`` (the backtest of the choosing and reported origins), ``reported`` (its rows at the
     reported origins), ``notes`` and ``cache`` (the features, labels and weights built, for reuse;
-    ``cache``: one from ``backtest.new_cache(known, horizon_days)`` the caller shares)."""
+    ``cache``: one from ``backtest.new_cache(known, horizon_days)`` the caller shares). ``capacity_of`` and
+    ``window_days`` go to every backtest run here (``run_backtest``), so a county judged on its own visits
+    re-ordered over 30-day windows is also tuned and chosen that way."""
     grid = TUNING_GRID if grid is None else grid
     tune, choose, report = split_origins(origins, horizon_days)
     notes = {} if set(tune).isdisjoint(choose) else dict(NO_ROOM_NOTE)
     cache = new_cache(known, horizon_days) if cache is None else cache
     variants = {f"{name}|{i}": family(name, params, seed) for name, options in grid.items()
                 for i, params in enumerate(options)}
+    scoring = {"capacity_of": capacity_of, "window_days": window_days}
     tuning = run_backtest(known, tune, variants, capacity=capacity, snapshots=snapshots, seed=seed,
-                          horizon_days=horizon_days, cache=cache)
+                          horizon_days=horizon_days, cache=cache, **scoring)
     tuned_pooled = pooled_precision(tuning.metrics.loc[tuning.metrics["model"].isin(list(variants))])
     params = {}
     for name, options in grid.items():  # a loop over families
@@ -145,10 +149,10 @@ def nested_select(known: dict[str, pd.DataFrame], origins: list[object], capacit
     models = {**default_models(include_learned=False), **candidates}
     later = sorted(set(choose) | set(report))
     result = run_backtest(known, later, models, capacity=capacity, truth=truth, snapshots=snapshots, seed=seed,
-                          horizon_days=horizon_days, cache=cache)
+                          horizon_days=horizon_days, cache=cache, **scoring)
     at = result.metrics["origin"]
     choosing = result.metrics.loc[at.isin(choose)]
-    winner, choice = choose_simpler(pooled_precision(choosing), overlap=block_length(choose, horizon_days))
+    winner, choice = choose_simpler(pooled_precision(choosing), overlap=block_length(choose, window_days or horizon_days))
     reported = result.metrics.loc[at.isin(report)]
     return {"winner": winner, "model": models[winner], "models": models, "params": params, "choice": choice, "result": result,
             "reported": reported, "notes": notes, "cache": cache,

@@ -64,3 +64,26 @@ def test_poisoning_the_reported_origins_does_not_change_the_choice(county):
     a = honest["reported"].set_index(["origin", "model"])["n_top_positive"]
     b = poisoned["reported"].set_index(["origin", "model"])["n_top_positive"]
     assert not a.equals(b)
+
+
+def test_every_backtest_of_the_selection_scores_as_the_county_is_judged(monkeypatch):
+    """``capacity_of`` and ``window_days`` reach the tuning backtest and the choosing one alike."""
+    import analytics.models.nested as nested
+    from analytics.models.backtest import BacktestResult
+
+    calls = []
+
+    def spy(known, origins, models, **options):
+        calls.append(options)
+        rows = [{"origin": o, "model": m, "n_top_labelled": 20, "n_top_positive": 4 + i % 3, "brier": 0.1}
+                for o in origins for i, m in enumerate(models)]
+        return BacktestResult(metrics=pd.DataFrame(rows), curve=pd.DataFrame(), calibration=pd.DataFrame(),
+                              groups=pd.DataFrame(), bias=pd.DataFrame())
+
+    monkeypatch.setattr(nested, "run_backtest", spy)
+    chosen = nested_select({}, rolling_origins("2014-05-31", 12), capacity=0.1, snapshots=2, grid=GRID,
+                           capacity_of="inspected", window_days=30)
+    assert len(calls) == 2 and chosen["winner"]
+    assert all(call["capacity_of"] == "inspected" and call["window_days"] == 30 for call in calls)
+    nested_select({}, rolling_origins("2014-05-31", 12), capacity=0.1, snapshots=2, grid=GRID)
+    assert all(call["capacity_of"] == "operating" and call["window_days"] is None for call in calls[2:])
