@@ -1,10 +1,28 @@
 """Pure figure builders: a summary DataFrame (from ``analytics``) and a language in, a ``go.Figure`` out.
 
 One theme (large type for a projector, the 红橙黄蓝 palette for risk levels) and no map tiles: the
-town map is a plain choropleth on its own GeoJSON, so the dashboard works offline.
+town map is a plain choropleth on its own GeoJSON, with each town's name written inside its outline,
+so the dashboard works offline.
+
+One colour scale per measure (``MEASURE_SCALES``), whatever figure, page or filter draws it:
+
+=================  ========================  ==================================================
+measure            colours                   range
+=================  ========================  ==================================================
+``mean_risk``      红橙黄蓝 at the level      0 to 0.25, fixed: a colour is a level band (yellow
+                   thresholds                at 5 %, orange at 10 %, red from 20 %)
+``red_orange``,    white to red              0 to the largest value of the unfiltered whole
+``hazards_found``,                           (``reference``; at least 1)
+``overdue``
+``visits``         white to blue             as above: a team or day filter keeps the whole plan's range
+=================  ========================  ==================================================
+
+The level palette is kept for probabilities: a count coloured yellow would read as a yellow level.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -13,6 +31,7 @@ import plotly.graph_objects as go
 from analytics.snapshot.facts import HAZARD_STATES, STATE_CODES
 from analytics.views.overview import MATRIX_METRICS
 from analytics.contract.schema import RISK_LEVELS
+from analytics.risk.levels import LevelThresholds
 from dashboard import i18n
 from dashboard.components import RISK_LEVEL_COLORS
 
@@ -23,13 +42,53 @@ STATE_COLORS = {
     "rectified_on_time": RISK_LEVEL_COLORS["blue"],
     "rectified_late": RISK_LEVEL_COLORS["orange"],
 }
-# Low risk blue → yellow → orange → high risk red, the palette as a continuous scale.
-RISK_SCALE = [
-    [0.0, RISK_LEVEL_COLORS["blue"]],
-    [0.35, RISK_LEVEL_COLORS["yellow"]],
-    [0.7, RISK_LEVEL_COLORS["orange"]],
-    [1.0, RISK_LEVEL_COLORS["red"]],
-]
+
+
+@dataclass(frozen=True)
+class MeasureScale:
+    """How one measure is coloured wherever it is drawn: the colours, the colour bar's number format and
+    the range rule (a fixed ``top``, or the largest value of the unfiltered whole)."""
+
+    colorscale: tuple[tuple[float, str], ...]
+    tickformat: str
+    top: float | None = None
+
+    def zrange(self, reference: object = ()) -> tuple[float, float]:
+        """``(zmin, zmax)``: 0 to ``top``; without one, 0 to the largest finite value of ``reference`` (at least 1)."""
+        if self.top is not None:
+            return 0.0, self.top
+        values = np.asarray(reference, dtype="float64").ravel()
+        values = values[np.isfinite(values)]
+        return 0.0, max(1.0, float(values.max()) if values.size else 1.0)
+
+
+_BANDS = LevelThresholds()  # the default level bands: a map colour is the level a firm at that probability gets
+_RISK_TOP = _BANDS.red + (_BANDS.red - _BANDS.orange) / 2
+LEVEL_BAND_SCALE = (
+    (0.0, RISK_LEVEL_COLORS["blue"]),
+    (_BANDS.yellow / _RISK_TOP, RISK_LEVEL_COLORS["yellow"]),
+    (_BANDS.orange / _RISK_TOP, RISK_LEVEL_COLORS["orange"]),
+    (_BANDS.red / _RISK_TOP, RISK_LEVEL_COLORS["red"]),
+    (1.0, RISK_LEVEL_COLORS["red"]),
+)
+_WORSE_SCALE = ((0.0, "#fff5f0"), (0.5, "#fb6a4a"), (1.0, "#a50f15"))  # counts of bad things: more is darker red
+_WORK_SCALE = ((0.0, "#f7fbff"), (0.5, "#6baed6"), (1.0, "#08519c"))  # workload: more is darker blue
+MEASURE_SCALES: dict[str, MeasureScale] = {
+    "mean_risk": MeasureScale(LEVEL_BAND_SCALE, ".0%", top=_RISK_TOP),
+    "red_orange": MeasureScale(_WORSE_SCALE, ",d"),
+    "hazards_found": MeasureScale(_WORSE_SCALE, ",d"),
+    "overdue": MeasureScale(_WORSE_SCALE, ",d"),
+    "visits": MeasureScale(_WORK_SCALE, ",d"),
+}
+
+
+def measure_colors(measure: str, title: str, reference: object = ()) -> dict:
+    """A heatmap's or choropleth's colour settings for ``measure`` (``MEASURE_SCALES``): colours, range
+    (from ``reference``, the unfiltered values, for counts) and a colour bar titled ``title``."""
+    scale = MEASURE_SCALES[measure]
+    zmin, zmax = scale.zrange(reference)
+    return {"colorscale": [list(stop) for stop in scale.colorscale], "zmin": zmin, "zmax": zmax,
+            "colorbar": {"title": {"text": title}, "tickformat": scale.tickformat}}
 
 
 def themed(figure: go.Figure, height: int = 420) -> go.Figure:
@@ -57,8 +116,9 @@ def empty_figure(lang: str, height: int = 300) -> go.Figure:
 
 def heatmap_figure(matrix: pd.DataFrame, metric: str, town_names: dict[str, str], sector_labels: dict[str, str],
                    lang: str, counts: pd.DataFrame | None = None) -> go.Figure:
-    """Towns down, sectors across; ``customdata`` holds ``[town_id, sector, firms]`` (firms: the cell
-    of ``counts``, enterprises operating there) for the click and the tooltip."""
+    """Towns down, sectors across, coloured by ``metric``'s scale (``MEASURE_SCALES``); ``customdata``
+    holds ``[town_id, sector, firms]`` (firms: the cell of ``counts``, enterprises operating there) for
+    the click and the tooltip."""
     if matrix.empty:
         return empty_figure(lang)
     towns = list(matrix.index)
@@ -79,11 +139,7 @@ def heatmap_figure(matrix: pd.DataFrame, metric: str, town_names: dict[str, str]
             customdata=customdata,
             text=text,
             texttemplate="%{text}",
-            colorscale=RISK_SCALE,
-            zmin=0,
-            zmax=None if not is_rate else max(float(np.nanmax(values)) if np.isfinite(values).any() else 1.0, 1e-9),
-            colorbar={"title": {"text": i18n.label(MATRIX_METRICS, metric, lang)},
-                      "tickformat": ".0%" if is_rate else ",d"},
+            **measure_colors(metric, i18n.label(MATRIX_METRICS, metric, lang), values),
             hovertemplate="%{y} · %{x}<br>%{text}" + firms_line + "<extra></extra>",
             xgap=2,
             ygap=2,
@@ -95,7 +151,8 @@ def heatmap_figure(matrix: pd.DataFrame, metric: str, town_names: dict[str, str]
 
 
 def town_map_figure(towns: pd.DataFrame, geojson: dict | None, lang: str) -> go.Figure:
-    """Towns coloured by mean calibrated risk on their own outlines (no tiles, fits the outlines)."""
+    """Towns coloured by mean calibrated risk (the ``mean_risk`` scale) on their own outlines, named
+    inside them (no tiles, fits the outlines)."""
     if geojson is None or towns.empty:
         return empty_figure(lang)
     figure = go.Figure(
@@ -106,31 +163,43 @@ def town_map_figure(towns: pd.DataFrame, geojson: dict | None, lang: str) -> go.
             z=towns["mean_score"].astype("float64"),
             text=towns["name"].astype(str),
             customdata=np.stack([towns["enterprises"].to_numpy()], axis=-1),
-            colorscale=RISK_SCALE,
-            zmin=0,
             marker={"line": {"color": "#ffffff", "width": 1.5}},
-            colorbar={"title": {"text": i18n.t("overview.map", lang)}, "tickformat": ".1%"},
+            **measure_colors("mean_risk", i18n.t("overview.map", lang)),
             hovertemplate="%{text}<br>%{z:.1%}<br>" + i18n.t("overview.enterprises", lang) + " %{customdata[0]:,}<extra></extra>",
         )
     )
-    return _outline_map(figure, geojson, lang, height=460)
+    return _outline_map(figure, geojson, towns, lang, height=460)
 
 
-def town_visits_figure(visits: pd.DataFrame, towns: pd.DataFrame, geojson: dict | None, lang: str) -> go.Figure:
-    """A plan's visits counted per town (``visits.town_id``; towns without a visit at 0) on the outlines."""
+def town_visits_figure(visits: pd.DataFrame, towns: pd.DataFrame, geojson: dict | None, lang: str,
+                       whole: pd.DataFrame | None = None) -> go.Figure:
+    """A plan's visits counted per town (``visits.town_id``; towns without a visit at 0) on the outlines,
+    named inside them. ``whole``: the unfiltered plan, whose busiest town tops the colour range, so a
+    team's or a day's map keeps the whole plan's colours."""
     if geojson is None or towns.empty:
         return empty_figure(lang)
-    per_town = visits.groupby(visits["town_id"].astype(str)).size().reindex(towns["town_id"].astype(str), fill_value=0)
+    town_ids = towns["town_id"].astype(str)
+    per_town = visits.groupby(visits["town_id"].astype(str)).size().reindex(town_ids, fill_value=0)
+    reference = per_town if whole is None else whole.groupby(whole["town_id"].astype(str)).size()
     figure = go.Figure(go.Choropleth(
         geojson=geojson, locations=per_town.index, featureidkey="properties.town_id", z=per_town.to_numpy(),
-        text=towns["name"].astype(str), colorscale=RISK_SCALE, zmin=0, marker={"line": {"color": "#fff", "width": 1.5}},
-        colorbar={"title": {"text": i18n.t("plan.visits", lang)}},
+        text=towns["name"].astype(str), marker={"line": {"color": "#fff", "width": 1.5}},
+        **measure_colors("visits", i18n.t("plan.visits", lang), reference),
         hovertemplate="%{text}<br>" + i18n.t("plan.visits", lang) + " %{z}<extra></extra>"))
-    return _outline_map(figure, geojson, lang, height=420)
+    return _outline_map(figure, geojson, towns, lang, height=420)
 
 
-def _outline_map(figure: go.Figure, geojson: dict, lang: str, height: int) -> go.Figure:
-    """Fit the map to the outlines, no base map; outlines drawn from firm positions are said to be approximate."""
+def _outline_map(figure: go.Figure, geojson: dict, towns: pd.DataFrame, lang: str, height: int) -> go.Figure:
+    """Fit the map to the outlines, no base map, each town's name (``towns.name``) at its outline's
+    ``properties.label_point``; outlines drawn from firm positions are said to be approximate."""
+    points = pd.DataFrame([(str(f.get("properties", {}).get("town_id")), *f["properties"]["label_point"])
+                           for f in geojson.get("features", []) if f.get("properties", {}).get("label_point")],
+                          columns=["town_id", "longitude", "latitude"])
+    names = dict(zip(towns["town_id"].astype(str), towns["name"].astype(str), strict=True))
+    points = points.assign(name=points["town_id"].map(names)).dropna(subset=["name"])
+    figure.add_scattergeo(lon=points["longitude"], lat=points["latitude"], text=points["name"], mode="text",
+                          textfont={"family": FONT, "size": 12, "color": "#1b1b1b"}, hoverinfo="skip",
+                          showlegend=False, name="")
     figure.update_geos(fitbounds="geojson", visible=False, projection={"type": "mercator"})
     figure = themed(figure, height=height).update_layout(margin={"l": 0, "r": 0, "t": 10, "b": 0})
     if any(f.get("properties", {}).get("source") == "firms" for f in geojson.get("features", [])):

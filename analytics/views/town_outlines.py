@@ -7,8 +7,10 @@ town's median), clipped to the firms' bounding box padded by ``PADDING``. The ce
 without overlaps, which convex hulls of scattered firms would not. A town without a located firm
 gets no cell; no located firm at all gives no outlines (``None``), and the maps say so.
 
-Every feature carries ``properties.town_id``, ``properties.name`` and ``properties.source``
-(``"imported"`` or ``"firms"``), and outer rings run clockwise, as Plotly's maps (d3-geo) draw them.
+Every feature carries ``properties.town_id``, ``properties.name``, ``properties.source``
+(``"imported"`` or ``"firms"``) and ``properties.label_point`` (``[longitude, latitude]`` where the
+map writes the town's name: ``label_point``), and outer rings run clockwise, as Plotly's maps
+(d3-geo) draw them.
 """
 
 from __future__ import annotations
@@ -24,10 +26,56 @@ def town_outlines(imported: dict | None, towns: pd.DataFrame, enterprises: pd.Da
     """The imported map when there is one, else ``outlines_from_firms``."""
     if imported is not None and imported.get("features"):
         return {"type": "FeatureCollection", "features": [
-            {**feature, "properties": {**feature.get("properties", {}), "source": "imported"}}
+            {**feature, "properties": {**feature.get("properties", {}), "source": "imported",
+                                       "label_point": label_point(feature.get("geometry") or {})}}
             for feature in imported["features"]
         ]}
     return outlines_from_firms(towns, enterprises)
+
+
+def label_point(geometry: dict) -> list[float] | None:
+    """Where a town's name goes: a point inside its outline, also for a concave or holed one.
+
+    The largest polygon of the geometry is cut by the horizontal line through its centroid (the
+    middle of its height when that line misses it); the name sits at the middle of the widest piece
+    of that line inside the polygon (holes excluded), as GEOS's representative point does. A convex
+    cell's point is near its centroid; a crescent's is inside the crescent, where a centroid is not.
+    ``None`` for a geometry without an area.
+    """
+    kind, coordinates = geometry.get("type"), geometry.get("coordinates") or []
+    polygons = [coordinates] if kind == "Polygon" else coordinates if kind == "MultiPolygon" else []
+    rings = [[np.asarray(ring, dtype="float64")[:, :2] for ring in polygon if len(ring) >= 3] for polygon in polygons]
+    rings = [polygon for polygon in rings if polygon]
+    if not rings:
+        return None
+    polygon = max(rings, key=lambda p: abs(_signed_area(p[0])))
+    outer = polygon[0]
+    area = _signed_area(outer)
+    if area == 0:
+        return None
+    x, y = outer[:, 0], outer[:, 1]
+    cross = x * np.roll(y, -1) - np.roll(x, -1) * y
+    centre_y = float(((y + np.roll(y, -1)) * cross).sum() / (6 * area))
+    for line in (centre_y, float((y.min() + y.max()) / 2)):
+        crossings = np.sort(np.concatenate([_crossings(ring, line) for ring in polygon]))
+        if len(crossings) >= 2:
+            starts, ends = crossings[0::2][: len(crossings) // 2], crossings[1::2]
+            widest = int(np.argmax(ends - starts))
+            return [round(float((starts[widest] + ends[widest]) / 2), 6), round(line, 6)]
+    return None
+
+
+def _signed_area(ring: np.ndarray) -> float:
+    x, y = ring[:, 0], ring[:, 1]
+    return float((x * np.roll(y, -1) - np.roll(x, -1) * y).sum() / 2)
+
+
+def _crossings(ring: np.ndarray, line: float) -> np.ndarray:
+    """The x where the ring's edges cross the horizontal line ``y = line`` (an edge counts its lower end only)."""
+    start, end = ring, np.roll(ring, -1, axis=0)
+    crossing = (start[:, 1] <= line) != (end[:, 1] <= line)
+    start, end = start[crossing], end[crossing]
+    return start[:, 0] + (line - start[:, 1]) * (end[:, 0] - start[:, 0]) / (end[:, 1] - start[:, 1])
 
 
 def outlines_from_firms(towns: pd.DataFrame, enterprises: pd.DataFrame) -> dict | None:
@@ -50,10 +98,12 @@ def outlines_from_firms(towns: pd.DataFrame, enterprises: pd.DataFrame) -> dict 
         if len(ring) < 3:
             continue
         ring = _clockwise(np.round(ring, 6))
+        geometry = {"type": "Polygon", "coordinates": [ring.tolist() + [ring[0].tolist()]]}
         features.append({
             "type": "Feature",
-            "properties": {"town_id": town, "name": names.get(town, town), "source": "firms"},
-            "geometry": {"type": "Polygon", "coordinates": [ring.tolist() + [ring[0].tolist()]]},
+            "properties": {"town_id": town, "name": names.get(town, town), "source": "firms",
+                           "label_point": label_point(geometry)},
+            "geometry": geometry,
         })
     return {"type": "FeatureCollection", "features": features} if features else None
 

@@ -338,12 +338,13 @@ def show_plan(plan_id: str | None, team: str | None, day: str | None, lang: str)
     route = i18n.t("plan.route", lang, km=float(km.sum()), per_day=float(km.sum()) / max(team_days, 1))
     evidence = read_evidence(data.store(), plan_id, auth.current_user())
     return (grid_rows(shown, lang), [html.P(summary), html.P(reasons), html.P(route)], expected,
-            town_visits_figure(shown, lang), team_options, date_options, None, evidence_table(evidence, lang))
+            town_visits_figure(shown, lang, visits), team_options, date_options, None, evidence_table(evidence, lang))
 
 
-def town_visits_figure(visits: pd.DataFrame, lang: str) -> object:
-    """Visits per town on the town outlines (the store's, else drawn around the towns' firms)."""
-    return figures.town_visits_figure(visits, data_tables()["towns"], data.town_outlines(), lang)
+def town_visits_figure(visits: pd.DataFrame, lang: str, whole: pd.DataFrame | None = None) -> object:
+    """Visits per town on the town outlines (the store's, else drawn around the towns' firms), coloured
+    on the range of the ``whole`` plan so a team or day filter keeps its colours."""
+    return figures.town_visits_figure(visits, data_tables()["towns"], data.town_outlines(), lang, whole)
 
 
 @callback(

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics.views.town_outlines import outlines_from_firms, town_outlines
+from analytics.views.town_outlines import label_point, outlines_from_firms, town_outlines
 
 TOWNS = pd.DataFrame({"town_id": ["T1", "T2", "T3"], "name": ["城关镇", "沿海镇", "山区乡"]})
 
@@ -84,7 +84,37 @@ def test_an_imported_map_wins_over_the_firms_and_is_marked_so():
     firms = _firms(np.random.default_rng(5), CENTRES)
     chosen = town_outlines(imported, TOWNS, firms)
     assert [f["geometry"] for f in chosen["features"]] == [imported["features"][0]["geometry"]]
-    assert chosen["features"][0]["properties"] == {"town_id": "T1", "name": "城关镇", "source": "imported"}
+    assert chosen["features"][0]["properties"] == {"town_id": "T1", "name": "城关镇", "source": "imported",
+                                                   "label_point": [0.5, 0.5]}
     assert "source" not in imported["features"][0]["properties"]  # the caller's map is not changed
     drawn = town_outlines(None, TOWNS, firms)
     assert {f["properties"]["source"] for f in drawn["features"]} == {"firms"}
+
+
+def test_every_drawn_cell_has_its_name_point_inside_it():
+    drawn = outlines_from_firms(TOWNS, _firms(np.random.default_rng(11), CENTRES))
+    for feature in drawn["features"]:
+        point = np.array([feature["properties"]["label_point"]])
+        assert _inside(point, feature["geometry"]["coordinates"][0]).all(), feature["properties"]["town_id"]
+
+
+SQUARE = [[0, 0], [0, 4], [4, 4], [4, 0], [0, 0]]
+C_SHAPE = [[0, 0], [0, 3], [3, 3], [3, 2], [1, 2], [1, 1], [3, 1], [3, 0], [0, 0]]  # centroid in the gap
+
+
+@pytest.mark.parametrize("geometry, outer", [
+    ({"type": "Polygon", "coordinates": [SQUARE]}, SQUARE),
+    ({"type": "Polygon", "coordinates": [C_SHAPE]}, C_SHAPE),
+    ({"type": "Polygon", "coordinates": [SQUARE, [[1, 1], [3, 1], [3, 3], [1, 3], [1, 1]]]}, SQUARE),  # a hole
+    ({"type": "MultiPolygon", "coordinates": [[[[10, 0], [10, 1], [11, 1], [11, 0], [10, 0]]], [C_SHAPE]]}, C_SHAPE),
+])
+def test_a_name_point_lies_inside_concave_holed_and_multipart_outlines(geometry: dict, outer: list):
+    point = label_point(geometry)
+    assert _inside(np.array([point]), outer).all()
+    holes = geometry["coordinates"][1:] if geometry["type"] == "Polygon" else []
+    assert not any(_inside(np.array([point]), hole).all() for hole in holes)
+
+
+def test_a_geometry_without_area_has_no_name_point():
+    assert label_point({"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [2, 2], [0, 0]]]}) is None
+    assert label_point({"type": "Point", "coordinates": [1, 2]}) is None

@@ -9,16 +9,17 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
+from analytics.views.town_outlines import town_outlines
 from dashboard import figures
 
 ROOT = Path(__file__).resolve().parents[2]
-SQUARES = {"type": "FeatureCollection", "features": [
-    {"type": "Feature", "properties": {"town_id": town, "name": name, "source": source},
-     "geometry": {"type": "Polygon", "coordinates": [[[x, 0], [x, 1], [x + 1, 1], [x + 1, 0], [x, 0]]]}}
-    for town, name, x, source in (("T1", "城关镇", 0, "imported"), ("T2", "沿海镇", 1, "imported"))
-]}
-FIRM_CELLS = {**SQUARES, "features": [{**f, "properties": {**f["properties"], "source": "firms"}} for f in SQUARES["features"]]}
 TOWNS = pd.DataFrame({"town_id": ["T1", "T2"], "name": ["城关镇", "沿海镇"]})
+SQUARES = town_outlines({"type": "FeatureCollection", "features": [  # as the store's towns.geojson reads back
+    {"type": "Feature", "properties": {"town_id": town, "name": name},
+     "geometry": {"type": "Polygon", "coordinates": [[[x, 0], [x, 1], [x + 1, 1], [x + 1, 0], [x, 0]]]}}
+    for town, name, x in (("T1", "城关镇", 0), ("T2", "沿海镇", 1))
+]}, TOWNS, pd.DataFrame())
+FIRM_CELLS = {**SQUARES, "features": [{**f, "properties": {**f["properties"], "source": "firms"}} for f in SQUARES["features"]]}
 
 
 def _annotations(figure: go.Figure) -> list[str]:
@@ -34,7 +35,8 @@ def test_the_figures_module_reads_no_store_cache_or_request():
     ours = {m for m in imported if m.split(".")[0] in {"dashboard", "analytics", "flask", "dash"}}
     assert ours == {"dashboard.i18n", "dashboard.components.RISK_LEVEL_COLORS", "analytics.contract.schema.RISK_LEVELS",
                     "analytics.snapshot.facts.HAZARD_STATES", "analytics.snapshot.facts.STATE_CODES",
-                    "analytics.views.overview.MATRIX_METRICS"}  # words, palettes and code tables only
+                    "analytics.views.overview.MATRIX_METRICS", "analytics.risk.levels.LevelThresholds"}
+    # words, palettes, code tables and the level bands only
 
 
 def test_town_visits_are_counted_per_town_with_zero_for_a_town_without_a_visit():
@@ -94,3 +96,77 @@ def test_weekly_trend_and_states_draw_the_given_numbers():
     stacked = figures.states_figure(states, {"T1": "城关镇"}, "zh")
     assert len(stacked.data) == 4 and list(stacked.data[1].x) == [2, 1] and list(stacked.data[0].y) == ["城关镇", "T2"]
     assert stacked.layout.barmode == "stack"
+
+
+def _town_map(towns: pd.DataFrame, geojson: dict = SQUARES, lang: str = "zh") -> go.Figure:
+    return figures.town_map_figure(towns.assign(enterprises=[4, 7]), geojson, lang)
+
+
+def _names(figure: go.Figure) -> dict[str, tuple[float, float]]:
+    (labels,) = [trace for trace in figure.data if trace.type == "scattergeo"]
+    assert labels.mode == "text" and labels.hoverinfo == "skip"
+    return {name: (x, y) for name, x, y in zip(labels.text, labels.lon, labels.lat, strict=True)}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_both_maps_write_each_towns_name_inside_its_outline(lang: str):
+    """The names come from the towns table (the store's), at each outline's label point inside it."""
+    towns = TOWNS.assign(mean_score=[0.1, 0.3], name=["城关镇", "沿海镇"])
+    visits = pd.DataFrame({"town_id": ["T1"]})
+    for figure in (_town_map(towns, lang=lang), figures.town_visits_figure(visits, TOWNS, SQUARES, lang)):
+        names = _names(figure)
+        assert set(names) == {"城关镇", "沿海镇"}
+        assert 0 < names["城关镇"][0] < 1 < names["沿海镇"][0] < 2 and all(0 < y < 1 for _, y in names.values())
+    renamed = _names(_town_map(towns.assign(name=["Chengguan", "Yanhai"])))  # the table's names, not the file's
+    assert set(renamed) == {"Chengguan", "Yanhai"}
+
+
+def _colours(trace: object) -> tuple:
+    return tuple(tuple(stop) for stop in trace.colorscale), trace.zmin, trace.zmax
+
+
+def test_mean_risk_has_one_scale_and_range_on_the_map_and_the_heatmap_whatever_the_data():
+    """A town's colour is the level band of its mean probability: the same on both figures and dates."""
+    low = _town_map(TOWNS.assign(mean_score=[0.01, 0.02])).data[0]
+    high = _town_map(TOWNS.assign(mean_score=[0.15, 0.6])).data[0]
+    matrix = pd.DataFrame([[0.5, 0.25], [0.0, 0.9]], index=["T1", "T2"], columns=["mining", "gas"])
+    heatmap = figures.heatmap_figure(matrix, "mean_risk", {}, {}, "zh").data[0]
+    assert _colours(low) == _colours(high) == _colours(heatmap)
+    assert (low.zmin, low.zmax) == (0.0, 0.25)
+    stops = dict((colour, position * low.zmax) for position, colour in low.colorscale)
+    level = figures.RISK_LEVEL_COLORS
+    assert [round(stops[level[c]], 6) for c in ("yellow", "orange")] == [0.05, 0.10]
+    assert min(p * low.zmax for p, c in low.colorscale if c == level["red"]) == pytest.approx(0.20)
+
+
+@pytest.mark.parametrize("metric", ["red_orange", "hazards_found", "overdue"])
+def test_counts_share_one_scale_that_is_not_the_level_palette(metric: str):
+    matrix = pd.DataFrame([[0, 2], [5, 1]], index=["T1", "T2"], columns=["mining", "gas"])
+    heatmap = figures.heatmap_figure(matrix, metric, {}, {}, "en").data[0]
+    assert _colours(heatmap) == (figures.MEASURE_SCALES[metric].colorscale, 0.0, 5.0)
+    assert not {c for _, c in heatmap.colorscale} & set(figures.RISK_LEVEL_COLORS.values())
+    empty = figures.heatmap_figure(matrix * 0, metric, {}, {}, "en").data[0]
+    assert empty.zmax == 1.0  # nothing counted: still a range, never 0 to 0
+
+
+def test_a_filtered_plan_map_keeps_the_whole_plans_colour_range():
+    whole = pd.DataFrame({"town_id": ["T1"] * 6 + ["T2"] * 2})
+    team = whole.iloc[5:]  # one T1 visit and both T2 visits
+    filtered = figures.town_visits_figure(team, TOWNS, SQUARES, "zh", whole).data[0]
+    assert list(filtered.z) == [1, 2] and (filtered.zmin, filtered.zmax) == (0.0, 6.0)
+    assert _colours(filtered)[0] == figures.MEASURE_SCALES["visits"].colorscale
+    alone = figures.town_visits_figure(team, TOWNS, SQUARES, "zh").data[0]
+    assert alone.zmax == 2.0
+
+
+def test_every_map_and_heatmap_builder_takes_its_colours_from_the_measure_table():
+    """No figure spells a colour scale of its own: each map or heatmap builder calls ``measure_colors``."""
+    tree = ast.parse((ROOT / "dashboard" / "figures.py").read_text(encoding="utf-8"))
+    builders = {node.name: node for node in tree.body if isinstance(node, ast.FunctionDef)}
+    drawing = {name for name, node in builders.items()
+               if any(isinstance(n, ast.Attribute) and n.attr in {"Heatmap", "Choropleth"} for n in ast.walk(node))}
+    assert drawing == {"heatmap_figure", "town_map_figure", "town_visits_figure"}
+    for name in drawing:
+        calls = {n.func.id for n in ast.walk(builders[name]) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+        keywords = {k.arg for n in ast.walk(builders[name]) if isinstance(n, ast.Call) for k in n.keywords}
+        assert "measure_colors" in calls and not keywords & {"colorscale", "zmin", "zmax"}, name
