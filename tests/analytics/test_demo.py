@@ -3,14 +3,20 @@
 Training itself is tested in tests/analytics/models; here the demo's registry is given a model first
 (the scorecard fallback of the same training code, which takes seconds), so the test covers what the
 demo adds: the orchestration, reuse on a second run, and the accounts.
+
+The county imported with a model registered (``seeded_demo``) and one demo run on it (``built_demo``)
+are built once for the module; every test works on its own copy of the folder (store, registry, key
+file), since even a login writes to the store (audit, throttle) and a second run renews passwords.
 """
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 
 import pandas as pd
+import pytest
 
 from analytics.accounts.users import get_user, verify_login
 from saferank.demo import SAMPLE_AS_OF, SAMPLE_COUNTY, prepare_demo
@@ -32,13 +38,32 @@ def _give_the_demo_a_model(folder) -> str:
     return registry.serving()
 
 
-def test_demo_scores_with_the_serving_model_and_prints_working_accounts(tmp_path):
-    folder = tmp_path / "demo"
-    version = _give_the_demo_a_model(folder)
+def _copy(folder, tmp_path):
+    """A demo folder of the test's own: the copy keeps the key file's mode (0600), so the models verify."""
+    return shutil.copytree(folder, tmp_path / "demo")
 
-    setup = prepare_demo(folder)
 
-    store = open_store(setup.db)
+@pytest.fixture(scope="module")
+def seeded_demo(tmp_path_factory):
+    """The demo folder before the demo's first run: the county imported, a model registered. Never changed."""
+    folder = tmp_path_factory.mktemp("seeded") / "demo"
+    return folder, _give_the_demo_a_model(folder)
+
+
+@pytest.fixture(scope="module")
+def built_demo(tmp_path_factory, seeded_demo):
+    """The demo folder after one run of the demo (a copy of ``seeded_demo``), and that run's setup. Never changed."""
+    seeded, version = seeded_demo
+    folder = shutil.copytree(seeded, tmp_path_factory.mktemp("built") / "demo")
+    return folder, version, prepare_demo(folder)
+
+
+def test_demo_scores_with_the_serving_model_and_prints_working_accounts(built_demo, tmp_path):
+    built, version, setup = built_demo
+    assert setup.db == f"sqlite:///{(built / 'saferank.db').resolve()}"
+    folder = _copy(built, tmp_path)  # the logins below write to the store (audit, throttle)
+
+    store = open_store(f"sqlite:///{folder / 'saferank.db'}")
     assert pd.Timestamp(SAMPLE_AS_OF) in set(scored_dates(store))
     plans = list_plans(store)
     assert len(plans) == 1 and (folder / "plans" / "demo-plan.xlsx").exists()
@@ -52,10 +77,9 @@ def test_demo_scores_with_the_serving_model_and_prints_working_accounts(tmp_path
     assert "密码仅显示这一次" in text_zh and setup.passwords["demo-office"] in text_en
 
 
-def test_a_second_run_imports_nothing_new_rescoring_nothing_and_renews_passwords(tmp_path):
-    folder = tmp_path / "demo"
-    _give_the_demo_a_model(folder)
-    first = prepare_demo(folder)
+def test_a_second_run_imports_nothing_new_rescoring_nothing_and_renews_passwords(built_demo, tmp_path):
+    built, _, first = built_demo
+    folder = _copy(built, tmp_path)  # its own copy: the second run renews the passwords in the store
 
     second = prepare_demo(folder)
 
@@ -67,9 +91,8 @@ def test_a_second_run_imports_nothing_new_rescoring_nothing_and_renews_passwords
     assert second.passwords["demo-office"] != first.passwords["demo-office"]
 
 
-def test_cli_demo_without_serving_prints_the_accounts(tmp_path):
-    folder = tmp_path / "demo"
-    _give_the_demo_a_model(folder)
+def test_cli_demo_without_serving_prints_the_accounts(seeded_demo, tmp_path):
+    folder = _copy(seeded_demo[0], tmp_path)  # a first run through the command: it scores, plans, adds accounts
     done = subprocess.run([sys.executable, "-m", "saferank.cli", "demo", "--lang", "en", "--folder", str(folder), "--no-serve"],
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
@@ -83,15 +106,14 @@ def test_cli_demo_refuses_a_store_of_its_own_choosing(tmp_path):
     assert not (tmp_path / "demo").exists() and not (tmp_path / "x.db").exists()
 
 
-def test_a_demo_model_that_does_not_verify_is_replaced_not_trusted(tmp_path, monkeypatch):
+def test_a_demo_model_that_does_not_verify_is_replaced_not_trusted(built_demo, tmp_path, monkeypatch):
     """A demo built before model files were signed (no .sig): the demo trains and serves a new model
     rather than load one it cannot authenticate. (Training here is the fast scorecard fallback.)"""
     from analytics.models import select
     from analytics.risk.risklist import read_risk_list
 
-    folder = tmp_path / "demo"
-    old = _give_the_demo_a_model(folder)
-    prepare_demo(folder)
+    built, old, _ = built_demo
+    folder = _copy(built, tmp_path)  # its own copy: this test removes a signature and retrains
     (folder / "models" / f"{old}.sig").unlink()
 
     def fast_training(store, as_of=None, models_dir=None, **kwargs):
