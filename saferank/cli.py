@@ -205,6 +205,11 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--origins", type=int, default=12, help="monthly backtest origins the candidates are compared on (default 12; fewer is faster)")
     train.add_argument("--no-ablations", dest="ablations", action="store_false",
                        help="skip refitting the winner without IPW weights and without the power family on the reported origins")
+    train.add_argument("--capacity-of", dest="capacity_of", choices=("operating", "inspected"), default="operating",
+                       help="how the backtests that tune and choose score each origin, as saferank backtest: rank all operating "
+                       "firms (default), or re-order only the firms inspected in each window; kept on the model card")
+    train.add_argument("--window-days", dest="window_days", type=int, default=None,
+                       help="days scored after each backtest origin (default 90; 30 with monthly origins scores each visit once)")
     score = _command(sub, "score", "score every operating enterprise with the serving model, store the risk list, write its CSV", commands.cmd_score)
     score.add_argument("--as-of", dest="as_of", default=None, help="list date (default: the newest inspection in the store, or the newest list's date when later)")
     score.add_argument("--out", default=None, help="CSV file to write (UTF-8 with BOM, the contract's columns)")

@@ -192,7 +192,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     store = open_store(args.db)
     with _audited(store, "train", None, as_of=args.as_of, models_dir=args.models) as done:
         report = train_models(store, as_of=_as_of(args.as_of), models_dir=args.models, truth=args.truth,
-                              capacity=args.capacity, origins=args.origins, ablations=args.ablations)
+                              capacity=args.capacity, origins=args.origins, ablations=args.ablations,
+                              capacity_of=args.capacity_of, window_days=args.window_days)
         done.update(version=report.version, winner=report.winner, serving=report.serving, rows=report.n_rows)
     print(report.render(args.lang))
     return 0

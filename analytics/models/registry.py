@@ -48,7 +48,10 @@ STATUS_ZH = {"serving": "在用", "previous": "曾在用", "candidate": "候选"
 SIGNATURE_ZH = {"valid": "有效", "unsigned": "未签名", "invalid": "无效", "missing": "缺文件", "no_key": "无密钥"}
 CARD_FIELDS_ZH = {
     "version": "版本", "model": "模型", "status": "状态", "trained_as_of": "训练截止日期",
-    "training_window": "训练窗口", "n_rows": "训练样本数", "n_positive": "阳性样本数", "seed": "随机种子",
+    "training_window": "训练窗口", "n_rows": "训练样本数", "n_positive": "阳性样本数",
+    # how the backtests that chose the model scored (``saferank train --capacity-of --window-days``)
+    "capacity": "回测检查能力", "capacity_of": "检查能力按（operating 在营企业 / inspected 窗口内被检查企业）",
+    "window_days": "每个起点评分的天数", "seed": "随机种子",
     "data_fingerprint": "数据指纹", "sha256": "模型文件 SHA-256", "created_at": "创建时间",
     "retrained_from": "同一版本号重训自",
 }

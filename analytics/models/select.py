@@ -27,7 +27,8 @@ import numpy as np
 import pandas as pd
 
 from analytics.contract.dates import HORIZON_DAYS, to_timestamp
-from analytics.models.backtest import capacity_count, new_cache, run_backtest
+from analytics.contract.errors import UserError
+from analytics.models.backtest import CAPACITY_OF, capacity_count, new_cache, run_backtest
 from analytics.models.campaign import CampaignRule
 from analytics.models.candidates import SEED
 from analytics.models.nested import nested_select
@@ -191,6 +192,18 @@ def calibration_method(name: str, model: object) -> str:
     return CALIBRATION_BY_MODEL.get(name, "unknown")
 
 
+def scoring_window(capacity_of: str, window_days: int | None) -> int:
+    """The days scored after each backtest origin (default the label horizon), after checking both
+    options, before any feature is built."""
+    if capacity_of not in CAPACITY_OF:
+        raise UserError(f"检查能力须按 operating（在营企业）或 inspected（窗口内被检查企业）计，收到 {capacity_of}。",
+                        f"Capacity is a share of 'operating' firms or of those 'inspected' in the window; got {capacity_of}.")
+    if window_days is not None and not (isinstance(window_days, (int, np.integer)) and window_days > 0):
+        raise UserError(f"评分窗口天数须为正整数（如 30），收到 {window_days}。",
+                        f"The scored window must be a positive whole number of days (such as 30); got {window_days}.")
+    return HORIZON_DAYS if window_days is None else int(window_days)
+
+
 def _fit(model: object, X: pd.DataFrame, y: pd.Series, weights: np.ndarray) -> object:
     if not getattr(model, "uses_visit_team", False):  # the visit's team is for TeamAveraged alone
         X = X.drop(columns=[VISIT_TEAM], errors="ignore")
@@ -199,11 +212,15 @@ def _fit(model: object, X: pd.DataFrame, y: pd.Series, weights: np.ndarray) -> o
 
 def train_on_tables(tables: Snapshot | dict[str, pd.DataFrame], as_of: object, registry, truth: pd.DataFrame | None = None,
                     capacity: float = CAPACITY, snapshots: int = SNAPSHOTS, origins: int = BACKTEST_ORIGINS,
-                    min_positives: int = MIN_POSITIVES, seed: int = SEED, ablations: bool = True) -> TrainingReport:
+                    min_positives: int = MIN_POSITIVES, seed: int = SEED, ablations: bool = True,
+                    capacity_of: str = "operating", window_days: int | None = None) -> TrainingReport:
     """Train, backtest, choose and register (see the module docstring): a ``Snapshot`` (``as_of`` None
     or its date), or a tables dict that may hold later records, cut to ``as_of`` here. ``ablations``:
     the winner also refitted without weights and without the power family at the reported origins
-    (``models.ablation``; the card's ``selection_detail.with_without``)."""
+    (``models.ablation``; the card's ``selection_detail.with_without``). ``capacity_of`` and
+    ``window_days``: how the backtests that tune, choose and report score each origin
+    (``backtest.run_backtest``), kept on the card; the last origin is ``window_days`` before ``as_of``."""
+    window = scoring_window(capacity_of, window_days)
     snapshot = as_snapshot(tables, as_of)
     as_of, known = snapshot.as_of.ts, snapshot.as_dict()
     cache = new_cache(known, HORIZON_DAYS)  # each date's features, labels and weights built once, for all of training
@@ -219,8 +236,9 @@ def train_on_tables(tables: Snapshot | dict[str, pd.DataFrame], as_of: object, r
         backtest: dict = {}
         selection: dict = {}
     else:
-        origin_dates = rolling_origins(as_of - pd.Timedelta(days=HORIZON_DAYS), count=origins)
-        nested = nested_select(known, origin_dates, capacity, snapshots, seed=seed, truth=truth, cache=cache)
+        origin_dates = rolling_origins(as_of - pd.Timedelta(days=window), count=origins)
+        nested = nested_select(known, origin_dates, capacity, snapshots, seed=seed, truth=truth, cache=cache,
+                               capacity_of=capacity_of, window_days=window)
         models, reported = nested["models"], nested["reported"]
         result = nested["result"]
         report_origins = reported["origin"].unique()
@@ -234,7 +252,8 @@ def train_on_tables(tables: Snapshot | dict[str, pd.DataFrame], as_of: object, r
                      "comparisons": result.comparisons()}
         if ablations:  # the winner with and without IPW and the power family, on the reported origins, features reused
             ablated = run_backtest(known, list(report_origins), {nested["winner"]: models[nested["winner"]]}, capacity=capacity,
-                                   snapshots=snapshots, seed=seed, cache=nested["cache"], ablate=nested["winner"])
+                                   snapshots=snapshots, seed=seed, cache=nested["cache"], ablate=nested["winner"],
+                                   capacity_of=capacity_of, window_days=window)
             selection["with_without"] = ablated.with_without()
         notes = dict(nested["notes"])
         needed = [n for n in models if n != "random"] if truth is not None else [nested["winner"]]
@@ -259,7 +278,7 @@ def train_on_tables(tables: Snapshot | dict[str, pd.DataFrame], as_of: object, r
         "version": version, "model": winner, "trained_as_of": as_of.date().isoformat(),
         "training_window": [dates[0].date().isoformat(), as_of.date().isoformat()],
         "snapshots": [d.date().isoformat() for d in dates], "n_rows": int(len(y)), "n_positive": int(y.sum()),
-        "features": features, "params": params, "capacity": capacity,
+        "features": features, "params": params, "capacity": capacity, "capacity_of": capacity_of, "window_days": window,
         "metrics": {name: {k: (None if pd.isna(v) else float(v)) for k, v in row.items()} for name, row in metrics.iterrows()},
         "data_fingerprint": fingerprint, "seed": seed, "notes": notes, "selection": SELECTION_RULE,
         "calibration": calibration_method(winner, model), "backtest": backtest,
@@ -283,9 +302,11 @@ SELECTION_RULE = {
 
 def train_models(store, as_of: AsOf | None = None, models_dir: object = None, truth: object = None,
                  capacity: float = CAPACITY, snapshots: int = SNAPSHOTS, origins: int = BACKTEST_ORIGINS,
-                 ablations: bool = True) -> TrainingReport:
+                 ablations: bool = True, capacity_of: str = "operating", window_days: int | None = None) -> TrainingReport:
     """``saferank train``: train on the store as known on ``as_of`` (default: the newest inspection)."""
+    scoring_window(capacity_of, window_days)  # a wrong option is refused before the store is read
     as_of = AsOf.parse(as_of) if as_of is not None else AsOf(latest_record_date(store))
     truth_frame = pd.read_csv(truth, dtype={"enterprise_id": str}) if truth else None
     return train_on_tables(Snapshot.from_store(store, as_of), None, ModelRegistry(models_dir), truth_frame, capacity,
-                           snapshots=snapshots, origins=origins, ablations=ablations)
+                           snapshots=snapshots, origins=origins, ablations=ablations, capacity_of=capacity_of,
+                           window_days=window_days)
