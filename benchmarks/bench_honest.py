@@ -10,7 +10,8 @@ simple history counts (``benchmarks/reference_model.py``), what a data scientist
 - ``--data chicago`` (default ``../shared/realdata/chicago``): 12 monthly origins 2013-06-30 to
   2014-05-31 (the last window ends 2014-06-30, the records' last day), each re-orders the routine
   visits of the 30 days after it, capacity 10 % of them; the served model is what ``saferank train
-  --as-of 2013-06-30 --capacity 0.1 --origins 3`` chose, frozen for the year. Trained as of the first
+  --as-of 2013-06-30 --capacity 0.1 --origins 3 --capacity-of inspected --window-days 30`` chose (chosen
+  the way it is judged), frozen for the year. Trained as of the first
   origin, so no label it learned from lies in a window it is judged on.
 - ``--data sample`` (or a simulated county's folder): 12 monthly origins ending 90 days before
   2026-11-15, capacity 5 % of operating firms, 90-day windows; the served model is what ``saferank
@@ -90,7 +91,7 @@ def main() -> None:
         train_origins = args.train_origins or 12
     trained_as_of = pd.Timestamp(args.served_as_of or origins[0])
     training = train_models(store, as_of=AsOf.parse(trained_as_of.date().isoformat()), models_dir=out / "models",
-                            capacity=capacity, origins=train_origins)
+                            capacity=capacity, origins=train_origins, capacity_of=capacity_of, window_days=window)
     model, card = ModelRegistry(out / "models").load()
     split = (card.get("selection_detail") or {}).get("split", {})
     params = (card.get("selection_detail") or {}).get("params")
