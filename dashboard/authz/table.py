@@ -105,7 +105,7 @@ SERVER: dict[str, Rule] = {
         OFFICE_LEADER, (k.plan_id(), k.text(64), k.day(), LANG)),
     "plan-download.data": Rule(OFFICE_LEADER, (CLICKS, CLICKS, k.plan_id(), k.text(64), k.day(), LANG), "plans_export"),
     # 检查组 /inspector
-    outputs("inspector-visit.data", "inspector-visit-info.children", "inspector-date.value", "inspector-rectify.rowData"):
+    outputs("inspector-visit.data", "inspector-visit-info.children", "inspector-date.date", "inspector-rectify.rowData"):
         Rule(FIELD_WORK, (k.visit_id(), LANG)),
     outputs("inspector-message.children", "inspector-visit-pick.options"): Rule(
         FIELD_WORK, (CLICKS, k.visit_id(), k.day(), *INSPECTOR_FINDINGS, k.row_data(1000), LANG), "results_entry"),

@@ -59,6 +59,13 @@ def _buttons(field: str, number: int, codes, lang: str) -> dcc.RadioItems:
                           className="tap-picker", labelClassName="tap-option", inputClassName="tap-input")
 
 
+def _date_box(component_id: str) -> dcc.DatePickerSingle:
+    """A date picker as the other pages have (YYYY-MM-DD, Chinese calendar on Chinese pages; ``page_frame``
+    gives it the page's words), not the browser's own box, which writes mm/dd/yyyy in an en-US browser.
+    On a phone the calendar opens over the page (portal), so it never widens the page past 390 px."""
+    return dcc.DatePickerSingle(id=component_id, clearable=True, with_portal=True, className="tap-date")
+
+
 def finding_block(number: int, lang: str) -> html.Fieldset:
     return html.Fieldset([
         html.Legend(i18n.t("inspector.finding_n", lang).format(n=number)),
@@ -67,7 +74,7 @@ def finding_block(number: int, lang: str) -> html.Fieldset:
         html.Div(column_label("hazards", "category", lang), className="field-label"),
         _buttons("category", number, HAZARD_CATEGORIES, lang),
         html.Label(column_label("hazards", "deadline", lang), htmlFor=finding_id("deadline", number), className="field-label"),
-        dcc.Input(id=finding_id("deadline", number), type="date", className="tap-date"),
+        _date_box(finding_id("deadline", number)),
     ], className="finding-block")
 
 
@@ -78,7 +85,7 @@ def layout(lang: str | None = None, **_query: object) -> html.Div:
         i18n.t("inspector.entry", lang),
         html.Div(i18n.t("inspector.pick", lang), id=f"{PREFIX}-visit-info", className="notice"),
         html.Div([html.Label(i18n.t("inspector.date", lang), htmlFor=f"{PREFIX}-date"),
-                  dcc.Input(id=f"{PREFIX}-date", type="date", className="tap-date")], className="toolbar"),
+                  _date_box(f"{PREFIX}-date")], className="toolbar"),
         html.H3(i18n.t("inspector.findings", lang)),
         *(finding_block(n, lang) for n in range(1, BLANK_FINDINGS + 1)),
         html.H3(i18n.t("inspector.rectify", lang)),
@@ -146,7 +153,7 @@ def visit_cards(visits: pd.DataFrame, lang: str) -> list[dict]:
 @callback(
     Output(f"{PREFIX}-visit", "data"),
     Output(f"{PREFIX}-visit-info", "children"),
-    Output(f"{PREFIX}-date", "value"),
+    Output(f"{PREFIX}-date", "date"),
     Output(RECTIFY, "rowData"),
     Input(PICK, "value"),
     State(f"{PREFIX}-lang-store", "data"),
@@ -199,8 +206,9 @@ def _models_dir() -> str | None:
     Output(PICK, "options"),
     Input(f"{PREFIX}-save", "n_clicks"),
     State(f"{PREFIX}-visit", "data"),
-    State(f"{PREFIX}-date", "value"),
-    *(State(finding_id(f, n), "value") for n in range(1, BLANK_FINDINGS + 1) for f in FINDING_FIELDS),
+    State(f"{PREFIX}-date", "date"),
+    *(State(finding_id(f, n), "date" if f == "deadline" else "value")
+      for n in range(1, BLANK_FINDINGS + 1) for f in FINDING_FIELDS),
     State(RECTIFY, "rowData"),
     State(f"{PREFIX}-lang-store", "data"),
     prevent_initial_call=True,

@@ -51,7 +51,7 @@ HONEST: dict[str, object] = {
     "plan-random-share.value": 0.25,
     "inspector-visits.selectedRows": [{"visit_id": "V1", "enterprise_id": "E1"}],
     "inspector-visit.data": "V1",
-    "inspector-date.value": "2026-02-27",
+    "inspector-date.date": "2026-02-27",
     "inspector-findings.rowData": [{"level": "", "category": "", "deadline": ""}],
     "dispositions-batch.value": list(dispositions.BATCH_CODES),
     "dispositions-grid.selectedRows": [{"enterprise_id": "E1", "name": "甲矿业", "decision": "规范达标",

@@ -1,6 +1,7 @@
 """The inspector's page on a phone (390×844) in headless chromium, behind the real sign-in: the sign-in
 lands on the team's visit cards, one tap opens a visit, one tap picks a level and a category, and after
-saving the page is still no wider than the phone, the message wraps and the card says done. zh and en."""
+saving the page is still no wider than the phone, the message wraps and the card says done; the deadline
+is the date picker the other pages use, its calendar over the page and inside the phone. zh and en."""
 
 from __future__ import annotations
 
@@ -79,7 +80,16 @@ def test_an_inspector_on_a_phone_lands_on_the_cards_and_saves_in_one_tap_per_cho
     assert page.locator("#inspector-level-1 select, #inspector-level-1 .Select").count() == 0
     page.locator("#inspector-category-1 label", has_text=category_label).click()
     assert page.locator("#inspector-category-1 input[value=fire]").is_checked()
+    # the deadline is a date picker (YYYY-MM-DD): its calendar opens over the page, no wider than the phone
+    page.click("#inspector-deadline-1")
+    calendar = page.locator(".dash-datepicker-portal .dash-datepicker-calendar-container")
+    expect(calendar).to_be_visible(timeout=5_000)
+    expect(calendar).to_contain_text("一" if lang == "zh" else "Mo")  # weeks from Monday, in the page's words
+    assert page.evaluate(WIDTH) <= PHONE["width"]
+    box = calendar.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
     page.fill("#inspector-deadline-1", "2026-12-31")
+    page.press("#inspector-deadline-1", "Tab")  # the typed date counts once the box is left
     page.click("#inspector-save")
     expect(page.locator("#inspector-message")).to_contain_text(saved, timeout=20_000)
     settle(page)
