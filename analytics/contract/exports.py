@@ -158,14 +158,36 @@ def tidy_sheet(sheet: Any, frame: pd.DataFrame, *, index: bool = False, header_r
                 cell.number_format = style
 
 
-def cover_line(title: str, day: Any, filters: Mapping[str, Any] | None = None, *, sep: str = "、") -> str:
-    """The cover row of an export: ``"风险清单 2026-11-15 · 乡镇=松门镇 · 等级=红"`` (the title, the
-    date, then each filter that is set as ``label=value``, several values joined by ``sep``)."""
-    parts = [f"{title} {pd.Timestamp(day):%Y-%m-%d}"]
+COVER_WORDS = {"zh": ("区县", "生成于"), "en": ("County", "generated")}
+
+
+def county_of(town_ids: Iterable[Any]) -> str | None:
+    """The county the towns belong to: the six-digit administrative division code (GB/T 2260) that
+    their nine-digit town codes share (``331081003`` → ``"331081"``); ``None`` when the ids are no
+    such codes, belong to several counties or there are none."""
+    ids = pd.Series(list(town_ids), dtype=object).dropna().astype(str)
+    if ids.empty or not ids.str.fullmatch(r"\d{9}").all():
+        return None
+    prefixes = ids.str.slice(0, 6).unique()
+    return str(prefixes[0]) if len(prefixes) == 1 else None
+
+
+def cover_line(title: str, day: Any, filters: Mapping[str, Any] | None = None, *, sep: str | None = None,
+               lang: str = "zh", county: str | None = None, generated: Any = None) -> str:
+    """The cover row of an export: ``"风险清单 2026-11-15 · 乡镇=松门镇 · 等级=红 · 区县 331081 · 生成于
+    2026-12-02 09:30"`` (the title, the date when there is one, each filter that is set as
+    ``label=value`` with several values joined by ``sep``, the county (``county_of``) when known, and
+    when the file was made: ``generated``, else now), in ``lang``."""
+    words = COVER_WORDS["zh" if lang == "zh" else "en"]
+    sep = sep if sep is not None else ("、" if lang == "zh" else ", ")
+    parts = [title if day is None or pd.isna(day) else f"{title} {pd.Timestamp(day):%Y-%m-%d}"]
     for label, value in (filters or {}).items():
         values = [str(v) for v in ([value] if isinstance(value, str) else (value or ())) if str(v).strip()]
         if values:
             parts.append(f"{label}={sep.join(values)}")
+    if county:
+        parts.append(f"{words[0]} {county}")
+    parts.append(f"{words[1]} {pd.Timestamp.now() if generated is None else pd.Timestamp(generated):%Y-%m-%d %H:%M}")
     return " · ".join(parts)
 
 

@@ -35,7 +35,7 @@ import pandas as pd
 from analytics.accounts import audit
 from analytics.accounts.users import Forbidden, User, can
 from analytics.contract.errors import UserError
-from analytics.contract.exports import write_xlsx
+from analytics.contract.exports import county_of, cover_line, write_xlsx
 from analytics.contract.schema import ACCIDENT_SEVERITIES, ALERT_KINDS, ALERT_LEVELS, SECTORS, Code
 from analytics.operations.teams import default_teams, read_teams
 from analytics.risk.risklist import read_risk_list, scored_dates
@@ -384,8 +384,11 @@ def digest_frame(feed: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     return out.rename(columns={k: v[i] for k, v in DIGEST_HEADERS.items()})
 
 
-def write_digest(feed: pd.DataFrame, path, lang: str = "zh") -> None:
-    """The daily digest workbook: one sheet of warnings (every text cell neutralised) and one of counts by kind."""
+def write_digest(feed: pd.DataFrame, path, lang: str = "zh", since: AsOf | None = None, as_of: AsOf | None = None,
+                 county: str | None = None) -> None:
+    """The daily digest workbook: one sheet of warnings (every text cell neutralised) and one of counts by
+    kind, each under a cover row (the digest, its days ``(since, as_of]``, the county, when made; the
+    county is the feed's towns' when not given)."""
     if lang not in ("zh", "en"):
         raise UserError(f"不支持的语言：{lang}。", f"Unsupported language: {lang}.")
     kinds = _labels(WARNING_KINDS, lang)
@@ -394,7 +397,12 @@ def write_digest(feed: pd.DataFrame, path, lang: str = "zh") -> None:
                             ("数量" if lang == "zh" else "Count"): counts.to_numpy()})
     sheets = {("预警" if lang == "zh" else "Warnings"): digest_frame(feed, lang),
               ("汇总" if lang == "zh" else "Summary"): summary}
-    write_xlsx(path, sheets, office=True)
+    title = "预警日报" if lang == "zh" else "Warning digest"
+    if as_of is not None:
+        first = (as_of.plus(-1) if since is None else since).plus(1)
+        title += f" {first} 至 {as_of}" if lang == "zh" else f" {first} to {as_of}"
+    cover = cover_line(title, None, lang=lang, county=county or county_of(feed["town_id"] if "town_id" in feed else ()))
+    write_xlsx(path, sheets, office=True, cover=cover)
 
 
 def export_digest(store, out, as_of: AsOf | None = None, since: AsOf | None = None, teams_file=None,
@@ -407,7 +415,8 @@ def export_digest(store, out, as_of: AsOf | None = None, since: AsOf | None = No
         towns = Snapshot.from_store(store, as_of, names=("towns",))["towns"]["town_id"].astype(str).tolist()
         teams = read_teams(teams_file, towns)
     feed = feed_from_store(store, as_of, since, teams=teams)
-    write_digest(feed, out, lang)
+    county = county_of(Snapshot.from_store(store, as_of, names=("towns",))["towns"]["town_id"])
+    write_digest(feed, out, lang, since, as_of, county)
     since = as_of.plus(-1) if since is None else since
     counts = feed["kind"].value_counts()
     kinds = _labels(WARNING_KINDS, lang)

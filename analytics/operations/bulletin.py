@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.contract.errors import UserError
-from analytics.contract.exports import write_xlsx
+from analytics.contract.exports import county_of, cover_line, write_xlsx
 from analytics.operations.followup import UNKNOWN_TEAM
 from analytics.snapshot.facts import (
     hazard_state,
@@ -76,6 +76,7 @@ class Bulletin:
     totals: pd.Series
     teams: pd.DataFrame
     towns: pd.DataFrame
+    county: str | None = None  # the towns' county code (``county_of``), for the workbook's cover row
 
     def headline(self, lang: str = "zh") -> str:
         """The period's totals in the speech's own terms."""
@@ -137,7 +138,8 @@ class Bulletin:
         )
 
     def excel_bytes(self, lang: str = "zh") -> bytes:
-        """A workbook: totals, teams, towns."""
+        """A workbook: totals, teams, towns, each under a cover row (the bulletin, its period, the county,
+        when made)."""
         zh = lang == "zh"
         totals = pd.DataFrame({
             "项目" if zh else "Item": [COLUMN_LABELS[c][0 if zh else 1] for c in (*COUNTS, "rate")],
@@ -149,7 +151,8 @@ class Bulletin:
             ("合计" if zh else "Totals", totals),
             ("检查组" if zh else "Teams", self.labelled("teams", lang)),
             ("镇街" if zh else "Towns", self.labelled("towns", lang)),
-        ], office=True)
+        ], office=True, cover=cover_line(("检查情况通报 " if zh else "Inspection bulletin, ") + self.period(lang), None,
+                                         lang=lang, county=self.county))
 
 
 def _percent(value: float) -> str:
@@ -230,7 +233,8 @@ def group_bulletin(snapshot: Snapshot | dict[str, pd.DataFrame], start: AsOf, en
     totals["overdue"] = overdue_count(all_hazards, end)
     totals = totals.astype(object)
     totals["rate"] = rectification_rate(all_hazards, start, end)
-    return Bulletin(start, end, totals, _ranked(grouped("team"), "team"), _ranked(grouped("town"), "town"))
+    return Bulletin(start, end, totals, _ranked(grouped("team"), "team"), _ranked(grouped("town"), "town"),
+                    county_of(known["towns"]["town_id"]))
 
 
 def _penalty_rows(known: dict[str, pd.DataFrame], inspections: pd.DataFrame, start: pd.Timestamp,

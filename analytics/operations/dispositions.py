@@ -36,7 +36,7 @@ import sqlalchemy as sa
 
 from analytics.accounts import audit  # noqa: F401  (its table: a decision is audited in the same transaction)
 from analytics.contract.errors import UserError
-from analytics.contract.exports import cover_line, write_xlsx
+from analytics.contract.exports import county_of, cover_line, write_xlsx
 from analytics.contract.schema import RISK_LEVELS, SECTORS, Code
 from analytics.store.app_tables import dispositions
 from analytics.contract.dates import to_timestamp
@@ -390,8 +390,9 @@ def share_text(frame: pd.DataFrame, lang: str = "zh") -> str:
 
 
 def excel_bytes(frame: pd.DataFrame, rules: DispositionRules | None = None, lang: str = "zh") -> bytes:
+    """The list as a workbook: the list sheet, a count per batch, and the rules used, each under a
+    cover row (what, the list's date, the county, when made)."""
     day = frame["as_of"].iloc[0] if "as_of" in frame and len(frame) else None
-    """The list as a workbook: the list sheet, a count per batch, and the rules used."""
     rules = rules or DispositionRules()
     shares = batch_shares(frame)
     zh = lang == "zh"
@@ -405,7 +406,8 @@ def excel_bytes(frame: pd.DataFrame, rules: DispositionRules | None = None, lang
         ("三个一批" if lang == "zh" else "Dispositions", labelled(frame, lang)),
         ("汇总" if lang == "zh" else "Summary", summary),
         ("规则" if lang == "zh" else "Rules", rules_sheet(rules, lang)),
-    ], office=True, cover=cover_line("三个一批" if zh else "Dispositions", day) if day is not None else None)
+    ], office=True, cover=cover_line("三个一批" if zh else "Dispositions", day, lang=lang,
+                                     county=county_of(frame["town_id"]) if "town_id" in frame else None))
 
 
 @dataclass(frozen=True)

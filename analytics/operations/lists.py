@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analytics.contract.exports import write_xlsx
+from analytics.contract.exports import county_of, cover_line, write_xlsx
 from analytics.contract.schema import ALERT_KINDS as ALERT_KIND_CODES
 from analytics.contract.schema import OPERATION_KINDS, Code
 from analytics.contract.errors import UserError
@@ -310,7 +310,9 @@ def export_list(store, which: str, out: object, as_of: AsOf | None = None, windo
     path.parent.mkdir(parents=True, exist_ok=True)
     sheet = {("places", "zh"): "场所清单", ("places", "en"): "Places", ("people", "zh"): "人群清单",
              ("people", "en"): "People"}[(which, lang)]
-    write_xlsx(path, {sheet: labelled(frame, lang, tables["towns"])}, office=True)  # names run no formula
+    filters = None if which == "places" else {("统计最近天数" if lang == "zh" else "Last days"): [str(window_days)]}
+    cover = cover_line(sheet, day.ts, filters, lang=lang, county=county_of(tables["towns"]["town_id"]))
+    write_xlsx(path, {sheet: labelled(frame, lang, tables["towns"])}, office=True, cover=cover)  # names run no formula
     return ListReport(which, path, day.ts, len(frame))
 
 

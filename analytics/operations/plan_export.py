@@ -8,12 +8,13 @@ Headers come from the contract's labels (``analytics.contract.schema``) in Chine
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping
 from pathlib import Path
 from typing import BinaryIO
 
 import pandas as pd
 
-from analytics.contract.exports import write_xlsx
+from analytics.contract.exports import county_of, cover_line, write_xlsx
 from analytics.contract.schema import RISK_LIST_LABELS, SECTORS, code_label, column_label
 
 CONFIDENTIAL = ("内部资料 注意保密：检查计划不得提前告知被检查单位（四不两直）。",
@@ -94,10 +95,12 @@ def _team_order(teams: pd.Series) -> list[str]:
 
 
 def write_plan_xlsx(visits: pd.DataFrame, tables: dict[str, pd.DataFrame], path: str | Path | BinaryIO, lang: str = "zh",
-                    teams: pd.Series | None = None, evidence: pd.DataFrame | None = None) -> Path | BinaryIO:
+                    teams: pd.Series | None = None, evidence: pd.DataFrame | None = None, plan_id: str | None = None,
+                    filters: Mapping[str, object] | None = None) -> Path | BinaryIO:
     """One sheet per team (every team of ``teams``, else of the visits), rows by date and slot (route
     order), a first sheet with the confidentiality note and, with ``evidence``, a last sheet of the
-    follow-ups left to evidence review."""
+    follow-ups left to evidence review; every sheet under a cover row (the plan, its first day, the
+    ``filters`` the shown visits were chosen by, the county, when made)."""
     if isinstance(path, str | Path):  # else a binary file object (the page's download)
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -109,7 +112,10 @@ def write_plan_xlsx(visits: pd.DataFrame, tables: dict[str, pd.DataFrame], path:
                for team in _team_order(visits["team"] if teams is None else pd.Series(teams))]
     if evidence is not None:
         sheets.append((_label("evidence", lang), printable_evidence(evidence, tables, lang)))
-    write_xlsx(path, sheets, office=True)  # names and team names run no formula
+    title = " ".join(filter(None, ["检查计划" if lang == "zh" else "Inspection plan", plan_id]))
+    first = pd.to_datetime(visits["date"]).min() if len(visits) else None
+    cover = cover_line(title, first, filters, lang=lang, county=county_of(tables["towns"]["town_id"]))
+    write_xlsx(path, sheets, office=True, cover=cover)  # names and team names run no formula
     return path
 
 

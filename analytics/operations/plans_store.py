@@ -301,7 +301,7 @@ def plan_store(store, start: AsOf | None = None, days: int = 20, teams_file: str
     plan, tables = create_plan(store, start, days, teams, rules or PlanRules(random_share=random_share), seed, created_by,
                                replace=replace)
     xlsx = Path(out) if out else Path("data") / "plans" / f"{plan.plan_id}.xlsx"
-    write_plan_xlsx(plan.visits, tables, xlsx, lang, teams=plan.teams["team"], evidence=plan.evidence)
+    write_plan_xlsx(plan.visits, tables, xlsx, lang, teams=plan.teams["team"], evidence=plan.evidence, plan_id=plan.plan_id)
     html = write_plan_html(plan, tables, xlsx.with_suffix(".html"), lang)
     return PlanReport(plan, xlsx, html)
 

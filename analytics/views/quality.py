@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.contract import schema
-from analytics.contract.exports import write_xlsx
+from analytics.contract.exports import county_of, cover_line, write_xlsx
 from analytics.features import profile, rectification
 from analytics.features.build import skipped_families
 from analytics.features.registry import DEADLINE_FEATURES, FAMILY_LABELS, FAMILY_TABLES, family_features
@@ -170,8 +170,12 @@ class QualityReport:
         """The workbook: one sheet per section, headers and names in ``lang``, no cell a formula;
         its bytes, or written to ``target``."""
         index = 0 if lang == "zh" else 1
+        title = "数据质量报告" if lang == "zh" else "Data-quality report"
+        if self.export_date is not None:
+            title += f"（导出日期 {self.export_date:%Y-%m-%d}）" if lang == "zh" else f" (export date {self.export_date:%Y-%m-%d})"
+        county = county_of(self.by_town["town_id"]) if "town_id" in self.by_town else None
         return write_xlsx(target, [(SECTIONS[name][index], frame) for name, frame in self.frames(lang).items()],
-                          office=True)
+                          office=True, cover=cover_line(title, None, lang=lang, county=county))
 
     def write(self, path: str | Path, lang: str = "zh") -> Path:
         """``workbook`` written to ``path`` (which the summary then names)."""

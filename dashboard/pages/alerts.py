@@ -13,11 +13,13 @@ import pandas as pd
 from dash import Input, Output, State, callback, dcc, html
 
 from analytics.contract.errors import UserError
+from analytics.contract.exports import county_of
 from analytics.operations import alerts as feed_module
 from analytics.snapshot.snapshot import AsOf
 from analytics.store.alerts import ALERT_STATES
 from analytics.store.database import latest_record_date
 from dashboard import auth, i18n
+from dashboard.components import data
 from dashboard.components.aggrid import ag_grid
 from dashboard.components.grid import records
 from dashboard.components.language import register_language_switch
@@ -161,5 +163,6 @@ def export(_clicks: int, since: str | None, as_of: str | None, lang: str) -> dic
     except UserError:
         return dash.no_update
     auth.audit("export_list", "alerts", since=start.iso, as_of=end.iso)
-    return dcc.send_bytes(lambda buffer: feed_module.write_digest(frame, buffer, lang),
+    county = county_of(data.town_names())
+    return dcc.send_bytes(lambda buffer: feed_module.write_digest(frame, buffer, lang, start, end, county),
                           f"alerts_{start.ts:%Y%m%d}_{end.ts:%Y%m%d}.xlsx")

@@ -7,7 +7,7 @@ import dash
 import pandas as pd
 from dash import Input, Output, State, callback, dcc, html
 
-from analytics.contract.exports import cover_line, write_xlsx
+from analytics.contract.exports import county_of, cover_line, write_xlsx
 from analytics.operations import lists
 from dashboard import auth, i18n
 from dashboard.components.aggrid import ag_grid
@@ -92,6 +92,7 @@ def export(_clicks: int, as_of: str, days: int, lang: str) -> dict:
     day = data.pick_as_of(as_of)
     rows = people_rows(as_of, days, lang)
     auth.audit("export_list", f"people:{day:%Y-%m-%d}", rows=len(rows), days=days)
-    cover = cover_line(i18n.t("nav.people", lang), day, {i18n.t("people.days", lang): [str(days)]})
+    cover = cover_line(i18n.t("nav.people", lang), day, {i18n.t("people.days", lang): [str(days)]}, lang=lang,
+                       county=county_of(data.town_names()))
     workbook = write_xlsx(None, {i18n.t("nav.people", lang): rows}, office=True, cover=cover)  # names run no formula
     return dcc.send_bytes(workbook, f"people_{day:%Y%m%d}.xlsx")

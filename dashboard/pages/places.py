@@ -7,7 +7,7 @@ import dash
 import pandas as pd
 from dash import Input, Output, State, callback, dcc, html
 
-from analytics.contract.exports import cover_line, write_xlsx
+from analytics.contract.exports import county_of, cover_line, write_xlsx
 from analytics.operations import lists
 from dashboard import auth, i18n
 from dashboard.components.aggrid import ag_grid
@@ -76,5 +76,5 @@ def export(_clicks: int, as_of: str, lang: str) -> dict:
     rows = place_rows(as_of, lang)
     auth.audit("export_list", f"places:{day:%Y-%m-%d}", rows=len(rows))
     workbook = write_xlsx(None, {i18n.t("nav.places", lang): rows}, office=True,  # names run no formula
-                          cover=cover_line(i18n.t("nav.places", lang), day))
+                          cover=cover_line(i18n.t("nav.places", lang), day, lang=lang, county=county_of(data.town_names())))
     return dcc.send_bytes(workbook, f"places_{day:%Y%m%d}.xlsx")

@@ -368,5 +368,7 @@ def export(_xlsx: int, _print: int, plan_id: str, team: str | None, day: str | N
     if kind == "print":
         return dcc.send_string(plan_html(shown, data_tables(), lang, f"{plan_id}"), f"{plan_id}.html")
     buffer = io.BytesIO()
-    write_plan_xlsx(shown, data_tables(), buffer, lang, evidence=read_evidence(data.store(), plan_id, user))
+    chosen = {i18n.t("plan.team", lang): team, i18n.t("plan.date", lang): day}
+    write_plan_xlsx(shown, data_tables(), buffer, lang, evidence=read_evidence(data.store(), plan_id, user),
+                    plan_id=plan_id, filters=chosen)
     return dcc.send_bytes(buffer.getvalue(), export_filename(plan_id, None, {"team": team, "day": day}))

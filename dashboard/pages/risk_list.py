@@ -16,7 +16,7 @@ import dash
 import pandas as pd
 from dash import Input, Output, State, callback, dcc, html
 
-from analytics.contract.exports import cover_line, export_filename, write_xlsx
+from analytics.contract.exports import county_of, cover_line, export_filename, write_xlsx
 from analytics.views.riskview import FLAG_CODES, FLAGS, ListFilter, Sort, select_rows
 from analytics.contract.schema import RISK_LEVELS, RISK_LIST_COLUMNS, RISK_LIST_LABELS, SECTORS
 from analytics.accounts import users as accounts
@@ -241,7 +241,7 @@ def export(_xlsx: int | None, _csv: int | None, as_of: str, town: list, sector: 
     chosen = export_filters(town, sector, level, flag, search, lang)
     if dash.ctx.triggered_id == f"{PREFIX}-export-csv":
         return dcc.send_bytes(contract_csv(rows, user), export_filename("risk_list", day, chosen, "csv"))
-    cover = cover_line(i18n.t("risk-list.name", lang), day, chosen, sep="、" if lang == "zh" else ", ")
+    cover = cover_line(i18n.t("risk-list.name", lang), day, chosen, lang=lang, county=county_of(data.town_names()))
     return dcc.send_bytes(excel_bytes(rows, lang, cover), export_filename("risk_list", day, chosen))
 
 

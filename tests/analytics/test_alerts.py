@@ -167,15 +167,16 @@ def test_the_digest_in_both_languages_neutralises_formulas(store, tmp_path, lang
     alerts.record_complaint(store, "E4", AS_OF, "=HYPERLINK(\"http://x\")", None, None)
     feed = alerts.feed_from_store(store, AS_OF, AS_OF.plus(-7), teams=TEAMS)
     path = tmp_path / f"digest_{lang}.xlsx"
-    alerts.write_digest(feed, path, lang)
+    alerts.write_digest(feed, path, lang, AS_OF.plus(-7), AS_OF)
     book = openpyxl.load_workbook(path)
     sheet = book["预警" if lang == "zh" else "Warnings"]
-    header = [c.value for c in sheet[1]]
+    assert sheet["A1"].value.startswith("预警日报 " if lang == "zh" else "Warning digest ")  # the cover row
+    header = [c.value for c in sheet[2]]
     assert header[:3] == (["预警编号", "日期", "类型"] if lang == "zh" else ["Warning ID", "Date", "Kind"])
-    values = [c.value for row in sheet.iter_rows(min_row=2) for c in row if isinstance(c.value, str)]
+    values = [c.value for row in sheet.iter_rows(min_row=3) for c in row if isinstance(c.value, str)]
     assert not any(v.startswith("=") for v in values)
     assert any(("仍未整改" if lang == "zh" else "is still open") in v for v in values)
-    assert sheet.max_row == len(feed) + 1
+    assert sheet.max_row == len(feed) + 2
 
 
 def test_the_cli_digest_is_written_and_audited(store, tmp_path, capsys):
@@ -185,7 +186,8 @@ def test_the_cli_digest_is_written_and_audited(store, tmp_path, capsys):
     assert main(["alerts", "--db", store.url, "--as-of", "2026-06-30", "--since", "2026-06-23", "--out", str(out),
                  "--lang", "en"]) == 0
     assert "Warning digest 2026-06-24 to 2026-06-30: 5 warnings" in capsys.readouterr().out
-    assert openpyxl.load_workbook(out)["Summary"].max_row == len(alerts.KIND_CODES) + 1
+    summary = openpyxl.load_workbook(out)["Summary"]
+    assert summary.max_row == len(alerts.KIND_CODES) + 2 and summary["A1"].value.startswith("Warning digest 2026-06-24 to 2026-06-30")
     assert main(["alerts", "--db", store.url, "--as-of", "2026-06-30", "--since", "2026-07-30", "--out", str(out)]) == 2
     assert "须早于" in capsys.readouterr().err
     log = audit.search(store)

@@ -281,7 +281,7 @@ def test_workbook_has_list_summary_and_rules(store) -> None:
 
     frame = disposition_list(store)
     workbook = excel_bytes(frame)
-    assert pd.read_excel(io.BytesIO(workbook), header=None).iloc[0, 0] == "三个一批 2026-06-30"  # the cover row
+    assert pd.read_excel(io.BytesIO(workbook), header=None).iloc[0, 0].startswith("三个一批 2026-06-30 · ")  # the cover row
     sheets = pd.read_excel(io.BytesIO(workbook), sheet_name=None, header=1)
     assert list(sheets) == ["三个一批", "汇总", "规则"]
     assert len(sheets["三个一批"]) == len(frame)

@@ -131,7 +131,7 @@ def test_cli_people_and_places(tmp_path, capsys) -> None:
         "risk_level": "blue", "reasons": "", "reasons_en": "", "contributions": "{}", "model_version": "t"}))
     assert main(["people", "--db", url, "--out", str(tmp_path / "people.xlsx")]) == 0
     assert "人群清单（2026-06-30）：7 行" in capsys.readouterr().out
-    sheet = pd.read_excel(tmp_path / "people.xlsx", sheet_name="人群清单")
+    sheet = pd.read_excel(tmp_path / "people.xlsx", sheet_name="人群清单", header=1)  # under the cover row
     assert sheet["暴露（人×天）"].tolist() == [96, 40, 16, 12, 10, 6, 4]
     assert main(["places", "--db", url, "--out", str(tmp_path / "p.xlsx"), "--lang", "en"]) == 0
     assert "Places list (2026-06-30): 0 rows" in capsys.readouterr().out

@@ -98,7 +98,7 @@ def test_on_site_follow_ups_keep_within_the_share_day_by_day_and_general_ones_go
     page = write_plan_html(plan, tables, tmp_path / "plan.html").read_text(encoding="utf-8")
     assert "<h1>书面核查</h1>" in page and "HG25" in page  # on paper too, after the teams' days
     book = openpyxl.load_workbook(write_plan_xlsx(plan.visits, tables, tmp_path / "plan.xlsx", "en", evidence=plan.evidence))
-    assert book.sheetnames[-1] == "Evidence review" and book["Evidence review"].max_row == 7
+    assert book.sheetnames[-1] == "Evidence review" and book["Evidence review"].max_row == 8  # cover, header, 6 firms
     wider = build_plan(risk_list, tables, one_team(3), START, 5, PlanRules(random_share=0.2, follow_up_share=0.6), seed=1)
     assert (wider.visits["reason_code"] == "follow_up").sum() == 9  # ⌊0.6 × 15⌋: the share is the office's
 

@@ -350,14 +350,15 @@ def test_saferank_plan_out_of_the_box_writes_sheets_per_team_and_the_print_view(
     book = openpyxl.load_workbook(out)
     # every team has its sheet; the follow-ups left to the firms' evidence have theirs
     assert book.sheetnames == ["说明"] + [f"第{i}组" for i in range(1, 16)] + ["书面核查"]
-    header = [cell.value for cell in book["第1组"][1]]
+    assert book["第1组"]["A1"].value.startswith("检查计划 P")  # the cover row: the plan, its first day, when made
+    header = [cell.value for cell in book["第1组"][2]]
     assert header[:5] == ["检查日期", "检查组", "序号", "企业编码", "企业名称"]
     page = out.with_suffix(".html").read_text(encoding="utf-8")
     assert "注意保密" in page and "page-break-after" in page and "EA1公司" in page
     assert main(["plan", "--db", stored_county.url, "--seed", "5", "--days", "3", "--lang", "en",
                  "--out", str(tmp_path / "en.xlsx")]) == 0
     assert "Expected major hazards found" in capsys.readouterr().out
-    assert [c.value for c in openpyxl.load_workbook(tmp_path / "en.xlsx")["第1组"][1]][:2] == ["Inspection date", "Team"]
+    assert [c.value for c in openpyxl.load_workbook(tmp_path / "en.xlsx")["第1组"][2]][:2] == ["Inspection date", "Team"]
     plans = list_plans(stored_county)
     assert len(plans) == 2 and (plans["seed"] == 5).all()
 

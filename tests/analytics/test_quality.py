@@ -114,10 +114,10 @@ def test_the_workbook_in_both_languages_runs_no_formula(report, tmp_path) -> Non
         path = report.write(tmp_path / f"q-{lang}.xlsx", lang)
         book = openpyxl.load_workbook(path)
         assert sheet in book.sheetnames and len(book.sheetnames) == 8
-        headers = [c.value for c in book[sheet][1]]
-        assert header in headers and book[sheet].freeze_panes == "A2"
+        headers = [c.value for c in book[sheet][2]]  # under the cover row
+        assert header in headers and book[sheet].freeze_panes == "A3"
         share = headers.index(header) + 1
-        assert book[sheet].cell(row=2, column=share).number_format == "0%"
+        assert book[sheet].cell(row=3, column=share).number_format == "0%"
         cells = [c for s in book.worksheets for row in s.iter_rows() for c in row]
         assert not [c for c in cells if c.data_type == "f"]
         assert "'=1+1" in {c.value for c in cells}  # the town's name, shown as text
