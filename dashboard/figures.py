@@ -283,17 +283,36 @@ MODEL_ROLE_COLORS = {
 }
 
 
+def _translucent(color: str, alpha: float) -> str:
+    """``#rrggbb`` as ``rgba(r,g,b,alpha)``, for a band under its line."""
+    red, green, blue = (int(color.lstrip("#")[i:i + 2], 16) for i in (0, 2, 4))
+    return f"rgba({red},{green},{blue},{alpha})"
+
+
 def precision_at_k_figure(curves: pd.DataFrame, lang: str, capacity: float | None = None) -> go.Figure:
-    """``curves`` (``analytics.views.modelview.precision_curves``): ``share`` (0–1), ``role``, ``label``, ``precision``;
-    a dotted line marks the backtest's capacity when it is a share."""
+    """``curves`` (``analytics.views.modelview.precision_curves``): ``share`` (0–1), ``role``, ``label``, ``precision``,
+    and its 95 % band ``low``/``high`` when the card kept one (drawn shaded under each line, the interval in
+    the hover text); a dotted line marks the backtest's capacity when it is a share."""
     if curves.empty:
         return empty_figure(lang)
     figure = go.Figure()
+    banded = {"low", "high"} <= set(curves.columns)
     for (role, name), group in curves.groupby(["role", "label"], sort=False):
+        color = MODEL_ROLE_COLORS.get(role, "#777777")
+        band = banded and bool(group[["low", "high"]].notna().all(axis=1).any())
+        if band:  # the band as one closed shape: low from left to right, high back from right to left
+            edge = group.dropna(subset=["low", "high"])
+            figure.add_scatter(x=[*edge["share"], *edge["share"][::-1]], y=[*edge["low"], *edge["high"][::-1]],
+                               fill="toself", fillcolor=_translucent(color, 0.15), line={"width": 0}, mode="lines",
+                               hoverinfo="skip", showlegend=False, legendgroup=str(name), name=str(name))
+        interval = (group[["low", "high"]].to_numpy(dtype=float) if band
+                    else np.full((len(group), 2), np.nan))
         figure.add_scatter(x=group["share"], y=group["precision"], name=str(name), mode="lines+markers",
-                           line={"width": 4 if role == "serving" else 3, "color": MODEL_ROLE_COLORS.get(role, "#777777"),
+                           legendgroup=str(name), customdata=interval,
+                           line={"width": 4 if role == "serving" else 3, "color": color,
                                  "dash": "solid" if role == "serving" else "dash"},
-                           hovertemplate="%{x:.0%} · %{y:.1%}<extra>" + str(name) + "</extra>")
+                           hovertemplate="%{x:.0%} · %{y:.1%}" + (" (%{customdata[0]:.1%} – %{customdata[1]:.1%})" if band else "")
+                           + "<extra>" + str(name) + "</extra>")
     if capacity is not None and 0 < float(capacity) < 1:
         figure.add_vline(x=float(capacity), line={"dash": "dot", "color": "#999999"},
                          annotation_text=i18n.t("model.capacity", lang), annotation_position="top right")

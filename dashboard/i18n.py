@@ -111,13 +111,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "model.version": ("模型版本", "Model version"),
     "model.precision": ("检查前 k% 企业的命中率（回测）", "Precision at the top k% of enterprises (backtest)"),
     "model.precision_hint": (
-        "命中率：排名前 k% 的企业中，随后 90 天内被检查者发现重大隐患或发生事故的比例（按被检查倾向的倒数加权），"
-        "为各回测起点的平均值。数字来自训练时的回测，随模型卡保存。",
-        "Precision: among the top k% of enterprises, the share of those inspected in the next 90 days where a major "
-        "hazard was found or an accident happened (weighted by inverse inspection propensity), averaged over the "
-        "backtest origins. The numbers come from the backtest run at training and are kept with the model card.",
+        "命中率：排名前 k% 的企业中，随后窗口内的检查发现重大隐患或发生事故的比例，按报告起点汇总各起点的检查次数与命中数；"
+        "阴影为 95% 区间（按起点的移动区块自助法，与下方区间表同一方法）。阴影重叠处，两条曲线的差别可能只是噪声。"
+        "数字来自训练时的回测，随模型卡保存（较早的版本只有各起点平均值，没有阴影）。",
+        "Precision: among the top k% of enterprises, the share of the visits in the window after each origin that found "
+        "a major hazard or where an accident happened, visits and hits pooled over the reported origins; the shading is "
+        "the 95% interval (a moving-block bootstrap over origins, the method of the interval table below). Where the "
+        "shadings overlap, the gap between two curves may be noise. The numbers come from the backtest run at training "
+        "and are kept with the model card (older versions keep means over origins only, without shading).",
     ),
-    "model.precision_axis": ("命中率（加权）", "Precision (weighted)"),
+    "model.precision_axis": ("命中率（各起点汇总）", "Precision (pooled over origins)"),
     "model.k": ("检查前 k% 的企业", "Top k% of enterprises inspected"),
     "model.capacity": ("检查能力", "Capacity"),
     "model.random": ("随机顺序", "Random order"),
@@ -140,8 +143,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                               "Mean absolute contribution of each feature to the log-odds of the score, over the firms "
                               "operating on the training date (top 20)."),
     "model.versions": ("模型版本对比", "Versions side by side"),
-    "model.versions_hint": ("各版本训练时的回测指标（各起点平均）；“在用”者生成当前风险清单。",
-                            "Each version's backtest at training (means over origins); the serving one makes the risk lists."),
+    "model.versions_hint": ("各版本训练时的回测指标（各起点平均，括号内为 95% 区间，按起点的移动区块自助法）；“在用”者生成当前风险清单。",
+                            "Each version's backtest at training (means over origins, 95% intervals in brackets from a "
+                            "moving-block bootstrap over origins); the serving one makes the risk lists."),
     "model.list_version": ("{date} 的风险清单由版本 {version} 生成。", "The risk list of {date} was made by version {version}."),
     "model.not_serving": ("您查看的不是在用版本（在用：{serving}）。", "This is not the serving version (serving: {serving})."),
     "model.none": (
@@ -160,10 +164,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "model.intervals": ("汇总命中率与 95% 区间（报告起点）", "Pooled precision with 95% intervals (reported origins)"),
     "model.intervals_hint": (
         "报告起点（择优从未读取）前 k 名的检查汇总计算；区间为按起点的移动区块自助法，相邻 90 天窗口重叠已计入。"
-        "区间含 0 的差异在噪声范围内，不能说有差别。上方曲线为各起点平均值，不带区间，以本表为准。",
+        "区间含 0 的差异在噪声范围内，不能说有差别。下方曲线在检查能力处的值即本表的汇总命中率。",
         "The top-k visits pooled over the reported origins (never read by the choice); intervals from a moving-block "
         "bootstrap over origins, which accounts for overlapping 90-day windows. A difference whose interval covers 0 is "
-        "within noise. The curve above shows means over origins without intervals; this table is the one to quote.",
+        "within noise. The curve below, at the capacity, is this table's pooled precision.",
     ),
     "model.no_intervals": ("本版本训练时尚未随模型卡保存区间：重新训练（saferank train）后即可显示。",
                            "This version was trained before intervals were kept on the card: train again (saferank train) "

@@ -62,7 +62,7 @@ from analytics.models.candidates import candidates
 from analytics.models.fitting import SharedFits, side_by_side
 from analytics.models.labels import build_labels, inspection_weights, selection_bias
 from analytics.models.team import VISIT_TEAM, TeamAveraged
-from analytics.models.uncertainty import comparisons, pooled_intervals
+from analytics.models.uncertainty import comparisons, curve_intervals, mean_comparisons, mean_intervals, pooled_intervals
 from analytics.models.validation import SingleClassError, binary_labels, binary_tags, feature_frame, weights_or_none
 from analytics.snapshot.timeline import rolling_origins
 
@@ -168,7 +168,7 @@ class BacktestResult:
     """Per-origin metrics and the tables the report draws; ``summary()`` averages over origins."""
 
     metrics: pd.DataFrame  # origin, model, k, n_operating, n_labelled, ... and METRIC_LABELS
-    curve: pd.DataFrame  # origin, model, share, k, precision, precision_random_only
+    curve: pd.DataFrame  # origin, model, share, k, precision, precision_random_only, n_top_labelled, n_top_positive
     calibration: pd.DataFrame  # model, decile, mean_score, observed, weight, n
     groups: pd.DataFrame  # model, by, group, sums to pool over origins
     bias: pd.DataFrame  # origin and labels.selection_bias
@@ -224,8 +224,25 @@ class BacktestResult:
         return ablation.with_without(self.metrics, self.ablations, ablate, self.parameters.get("ablation_status", {}),
                                      self._window_days()) if ablate else []
 
+    def mean_intervals(self) -> pd.DataFrame:
+        """Per model, the summary's precisions (means over origins) with their 95 % block-bootstrap
+        intervals (``models.uncertainty.mean_intervals``)."""
+        return mean_intervals(self.metrics, self._window_days())
+
+    def mean_comparisons(self) -> list[dict]:
+        """Every model's mean precision at capacity over origins minus the rule of thumb's, paired, in words."""
+        return mean_comparisons(self.metrics, self._window_days())
+
     def curve_summary(self) -> pd.DataFrame:
-        return self.curve.groupby(["model", "share"], sort=False)[["precision", "precision_random_only"]].mean().reset_index()
+        """Per model and capacity share 1–20 %: the top-``k`` visits pooled over origins, ``precision``
+        with its 95 % block-bootstrap band ``low``/``high`` (``models.uncertainty.curve_intervals``), and
+        the mean over origins of the precision on double-random visits. A curve without visit counts
+        (older stored results) gives the means over origins and no band."""
+        means = self.curve.groupby(["model", "share"], sort=False)[["precision", "precision_random_only"]].mean().reset_index()
+        pooled = curve_intervals(self.curve, self._window_days())
+        if pooled.empty:
+            return means
+        return pooled.merge(means[["model", "share", "precision_random_only"]], on=["model", "share"], how="left")
 
     def to_dict(self) -> dict:
         def records(frame: pd.DataFrame) -> list[dict]:
@@ -247,6 +264,8 @@ class BacktestResult:
             "selection_bias": records(self.bias),
             "intervals": records(self.intervals().reset_index()) if len(self.metrics) else [],
             "comparisons": self.comparisons(),
+            "mean_intervals": records(self.mean_intervals().reset_index()) if len(self.metrics) else [],
+            "mean_comparisons": self.mean_comparisons(),
             "with_without": self.with_without(),
         }
 
@@ -418,12 +437,15 @@ def score_origin(scores: np.ndarray, labels: pd.DataFrame, weights: np.ndarray, 
         row["capture_of_best"] = _share(truth[top].sum(), truth[best].sum())
     cum_wy, cum_w = np.cumsum(wy[order]), np.cumsum(w[order])
     cum_ry, cum_r = np.cumsum(r_hits[order]), np.cumsum(r_visits[order])
+    # the visits and hits at each share, unweighted, to pool over origins (``uncertainty.curve_intervals``)
+    cum_n, cum_hits = np.cumsum(inspected[order]), np.cumsum((y * inspected)[order])
     ks = np.array([capacity_count(s, len(y)) for s in CURVE_SHARES])
     with np.errstate(divide="ignore", invalid="ignore"):
         curve = pd.DataFrame({
             "share": CURVE_SHARES, "k": ks,
             "precision": np.where(cum_w[ks - 1] > 0, cum_wy[ks - 1] / cum_w[ks - 1], np.nan),
             "precision_random_only": np.where(cum_r[ks - 1] > 0, cum_ry[ks - 1] / cum_r[ks - 1], np.nan),
+            "n_top_labelled": cum_n[ks - 1], "n_top_positive": cum_hits[ks - 1],
         })
     return row, curve, top
 

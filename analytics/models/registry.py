@@ -39,7 +39,7 @@ import sklearn
 
 from analytics.contract.errors import UserError
 from analytics.models import signing
-from analytics.models.uncertainty import card_lines
+from analytics.models.uncertainty import card_lines, curve_lines, metrics_lines
 
 MODELS_ENV = "SAFERANK_MODELS"
 POINTER = "serving.json"
@@ -355,20 +355,6 @@ class ModelRegistry:
         return joblib.load(io.BytesIO(model_bytes)), card
 
 
-def _metrics_table(card: dict) -> list[str]:
-    metrics = card.get("metrics") or {}
-    if not metrics:
-        return []
-    names = list(metrics)
-    keys = sorted({k for m in metrics.values() for k in m})
-    lines = ["| 模型 model | " + " | ".join(keys) + " |", "|---|" + "---|" * len(keys)]
-    for name in names:
-        cells = [metrics[name].get(k) for k in keys]
-        lines.append(f"| {name} | " + " | ".join("" if v is None else (f"{v:.4f}" if isinstance(v, float) else str(v))
-                                             for v in cells) + " |")
-    return lines
-
-
 def render_card(card: dict) -> str:
     """The model card as bilingual Markdown."""
     lines = [f"# 模型卡 Model card: {card['version']}", ""]
@@ -382,9 +368,10 @@ def render_card(card: dict) -> str:
         note = (card.get("notes") or {}).get(lang)
         if note:
             lines += ["", f"## {title}", "", note]
-    table = _metrics_table(card)
+    table = metrics_lines(card)
     if table:
         lines += ["", "## 回测指标 Backtest metrics", ""] + table
+    lines += curve_lines(card)
     lines += card_lines(card.get("selection_detail") or {})
     if card.get("params"):
         lines += ["", "## 超参数 Hyper-parameters", ""] + [f"- {k}: {v}" for k, v in card["params"].items()]

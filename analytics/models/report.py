@@ -75,13 +75,30 @@ def _table(frame: pd.DataFrame) -> str:
     return shown.to_html(index=False, float_format=lambda v: f"{v:.3f}", na_rep="–", border=0, escape=True)
 
 
+PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
+
+
 def precision_figure(result: BacktestResult) -> go.Figure:
+    """Precision at 1–20 % capacity pooled over origins, each model with its shaded 95 % band
+    (``BacktestResult.curve_summary``); the legend toggles a line and its band together."""
     curve = result.curve_summary()
     figure = go.Figure()
-    for name, part in curve.groupby("model", sort=False):
-        figure.add_trace(go.Scatter(x=part["share"] * 100, y=part["precision"], mode="lines+markers", name=_model(name)))
-    figure.update_layout(xaxis_title="检查能力（占在营企业 %） / Capacity (% of operating firms)",
-                         yaxis_title="命中率 / Precision", template="plotly_white", height=420)
+    for number, (name, part) in enumerate(curve.groupby("model", sort=False)):
+        color = PALETTE[number % len(PALETTE)]
+        if {"low", "high"} <= set(part.columns) and part[["low", "high"]].notna().all(axis=1).any():
+            edge = part.dropna(subset=["low", "high"])
+            red, green, blue = (int(color[i:i + 2], 16) for i in (1, 3, 5))
+            figure.add_trace(go.Scatter(x=[*(edge["share"] * 100), *(edge["share"][::-1] * 100)],
+                                        y=[*edge["low"], *edge["high"][::-1]], fill="toself", mode="lines",
+                                        line={"width": 0}, fillcolor=f"rgba({red},{green},{blue},0.12)", hoverinfo="skip",
+                                        showlegend=False, legendgroup=str(name)))
+        figure.add_trace(go.Scatter(x=part["share"] * 100, y=part["precision"], mode="lines+markers", name=_model(name),
+                                    line={"color": color}, legendgroup=str(name)))
+    basis = ("占窗口内被检查企业 % / % of the firms inspected in the window" if result.parameters.get("capacity_of") == "inspected"
+             else "占在营企业 % / % of operating firms")
+    figure.update_layout(xaxis_title=f"检查能力（{basis}） / Capacity",
+                         yaxis_title="命中率（各起点汇总，阴影为 95% 区间） / Precision (pooled over origins, shaded: 95% interval)",
+                         template="plotly_white", height=420)
     return figure
 
 
@@ -94,6 +111,18 @@ def calibration_figure(result: BacktestResult) -> go.Figure:
     figure.update_layout(xaxis_title="平均预测概率（十分位） / Mean predicted (decile)",
                          yaxis_title="实际命中率 / Observed rate", template="plotly_white", height=420)
     return figure
+
+
+def _with_mean_intervals(result: BacktestResult) -> pd.DataFrame:
+    """The summary (means over origins), each precision written with its 95 % interval."""
+    summary = result.summary().reset_index()
+    spans = result.mean_intervals() if len(result.metrics) else pd.DataFrame()
+    for column in [c for c in summary.columns if f"{c}_low" in spans.columns]:
+        low = summary["model"].map(spans[f"{column}_low"])
+        high = summary["model"].map(spans[f"{column}_high"])
+        summary[column] = [("–" if pd.isna(v) else f"{v:.3f}") + ("" if pd.isna(lo) or pd.isna(v) else f" ({lo:.3f} – {hi:.3f})")
+                           for v, lo, hi in zip(summary[column], low, high, strict=True)]
+    return summary
 
 
 def _interval_sections(result: BacktestResult) -> list[str]:
@@ -162,13 +191,16 @@ def _with_without_section(result: BacktestResult) -> list[str]:
 def render_html(result: BacktestResult) -> str:
     """The report page as one string, plotly.js inlined once."""
     p = result.parameters
-    summary = result.summary().reset_index()
+    summary = _with_mean_intervals(result)
     summary["model"] = summary["model"].map(_model)
+    said = "".join(f"<li>{html.escape(c['zh'])}<br>{html.escape(c['en'])}</li>" for c in result.mean_comparisons())
     sections = [
         f"<h1>SafeRank 回测报告 / Backtest report</h1><p class='note'>起点 / Origins: {html.escape(', '.join(p.get('origins', [])))}；"
         f"检查能力 / Capacity: {html.escape(str(p.get('capacity')))}；标签窗口 / Label window: {p.get('horizon_days')} 天 / days；"
         f"训练快照 / Training snapshots: {p.get('snapshots')}；逆倾向加权 / IPW: {p.get('weighted')}</p>",
         "<h2>各模型指标（各起点平均） / Metrics per model (mean over origins)</h2>", _table(summary),
+        "<p class='note'>命中率后括号内为 95% 区间（按起点的移动区块自助法）。 / Precisions with their 95% interval in brackets "
+        "(moving-block bootstrap over origins).</p>", "<ul>" + said + "</ul>" if said else "",
         "<p class='note'>命中率在检查窗口内被检查的企业中计算，按被检查倾向的倒数加权；“仅双随机”只用双随机抽查，无选择偏差。"
         " / Precision is computed among firms inspected in the window, weighted by inverse inspection propensity; "
         "“random only” uses double-random inspections alone, free of selection bias.</p>",

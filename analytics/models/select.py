@@ -249,7 +249,10 @@ def train_on_tables(tables: Snapshot | dict[str, pd.DataFrame], as_of: object, r
         metrics = summary[[c for c in METRIC_LABELS if c in summary.columns]].copy()
         selection = {"split": nested["split"], "params": nested["params"], "choice": nested["choice"],
                      "intervals": json.loads(result.intervals().reset_index().to_json(orient="records")),
-                     "comparisons": result.comparisons()}
+                     "comparisons": result.comparisons(),
+                     # the summary's means over origins with their intervals, and model − rule of thumb in words
+                     "mean_intervals": json.loads(result.mean_intervals().reset_index().to_json(orient="records")),
+                     "mean_comparisons": result.mean_comparisons()}
         if ablations:  # the winner with and without IPW and the power family, on the reported origins, features reused
             ablated = run_backtest(known, list(report_origins), {nested["winner"]: models[nested["winner"]]}, capacity=capacity,
                                    snapshots=snapshots, seed=seed, cache=nested["cache"], ablate=nested["winner"],

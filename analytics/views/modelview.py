@@ -17,9 +17,16 @@ log-odds) and the calibration method. This module shapes those into small frames
   model on the reported origins with its 95 % block-bootstrap interval, the paired differences in
   words, and what IPW weights and the power family add to the model (``selection_detail`` of the card;
   empty for cards written before training kept them).
+- The precision curve carries its band (``low``/``high``: pooled over the reported origins, the same
+  block bootstrap), and the means over origins (versions table, card text) their intervals, with
+  ``mean_comparison_sentences``: the model's mean minus the rule of thumb's in words. Cards written
+  before training kept them show the bare numbers.
 
 Codes (model kinds, calibration methods, card fields, table columns, version status) come with
 zh/en labels as ``schema.Code`` tables, for ``dashboard.i18n.label``.
+
+Long because every part of the page is a small pure function of a card and they share the label
+tables; the seam to cut when it grows: the interval parts (pooled, means, with/without) into a module of their own.
 """
 
 from __future__ import annotations
@@ -97,6 +104,12 @@ BASELINES = ("rule_of_thumb", "random")
 VERSION_COLUMNS = ("version", "model", "status", "trained_as_of", "created_at", "n_rows", "n_positive", "n_features",
                    "precision_at_capacity", "precision_rule", "precision_random", "lift_over_rule",
                    "precision_random_only", "brier", "capture_of_best", "precision_pooled", "precision_low", "precision_high")
+# the means over origins of the versions table with their intervals (``<column>_low``/``<column>_high``)
+MEAN_INTERVAL_COLUMNS = ("precision_at_capacity", "precision_rule", "precision_random", "precision_random_only")
+CAPACITY_BASIS: tuple[Code, ...] = (
+    Code("operating", "占在营企业", "of operating firms"),
+    Code("inspected", "占窗口内被检查企业", "of the firms inspected in the window"),
+)
 INTERVAL_COLUMNS = ("model", "label", "role", "n", "precision", "low", "high", "random_n", "random_precision",
                     "random_low", "random_high", "random_too_few")
 WITH_WITHOUT_COLUMNS = ("variant", "label", "status", "with_precision", "with_low", "with_high", "without_precision",
@@ -105,7 +118,7 @@ CHOICES: tuple[Code, ...] = (
     Code("without_ipw", "逆倾向加权（有 − 无）", "Inverse-propensity weights (with − without)"),
     Code("without_power", "用电特征族（有 − 无）", "Power feature family (with − without)"),
 )
-CURVE_COLUMNS = ("model", "label", "role", "share", "precision", "precision_random_only")
+CURVE_COLUMNS = ("model", "label", "role", "share", "precision", "low", "high", "n", "precision_random_only")
 CALIBRATION_COLUMNS = ("model", "label", "decile", "predicted", "observed", "n", "weight")
 GROUP_COLUMNS = ("group", "label", "n_labelled", "n_positive", "observed_rate", "precision", "precision_rule")
 IMPORTANCE_COLUMNS = ("feature", "label", "importance")
@@ -182,7 +195,9 @@ def selection_text(card: dict, lang: str = "zh") -> str:
     winner = card.get("model")
     if not metrics or winner not in metrics:
         return note or ""
+    means = {r["model"]: r for r in _detail(card, "mean_intervals")}
     parts = [f"{_label(MODEL_KINDS, name, lang)} {_percent(metrics[name].get('precision_at_capacity'))}"
+             + _span(means.get(name, {}).get("precision_at_capacity_low"), means.get(name, {}).get("precision_at_capacity_high"), lang)
              for name in dict.fromkeys((winner, *BASELINES)) if name in metrics]
     rule = (card.get("selection") or {}).get(lang, "")
     if lang == "zh":
@@ -198,13 +213,42 @@ def selection_text(card: dict, lang: str = "zh") -> str:
     if shown:
         text += ("报告起点汇总命中率（95% 区间）：" + "，".join(shown) + "。" if lang == "zh"
                  else " Pooled over the reported origins (95% interval): " + ", ".join(shown) + ".")
+    said = mean_comparison_sentences(card, lang)
+    if said:
+        text += ("" if lang == "zh" else " ") + " ".join(said)
     return f"{text} {note}".strip() if note else text.strip()
+
+
+def _span(low: object, high: object, lang: str) -> str:
+    """`` (lo–hi)`` after a percentage, or nothing when the card kept no interval."""
+    if low is None or high is None or pd.isna(low) or pd.isna(high):
+        return ""
+    return f"（{_percent(low)}–{_percent(high)}）" if lang == "zh" else f" ({_percent(low)}–{_percent(high)})"
+
+
+def mean_comparison_sentences(card: dict, lang: str = "zh") -> list[str]:
+    """The version's model: its mean precision over origins minus the rule of thumb's, in words with the interval."""
+    return [row[lang] for row in _detail(card, "mean_comparisons") if row.get("model") == card.get("model") and row.get(lang)]
+
+
+def capacity_text(card: dict, lang: str = "zh") -> str:
+    """The backtest capacity, what it is a share of and the days scored after each origin (when the card says)."""
+    capacity = card.get("capacity")
+    if capacity is None:
+        return ""
+    amount = _percent(capacity) if float(capacity) < 1 else f"{int(capacity):,}"
+    basis, days = card.get("capacity_of"), card.get("window_days")
+    if basis is None and days is None:
+        return amount
+    parts = [_label(CAPACITY_BASIS, basis, lang)] if basis else []
+    if days:
+        parts.append(f"每个起点评分 {int(days)} 天" if lang == "zh" else f"{int(days)} days scored after each origin")
+    return f"{amount}（{'，'.join(parts)}）" if lang == "zh" else f"{amount} ({', '.join(parts)})"
 
 
 def card_fields(card: dict, status: str, lang: str = "zh") -> pd.DataFrame:
     """``field`` (a ``CARD_FIELDS`` code) and ``value`` (text in ``lang``), in ``CARD_FIELDS`` order."""
     window = card.get("training_window") or []
-    capacity = card.get("capacity")
     values = {
         "model": _label(MODEL_KINDS, card.get("model"), lang),
         "version": card.get("version", ""),
@@ -213,7 +257,7 @@ def card_fields(card: dict, status: str, lang: str = "zh") -> pd.DataFrame:
         "training_window": " – ".join(map(str, window)),
         "n_rows": f"{card.get('n_rows', 0):,} ({card.get('n_positive', 0):,})",
         "n_features": str(len(card.get("features") or [])),
-        "capacity": "" if capacity is None else (_percent(capacity) if float(capacity) < 1 else f"{int(capacity):,}"),
+        "capacity": capacity_text(card, lang),
         "selection": selection_text(card, lang),
         "calibration": _label(CALIBRATION_METHODS, card.get("calibration") or _calibration_of(card), lang),
         "scikit_learn": (card.get("libraries") or {}).get("scikit-learn", ""),
@@ -237,7 +281,8 @@ def _roles(card: dict) -> dict[str, str]:
 
 
 def precision_curves(card: dict, lang: str = "zh") -> pd.DataFrame:
-    """Precision at the top 1–20 % of enterprises (means over backtest origins): the version's model
+    """Precision at the top 1–20 % of enterprises, pooled over the reported origins with its 95 % band
+    (``low``/``high``; means over origins and no band on cards written before): the version's model
     (``role`` serving) against the rule of thumb and random order."""
     curve = _backtest(card, "precision_curve", CURVE_COLUMNS)
     roles = _roles(card)
@@ -309,6 +354,13 @@ def versions_table(registry: object, lang: str = "zh") -> pd.DataFrame:
         rule = (metrics.get("rule_of_thumb") or {}).get("precision_at_capacity")
         precision = own.get("precision_at_capacity")
         pooled = next((r for r in _detail(card, "intervals") if r.get("model") == card.get("model")), {})
+        means = {r["model"]: r for r in _detail(card, "mean_intervals")}
+        spans = {f"{column}_{end}": (means.get(name) or {}).get(f"{key}_{end}")
+                 for column, name, key in (("precision_at_capacity", card.get("model"), "precision_at_capacity"),
+                                           ("precision_rule", "rule_of_thumb", "precision_at_capacity"),
+                                           ("precision_random", "random", "precision_at_capacity"),
+                                           ("precision_random_only", card.get("model"), "precision_random_only"))
+                 for end in ("low", "high")}
         rows.append({
             "version": version, "model": _label(MODEL_KINDS, card.get("model"), lang), "status": status,
             "trained_as_of": card.get("trained_as_of"), "created_at": card.get("created_at"),
@@ -318,10 +370,11 @@ def versions_table(registry: object, lang: str = "zh") -> pd.DataFrame:
             "lift_over_rule": precision / rule if precision is not None and rule else None,
             "precision_random_only": own.get("precision_random_only"), "brier": own.get("brier"),
             "capture_of_best": own.get("capture_of_best"), "precision_pooled": pooled.get("precision"),
-            "precision_low": pooled.get("low"), "precision_high": pooled.get("high"),
+            "precision_low": pooled.get("low"), "precision_high": pooled.get("high"), **spans,
         })
-    frame = pd.DataFrame(rows, columns=list(VERSION_COLUMNS))
-    return frame.astype({c: float for c in VERSION_COLUMNS[8:]})
+    spans = [f"{c}_{end}" for c in MEAN_INTERVAL_COLUMNS for end in ("low", "high")]
+    frame = pd.DataFrame(rows, columns=[*VERSION_COLUMNS, *spans])
+    return frame.astype({c: float for c in [*VERSION_COLUMNS[8:], *spans]})
 
 
 @dataclass
@@ -340,6 +393,7 @@ class ModelView:
     versions: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(VERSION_COLUMNS)))
     intervals: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(INTERVAL_COLUMNS)))
     comparisons: list[str] = field(default_factory=list)
+    mean_comparisons: list[str] = field(default_factory=list)
     with_without: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(WITH_WITHOUT_COLUMNS)))
     capacity: float | int | None = None
     note: str = ""
@@ -362,6 +416,7 @@ def model_view(registry: object, version: str | None = None, lang: str = "zh",
         by_town=group_metrics(card, "town", lang, town_names), by_sector=group_metrics(card, "sector", lang),
         importance=feature_importance(card, lang), versions=versions, capacity=card.get("capacity"),
         intervals=precision_intervals(card, lang), comparisons=comparison_sentences(card, lang),
+        mean_comparisons=mean_comparison_sentences(card, lang),
         with_without=with_without(card, lang),
         note=(card.get("notes") or {}).get(lang, ""),
     )

@@ -26,7 +26,7 @@ from dashboard.components.urlstate import register_url_sync
 
 PREFIX = "model"
 GROUPINGS = ("town", "sector")
-PERCENT_COLUMNS = ("precision_at_capacity", "precision_rule", "precision_random", "precision_random_only", "capture_of_best")
+PERCENT_COLUMNS = ("capture_of_best",)  # the precisions are shown with their intervals (_version_rows)
 dash.register_page(__name__, path="/model", order=4, **i18n.page_names("model"))
 register_language_switch(PREFIX)
 register_url_sync(PREFIX, [(f"{PREFIX}-as-of", "value", "as_of"), (f"{PREFIX}-version", "value", "version"),
@@ -62,7 +62,8 @@ SHOWN_VERSION_COLUMNS = tuple(c for c in modelview.VERSION_COLUMNS if c not in (
 
 
 def version_columns(lang: str) -> list[dict]:
-    widths = {"version": 260, "model": 150, "status": 100, "precision_pooled": 190}
+    widths = {"version": 260, "model": 150, "status": 100, "precision_pooled": 190,
+              **{c: 190 for c in modelview.MEAN_INTERVAL_COLUMNS}}
     return [{"field": c, "headerName": i18n.label(modelview.COLUMNS, c, lang), "width": widths.get(c, 140),
              **({} if c in widths or c in ("trained_as_of", "created_at") else {"type": "numericColumn"})}
             for c in SHOWN_VERSION_COLUMNS]
@@ -208,7 +209,15 @@ def _intervals(view: modelview.ModelView, lang: str) -> list[object]:
     return out
 
 
+def _maybe_interval(value: object, low: object, high: object, lang: str) -> str:
+    """A percentage with its interval when the card kept one, else the bare percentage (older cards)."""
+    if low is None or high is None or pd.isna(low) or pd.isna(high):
+        return i18n.percent(value, lang)
+    return _with_interval(value, low, high, lang)
+
+
 def _version_rows(versions: pd.DataFrame, lang: str) -> list[dict]:
+    spans = [f"{c}_{end}" for c in modelview.MEAN_INTERVAL_COLUMNS for end in ("low", "high")]
     rows = versions.assign(
         precision_pooled=[_with_interval(p, lo, hi, lang) for p, lo, hi in zip(
             versions["precision_pooled"], versions["precision_low"], versions["precision_high"], strict=True)],
@@ -216,8 +225,11 @@ def _version_rows(versions: pd.DataFrame, lang: str) -> list[dict]:
         lift_over_rule=versions["lift_over_rule"].map(lambda v: "—" if pd.isna(v) else f"{v:.2f}×"),
         brier=versions["brier"].map(lambda v: "—" if pd.isna(v) else f"{v:.4f}"),
         **{c: versions[c].map(lambda v: i18n.percent(v, lang)) for c in PERCENT_COLUMNS},
+        # the means over origins with their intervals (``modelview.MEAN_INTERVAL_COLUMNS``)
+        **{c: [_maybe_interval(v, lo, hi, lang) for v, lo, hi in zip(
+            versions[c], versions[f"{c}_low"], versions[f"{c}_high"], strict=True)] for c in modelview.MEAN_INTERVAL_COLUMNS},
     )
-    return records(rows.drop(columns=["precision_low", "precision_high"]))
+    return records(rows.drop(columns=["precision_low", "precision_high", *spans]))
 
 
 @callback(

@@ -60,3 +60,11 @@ def test_training_tunes_chooses_and_reports_on_the_windows_it_is_judged_on(count
     assert card["selection_detail"]["split"]["report"][-1] == (pd.Timestamp("2026-10-31") - pd.Timedelta(days=30)).date().isoformat()
     # 30-day windows at monthly origins do not overlap: blocks of one origin
     assert {row["block"] for row in card["selection_detail"]["intervals"]} == {1}
+    # the curve carries its band, and at the capacity share it is the pooled precision of the interval table
+    winner = card["model"]
+    at = next(r for r in card["backtest"]["precision_curve"] if r["model"] == winner and r["share"] == 0.1)
+    pooled = next(r for r in card["selection_detail"]["intervals"] if r["model"] == winner)
+    assert at["n"] == pooled["n"] and at["precision"] == pytest.approx(pooled["precision"], nan_ok=True)
+    assert at["low"] <= at["precision"] <= at["high"] or at["n"] == 0
+    assert {row["model"] for row in card["selection_detail"]["mean_intervals"]} >= {winner, "rule_of_thumb", "random"}
+
