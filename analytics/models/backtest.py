@@ -229,6 +229,18 @@ class BacktestResult:
         intervals (``models.uncertainty.mean_intervals``)."""
         return mean_intervals(self.metrics, self._window_days())
 
+    def summary_with_intervals(self, digits: int = 4) -> pd.DataFrame:
+        """``summary()`` (index model) with each precision written as text with its 95 % interval,
+        ``"0.2100 (0.1800 – 0.2400)"`` (``mean_intervals``); the other metrics stay numbers."""
+        table = self.summary()
+        spans = self.mean_intervals() if len(self.metrics) else pd.DataFrame()
+        for column in [c for c in table.columns if f"{c}_low" in spans.columns]:  # a loop over a few metrics
+            low, high = spans[f"{column}_low"].reindex(table.index), spans[f"{column}_high"].reindex(table.index)
+            table[column] = [("–" if pd.isna(v) else f"{v:.{digits}f}")
+                             + ("" if pd.isna(v) or pd.isna(lo) else f" ({lo:.{digits}f} – {hi:.{digits}f})")
+                             for v, lo, hi in zip(table[column], low, high, strict=True)]
+        return table
+
     def mean_comparisons(self) -> list[dict]:
         """Every model's mean precision at capacity over origins minus the rule of thumb's, paired, in words."""
         return mean_comparisons(self.metrics, self._window_days())
@@ -274,16 +286,16 @@ class BacktestResult:
 
     def render(self, lang: str = "zh") -> str:
         i = 0 if lang == "zh" else 1
-        table = self.summary().rename(columns={k: v[i] for k, v in METRIC_LABELS.items()})
+        table = self.summary_with_intervals().rename(columns={k: v[i] for k, v in METRIC_LABELS.items()})
         p = self.parameters
         if lang == "zh":
             basis = "窗口内被检查企业" if p.get("capacity_of") == "inspected" else "在营企业"
             head = (f"回测：{len(p.get('origins', []))} 个起点（{p.get('first_origin')} 至 {p.get('last_origin')}），"
-                    f"检查能力 {p.get('capacity')}（按{basis}计），各起点指标的平均值：")
+                    f"检查能力 {p.get('capacity')}（按{basis}计），各起点指标的平均值（命中率后括号内为 95% 区间）：")
         else:
             basis = "firms inspected in the window" if p.get("capacity_of") == "inspected" else "operating firms"
             head = (f"Backtest: {len(p.get('origins', []))} origins ({p.get('first_origin')} to {p.get('last_origin')}), "
-                    f"capacity {p.get('capacity')} (of {basis}), metrics averaged over origins:")
+                    f"capacity {p.get('capacity')} (of {basis}), metrics averaged over origins (precisions with their 95% interval):")
         lines = [head, table.to_string(float_format=lambda v: f"{v:.4f}")]
         if len(self.metrics):
             intervals = self.intervals()
@@ -299,6 +311,7 @@ class BacktestResult:
                            f"n={int(row['random_n'])})"))
                 lines.append(f"  {model}: {row['precision']:.3f} ({row['low']:.3f}–{row['high']:.3f}, n={int(row['n'])}){random}")
             lines += [c[lang] for c in self.comparisons()]
+            lines += [c[lang] for c in self.mean_comparisons()]
             lines += [c[lang] for c in self.with_without()]
         if len(self.bias) and self.bias["ratio"].notna().any():
             ratio = float(self.bias["ratio"].mean())

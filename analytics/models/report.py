@@ -113,18 +113,6 @@ def calibration_figure(result: BacktestResult) -> go.Figure:
     return figure
 
 
-def _with_mean_intervals(result: BacktestResult) -> pd.DataFrame:
-    """The summary (means over origins), each precision written with its 95 % interval."""
-    summary = result.summary().reset_index()
-    spans = result.mean_intervals() if len(result.metrics) else pd.DataFrame()
-    for column in [c for c in summary.columns if f"{c}_low" in spans.columns]:
-        low = summary["model"].map(spans[f"{column}_low"])
-        high = summary["model"].map(spans[f"{column}_high"])
-        summary[column] = [("–" if pd.isna(v) else f"{v:.3f}") + ("" if pd.isna(lo) or pd.isna(v) else f" ({lo:.3f} – {hi:.3f})")
-                           for v, lo, hi in zip(summary[column], low, high, strict=True)]
-    return summary
-
-
 def _interval_sections(result: BacktestResult) -> list[str]:
     """Pooled precision with block-bootstrap intervals, random-visit precision (or "too few"), and the
     paired differences against the rule of thumb and the best history rule, in words."""
@@ -191,7 +179,7 @@ def _with_without_section(result: BacktestResult) -> list[str]:
 def render_html(result: BacktestResult) -> str:
     """The report page as one string, plotly.js inlined once."""
     p = result.parameters
-    summary = _with_mean_intervals(result)
+    summary = result.summary_with_intervals(digits=3).reset_index()
     summary["model"] = summary["model"].map(_model)
     said = "".join(f"<li>{html.escape(c['zh'])}<br>{html.escape(c['en'])}</li>" for c in result.mean_comparisons())
     sections = [

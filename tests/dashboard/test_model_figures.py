@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from analytics.models.backtest import BacktestResult
-from analytics.models.report import _with_mean_intervals, precision_figure, render_html
+from analytics.models.report import precision_figure, render_html
 from dashboard import figures
 
 
@@ -62,8 +62,10 @@ def test_the_report_draws_the_band_and_writes_each_mean_with_its_interval():
     result = backtest()
     figure = precision_figure(result)
     assert sum(t.fill == "toself" for t in figure.data) == 3
-    summary = _with_mean_intervals(result).set_index("model")
+    summary = result.summary_with_intervals(digits=3)
     mean = result.metrics.loc[result.metrics["model"] == "boosted", "precision_at_capacity"].mean()
     assert summary.loc["boosted", "precision_at_capacity"].startswith(f"{mean:.3f} (")
     page = render_html(result)
     assert "mean precision over origins" in page and "各起点平均命中率差" in page
+    printed = result.render("en")  # saferank backtest's own print: the same intervals and words
+    assert f"{mean:.4f} (" in printed and "mean precision over origins" in printed
