@@ -5,22 +5,22 @@ Training itself is tested in tests/analytics/models; here the demo's registry is
 demo adds: the orchestration, reuse on a second run, and the accounts.
 
 The county imported with a model registered (``seeded_demo``) and one demo run on it (``built_demo``)
-are built once for the module; every test works on its own copy of the folder (store, registry, key
-file), since even a login writes to the store (audit, throttle) and a second run renews passwords.
+are built once per test run (tests/demo_folders.py); every test works on its own copy of the folder
+(store, registry, key file), since even a login writes to the store (audit, throttle) and a second run
+renews passwords.
 """
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 
 import pandas as pd
 import pytest
 
+import demo_folders
 from analytics.accounts.users import get_user, verify_login
-from saferank.demo import SAMPLE_AS_OF, SAMPLE_COUNTY, prepare_demo
-from analytics.store.ingest import import_files
+from saferank.demo import SAMPLE_AS_OF, prepare_demo
 from analytics.models.registry import ModelRegistry
 from analytics.models.select import train_on_tables
 from analytics.operations.plans_store import list_plans, read_visits
@@ -28,40 +28,22 @@ from analytics.risk.risklist import scored_dates
 from analytics.store.database import open_store, read_tables
 
 
-def _give_the_demo_a_model(folder) -> str:
-    folder.mkdir(parents=True)
-    store = open_store(f"sqlite:///{folder / 'saferank.db'}")
-    import_files(store, SAMPLE_COUNTY, export_date=SAMPLE_AS_OF)
-    registry = ModelRegistry(folder / "models")
-    train_on_tables(read_tables(store), SAMPLE_AS_OF, registry, min_positives=10**9)
-    store.dispose()
-    return registry.serving()
-
-
-def _copy(folder, tmp_path):
-    """A demo folder of the test's own: the copy keeps the key file's mode (0600), so the models verify."""
-    return shutil.copytree(folder, tmp_path / "demo")
-
-
 @pytest.fixture(scope="module")
 def seeded_demo(tmp_path_factory):
     """The demo folder before the demo's first run: the county imported, a model registered. Never changed."""
-    folder = tmp_path_factory.mktemp("seeded") / "demo"
-    return folder, _give_the_demo_a_model(folder)
+    return demo_folders.seeded(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
-def built_demo(tmp_path_factory, seeded_demo):
-    """The demo folder after one run of the demo (a copy of ``seeded_demo``), and that run's setup. Never changed."""
-    seeded, version = seeded_demo
-    folder = shutil.copytree(seeded, tmp_path_factory.mktemp("built") / "demo")
-    return folder, version, prepare_demo(folder)
+def built_demo(tmp_path_factory):
+    """The demo folder after one run of the demo, the seeded model's version and that run's setup. Never changed."""
+    return demo_folders.built(tmp_path_factory)
 
 
 def test_demo_scores_with_the_serving_model_and_prints_working_accounts(built_demo, tmp_path):
     built, version, setup = built_demo
     assert setup.db == f"sqlite:///{(built / 'saferank.db').resolve()}"
-    folder = _copy(built, tmp_path)  # the logins below write to the store (audit, throttle)
+    folder = demo_folders.copy(built, tmp_path)  # the logins below write to the store (audit, throttle)
 
     store = open_store(f"sqlite:///{folder / 'saferank.db'}")
     assert pd.Timestamp(SAMPLE_AS_OF) in set(scored_dates(store))
@@ -79,7 +61,7 @@ def test_demo_scores_with_the_serving_model_and_prints_working_accounts(built_de
 
 def test_a_second_run_imports_nothing_new_rescoring_nothing_and_renews_passwords(built_demo, tmp_path):
     built, _, first = built_demo
-    folder = _copy(built, tmp_path)  # its own copy: the second run renews the passwords in the store
+    folder = demo_folders.copy(built, tmp_path)  # its own copy: the second run renews the passwords in the store
 
     second = prepare_demo(folder)
 
@@ -92,7 +74,7 @@ def test_a_second_run_imports_nothing_new_rescoring_nothing_and_renews_passwords
 
 
 def test_cli_demo_without_serving_prints_the_accounts(seeded_demo, tmp_path):
-    folder = _copy(seeded_demo[0], tmp_path)  # a first run through the command: it scores, plans, adds accounts
+    folder = demo_folders.copy(seeded_demo[0], tmp_path)  # a first run through the command: it scores, plans, adds accounts
     done = subprocess.run([sys.executable, "-m", "saferank.cli", "demo", "--lang", "en", "--folder", str(folder), "--no-serve"],
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
@@ -113,7 +95,7 @@ def test_a_demo_model_that_does_not_verify_is_replaced_not_trusted(built_demo, t
     from analytics.risk.risklist import read_risk_list
 
     built, old, _ = built_demo
-    folder = _copy(built, tmp_path)  # its own copy: this test removes a signature and retrains
+    folder = demo_folders.copy(built, tmp_path)  # its own copy: this test removes a signature and retrains
     (folder / "models" / f"{old}.sig").unlink()
 
     def fast_training(store, as_of=None, models_dir=None, **kwargs):
