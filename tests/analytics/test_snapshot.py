@@ -171,16 +171,12 @@ SAMPLE_LIST_SHA256 = "badce3409be71426aaffc1425221a13da104cc859fcdd94f2ac5c9cde7
 
 @pytest.fixture(scope="module")
 def sample_store(tmp_path_factory):
-    from analytics.models.registry import ModelRegistry
-    from analytics.models.select import train_on_tables
-    from analytics.simulate.sample import SAMPLE_COUNTY
-    from analytics.store.ingest import import_files
-    from saferank.demo import SAMPLE_AS_OF
+    """The sample county imported with the scorecard fallback registered: a copy of the demo tests' seeded
+    folder (built once per run), since scoring here writes a list into the store."""
+    import demo_folders
 
-    folder = tmp_path_factory.mktemp("sample")
-    store = open_store(f"sqlite:///{folder / 's.db'}")
-    import_files(store, SAMPLE_COUNTY, export_date=SAMPLE_AS_OF)
-    train_on_tables(read_tables(store), SAMPLE_AS_OF, ModelRegistry(folder / "models"), min_positives=10**9)
+    folder = demo_folders.copy(demo_folders.seeded(tmp_path_factory)[0], tmp_path_factory.mktemp("sample"))
+    store = open_store(f"sqlite:///{folder / 'saferank.db'}")
     yield store, folder
     store.dispose()
 
