@@ -289,10 +289,12 @@ def _translucent(color: str, alpha: float) -> str:
     return f"rgba({red},{green},{blue},{alpha})"
 
 
-def precision_at_k_figure(curves: pd.DataFrame, lang: str, capacity: float | None = None) -> go.Figure:
+def precision_at_k_figure(curves: pd.DataFrame, lang: str, capacity: float | None = None,
+                          capacity_of: str = "operating") -> go.Figure:
     """``curves`` (``analytics.views.modelview.precision_curves``): ``share`` (0–1), ``role``, ``label``, ``precision``,
     and its 95 % band ``low``/``high`` when the card kept one (drawn shaded under each line, the interval in
-    the hover text); a dotted line marks the backtest's capacity when it is a share."""
+    the hover text); a dotted line marks the backtest's capacity when it is a share; ``capacity_of``
+    "inspected": the shares are of the firms inspected in each window (the axis says so)."""
     if curves.empty:
         return empty_figure(lang)
     figure = go.Figure()
@@ -316,7 +318,7 @@ def precision_at_k_figure(curves: pd.DataFrame, lang: str, capacity: float | Non
     if capacity is not None and 0 < float(capacity) < 1:
         figure.add_vline(x=float(capacity), line={"dash": "dot", "color": "#999999"},
                          annotation_text=i18n.t("model.capacity", lang), annotation_position="top right")
-    figure.update_xaxes(tickformat=".0%", title=i18n.t("model.k", lang))
+    figure.update_xaxes(tickformat=".0%", title=i18n.t("model.k_inspected" if capacity_of == "inspected" else "model.k", lang))
     figure.update_yaxes(tickformat=".0%", rangemode="tozero", title=i18n.t("model.precision_axis", lang))
     return themed(figure)
 

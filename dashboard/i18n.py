@@ -122,6 +122,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "model.precision_axis": ("命中率（各起点汇总）", "Precision (pooled over origins)"),
     "model.k": ("检查前 k% 的企业", "Top k% of enterprises inspected"),
+    "model.k_inspected": ("窗口内被检查企业中排名前 k%", "Top k% of the firms inspected in the window"),
     "model.capacity": ("检查能力", "Capacity"),
     "model.random": ("随机顺序", "Random order"),
     "model.rule": ("经验评分卡", "Rule of thumb"),

@@ -396,6 +396,7 @@ class ModelView:
     mean_comparisons: list[str] = field(default_factory=list)
     with_without: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(WITH_WITHOUT_COLUMNS)))
     capacity: float | int | None = None
+    capacity_of: str = "operating"  # what the capacity is a share of (``saferank train --capacity-of``)
     note: str = ""
 
 
@@ -417,6 +418,6 @@ def model_view(registry: object, version: str | None = None, lang: str = "zh",
         importance=feature_importance(card, lang), versions=versions, capacity=card.get("capacity"),
         intervals=precision_intervals(card, lang), comparisons=comparison_sentences(card, lang),
         mean_comparisons=mean_comparison_sentences(card, lang),
-        with_without=with_without(card, lang),
+        with_without=with_without(card, lang), capacity_of=card.get("capacity_of") or "operating",
         note=(card.get("notes") or {}).get(lang, ""),
     )

@@ -254,7 +254,7 @@ def show_model(version: str | None, as_of: str | None, lang: str | None) -> tupl
     importance = figures.bar_figure(view.importance["label"].tolist(), view.importance["importance"].tolist(), lang,
                                     color=figures.MODEL_ROLE_COLORS["random"])
     return (_notice(view, lang), _card(view, lang), list_note,
-            figures.precision_at_k_figure(view.curves, lang, view.capacity),
+            figures.precision_at_k_figure(view.curves, lang, view.capacity, view.capacity_of),
             figures.calibration_figure(view.calibration, lang), importance, _version_rows(view.versions, lang),
             _intervals(view, lang))
 

@@ -58,7 +58,7 @@ def test_every_mean_over_origins_has_its_interval_and_the_gap_to_the_rule_is_sai
     selection = view.card.set_index("field")["value"]["selection"]
     assert "Boosted trees 35.0% (30.0%–41.0%), Rule of thumb 28.0% (22.0%–33.0%), Random order 4.0% (1.0%–7.0%)" in selection
     assert "mean precision over origins +0.070" in selection and "within noise" in selection and "not this one" not in selection
-    assert view.mean_comparisons == [MEAN_SAID["en"]]
+    assert view.mean_comparisons == [MEAN_SAID["en"]] and view.capacity_of == "inspected"
     zh = modelview.model_view(registry, lang="zh").card.set_index("field")["value"]["selection"]
     assert "梯度提升树 35.0%（30.0%–41.0%）" in zh and "在噪声范围内" in zh
 

@@ -33,6 +33,12 @@ def test_each_curve_has_a_shaded_band_under_it_in_its_colour():
     assert np.asarray(lines[0].customdata).ravel().tolist() == pytest.approx([0.5, 0.7, 0.4, 0.6, 0.3, 0.5])
 
 
+def test_the_axis_says_what_the_shares_are_of():
+    assert figures.precision_at_k_figure(curves(), "en").layout.xaxis.title.text == "Top k% of enterprises inspected"
+    inspected = figures.precision_at_k_figure(curves(), "zh", 0.1, capacity_of="inspected")
+    assert inspected.layout.xaxis.title.text == "窗口内被检查企业中排名前 k%"
+
+
 def test_an_older_card_without_a_band_draws_the_lines_alone():
     figure = figures.precision_at_k_figure(curves(band=False), "zh")
     assert len(figure.data) == 2 and all(t.fill != "toself" for t in figure.data)
