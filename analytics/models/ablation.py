@@ -9,9 +9,11 @@ Two choices of the served model are backtested rather than taken on faith (issue
 ``run_backtest(..., ablate=name)`` refits only the model ``name`` once more per variant at each
 origin, on the training matrix, labels and weights it has already built, and scores the variant
 with the same labels, capacity and tie-break as the model itself (the rows are kept apart from the
-comparison's, in ``BacktestResult.ablations``). ``with_without`` then pairs them per origin with the
-same moving-block bootstrap as every other interval (``uncertainty.paired_difference`` and
-``pooled_intervals``) and says in words whether the difference is within noise. A county without
+comparison's, in ``BacktestResult.ablations``); a boosted model is refitted without its calibration
+folds (``unfitted_variant``: calibration does not change a ranking). ``with_without`` then pairs
+them per origin with the same moving-block bootstrap as every other interval
+(``uncertainty.paired_difference`` and ``pooled_intervals``) and says in words whether the
+difference is within noise. A county without
 ``power_usage`` records gets ``status`` ``absent`` for the power family: said, never a silent zero.
 """
 
@@ -20,7 +22,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sklearn.base import clone
+
 from analytics.features.registry import family_features
+from analytics.models.learned import BoostedModel
 from analytics.models.uncertainty import paired_difference, pooled_intervals, sentence
 
 VARIANTS = ("without_ipw", "without_power")
@@ -60,6 +65,15 @@ def variant_inputs(variant: str, X_train: pd.DataFrame, weights: np.ndarray) -> 
         return X_train, np.ones(len(weights))
     dropped = [c for c in family_features(FAMILY_OF[variant]) if c in X_train.columns]
     return X_train.drop(columns=dropped), weights
+
+
+def unfitted_variant(model: object) -> object:
+    """A clone of ``model`` to refit for a variant. Only precision at capacity is compared, and Platt
+    scaling (with a positive slope) never changes a ranking, so a boosted model is refitted without its
+    calibration folds (``calibration_folds=0``: one fit instead of four). A blend keeps them: it
+    averages its members' calibrated probabilities, so their calibration is part of its ranking."""
+    fresh = clone(model)
+    return fresh.set_params(calibration_folds=0) if isinstance(fresh, BoostedModel) else fresh
 
 
 def _figures(row: pd.Series | None) -> dict:

@@ -514,7 +514,7 @@ def _fit_origin(cache: _Cache, dates: list[pd.Timestamp], origin: pd.Timestamp, 
     variants: dict[str, np.ndarray] = {}
     for variant in (v for v, state in ablation_status.items() if state == "ok" and ablate in scores):
         X_variant, w_variant = ablation.variant_inputs(variant, X_train, w)  # same rows, labels, origin
-        fitted = _fit(clone(models[ablate]), X_variant, y, w_variant)
+        fitted = _fit(ablation.unfitted_variant(models[ablate]), X_variant, y, w_variant)
         variants[variant] = fitted.predict_proba(X.reindex(columns=X_variant.columns.drop(VISIT_TEAM, errors="ignore")))[:, 1]
     return scores, variants, notes, len(y), int(y.sum())
 

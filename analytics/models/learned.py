@@ -163,6 +163,13 @@ class BoostedModel(_RiskModel):
     ``monotonic``: optional ``{feature: +1 | -1 | 0}`` (e.g. from the feature registry's
     ``risk_direction``): the margin may only rise (+1) or fall (-1) with that feature.
 
+    ``calibration_folds``: the folds of the out-of-fold margins Platt scaling is fitted on (at least 2;
+    fewer positives or negatives than folds: in-sample margins). ``0``: no calibration at all, the
+    trees' own log-loss probabilities (one fit instead of ``folds + 1``). Platt scaling with a positive
+    slope (margins that rank in the labels' direction) never changes a ranking, so where only the
+    ranking is judged (the tuning origins, the with/without comparisons) ``0`` gives the same
+    precision at capacity for a quarter of the fits.
+
     ``categorical``: ``"ordinal"`` (default) splits a category column on its code like a number and
     is explained by shap's TreeExplainer; ``"native"`` lets the trees split a category column into
     any two sets of categories (scikit-learn's native categorical splits; a column with more than
@@ -218,11 +225,14 @@ class BoostedModel(_RiskModel):
         columns, categorical = self.encoder_.columns_, set(self.encoder_.categories_)
         self.native_ = ({c for c, levels in self.encoder_.categories_.items() if len(levels) <= MAX_NATIVE_CATEGORIES}
                         if self.categorical == "native" else set())
-        margins = self._out_of_fold_margins(frame, encoded, labels, weights, columns, categorical)
-        platt = LogisticRegression(C=1e6, max_iter=1000)
-        platt.fit(margins.reshape(-1, 1), labels, sample_weight=weights)
-        self.slope_ = float(platt.coef_[0, 0])
-        self.intercept_ = float(platt.intercept_[0])
+        if self.calibration_folds == 0:  # ranking only: the trees' own log-loss probabilities
+            self.slope_, self.intercept_ = 1.0, 0.0
+        else:
+            margins = self._out_of_fold_margins(frame, encoded, labels, weights, columns, categorical)
+            platt = LogisticRegression(C=1e6, max_iter=1000)
+            platt.fit(margins.reshape(-1, 1), labels, sample_weight=weights)
+            self.slope_ = float(platt.coef_[0, 0])
+            self.intercept_ = float(platt.intercept_[0])
         self.trees_ = _fit_trees(self._trees(columns, categorical), encoded, labels, weights)
         self.n_iter_ = self.trees_.n_iter_
         self.explainer_ = None

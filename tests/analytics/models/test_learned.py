@@ -110,3 +110,33 @@ def test_a_feature_with_no_value_in_training_is_harmless(data):
     filled = X.assign(empty=5.0)
     np.testing.assert_allclose(model.predict_proba(filled), model.predict_proba(X))
     assert (model.contributions(filled)["empty"] == 0).all()
+
+
+def test_a_ranking_only_boosted_model_ranks_exactly_as_the_calibrated_one_with_one_fit(data, monkeypatch):
+    """``calibration_folds=0`` (tuning origins, with/without comparisons): the same trees, so the same
+    ranking and the same precision at any capacity, for one fit of the trees instead of four."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    X, y = data
+    fits = []
+    original = HistGradientBoostingClassifier.fit
+    monkeypatch.setattr(HistGradientBoostingClassifier, "fit",
+                        lambda self, *a, **k: fits.append(1) or original(self, *a, **k))
+    calibrated = BoostedModel(max_iter=40, min_samples_leaf=50).fit(X, y)
+    assert len(fits) == 4 and calibrated.slope_ > 0
+    ranking = BoostedModel(max_iter=40, min_samples_leaf=50, calibration_folds=0).fit(X, y)
+    assert len(fits) == 5 and (ranking.slope_, ranking.intercept_) == (1.0, 0.0)
+    a, b = calibrated.predict_proba(X)[:, 1], ranking.predict_proba(X)[:, 1]
+    assert np.array_equal(np.argsort(-a, kind="stable"), np.argsort(-b, kind="stable"))
+    assert not np.allclose(a, b)  # the probabilities themselves differ: only the ranking is the same
+    gap = logit(b) - (ranking.base_logit_ + ranking.contributions(X).sum(axis=1))
+    assert np.abs(gap).max() < TOLERANCE
+
+
+def test_the_with_without_variants_refit_a_boosted_model_without_calibration_but_a_blend_with_it():
+    from analytics.models.ablation import unfitted_variant
+
+    boosted = BoostedModel(max_iter=40, calibration_folds=3)
+    assert unfitted_variant(boosted).calibration_folds == 0 and boosted.calibration_folds == 3
+    blend = unfitted_variant(BlendModel(LogisticModel(), boosted))
+    assert blend.boosted.calibration_folds == 3
