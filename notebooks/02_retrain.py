@@ -136,8 +136,8 @@ summary
 
 # %% [markdown]
 # ### 不同检查能力下的命中率 Precision at k
-# 检查能力为在营企业的 1%–20% 时，名单前 k 家中（加权）有标签的比例，各起点平均。
-# Share of the top *k* (1 % to 20 % of operating firms) with a label, averaged over origins.
+# 检查能力为在营企业的 1%–20% 时，名单前 k 家中已检查者有标签的比例，各起点的检查与命中合计（low/high 为 95% 区间）。
+# Share of the inspected among the top *k* (1 % to 20 % of operating firms) with a label, visits and hits pooled over origins (low/high: the 95 % interval).
 
 # %%
 precision_at_k = result.curve_summary().pivot(index="share", columns="model", values="precision")
