@@ -256,22 +256,16 @@ def test_redrawing_the_same_dates_versions_by_default_and_replaces_on_request(st
 
 
 # --- the demo's first week ------------------------------------------------------------------------------
-def test_the_demos_first_week_goes_mostly_to_ranked_or_random_targets_and_counts_evidence_reviews(tmp_path) -> None:
-    from analytics.models.registry import ModelRegistry
-    from analytics.models.select import train_on_tables
+def test_the_demos_first_week_goes_mostly_to_ranked_or_random_targets_and_counts_evidence_reviews(
+        tmp_path_factory, tmp_path) -> None:
+    """On the demo tests' built demo (tests/demo_folders.py: county imported, a model given, one demo
+    run; built once per test run), read from a copy of the folder."""
+    import demo_folders
     from analytics.operations.plans_store import list_plans, read_plan
-    from analytics.store.database import open_store, read_tables
-    from analytics.store.ingest import import_files
-    from saferank.demo import SAMPLE_AS_OF, SAMPLE_COUNTY, prepare_demo
+    from analytics.store.database import open_store
 
-    folder = tmp_path / "demo"
-    folder.mkdir()
-    store = open_store(f"sqlite:///{folder / 'saferank.db'}")
-    import_files(store, SAMPLE_COUNTY, export_date=SAMPLE_AS_OF)
-    train_on_tables(read_tables(store), SAMPLE_AS_OF, ModelRegistry(folder / "models"), min_positives=10**9)
-    store.dispose()
-    setup = prepare_demo(folder)
-    store = open_store(setup.db)
+    built, _, setup = demo_folders.built(tmp_path_factory)
+    store = open_store(f"sqlite:///{demo_folders.copy(built, tmp_path) / 'saferank.db'}")
     plan = read_plan(store, list_plans(store)["plan_id"].iloc[0])
     store.dispose()
     assert plan.target_share >= 0.6
