@@ -198,6 +198,9 @@ def build_parser() -> argparse.ArgumentParser:
                           "(default: $SAFERANK_MODELS or data/models)")
     _engine_options(backtest)
     train = _command(sub, "train", "train the candidate models, backtest them against random and the rule of thumb, register the winner", commands.cmd_train)
+    _engine_options(train)
+    train.add_argument("--sample", type=int, default=None, help="fit on a stable, seeded sample of about N training rows "
+                       "(firm × snapshot date; the backtest's fits too), stated on the model card (default: every row)")
     train.add_argument("--as-of", dest="as_of", default=None, help="training date (default: the newest inspection in the store)")
     train.add_argument("--models", default=None, help="model registry folder (default: $SAFERANK_MODELS or data/models)")
     train.add_argument("--truth", default=None, help="truth.csv of a simulated county: adds the truth row to the comparison")

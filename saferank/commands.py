@@ -174,26 +174,33 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     options = dict(as_of=_as_of(args.as_of), origins=args.origins, capacity=args.capacity,
                    report=args.report, json_path=args.json, truth=args.truth, capacity_of=args.capacity_of,
                    window_days=args.window_days, ablate=args.ablate, models_dir=args.models)
-    if args.engine == "dask":  # imported only when asked: a plain run never loads dask
-        from analytics.engine import dask_engine
-
-        with dask_engine.DaskEngine(args.scheduler, args.workers) as engine:
-            result = dask_engine.backtest_store(open_store(args.db), engine, args.parquet, args.partitions, **options)
-    else:
-        result = backtest_store(open_store(args.db), **options)
+    result = _on_engine(args, backtest_store, "backtest_store", open_store(args.db), **options)
     print(result.render(args.lang))
     return 0
 
 
+def _on_engine(args: argparse.Namespace, local, on_cluster: str, store, **options):
+    """``local(store, **options)``, or with ``--engine dask`` the function ``on_cluster`` of
+    ``analytics.engine.dask_engine`` on the cluster the options name."""
+    if args.engine != "dask":
+        return local(store, **options)
+    from analytics.engine import dask_engine  # imported only when asked: a plain run never loads dask
+
+    with dask_engine.DaskEngine(args.scheduler, args.workers) as engine:
+        return getattr(dask_engine, on_cluster)(store, engine, parquet=args.parquet, partitions=args.partitions, **options)
+
+
 def cmd_train(args: argparse.Namespace) -> int:
+    from analytics.models.sample import TrainingSample
     from analytics.models.select import train_models
     from analytics.store.database import open_store
 
     store = open_store(args.db)
     with _audited(store, "train", None, as_of=args.as_of, models_dir=args.models) as done:
-        report = train_models(store, as_of=_as_of(args.as_of), models_dir=args.models, truth=args.truth,
-                              capacity=args.capacity, origins=args.origins, ablations=args.ablations,
-                              capacity_of=args.capacity_of, window_days=args.window_days)
+        report = _on_engine(args, train_models, "train_store", store, as_of=_as_of(args.as_of), models_dir=args.models,
+                            truth=args.truth, capacity=args.capacity, origins=args.origins, ablations=args.ablations,
+                            capacity_of=args.capacity_of, window_days=args.window_days,
+                            sample=None if args.sample is None else TrainingSample(args.sample))
         done.update(version=report.version, winner=report.winner, serving=report.serving, rows=report.n_rows)
     print(report.render(args.lang))
     return 0
@@ -205,16 +212,8 @@ def cmd_score(args: argparse.Namespace) -> int:
 
     store = open_store(args.db)
     with _audited(store, "score", None, as_of=args.as_of, out=args.out) as done:
-        if args.engine == "dask":  # imported only when asked: a plain run never loads dask
-            from analytics.engine import dask_engine
-
-            with dask_engine.DaskEngine(args.scheduler, args.workers) as engine:
-                report = dask_engine.score_store(store, engine, as_of=_as_of(args.as_of), out=args.out,
-                                                 models_dir=args.models, levels=args.levels,
-                                                 parquet=args.parquet, partitions=args.partitions, lang=args.lang)
-        else:
-            report = score_store(store, as_of=_as_of(args.as_of), out=args.out, models_dir=args.models, levels=args.levels,
-                                 lang=args.lang)
+        report = _on_engine(args, score_store, "score_store", store, as_of=_as_of(args.as_of), out=args.out,
+                            models_dir=args.models, levels=args.levels, lang=args.lang)
         done.update(list_id=report.list_id, model_version=report.model_version, rows=report.n)
     print(report.render(args.lang))
     return 0

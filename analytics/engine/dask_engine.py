@@ -31,6 +31,7 @@ from analytics.contract.errors import UserError
 from analytics.engine import partition
 from analytics.models.registry import ModelRegistry
 from analytics.models.report import backtest_store as local_backtest
+from analytics.models.select import train_models
 from analytics.risk.levels import DEFAULT_THRESHOLDS, LEVEL_DTYPE, LevelThresholds
 from analytics.risk.risklist import (
     REASON_COUNT,
@@ -181,13 +182,26 @@ def score_store(store, engine: DaskEngine, as_of: AsOf | None = None, out: str |
                        card.get("notes") or {})
 
 
+def _matrices(store, engine: DaskEngine, parquet: str | Path | None, partitions: int | None):
+    """Given the tables a command read: export them once, then date → the cluster's feature matrix."""
+
+    def matrices(tables):
+        root = _export(store, engine, parquet, partitions, tables=tables)
+        return lambda day: engine.features(root, AsOf.parse(day))
+
+    return matrices
+
+
 def backtest_store(store, engine: DaskEngine, parquet: str | Path | None = None, partitions: int | None = None,
                    **kwargs):
     """``saferank backtest --engine dask``: ``models.report.backtest_store`` with every date's feature
     matrix built on the cluster (the tables it reads exported once); labels and fits stay local."""
+    return local_backtest(store, features=_matrices(store, engine, parquet, partitions), **kwargs)
 
-    def features(tables):
-        root = _export(store, engine, parquet, partitions, tables=tables)
-        return lambda day: engine.features(root, AsOf.parse(day))
 
-    return local_backtest(store, features=features, **kwargs)
+def train_store(store, engine: DaskEngine, parquet: str | Path | None = None, partitions: int | None = None,
+                **kwargs):
+    """``saferank train --engine dask``: ``models.select.train_models`` with every snapshot's and origin's
+    feature matrix built on the cluster (the known tables exported once); labels, the sample
+    (``sample=TrainingSample(n)``), the fits and the registration as on one machine."""
+    return train_models(store, matrices=_matrices(store, engine, parquet, partitions), **kwargs)

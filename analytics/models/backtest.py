@@ -58,6 +58,7 @@ from analytics.features import build_features
 from analytics.models import ablation
 from analytics.models.baselines import baseline_rules
 from analytics.models.campaign import CampaignRule
+from analytics.models.sample import TrainingSample
 from analytics.models.candidates import candidates
 from analytics.models.fitting import SharedFits, side_by_side
 from analytics.models.labels import build_labels, inspection_weights, selection_bias
@@ -334,6 +335,8 @@ class _Cache:
         self._built: dict[tuple[pd.Timestamp, int], tuple[pd.DataFrame, pd.DataFrame, pd.Series]] = {}
         # learned models fitted on these tables, by snapshot dates and parameters: fitted once (``models.fitting``)
         self.fitted = SharedFits()
+        # training on a sample of firm-origins (``models.sample``; ``saferank train --sample``): set before any fit
+        self.sample: TrainingSample | None = None
 
     def get(self, as_of: pd.Timestamp, days: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
         """Features on ``as_of``, labels of the ``days`` after it (default the horizon), weights."""
@@ -365,6 +368,8 @@ def _training_set(cache: _Cache, dates: list[pd.Timestamp]) -> tuple[pd.DataFram
     for date in dates:  # a loop over snapshot dates
         X, labels, w = cache.get(date)
         observed = (labels["inspected"] | labels["accident"]).to_numpy(dtype=bool)
+        if cache.sample is not None:
+            observed = observed & cache.sample.keep(X.index, date)
         frame = X.loc[observed]
         if "first_team" in labels and labels["first_team"].notna().any():  # training-only: who visited
             frame = frame.assign(**{VISIT_TEAM: labels["first_team"].to_numpy()[observed]})

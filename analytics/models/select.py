@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -40,6 +41,7 @@ from analytics.features import build_features
 from analytics.models.explain import global_importance
 from analytics.models.labels import build_labels, inspection_weights
 from analytics.models.registry import ModelRegistry, data_fingerprint
+from analytics.models.sample import TrainingSample
 
 MIN_POSITIVES = 30
 SNAPSHOTS = 24
@@ -213,21 +215,32 @@ def _fit(model: object, X: pd.DataFrame, y: pd.Series, weights: np.ndarray) -> o
 def train_on_tables(tables: Snapshot | dict[str, pd.DataFrame], as_of: object, registry, truth: pd.DataFrame | None = None,
                     capacity: float = CAPACITY, snapshots: int = SNAPSHOTS, origins: int = BACKTEST_ORIGINS,
                     min_positives: int = MIN_POSITIVES, seed: int = SEED, ablations: bool = True,
-                    capacity_of: str = "operating", window_days: int | None = None) -> TrainingReport:
+                    capacity_of: str = "operating", window_days: int | None = None,
+                    matrices: Callable | None = None, sample: TrainingSample | None = None) -> TrainingReport:
     """Train, backtest, choose and register (see the module docstring): a ``Snapshot`` (``as_of`` None
     or its date), or a tables dict that may hold later records, cut to ``as_of`` here. ``ablations``:
     the winner also refitted without weights and without the power family at the reported origins
     (``models.ablation``; the card's ``selection_detail.with_without``). ``capacity_of`` and
     ``window_days``: how the backtests that tune, choose and report score each origin
-    (``backtest.run_backtest``), kept on the card; the last origin is ``window_days`` before ``as_of``."""
+    (``backtest.run_backtest``), kept on the card; the last origin is ``window_days`` before ``as_of``.
+    ``matrices``: given the known tables, a date → feature matrix function in place of ``build_features``
+    (the Dask engine's, ``analytics.engine.dask_engine.train_store``). ``sample``: fit on a stable sample of
+    the training rows (``models.sample``), the same draw in the backtest's fits; stated on the card."""
     window = scoring_window(capacity_of, window_days)
     snapshot = as_snapshot(tables, as_of)
     as_of, known = snapshot.as_of.ts, snapshot.as_dict()
-    cache = new_cache(known, HORIZON_DAYS)  # each date's features, labels and weights built once, for all of training
+    # each date's features, labels and weights built once, for all of training
+    cache = new_cache(known, HORIZON_DAYS, features=None if matrices is None else matrices(known))
     X, y, weights = training_set(snapshot, snapshots=snapshots, visit_team=True, cache=cache)
+    sampled: dict = {}
+    if sample is not None:  # the same draw for the final fit and every backtest fit (the cache's training rows)
+        cache.sample = sample.counted(len(y))
+        keep = cache.sample.keep(X.index.get_level_values("enterprise_id"), X.index.get_level_values("snapshot"))
+        X, y, weights = X.loc[keep], y.loc[keep], weights[keep]
+        sampled = {"record": cache.sample.record(len(y)), "note": cache.sample.note(len(y))}
     fingerprint = data_fingerprint(known)
     dates = snapshot_dates(as_of, snapshots)
-    now = build_features(snapshot)
+    now = build_features(snapshot) if matrices is None else cache.build(as_of)
     notes: dict[str, str] = {}
     if too_little_history(y, min_positives):
         winner, model = "rule_of_thumb", CampaignRule().fit(now)  # the rule of thumb with the campaign's priorities
@@ -273,6 +286,8 @@ def train_on_tables(tables: Snapshot | dict[str, pd.DataFrame], as_of: object, r
             metrics["capture_at_as_of"] = pd.Series(as_of_capture)
         winner = nested["winner"]
         model = fitted[winner]
+    if sampled:
+        notes = {lang: " ".join(filter(None, (notes.get(lang), sampled["note"][lang]))) for lang in ("zh", "en")}
     features = list(getattr(model, "feature_names_in_", now.columns))
     importance = global_importance(model, now.reindex(columns=features), seed=seed)
     params = {k: v for k, v in model.get_params().items() if not callable(v)}
@@ -286,7 +301,7 @@ def train_on_tables(tables: Snapshot | dict[str, pd.DataFrame], as_of: object, r
         "data_fingerprint": fingerprint, "seed": seed, "notes": notes, "selection": SELECTION_RULE,
         "calibration": calibration_method(winner, model), "backtest": backtest,
         "importance": {name: float(value) for name, value in importance.items()},
-        "selection_detail": selection,
+        "selection_detail": selection, **({"training_sample": sampled["record"]} if sampled else {}),
     }
     version = registry.register(model, card)["version"]  # another id when this one exists (versions never change)
     return TrainingReport(as_of, metrics, winner, version, registry.serving(), int(len(y)), int(y.sum()), notes)
@@ -305,11 +320,13 @@ SELECTION_RULE = {
 
 def train_models(store, as_of: AsOf | None = None, models_dir: object = None, truth: object = None,
                  capacity: float = CAPACITY, snapshots: int = SNAPSHOTS, origins: int = BACKTEST_ORIGINS,
-                 ablations: bool = True, capacity_of: str = "operating", window_days: int | None = None) -> TrainingReport:
-    """``saferank train``: train on the store as known on ``as_of`` (default: the newest inspection)."""
+                 ablations: bool = True, capacity_of: str = "operating", window_days: int | None = None,
+                 matrices: Callable | None = None, sample: TrainingSample | None = None) -> TrainingReport:
+    """``saferank train``: train on the store as known on ``as_of`` (default: the newest inspection);
+    ``matrices`` and ``sample`` as ``train_on_tables``."""
     scoring_window(capacity_of, window_days)  # a wrong option is refused before the store is read
     as_of = AsOf.parse(as_of) if as_of is not None else AsOf(latest_record_date(store))
     truth_frame = pd.read_csv(truth, dtype={"enterprise_id": str}) if truth else None
     return train_on_tables(Snapshot.from_store(store, as_of), None, ModelRegistry(models_dir), truth_frame, capacity,
                            snapshots=snapshots, origins=origins, ablations=ablations, capacity_of=capacity_of,
-                           window_days=window_days)
+                           window_days=window_days, matrices=matrices, sample=sample)

@@ -188,3 +188,29 @@ def test_a_simulated_province_is_written_county_by_county(tmp_path):
     assert (hazards["inspection_id"].dropna().str[:6].to_numpy() == hazards.loc[hazards["inspection_id"].notna(), "enterprise_id"].str[:6].to_numpy()).all()
     features = build_features(Snapshot.from_tables(parts[0], AsOf.parse("2026-11-15")))
     assert len(features) > 0
+
+
+def test_dask_training_gives_the_same_model_card_as_pandas(engine, county, tmp_path, monkeypatch):
+    """``saferank train --engine dask`` without a sample: every snapshot's and origin's matrix from the
+    cluster, the same card (metrics, rows, winner, selection) as the pandas training."""
+    from analytics.engine.dask_engine import train_store
+    from analytics.models.registry import ModelRegistry
+    from analytics.models.select import train_on_tables
+    from analytics.store.database import open_store
+    from analytics.store.writing import write_tables
+
+    monkeypatch.setenv("SAFERANK_MODEL_KEY", "k" * 40)
+    small = {"snapshots": 2, "origins": 2, "ablations": False}  # the fits are the same on both paths: few of them
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    write_tables(open_store(url), county.tables)
+    expected = train_on_tables(Snapshot.from_store(open_store(url), AsOf(county.as_of)), None,
+                               ModelRegistry(tmp_path / "pandas"), **small)
+    got = train_store(open_store(url), engine, tmp_path / "parquet", PARTITIONS, as_of=AsOf(county.as_of),
+                      models_dir=tmp_path / "dask", **small)
+    assert (tmp_path / "parquet" / "_partitions.json").exists()  # the matrices came from the cluster's export
+    assert got.n_rows == expected.n_rows > 0 and got.winner == expected.winner
+    pd.testing.assert_frame_equal(got.metrics, expected.metrics)
+    cards = [ModelRegistry(tmp_path / side).card(report.version) for side, report in (("pandas", expected), ("dask", got))]
+    for key in ("metrics", "n_rows", "n_positive", "features", "params", "selection_detail", "importance"):
+        assert cards[1][key] == cards[0][key], key
+    assert "training_sample" not in cards[1]

@@ -1,0 +1,72 @@
+"""The training sample (issue 20 item 4): stable, seeded, independent of partitioning, stated on the card."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analytics.contract.errors import UserError
+from analytics.engine.partition import partition_codes
+from analytics.models import backtest
+from analytics.models.sample import TrainingSample, sample_draws
+from analytics.simulate import simulate_county
+
+IDS = pd.Index([f"E{i:06d}" for i in range(100_000)], name="enterprise_id")
+DAY = pd.Timestamp("2026-05-01")
+
+
+def test_draws_are_the_same_whole_or_partition_by_partition_and_in_any_order():
+    whole = sample_draws(IDS, DAY, seed=3)
+    assert ((whole >= 0) & (whole < 1)).all()
+    codes = partition_codes(IDS, 7)
+    by_part = pd.Series(np.nan, index=IDS)
+    for k in range(7):  # seven partitions, each drawn alone
+        part = IDS[codes == k]
+        by_part.loc[part] = sample_draws(part[::-1], DAY, seed=3)[::-1]
+    np.testing.assert_array_equal(by_part.to_numpy(), whole)
+
+
+def test_draws_are_the_same_in_another_process():
+    script = ("import pandas as pd; from analytics.models.sample import sample_draws; "
+              "print(repr(sample_draws(pd.Index(['E1', 'E2', 'E3']), pd.Timestamp('2026-05-01'), 3).tolist()))")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == repr(sample_draws(pd.Index(["E1", "E2", "E3"]), DAY, 3).tolist())
+
+
+def test_a_seed_date_or_firm_changes_the_draw_and_the_size_is_about_the_one_asked():
+    sample = TrainingSample(10_000, seed=3).counted(len(IDS))
+    kept = sample.keep(IDS, DAY)
+    assert sample.fraction == pytest.approx(0.1)
+    assert abs(int(kept.sum()) - 10_000) < 4 * np.sqrt(100_000 * 0.1 * 0.9)  # binomial, four standard deviations
+    other_seed = TrainingSample(10_000, seed=4).counted(len(IDS)).keep(IDS, DAY)
+    other_day = sample.keep(IDS, DAY + pd.Timedelta(days=30))
+    assert (kept != other_seed).sum() > 10_000 and (kept != other_day).sum() > 10_000
+    np.testing.assert_array_equal(sample.keep(IDS, np.full(len(IDS), DAY)), kept)  # one date or a date per row
+
+
+def test_no_sample_when_the_rows_are_fewer_than_asked_and_a_bad_size_is_refused():
+    sample = TrainingSample(500).counted(400)
+    assert sample.fraction == 1.0 and sample.keep(IDS[:400], DAY).all()
+    assert "400" in sample.note(400)["en"] and "未抽样" in sample.note(400)["zh"]
+    with pytest.raises(UserError, match="--sample"):
+        TrainingSample(0)
+
+
+def test_the_backtest_fits_on_the_same_sampled_rows():
+    county = simulate_county(600, seed=5)
+    dates = [county.as_of - pd.Timedelta(days=d) for d in (210, 180)]
+    cache = backtest.new_cache(county.tables)
+    X_all, y_all, _ = backtest._training_set(cache, dates)
+    cache.sample = TrainingSample(len(y_all) // 2, seed=1).counted(len(y_all))
+    X, y, w = backtest._training_set(cache, dates)
+    assert 0 < len(y) < len(y_all) and len(X) == len(y) == len(w)
+    expected = []
+    for day in dates:  # two dates: each one's observed firms, kept by their own draw
+        features, labels, _ = cache.get(day)
+        rows = features.index[(labels["inspected"] | labels["accident"]).to_numpy(dtype=bool)]
+        expected += list(rows[sample_draws(rows, day, 1) < cache.sample.fraction])
+    assert list(X.index) == expected
