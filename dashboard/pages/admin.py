@@ -36,11 +36,18 @@ def _grid(grid_id: str, frame: pd.DataFrame, lang: str) -> dag.AgGrid:
     )
 
 
+def _role_names(lang: str) -> dict[str, str]:
+    return {code: labels[0 if lang == "zh" else 1] for code, labels in accounts.ROLES.items()}
+
+
 def _accounts_grid(lang: str) -> dag.AgGrid:
     users = accounts.list_users(get_store())
-    roles = {code: labels[0 if lang == "zh" else 1] for code, labels in accounts.ROLES.items()}
-    users["role"] = users["role"].map(roles).fillna(users["role"])
-    return _grid("admin-users", users, lang)
+    users["role"] = users["role"].map(_role_names(lang)).fillna(users["role"])
+    users["disabled"] = users["disabled"].map({True: i18n.t("yes", lang), False: i18n.t("no", lang)})
+    users["created_at"] = users["created_at"].dt.strftime("%Y-%m-%d %H:%M")
+    headers = {"username": "admin.username", "display_name": "admin.display_name", "role": "admin.role",
+               "team": "admin.team_column", "disabled": "admin.disabled_column", "created_at": "admin.created_column"}
+    return _grid("admin-users", users.rename(columns={c: i18n.t(key, lang) for c, key in headers.items()}), lang)
 
 
 def _field(label: str, component: object) -> html.Div:
@@ -186,6 +193,7 @@ def search_audit(_clicks, username, actions, object_id, since, until, lang):
         entries = audit.search(get_store(), _audit_filters(username, actions, object_id, since, until), limit=SHOWN)
     except UserError as error:
         return html.Div(), error.render(lang)
+    entries["role"] = entries["role"].map(_role_names(lang)).fillna(entries["role"])
     return _grid("admin-audit-grid", audit.labelled(entries, lang), lang), i18n.t("admin.shown", lang, n=len(entries))
 
 
