@@ -15,11 +15,11 @@ parameter or the ``saferank_lang`` cookie (set by the language switch, read on e
 from __future__ import annotations
 
 import math
-import re
 
 import pandas as pd
 
 from analytics.contract.schema import Code
+from analytics.contract.words import plural  # English counts: "{n} firm(s)" is "1 firm", "3 firms"
 
 LANGS = ("zh", "en")
 DEFAULT_LANG = "zh"
@@ -489,21 +489,6 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "After several wrong passwords you must wait a while before trying again. Ask an administrator to reset a forgotten password.",
     ),
 }
-
-
-_PLURAL = re.compile(r"\{(\w+)\}([^{}()]*?[a-z])\((s|es)\)")  # "{total} enterprise(s)", "{done}/{total} row(s)"
-
-
-def _one(value: object) -> bool:
-    try:
-        return float(str(value).replace(",", "")) == 1
-    except ValueError:
-        return False  # a template such as plotly's "%{customdata[2]}": the plural
-
-
-def plural(text: str, values: dict[str, object]) -> str:
-    """English counts: ``{n} firm(s)`` is "1 firm" and "3 firms" (the plural for any value that is not 1)."""
-    return _PLURAL.sub(lambda m: "{" + m[1] + "}" + m[2] + ("" if _one(values.get(m[1])) else m[3]), text)
 
 
 def t(key: str, lang: str = DEFAULT_LANG, **values: object) -> str:

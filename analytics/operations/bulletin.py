@@ -30,6 +30,7 @@ import pandas as pd
 
 from analytics.contract.errors import UserError
 from analytics.contract.exports import county_of, cover_line, write_xlsx
+from analytics.contract.words import count
 from analytics.operations.followup import UNKNOWN_TEAM
 from analytics.snapshot.facts import (
     hazard_state,
@@ -61,11 +62,6 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
 }
 
 
-def _count(n: object, one: str, many: str | None = None) -> str:
-    """An English count and its noun in agreement: "1 hazard", "3 hazards"."""
-    return f"{n} {one if n == 1 else (many or one + 's')}"
-
-
 @dataclass(frozen=True)
 class Bulletin:
     """A period's figures: ``totals`` (a Series over ``COUNTS`` plus ``rate``), ``teams`` and ``towns``
@@ -85,7 +81,7 @@ class Bulletin:
         if lang == "zh":
             return (f"检查企业 {t['enterprises']} 家，发现隐患 {t['hazards']} 项，其中重大隐患 {t['major']} 项，"
                     f"已整改 {t['rectified']} 项，整改率 {rate}")
-        return (f"{_count(t['enterprises'], 'enterprise')} inspected, {_count(t['hazards'], 'hazard')} found, "
+        return (f"{count(t['enterprises'], 'enterprise')} inspected, {count(t['hazards'], 'hazard')} found, "
                 f"of which {t['major']} major; {t['rectified']} rectified, rectification rate {rate}")
 
     def details(self, lang: str = "zh") -> str:
@@ -93,9 +89,9 @@ class Bulletin:
         if lang == "zh":
             return (f"共开展检查 {t['visits']} 次，其中回头看 {t['follow_ups']} 次；按期整改 {t['on_time']} 项，"
                     f"逾期未改 {t['overdue']} 项；实施行政处罚 {t['penalties']} 起。")
-        return (f"{_count(t['visits'], 'inspection visit')}, {_count(t['follow_ups'], 'follow-up')} among them; "
-                f"{_count(t['on_time'], 'hazard')} rectified on time, {t['overdue']} overdue; "
-                f"{_count(t['penalties'], 'penalty', 'penalties')} imposed.")
+        return (f"{count(t['visits'], 'inspection visit')}, {count(t['follow_ups'], 'follow-up')} among them; "
+                f"{count(t['on_time'], 'hazard')} rectified on time, {t['overdue']} overdue; "
+                f"{count(t['penalties'], 'penalty', 'penalties')} imposed.")
 
     def period(self, lang: str = "zh") -> str:
         if lang == "zh":

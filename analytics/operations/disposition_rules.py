@@ -25,6 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from analytics.contract.errors import UserError
+from analytics.contract.words import counts
 from analytics.snapshot.facts import RESTART_WINDOW_DAYS
 
 LEGAL_SOURCE = (
@@ -110,27 +111,27 @@ def evidence(facts: pd.DataFrame, rules: DispositionRules, lang: str) -> dict[st
         "major_not_rectified": (
             n["major_not_rectified"] > 0,
             ("重大隐患逾期 " + days + " 天，期限后检查仍未整改 " + _text(n["major_not_rectified"]) + " 项") if zh else
-            (_text(n["major_not_rectified"]) + " major hazard(s) still open at an inspection after the deadline, overdue "
-             + days + " days"),
+            (counts(n["major_not_rectified"], "major hazard") + " still open at an inspection after the deadline, overdue "
+             + counts(n["major_overdue_days"].fillna(0), "day")),
         ),
         "repeated_penalties_major": (
             (n["open_major"] > 0) & ((short >= rules.penalty_count_short) | (year >= rules.penalty_count_year)),
             (f"存在重大隐患，{rules.penalty_window_short_days}日内处罚 " + _text(short) + " 次、一年内 " + _text(year) + " 次")
-            if zh else ("open major hazard; " + _text(short) + f" penalties in {rules.penalty_window_short_days} days, "
-                        + _text(year) + " in a year"),
+            if zh else ("open major hazard; " + counts(short, "penalty", "penalties")
+                        + f" in {rules.penalty_window_short_days} days, " + _text(year) + " in a year"),
         ),
         "weak_management_improving": (
             (n["general_found"] >= rules.upgrade_min_general) & (n["on_time_rate"] >= rules.upgrade_on_time_rate).fillna(False)
             & n["has_means"],
             (f"近{rules.window_days}天一般隐患 " + _text(n["general_found"]) + " 项，按期整改率 " + on_time_pct + "%，具备改造条件") if zh else
-            (_text(n["general_found"]) + f" general hazards in {rules.window_days} days, " + on_time_pct
+            (counts(n["general_found"], "general hazard") + f" in {rules.window_days} days, " + on_time_pct
              + "% rectified on time, has the means to upgrade"),
         ),
         "rectifiable_hazards": (
             n["open_hazards"] > 0,
             ("未整改隐患 " + _text(n["open_hazards"]) + " 项，限期 " + _date(n["deadline"]) + " 前整改，"
              + _date(n["follow_up_date"]) + " 回头看") if zh else
-            (_text(n["open_hazards"]) + " open hazard(s) to rectify by " + _date(n["deadline"]) + ", follow-up on "
+            (counts(n["open_hazards"], "open hazard") + " to rectify by " + _date(n["deadline"]) + ", follow-up on "
              + _date(n["follow_up_date"])),
         ),
         "small_scattered": (
@@ -141,7 +142,7 @@ def evidence(facts: pd.DataFrame, rules: DispositionRules, lang: str) -> dict[st
         "late_rectification": (
             n["overdue_or_late"] >= rules.refusal_overdue_count,
             (f"近{rules.window_days}天隐患逾期未改或逾期整改 " + _text(n["overdue_or_late"]) + " 项") if zh else
-            (_text(n["overdue_or_late"]) + f" hazards overdue or rectified late in {rules.window_days} days"),
+            (counts(n["overdue_or_late"], "hazard") + f" overdue or rectified late in {rules.window_days} days"),
         ),
     }
 

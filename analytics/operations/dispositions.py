@@ -40,6 +40,7 @@ from analytics.contract.exports import county_of, cover_line, write_xlsx
 from analytics.contract.schema import RISK_LEVELS, SECTORS, Code
 from analytics.store.app_tables import dispositions
 from analytics.contract.dates import to_timestamp
+from analytics.contract.words import counts
 from analytics.operations.disposition_rules import (  # noqa: F401  (closure_rule: re-exported for the page)
     RULE_BATCH,
     DispositionRules,
@@ -201,7 +202,7 @@ def _penalty_text(facts: pd.DataFrame, rules: DispositionRules, lang: str) -> pd
     if lang == "zh":
         text = f"近{rules.window_days}天处罚 " + _text(count) + " 次，罚款合计 " + amount + " 万元，最近一次 " + last
         return text.where(count > 0, f"近{rules.window_days}天无处罚")
-    text = _text(count) + f" penalties in {rules.window_days} days, fines " + amount + " × 10k yuan, latest " + last
+    text = counts(count, "penalty", "penalties") + f" in {rules.window_days} days, fines " + amount + " × 10k yuan, latest " + last
     return text.where(count > 0, f"no penalties in {rules.window_days} days")
 
 

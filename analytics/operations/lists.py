@@ -32,6 +32,7 @@ from analytics.snapshot.facts import open_mask, overdue_mask
 from analytics.snapshot.snapshot import AsOf, Snapshot, as_snapshot
 from analytics.snapshot.timeline import operating_on
 from analytics.contract.schema import RISK_LEVELS, SECTORS
+from analytics.contract.words import count
 
 PLACE_SECTORS = ("fire_venues", "tourism")
 VESSEL_SECTOR = "fishing_vessels"
@@ -327,4 +328,4 @@ class ListReport:
             name = "场所清单" if self.which == "places" else "人群清单"
             return f"{name}（{self.as_of:%Y-%m-%d}）：{self.rows} 行，已写入 {self.path}"
         name = "Places list" if self.which == "places" else "People list"
-        return f"{name} ({self.as_of:%Y-%m-%d}): {self.rows} rows, written to {self.path}"
+        return f"{name} ({self.as_of:%Y-%m-%d}): {count(self.rows, 'row')}, written to {self.path}"

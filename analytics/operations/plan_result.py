@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.contract.schema import RISK_LEVELS, SECTORS, code_label
+from analytics.contract.words import count
 from analytics.operations.plan_rules import (EVIDENCE_COLUMNS, SHOWN_UNPLANNED, TARGET_REASONS, UNPLANNED_COLUMNS,
                                              UNPLANNED_REASONS, VISIT_REASONS, PlanRules)
 
@@ -99,9 +100,9 @@ class Plan:
                     + ("……" if len(self.unplanned) > SHOWN_UNPLANNED else "。"))
         else:
             lines = [
-                f"Inspection plan {self.plan_id or ''}{version}: {self.start.date()} to {self.end.date()}, {teams} teams, {n} visits ({parts or 'none'}).",
+                f"Inspection plan {self.plan_id or ''}{version}: {self.start.date()} to {self.end.date()}, {count(teams, 'team')}, {count(n, 'visit')} ({parts or 'none'}).",
                 f"Risk-ranked, mandatory and random targets: {share}; on-site follow-ups {counts['follow_up']} (at most "
-                f"{self.rules.follow_up_share:.0%} of a team's day); {len(self.evidence)} firm(s) with general hazards left "
+                f"{self.rules.follow_up_share:.0%} of a team's day); {count(len(self.evidence), 'firm')} with general hazards left "
                 "to evidence review (the firm sends proof of rectification).",
                 f"Expected major hazards found: {self.expected_found:.1f}; a purely random plan of the same size: "
                 f"{self.expected_random:.1f}" + (f" ({self.ratio:.1f}×)." if np.isfinite(self.ratio) else "."),
@@ -113,7 +114,7 @@ class Plan:
                     f"{levels[lv]} (every {self.rules.cycle_days[lv]} days) {d} due, {v} planned" for lv, (d, v) in cycles.items()) + ".")
             if len(self.unplanned):
                 shown = self.unplanned.head(SHOWN_UNPLANNED)
-                lines.append(f"{len(self.unplanned)} firm(s) could not be planned: " + "; ".join(
+                lines.append(f"{count(len(self.unplanned), 'firm')} could not be planned: " + "; ".join(
                     shown["enterprise_id"] + " (" + shown["reason_en"] + ")")
                     + (" ..." if len(self.unplanned) > SHOWN_UNPLANNED else "."))
         return "\n".join(lines)

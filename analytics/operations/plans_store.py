@@ -33,6 +33,7 @@ from analytics.store.app_tables import plan_visits, plans
 from analytics.operations.teams import default_teams, read_teams, typed_teams
 from analytics.contract.dates import to_timestamp
 from analytics.contract import frames
+from analytics.contract.words import count
 from analytics.operations.plan_export import write_plan_html, write_plan_xlsx
 from analytics.risk.risklist import read_risk_list
 from analytics.store.database import CONTRACT_TABLES, read_tables
@@ -93,7 +94,7 @@ def save_plan(store, plan: Plan, created_by: str = "cli", replace: bool = False)
                 sa.or_(*[inspections.c.inspection_id.like(f"{p}-%") for p in older]))).scalar_one()
             if entered:
                 raise UserError(f"计划 {older[0]} 已有 {entered} 条检查结果录入，不能替换；请不加 --replace 重抽（生成新版本）。",
-                                f"The plan {older[0]} already has {entered} result(s) entered and cannot be replaced; "
+                                f"The plan {older[0]} already has {count(entered, 'result')} entered and cannot be replaced; "
                                 "re-draw without --replace (a new version).")
             connection.execute(plan_visits.delete().where(plan_visits.c.plan_id.in_(older)))
             connection.execute(plans.delete().where(plans.c.plan_id.in_(older)))

@@ -27,6 +27,7 @@ from analytics.contract.dates import to_timestamp
 from analytics.accounts import audit
 from analytics.accounts.users import require
 from analytics.contract import frames
+from analytics.contract.words import count
 from analytics.models.registry import ModelRegistry
 from analytics.operations import plans_store  # visits_for through the module: tests replace it there
 from analytics.risk.risklist import dated_list, read_risk_list, rescore_enterprise
@@ -114,8 +115,8 @@ class ResultsReport:
         if lang == "zh":
             lines = [f"已记录 {self.enterprise_id}：检查 {counts.get('inspections', 0)} 条，隐患 {counts.get('hazards', 0)} 条。"]
         else:
-            lines = [f"Recorded for {self.enterprise_id}: {counts.get('inspections', 0)} inspection(s), "
-                     f"{counts.get('hazards', 0)} hazard record(s)."]
+            lines = [f"Recorded for {self.enterprise_id}: {count(counts.get('inspections', 0), 'inspection')}, "
+                     f"{count(counts.get('hazards', 0), 'hazard record')}."]
         if self.after is not None:
             b = self.before or {}
             if lang == "zh":

@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from analytics.contract.errors import UserError
+from analytics.contract.words import noun
 
 DEFAULT_TEAM_COUNT = 15
 DEFAULT_DAILY_CAPACITY = 3
@@ -78,7 +79,7 @@ def read_teams(path: str | Path, town_ids: Sequence[str] | None = None, content:
     missing = [name for name in ("team", "towns") if name not in raw.columns]
     if missing:
         zh = "、".join(FILE_HEADERS[m][1] for m in missing)
-        raise UserError(f"检查组文件缺少列：{zh}。", f"The team file lacks the column(s): {', '.join(missing)}.")
+        raise UserError(f"检查组文件缺少列：{zh}。", f"The team file lacks the {noun(len(missing), 'column')}: {', '.join(missing)}.")
     if "daily_capacity" not in raw.columns:
         raw["daily_capacity"] = str(DEFAULT_DAILY_CAPACITY)
     raw = raw.assign(

@@ -47,6 +47,7 @@ from analytics.snapshot.snapshot import AsOf, Snapshot, held_tables
 from analytics.store.database import latest_record_date
 from analytics.snapshot.facts import FLAG_CODES, decode_flags, encode_flags, enterprise_flags
 from analytics.contract.frames import typed
+from analytics.contract.words import count
 from analytics.features import FEATURES, build_features
 from analytics.models.registry import ModelRegistry
 from analytics.risk.levels import level_label
@@ -445,7 +446,8 @@ class ScoreReport:
             if self.path:
                 lines.append(f"已写出 {self.path}（UTF-8 BOM）。")
         else:
-            lines = [f"Risk list {self.as_of.date()}: {self.n} enterprises, model {self.model_version}.", f"Levels: {counts}."]
+            lines = [f"Risk list {self.as_of.date()}: {count(self.n, 'enterprise')}, model {self.model_version}.",
+                     f"Levels: {counts}."]
             if self.path:
                 lines.append(f"Wrote {self.path} (UTF-8 with BOM).")
         if self.note.get(lang):

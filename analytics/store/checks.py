@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.contract.errors import UserError
+from analytics.contract import words
 from analytics.contract.schema import (
     DATE_FORMATS,
     FALSE_WORDS,
@@ -75,7 +76,7 @@ class ImportFailed(UserError):
         if lang == "zh":
             lines = [f"导入未完成：发现 {count} 处错误，数据库未作任何改动。"]
         else:
-            lines = [f"Import not done: {count} problem(s) found; the store was not changed."]
+            lines = [f"Import not done: {words.count(count, 'problem')} found; the store was not changed."]
         lines += render_issues(self.issues.head(PRINTED_ISSUES), lang)
         if count > PRINTED_ISSUES:
             rest = count - PRINTED_ISSUES
@@ -87,8 +88,10 @@ class ImportFailed(UserError):
         if self.cascaded:
             lines.append(f"另有 {self.cascaded} 行本身无误，但引用了上列有错误的行：用 --skip-bad 导入时它们会一并拒绝（原因写在拒绝文件中）。"
                          if lang == "zh" else
-                         f"{self.cascaded} more row(s) have no problem of their own but refer to a row listed above: "
-                         "with --skip-bad they are rejected with it (the reason is written beside them).")
+                         (f"{self.cascaded} more row has no problem of its own but refers to a row listed above: "
+                          "with --skip-bad it is rejected with it (the reason is written beside it)." if self.cascaded == 1 else
+                          f"{self.cascaded} more rows have no problem of their own but refer to a row listed above: "
+                          "with --skip-bad they are rejected with it (the reason is written beside them)."))
         return "\n".join(lines)
 
 

@@ -31,6 +31,7 @@ from analytics.contract.errors import UserError
 from analytics.contract.exports import write_csv
 from analytics.contract.mapping import SourceMapping
 from analytics.contract.schema import LOAD_ORDER, TABLES, Column
+from analytics.contract import words
 from analytics.store import database as store_module
 from analytics.store import writing
 from analytics.store.database import WriteCounts
@@ -107,8 +108,10 @@ class ImportReport:
             lines = [f"{count} 行未导入：{len(own)} 行本身有错误" + (f"，{only_cascade} 行因引用了未导入的行" if only_cascade else "")
                      + "。每一行的原因如下（拒绝文件中也写在每行旁边）："]
         else:
-            lines = [f"{count} row(s) were not imported: {len(own)} with problems of their own"
-                     + (f", {only_cascade} because they refer to a row not imported" if only_cascade else "")
+            lines = [f"{words.count(count, 'row')} {'was' if count == 1 else 'were'} not imported: {len(own)} with "
+                     f"problems of {'its' if len(own) == 1 else 'their'} own"
+                     + (f", {only_cascade} because {'it refers' if only_cascade == 1 else 'they refer'} to a row not imported"
+                        if only_cascade else "")
                      + ". The reason for each (also beside each row in the rejects files):"]
         lines += render_issues(issues.head(PRINTED_ISSUES), lang)
         if len(issues) > PRINTED_ISSUES:

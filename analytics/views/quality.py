@@ -38,6 +38,7 @@ import pandas as pd
 
 from analytics.contract import schema
 from analytics.contract.exports import county_of, cover_line, write_xlsx
+from analytics.contract.words import count
 from analytics.features import profile, rectification
 from analytics.features.build import skipped_families
 from analytics.features.registry import DEADLINE_FEATURES, FAMILY_LABELS, FAMILY_TABLES, family_features
@@ -114,7 +115,7 @@ class QualityReport:
         day = "" if self.export_date is None else (f"（导出日期 {self.export_date:%Y-%m-%d}）" if zh
                                                    else f" (export date {self.export_date:%Y-%m-%d})")
         lines = [f"数据质量{day}：{counts['tables']} 张表，共 {counts['rows']:,} 行。" if zh else
-                 f"Data quality{day}: {counts['tables']} tables, {counts['rows']:,} rows."]
+                 f"Data quality{day}: {count(counts['tables'], 'table')}, {count(counts['rows'], 'row')}."]
         low = self.low_columns()
         if len(low):
             named = [f"{_column_words(r.table, r.column, lang)} {r.share:.0%}" for r in low.head(EXAMPLES).itertuples()]

@@ -161,7 +161,7 @@ def test_standardise_shows_deadline_follow_up_and_penalty_history(recommended: p
 def test_evidence_is_bilingual_and_names_the_facts(recommended: pd.DataFrame) -> None:
     assert recommended.loc["MAJOR_SEEN", "evidence_zh"] == "重大隐患逾期 60 天，期限后检查仍未整改 1 项"
     assert recommended.loc["MAJOR_SEEN", "evidence_en"] == (
-        "1 major hazard(s) still open at an inspection after the deadline, overdue 60 days")
+        "1 major hazard still open at an inspection after the deadline, overdue 60 days")
     assert recommended.loc["PENALISED", "evidence_zh"].startswith("存在重大隐患，180日内处罚 3 次、一年内 3 次")
     assert "2026-04-01" in recommended.loc["RESTART", "evidence_zh"]
     assert recommended.loc["NOTHING", "evidence_zh"] == "未见明确处置依据，需人工研判"

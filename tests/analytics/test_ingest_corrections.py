@@ -178,7 +178,7 @@ def test_a_rejected_row_s_followers_name_it_and_the_strict_run_counts_them(sqlit
         import_rows(sqlite_store, tmp_path / "strict", rows)
     assert caught.value.issues["file"].tolist() == ["enterprises.csv", "status_events.csv"]  # problems of their own
     assert caught.value.cascaded == 2  # inspection I3 and hazard H3; the status change is counted once, above
-    assert "2 more row(s) have no problem of their own" in caught.value.render("en")
+    assert "2 more rows have no problem of their own" in caught.value.render("en")
     assert "另有 2 行本身无误" in caught.value.render("zh")
 
     report = import_rows(sqlite_store, tmp_path / "skip", rows, skip_bad=True)
@@ -203,7 +203,7 @@ def test_skip_bad_says_why_every_rejected_row_went(sqlite_store, tmp_path, capsy
     located = report.rejected_issues.dropna(subset=["row"])
     assert len(located.drop_duplicates(["file", "row"])) == rejected  # a reason for every row that went
     text = report.render("en")
-    assert "5 row(s) were not imported: 3 with problems of their own, 2 because they refer to a row not imported" in text
+    assert "5 rows were not imported: 3 with problems of their own, 2 because they refer to a row not imported" in text
     for file, row in located[["file", "row"]].itertuples(index=False):
         assert f"{file} row {row} [" in text
     assert "5 行未导入：3 行本身有错误，2 行因引用了未导入的行" in report.render("zh")

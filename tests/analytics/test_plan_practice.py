@@ -93,7 +93,7 @@ def test_on_site_follow_ups_keep_within_the_share_day_by_day_and_general_ones_go
     assert set(evidence.index) == {f"F{i:02d}" for i in range(20, 26)}
     assert "HG20" in evidence.loc["F20", "reason_zh"] and "书面核查" in evidence.loc["F20", "reason_zh"]
     assert evidence.loc["F20", "deadline"] == pd.Timestamp("2026-03-05")
-    assert "6 家的一般隐患转为书面核查" in plan.render("zh") and "6 firm(s) with general hazards left to evidence" in plan.render("en")
+    assert "6 家的一般隐患转为书面核查" in plan.render("zh") and "6 firms with general hazards left to evidence" in plan.render("en")
     assert plan.target_share >= 0.7
     page = write_plan_html(plan, tables, tmp_path / "plan.html").read_text(encoding="utf-8")
     assert "<h1>书面核查</h1>" in page and "HG25" in page  # on paper too, after the teams' days
@@ -271,4 +271,5 @@ def test_the_demos_first_week_goes_mostly_to_ranked_or_random_targets_and_counts
     assert plan.target_share >= 0.6
     text = setup.render("zh")
     assert f"另有 {len(plan.evidence)} 家的一般隐患转为书面核查" in text
-    assert f"{len(plan.evidence)} firm(s) with general hazards left to evidence review" in setup.render("en")
+    firms = f"{len(plan.evidence)} firm" + ("" if len(plan.evidence) == 1 else "s")
+    assert f"{firms} with general hazards left to evidence review" in setup.render("en")
