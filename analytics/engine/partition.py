@@ -5,6 +5,8 @@
 - ``export_tables`` / ``export_store``: the contract tables as partitioned Parquet (pyarrow): every
   table keyed by enterprise in ``<dir>/<table>/part-00000.parquet`` …, the county-wide small tables
   (towns, weather alerts) whole in ``<dir>/<table>.parquet``, and ``<dir>/_partitions.json``.
+  ``export_store`` reads each store table in pieces (``read_table_chunks``) and appends each piece's
+  rows to one ``pyarrow.parquet.ParquetWriter`` per partition: the client holds one piece, not a table.
 - ``load_snapshot``: one partition's snapshot; ``county_counts``: its share of the county-wide
   reductions (context counts, the firms' own power baselines whose sector medians judge firms
   without one, whether hazards record rectification dates and deadlines);
@@ -25,9 +27,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from analytics.contract.errors import UserError
-from analytics.contract.frames import typed
+from analytics.contract.frames import empty, typed
 from analytics.contract.schema import LOAD_ORDER, TABLES
 from analytics.features import context, profile
 from analytics.features import power as power_features
@@ -37,7 +41,7 @@ from analytics.features.rectification import HELD_DEADLINE, HELD_RECTIFIED
 from analytics.risk.risklist import REASON_COUNT, score_rows
 from analytics.snapshot import power
 from analytics.snapshot.snapshot import AsOf, Snapshot, held_tables
-from analytics.store.database import Store, read_tables
+from analytics.store.database import CHUNK_ROWS, Store, read_table_chunks
 
 ENTERPRISE_TABLES = tuple(name for name, spec in TABLES.items() if "enterprise_id" in spec.column_names)
 MANIFEST = "_partitions.json"
@@ -94,17 +98,52 @@ def export_tables(tables: Mapping[str, pd.DataFrame], root: str | Path, partitio
     return root
 
 
-def export_store(store: Store, root: str | Path, partitions: int) -> Path:
-    """The store's contract tables as partitioned Parquet, read one table at a time."""
+def _write_pieces(root: Path, name: str, pieces: Iterable[pd.DataFrame], partitions: int) -> int:
+    """Append typed pieces of table ``name`` to its Parquet files (one writer per partition, or one
+    for a shared table), the files ``write_table`` would write for the whole table; returns the rows.
+    A table without rows is written only when the contract requires it (empty files, as before)."""
+    schema = pa.Schema.from_pandas(empty(name), preserve_index=False)
+    keyed = name in ENTERPRISE_TABLES
+    paths = [_part_path(root, name, k) for k in range(partitions)] if keyed else [root / f"{name}.parquet"]
+    writers: dict[int, pq.ParquetWriter] = {}
+
+    def writer(k: int) -> pq.ParquetWriter:
+        if k not in writers:
+            paths[k].parent.mkdir(parents=True, exist_ok=True)
+            writers[k] = pq.ParquetWriter(paths[k], schema)
+        return writers[k]
+
+    rows = 0
+    try:
+        for piece in pieces:  # a loop over pieces of the table, each split by partition at once
+            if keyed:
+                codes = partition_codes(piece["enterprise_id"], partitions)
+                order = np.argsort(codes, kind="stable")
+                bounds = np.searchsorted(codes[order], np.arange(partitions + 1))
+                parts = {k: piece.iloc[order[bounds[k]:bounds[k + 1]]] for k in range(partitions) if bounds[k + 1] > bounds[k]}
+            else:
+                parts = {0: piece}
+            for k, part in parts.items():
+                writer(k).write_table(pa.Table.from_pandas(part, schema=schema, preserve_index=False))
+            rows += len(piece)
+        if rows or TABLES[name].required:
+            for k in range(len(paths)):  # a partition without rows of this table still has its (empty) file
+                writer(k)
+    finally:
+        for open_writer in writers.values():
+            open_writer.close()
+    return rows
+
+
+def export_store(store: Store, root: str | Path, partitions: int, chunk_rows: int = CHUNK_ROWS) -> Path:
+    """The store's contract tables as partitioned Parquet, each table read in pieces of ``chunk_rows``
+    rows and appended partition by partition, so the client's memory is bounded by a piece."""
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
     names = []
     for name in LOAD_ORDER:  # as read_tables: an optional table without rows is absent
-        frame = read_tables(store, names=[name]).get(name)
-        if frame is not None:
-            write_table(root, name, frame, partitions)
+        if _write_pieces(root, name, read_table_chunks(store, name, chunk_rows), partitions) or TABLES[name].required:
             names.append(name)
-        del frame
     write_manifest(root, partitions, names, held_tables(store))
     return root
 

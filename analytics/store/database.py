@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -269,25 +269,54 @@ def set_meta(store: Store, values: dict[str, str]) -> None:
 # --- reading -----------------------------------------------------------------------------------
 
 
+def _select(connection: sa.Connection, spec: Table) -> str:
+    """Every column of one contract table, ordered by its key."""
+    quote = connection.dialect.identifier_preparer.quote
+    order = ", ".join(quote(n) for n in natural_key(spec))
+    return f"SELECT {', '.join(quote(n) for n in spec.column_names)} FROM {quote(spec.name)} ORDER BY {order}"
+
+
+def _typed_rows(spec: Table, rows: list) -> pd.DataFrame:
+    """Driver rows (raw values) as a typed frame, each column typed in one vectorised call."""
+    if not rows:
+        return frames.empty(spec.name)
+    grid = np.empty((len(rows), len(spec.column_names)), dtype=object)
+    grid[:] = rows
+    return pd.DataFrame({c.name: _typed_column(c, grid[:, i]) for i, c in enumerate(spec.columns)})
+
+
 def _fetch(connection: sa.Connection, spec: Table) -> pd.DataFrame:
     """All rows of one contract table, ordered by their key, in the typed shape of
     ``frames.typed``. Rows come from the driver's cursor as raw values (no per-row SQLAlchemy
     processing; SQLite dates arrive as ISO text) and each column is typed in one vectorised call."""
-    names = spec.column_names
-    quote = connection.dialect.identifier_preparer.quote
-    order = ", ".join(quote(n) for n in natural_key(spec))
-    sql = f"SELECT {', '.join(quote(n) for n in names)} FROM {quote(spec.name)} ORDER BY {order}"
     cursor = connection.connection.driver_connection.cursor()
     try:
-        cursor.execute(sql)
+        cursor.execute(_select(connection, spec))
         rows = cursor.fetchall()
     finally:
         cursor.close()
-    if not rows:
-        return frames.empty(spec.name)
-    grid = np.empty((len(rows), len(names)), dtype=object)
-    grid[:] = rows
-    return pd.DataFrame({c.name: _typed_column(c, grid[:, i]) for i, c in enumerate(spec.columns)})
+    return _typed_rows(spec, rows)
+
+
+CHUNK_ROWS = 200_000
+
+
+def read_table_chunks(store: Store, name: str, rows: int = CHUNK_ROWS) -> Iterator[pd.DataFrame]:
+    """One contract table in pieces of at most ``rows`` rows, in key order, each typed as
+    ``read_tables`` types the whole table (nothing when it has no rows): the client holds one piece at
+    a time. PostgreSQL streams through a server-side (named) cursor, which a plain cursor would not
+    (psycopg fetches every row on ``execute``); SQLite's cursor already steps through the rows."""
+    spec = TABLES[name]
+    with store.engine.connect() as connection:
+        driver = connection.connection.driver_connection
+        cursor = (driver.cursor(name=f"saferank_chunks_{name}") if connection.dialect.name == "postgresql"
+                  else driver.cursor())
+        try:
+            cursor.execute(_select(connection, spec))
+            while batch := cursor.fetchmany(int(rows)):  # a loop over pieces, not rows
+                yield _typed_rows(spec, batch)
+        finally:
+            cursor.close()
 
 
 def _typed_column(column: Column, values: np.ndarray) -> object:
