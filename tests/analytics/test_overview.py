@@ -79,13 +79,13 @@ def test_weekly_found_and_rectified_oldest_week_first() -> None:
 
 @pytest.fixture(scope="module")
 def sample_tables(tmp_path_factory) -> dict[str, pd.DataFrame]:
-    from analytics.simulate.sample import SAMPLE_COUNTY
+    """The sample county as imported with the demo's export date: read from a copy of the demo tests'
+    seeded store (tests/demo_folders.py, built once per run; training wrote nothing into the store)."""
+    import demo_folders
     from analytics.store.database import open_store, read_tables
-    from analytics.store.ingest import import_files
-    from saferank.demo import SAMPLE_AS_OF
 
-    store = open_store(f"sqlite:///{tmp_path_factory.mktemp('sample') / 'store.db'}")
-    import_files(store, SAMPLE_COUNTY, export_date=SAMPLE_AS_OF)
+    folder = demo_folders.copy(demo_folders.seeded(tmp_path_factory)[0], tmp_path_factory.mktemp("sample"))
+    store = open_store(f"sqlite:///{folder / 'saferank.db'}")
     tables = read_tables(store)
     store.dispose()
     return tables
