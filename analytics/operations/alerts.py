@@ -36,6 +36,7 @@ from analytics.accounts import audit
 from analytics.accounts.users import Forbidden, User, can
 from analytics.contract.errors import UserError
 from analytics.contract.exports import county_of, cover_line, write_xlsx
+from analytics.contract.words import count
 from analytics.contract.schema import ACCIDENT_SEVERITIES, ALERT_KINDS, ALERT_LEVELS, SECTORS, Code
 from analytics.operations.teams import default_teams, read_teams
 from analytics.risk.risklist import read_risk_list, scored_dates
@@ -424,7 +425,7 @@ def export_digest(store, out, as_of: AsOf | None = None, since: AsOf | None = No
     if lang == "zh":
         summary = f"预警日报 {since.plus(1)} 至 {as_of}：共 {len(feed)} 条（{parts or '无'}），已写入 {out}。"
     else:
-        summary = f"Warning digest {since.plus(1)} to {as_of}: {len(feed)} warnings ({parts or 'none'}), written to {out}."
+        summary = f"Warning digest {since.plus(1)} to {as_of}: {count(len(feed), 'warning')} ({parts or 'none'}), written to {out}."
     return feed, summary
 
 
