@@ -66,6 +66,8 @@ _BANDS = LevelThresholds()  # the default level bands: a map colour is the level
 _RISK_TOP = _BANDS.red + (_BANDS.red - _BANDS.orange) / 2
 LEVEL_BAND_SCALE = (
     (0.0, RISK_LEVEL_COLORS["blue"]),
+    # blue pales towards the yellow bound, so the blue band never blends with yellow into an olive green
+    (0.9 * _BANDS.yellow / _RISK_TOP, "#a6cbe6"),
     (_BANDS.yellow / _RISK_TOP, RISK_LEVEL_COLORS["yellow"]),
     (_BANDS.orange / _RISK_TOP, RISK_LEVEL_COLORS["orange"]),
     (_BANDS.red / _RISK_TOP, RISK_LEVEL_COLORS["red"]),

@@ -137,6 +137,8 @@ def test_mean_risk_has_one_scale_and_range_on_the_map_and_the_heatmap_whatever_t
     level = figures.RISK_LEVEL_COLORS
     assert [round(stops[level[c]], 6) for c in ("yellow", "orange")] == [0.05, 0.10]
     assert min(p * low.zmax for p, c in low.colorscale if c == level["red"]) == pytest.approx(0.20)
+    below_yellow = [c for p, c in low.colorscale if p * low.zmax < 0.05 - 1e-9]
+    assert all(int(c[5:7], 16) > int(c[1:3], 16) for c in below_yellow)  # the blue band stays blue, never olive
 
 
 @pytest.mark.parametrize("metric", ["red_orange", "hazards_found", "overdue"])
