@@ -58,10 +58,10 @@ from analytics.features import build_features
 from analytics.models import ablation
 from analytics.models.baselines import baseline_rules
 from analytics.models.campaign import CampaignRule
-from analytics.models.sample import TrainingSample
 from analytics.models.candidates import candidates
 from analytics.models.fitting import SharedFits, side_by_side
 from analytics.models.labels import build_labels, inspection_weights, selection_bias
+from analytics.models.sample import TrainingSample
 from analytics.models.team import VISIT_TEAM, TeamAveraged
 from analytics.models.uncertainty import comparisons, curve_intervals, mean_comparisons, mean_intervals, pooled_intervals
 from analytics.models.validation import SingleClassError, binary_labels, binary_tags, feature_frame, weights_or_none
