@@ -70,7 +70,7 @@ def variant_inputs(variant: str, X_train: pd.DataFrame, weights: np.ndarray) -> 
 def unfitted_variant(model: object) -> object:
     """A clone of ``model`` to refit for a variant. Only precision at capacity is compared, and Platt
     scaling (with a positive slope) never changes a ranking, so a boosted model is refitted without its
-    calibration folds (``calibration_folds=0``: one fit instead of four). A blend keeps them: it
+    calibration folds (``calibration_folds=0``: one fit instead of three). A blend keeps them: it
     averages its members' calibrated probabilities, so their calibration is part of its ranking."""
     fresh = clone(model)
     return fresh.set_params(calibration_folds=0) if isinstance(fresh, BoostedModel) else fresh

@@ -164,7 +164,10 @@ class BoostedModel(_RiskModel):
     ``risk_direction``): the margin may only rise (+1) or fall (-1) with that feature.
 
     ``calibration_folds``: the folds of the out-of-fold margins Platt scaling is fitted on (at least 2;
-    fewer positives or negatives than folds: in-sample margins). ``0``: no calibration at all, the
+    fewer positives or negatives than folds: in-sample margins). Two by default: on a simulated
+    4,000-firm county (4 origins, 12 snapshots) two and three folds gave the same ranking, a Brier
+    score of 0.03759 against 0.03754 and the same calibration by decile, for three fits of the trees
+    instead of four. ``0``: no calibration at all, the
     trees' own log-loss probabilities (one fit instead of ``folds + 1``). Platt scaling with a positive
     slope (margins that rank in the labels' direction) never changes a ranking, so where only the
     ranking is judged (the tuning origins, the with/without comparisons) ``0`` gives the same
@@ -184,7 +187,7 @@ class BoostedModel(_RiskModel):
 
     def __init__(self, max_iter: int = 250, learning_rate: float = 0.03, max_leaf_nodes: int = 8,
                  max_depth: int | None = 3, min_samples_leaf: int = 150, l2_regularization: float = 5.0,
-                 monotonic: dict | None = None, calibration_folds: int = 3, random_state: int = 0,
+                 monotonic: dict | None = None, calibration_folds: int = 2, random_state: int = 0,
                  threads: int = 1, categorical: str = "ordinal") -> None:
         self.max_iter = max_iter
         self.learning_rate = learning_rate

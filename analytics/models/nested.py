@@ -12,7 +12,7 @@ The backtest's origins are split in time (``split_origins``):
   are chosen on them, per county, on the county's own records: no default tuned on any county's
   truth. The variants are compared by their ranking (pooled precision at capacity), which
   calibration does not change, so the boosted variants are fitted without calibration folds there
-  (one fit each instead of four; a tie in precision is broken by the Brier score of the trees' own
+  (one fit each instead of three; a tie in precision is broken by the Brier score of the trees' own
   probabilities).
 
 Because every fit at an origin uses only snapshots whose windows closed by that origin, and the
