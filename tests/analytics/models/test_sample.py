@@ -70,3 +70,24 @@ def test_the_backtest_fits_on_the_same_sampled_rows():
         rows = features.index[(labels["inspected"] | labels["accident"]).to_numpy(dtype=bool)]
         expected += list(rows[sample_draws(rows, day, 1) < cache.sample.fraction])
     assert list(X.index) == expected
+
+
+def test_cli_train_with_a_sample_states_it_on_the_card_and_in_both_languages(tmp_path, capsys, monkeypatch):
+    from analytics.models.registry import ModelRegistry
+    from analytics.store.database import open_store
+    from analytics.store.writing import write_tables
+    from saferank.cli import main
+
+    monkeypatch.setenv("SAFERANK_MODEL_KEY", "k" * 40)
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    write_tables(open_store(url), simulate_county(500, seed=5).tables)
+    models = str(tmp_path / "models")
+    assert main(["train", "--db", url, "--models", models, "--origins", "1", "--no-ablations", "--sample", "200",
+                 "--lang", "en"]) == 0
+    card = ModelRegistry(models).card(ModelRegistry(models).serving())
+    drawn = card["training_sample"]
+    assert drawn["rows"] == card["n_rows"] < drawn["of"] and drawn["size"] == 200 and drawn["seed"] == 0
+    assert f"Training sample: {drawn['rows']:,} of {drawn['of']:,} rows" in capsys.readouterr().out
+    assert "训练样本：从" in card["notes"]["zh"]
+    assert main(["train", "--db", url, "--models", models, "--sample", "0"]) != 0
+    assert "--sample 须为正整数" in capsys.readouterr().err
