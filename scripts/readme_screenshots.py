@@ -120,7 +120,9 @@ def main() -> None:
                         page.wait_for_function(SETTLED, polling=100, timeout=60_000)
                         page.wait_for_load_state("networkidle")
                         file = out / f"{page_name(path)}-{lang}-{size_name}.png"
-                        print(f"{file}  {shoot(page, file, size) // 1000} KB")
+                        width = page.evaluate("document.documentElement.scrollWidth")
+                        wider = f"  (the page is {width} px wide: cut at {size['width']})" if width > size["width"] else ""
+                        print(f"{file}  {shoot(page, file, size) // 1000} KB{wider}")
                 context.close()
         browser.close()
     server.shutdown()

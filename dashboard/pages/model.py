@@ -87,7 +87,7 @@ def layout(as_of: str | None = None, lang: str | None = None, version: str | Non
         html.Div(
             [html.Label(i18n.t("model.version", lang), htmlFor=f"{PREFIX}-version"),
              dcc.Dropdown(id=f"{PREFIX}-version", options=_version_options(versions, lang), value=picked,
-                          clearable=False, style={"minWidth": "520px"}),
+                          clearable=False, style={"minWidth": "min(520px, 100%)"}),
              html.Span(id=f"{PREFIX}-list-note", className="hint")],
             className="toolbar",
         ),
