@@ -105,6 +105,7 @@ def update_overview(as_of: str, lang: str) -> tuple[list[html.Div], object, obje
     State(f"{PREFIX}-lang-store", "data"),
 )
 def update_heatmap(metric: str, as_of: str, lang: str) -> object:
+    metric = metric if metric in METRIC_CODES else "mean_risk"  # a cleared or unknown switch: the page's default
     day = data.pick_as_of(as_of)
     tables = data.tables()
     matrix = data.summary(
