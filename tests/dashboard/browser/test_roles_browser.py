@@ -120,6 +120,10 @@ def test_office_finds_a_firm_reads_its_evidence_draws_a_plan_and_exports_it(site
     page.press("#plan-start", "Tab")
     page.fill("#plan-days", "2")
     page.fill("#plan-seed", "3")
+    page.fill("#plan-random-share", "3")  # a bad value is refused in the page, never drawn at a default
+    page.click("#plan-build")
+    expect(page.locator("#plan-message")).to_contain_text("随机" if lang == "zh" else "random", timeout=20_000)
+    page.fill("#plan-random-share", "0.25")
     page.click("#plan-build")
     expect(page.locator("#plan-message")).to_contain_text("已生成计划" if lang == "zh" else "drawn", timeout=20_000)
     expect(page.locator("#plan-grid .ag-row").first).to_be_visible(timeout=15_000)
@@ -146,8 +150,17 @@ def test_leader_reads_the_town_by_sector_heatmap_and_the_bulletin(site, as_role,
     tooltip = page.locator("#overview-heatmap .hoverlayer")
     expect(tooltip).to_contain_text(i18n.t("overview.cell_firms", lang, n=1), timeout=5_000)
     assert_in_language(page, lang)
-    _go(page, site.url + "/bulletin")
-    expect(page.locator("#bulletin-headline")).to_contain_text("%", timeout=20_000)
+    # one number, one meaning: the overview's 30-day rectification rate is the bulletin's for the same 30 days
+    _go(page, site.url + f"/?as_of={county.AS_OF:%Y-%m-%d}")
+    card = page.locator("#overview-kpi-rectification_rate")
+    expect(card).to_contain_text("%", timeout=10_000)
+    overview_rate = card.inner_text().strip()
+    start = county.AS_OF - pd.Timedelta(days=29)
+    _go(page, site.url + f"/bulletin?start={start:%Y-%m-%d}&end={county.AS_OF:%Y-%m-%d}")
+    headline = page.locator("#bulletin-headline")
+    expect(headline).to_contain_text("%", timeout=20_000)
+    bulletin_rate = re.search(r"(?:整改率|rectification rate) (\d+\.\d%)", headline.inner_text()).group(1)
+    assert overview_rate == bulletin_rate
     assert_in_language(page, lang)
 
 
