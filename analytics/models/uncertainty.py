@@ -78,12 +78,18 @@ def _per_origin(metrics: pd.DataFrame, model: str, hits: str, visits: str) -> pd
     return part.groupby("origin", sort=True)[[hits, visits]].sum()
 
 
-def _interval(values: np.ndarray) -> tuple[float, float]:
-    values = values[np.isfinite(values)]
-    if not len(values):
-        return float("nan"), float("nan")
+def _intervals(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The 95 % bounds over resamplings (the first axis), a resampling where the statistic is undefined
+    (NaN) left out; NaN where none is defined."""
     tail = (1 - LEVEL) / 2
-    return float(np.quantile(values, tail)), float(np.quantile(values, 1 - tail))
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a statistic no resampling defined: NaN, not a warning
+        return np.nanquantile(values, tail, axis=0), np.nanquantile(values, 1 - tail, axis=0)
+
+
+def _interval(values: np.ndarray) -> tuple[float, float]:
+    low, high = _intervals(np.asarray(values, dtype=float))
+    return float(low), float(high)
 
 
 def _ratio(hits: np.ndarray, visits: np.ndarray) -> np.ndarray:
@@ -216,10 +222,7 @@ def curve_intervals(curve: pd.DataFrame, window_days: int, n_boot: int = N_BOOT,
                                  aggfunc="sum").reindex(origins, fill_value=0)
         h = table["n_top_positive"].to_numpy(dtype=float)  # origins × shares
         v = table["n_top_labelled"].to_numpy(dtype=float)
-        boot = _ratio(h[index].sum(axis=1), v[index].sum(axis=1))  # resamplings × shares
-        with np.errstate(all="ignore"), warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # a share no resampling reached: NaN, not a warning
-            low, high = np.nanquantile(boot, (1 - LEVEL) / 2, axis=0), np.nanquantile(boot, 1 - (1 - LEVEL) / 2, axis=0)
+        low, high = _intervals(_ratio(h[index].sum(axis=1), v[index].sum(axis=1)))  # resamplings × shares
         out.append(pd.DataFrame({"model": model, "share": table["n_top_positive"].columns.to_numpy(dtype=float),
                                  "n": v.sum(axis=0).astype(int), "hits": h.sum(axis=0).astype(int),
                                  "precision": _ratio(h.sum(axis=0), v.sum(axis=0)), "low": low, "high": high}))
