@@ -37,6 +37,7 @@ from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from analytics.contract.errors import UserError
+from analytics.models import binning
 from analytics.models.treeshap import TreeShap
 from analytics.models.validation import binary_labels, binary_tags, feature_frame, weights_or_none
 
@@ -48,6 +49,7 @@ EXPECTED_FAILED_CHECKS = {
         "rows repeat, and the logistic model standardises on unweighted means; scikit-learn waives this check "
         "for its own LogisticRegression and HistGradientBoostingClassifier for the same kind of reason"),
 }
+binning.install()  # scikit-learn's weighted binning, one sort per column instead of 254 (models.binning)
 MAX_NATIVE_CATEGORIES = 255  # scikit-learn's native categorical splits take codes below max_bins (255)
 
 
