@@ -69,7 +69,9 @@ def _last_change(periods: pd.DataFrame, changes: pd.DataFrame, on: str) -> pd.Da
     left = periods[["row", "firm", on]].sort_values(on, kind="stable")
     right = changes.sort_values("date", kind="stable")
     merged = pd.merge_asof(left, right, left_on=on, right_on="date", by="firm", direction="backward")
-    return merged.set_index("row").reindex(periods["row"])
+    place = np.empty(len(merged), dtype="int64")  # ``row`` is 0..n-1: back to the periods' order by position,
+    place[merged["row"].to_numpy()] = np.arange(len(merged))  # not by a reindex that hashes the rows
+    return merged.take(place).set_index("row")
 
 
 def judged_periods(known: Mapping[str, pd.DataFrame], as_of: object,
