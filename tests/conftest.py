@@ -16,9 +16,10 @@ PG_BASE = os.environ.get("SAFERANK_TEST_PG", "postgresql+psycopg://postgres@127.
 # The longest files, by the durations a fresh-clone run prints. Two workers take whole files in
 # collection order (``-n 2 --dist loadfile``), and pytest collects the top-level files last: with the
 # README's workflow and the wheel collected at the end, one worker ran them alone for minutes.
-# the files over ~40 s of a fresh-clone run (2026-12-02: --durations summed per file), longest first
+# the files over ~40 s of a fresh-clone run (2026-12-02: --durations summed per file), longest first;
+# test_notebooks.py left the list when the notebooks' kernel runs moved into test_wheel.py (it takes < 1 s now)
 LONG_FILES_FIRST = ("test_readme_workflow.py", "test_pages_browser.py", "test_wheel.py", "test_ingest.py",
-                    "test_realdata_chicago.py", "test_engine_dask.py", "test_notebooks.py", "test_roles_browser.py",
+                    "test_realdata_chicago.py", "test_engine_dask.py", "test_roles_browser.py",
                     "test_callbacks_browser.py", "test_pipeline.py", "test_callback_authz.py", "test_demo.py")
 
 

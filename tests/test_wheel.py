@@ -5,21 +5,37 @@ The venv borrows the test environment's third-party packages through a ``.pth`` 
 no network), but none of this project's code: ``analytics``, ``dashboard`` and ``saferank`` come only
 from the wheel, and the test asserts they do. Training is the demo's slow step (minutes); the demo's
 registry is given a model first, through the installed wheel, as ``tests/analytics/test_demo.py`` does.
+
+The notebooks run here, once each: every ``.ipynb`` top to bottom in a fresh Jupyter kernel whose
+interpreter is the wheel venv's python (a kernel spec written to a temporary folder, so a ``python3``
+spec elsewhere on the machine is never picked up), started in a temporary folder. A cell appended to
+the in-memory copy reports where every module of the project the notebook loaded came from; the
+executed copy goes to the temporary folder, never over the committed file. That the ``.py`` pairs hold
+the same cells, and that the committed notebooks hold no outputs, is ``tests/notebooks``' part.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import site
 import subprocess
 import sys
 import sysconfig
+import time
 from pathlib import Path
 
+import nbformat
 import pytest
+from jupyter_client.kernelspec import KernelSpecManager
+from jupyter_client.manager import KernelManager
+from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("0*.py"))
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+PROJECT = ("analytics", "dashboard", "saferank")
+KERNEL = "saferank-wheel-python"
+CELL_TIMEOUT = 300
 
 pytestmark = pytest.mark.slow
 
@@ -39,6 +55,15 @@ import_files(store, SAMPLE_COUNTY, export_date=SAMPLE_AS_OF)
 registry = ModelRegistry((folder / "models").resolve())
 train_on_tables(read_tables(store), SAMPLE_AS_OF, registry, min_positives=10**9)  # the scorecard fallback: seconds
 store.dispose()
+"""
+
+# Appended to each notebook's in-memory copy: the kernel's interpreter, its working folder, and the file
+# (or, for a folder without __init__.py, the folders) of every module of the project loaded by then.
+WHERE_FROM = f"""
+import json as _json, os as _os, sys as _sys
+print(_json.dumps({{"executable": _sys.executable, "cwd": _os.getcwd(), "modules": {{
+    _name: [_module.__file__] if getattr(_module, "__file__", None) else list(getattr(_module, "__path__", []))
+    for _name, _module in list(_sys.modules.items()) if _name.split(".")[0] in {PROJECT!r}}}}}))
 """
 
 
@@ -91,8 +116,38 @@ def test_demo_runs_from_the_installed_wheel(wheel_venv, tmp_path):
     assert (tmp_path / "demo" / "saferank.db").exists()
 
 
-@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.name)
-def test_notebooks_run_from_the_installed_wheel(wheel_venv, tmp_path, notebook):
-    """The notebooks' .py pairs are plain scripts (jupytext percent format): run each as one."""
+@pytest.fixture(scope="module")
+def wheel_kernel(wheel_venv, tmp_path_factory) -> KernelSpecManager:
+    """A kernel spec whose interpreter is the wheel venv's python, in a folder of its own."""
+    venv, _ = wheel_venv
+    folder = tmp_path_factory.mktemp("kernels")
+    (folder / KERNEL).mkdir()
+    (folder / KERNEL / "kernel.json").write_text(json.dumps({
+        "argv": [str(venv / "bin" / "python"), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "SafeRank wheel kernel", "language": "python"}), encoding="utf-8")
+    return KernelSpecManager(kernel_dirs=[str(folder)])
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_runs_top_to_bottom_in_a_fresh_kernel_of_the_installed_wheel(wheel_venv, wheel_kernel,
+                                                                                tmp_path, path):
     venv, env = wheel_venv
-    _run([str(venv / "bin" / "python"), str(notebook)], cwd=tmp_path, env={**env, "MPLBACKEND": "Agg"})
+    notebook = nbformat.read(path, as_version=4)
+    notebook.cells.append(nbformat.v4.new_code_cell(WHERE_FROM))
+    client = NotebookClient(notebook, km=KernelManager(kernel_name=KERNEL, kernel_spec_manager=wheel_kernel),
+                            timeout=CELL_TIMEOUT, resources={"metadata": {"path": str(tmp_path)}})
+    started = time.perf_counter()
+    # raises CellExecutionError on the first failing cell; the kernel is shut down after the run (a client
+    # given its kernel manager otherwise leaves the kernel idling until pytest exits)
+    client.execute(env=env, cleanup_kc=True)
+    print(f"{path.name}: {time.perf_counter() - started:.1f} s")
+    nbformat.write(notebook, tmp_path / path.name)
+    assert all(c.get("execution_count") for c in notebook.cells if c.cell_type == "code")
+
+    where = json.loads("".join(o["text"] for o in notebook.cells[-1].outputs if o.get("name") == "stdout"))
+    assert where["executable"] == str(venv / "bin" / "python")
+    assert Path(where["cwd"]).resolve() == tmp_path.resolve()
+    assert "analytics" in where["modules"], sorted(where["modules"])
+    elsewhere = {name: files for name, files in where["modules"].items()
+                 if not files or not all(Path(f).resolve().is_relative_to(venv.resolve()) for f in files)}
+    assert not elsewhere, f"{path.name} loaded the project's code from outside the wheel venv: {elsewhere}"
