@@ -20,6 +20,7 @@ validate: ``analytics.store.ingest`` does that, with messages a user can act on.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from functools import cache
 
 import pandas as pd
 
@@ -28,6 +29,7 @@ from analytics.contract.schema import TABLES, Column
 STRING = pd.StringDtype()
 
 
+@cache  # a column's dtype never changes; a code list's CategoricalDtype is costly to build each time
 def dtype_of(column: Column) -> object:
     if column.type == "text":
         return STRING
@@ -42,8 +44,24 @@ def dtype_of(column: Column) -> object:
     return "float64"
 
 
+def _is_typed(column: Column, values: pd.Series) -> bool:
+    """Whether ``values`` already have the column's typed dtype (for a code column: the contract's
+    codes, in its order)."""
+    dtype = dtype_of(column)
+    if column.type == "code":
+        return isinstance(values.dtype, pd.CategoricalDtype) and not values.dtype.ordered and \
+            values.dtype.categories.dtype == dtype.categories.dtype and values.dtype.categories.equals(dtype.categories)
+    return values.dtype == dtype
+
+
 def coerce(column: Column, values: pd.Series) -> pd.Series:
-    """One column's values in its typed dtype."""
+    """One column's values in its typed dtype.
+
+    Values already in that dtype (a typed table typed again, as the store's writer does with what the
+    import checked) are kept as they are (dates still put at midnight): the conversions below would
+    give them back unchanged."""
+    if _is_typed(column, values):
+        return values.dt.normalize() if column.type == "date" else values
     if column.type == "date":
         return pd.to_datetime(values, errors="raise").astype("datetime64[ns]").dt.normalize()
     if column.type == "code":
@@ -69,10 +87,16 @@ def typed(name: str, data: pd.DataFrame | Iterable[Mapping[str, object]] | None 
     for column in spec.columns:
         if column.name in frame.columns:
             out[column.name] = coerce(column, frame[column.name])
-        else:
-            out[column.name] = pd.Series([None] * len(frame), dtype=object).pipe(lambda s, c=column: coerce(c, s))
+        else:  # all missing: NA, NaN or NaT as the dtype has it
+            out[column.name] = pd.Series(index=pd.RangeIndex(len(frame)), dtype=dtype_of(column))
     return pd.DataFrame(out, index=pd.RangeIndex(len(frame)))
 
 
-def empty(name: str) -> pd.DataFrame:
+@cache
+def _empty(name: str) -> pd.DataFrame:
     return typed(name, None)
+
+
+def empty(name: str) -> pd.DataFrame:
+    """The table ``name`` with no rows (a copy: the caller may add to it)."""
+    return _empty(name).copy()
