@@ -10,6 +10,7 @@ tables are the import's (``analytics.store.ingest``).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -53,6 +54,12 @@ def issue_rows(frame: pd.DataFrame, mask: np.ndarray | pd.Series, table: str, co
         "reason_en": en,
         "_index": picked.index.to_numpy(),
     })
+
+
+@cache  # the contract does not change: one dict per column, not one per column per import
+def _code_spellings(column: Column) -> dict[str, str]:
+    """Every accepted spelling of the column's codes, lower-cased -> English code."""
+    return {k.lower(): v for k, v in code_aliases(column).items()}
 
 
 def file_issue(table: str, file: str, column: str, zh: str, en: str) -> pd.DataFrame:
@@ -113,17 +120,22 @@ def render_issues(issues: pd.DataFrame, lang: str = "zh") -> list[str]:
 
 
 def parse_dates(text: pd.Series, extra_formats: tuple[str, ...] = ()) -> pd.Series:
-    """Dates in any contract format (and ``extra_formats``); unparseable → NaT."""
-    parsed = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
+    """Dates in any contract format (and ``extra_formats``); unparseable → NaT.
+
+    Each format is tried on the cells no earlier format read, by position in plain arrays: a
+    handful of calls per column whatever its length, not a Series rebuilt per format."""
+    cells = text.to_numpy(dtype=object)
+    parsed = np.full(len(cells), np.datetime64("NaT"), dtype="datetime64[ns]")
+    todo = np.flatnonzero(cells != "")
     for fmt in (*DATE_FORMATS, *extra_formats):
-        todo = parsed.isna() & (text != "")
-        if not todo.any():
+        if not len(todo):
             break
-        found = pd.to_datetime(text.loc[todo], format=fmt, errors="coerce")
+        found = pd.to_datetime(cells[todo], format=fmt, errors="coerce")
         # a date the store's nanosecond dates cannot hold (year 2263, 9999) is no valid date, not a crash
-        found = found.where((found >= pd.Timestamp.min) & (found <= pd.Timestamp.max))
-        parsed.loc[todo] = found.astype("datetime64[ns]")
-    return parsed
+        read = np.asarray((found >= pd.Timestamp.min) & (found <= pd.Timestamp.max), dtype=bool)
+        parsed[todo[read]] = found[read].astype("datetime64[ns]").to_numpy()
+        todo = todo[~read]
+    return pd.Series(parsed, index=text.index)
 
 
 def _parse_column(spec: Table, column: Column, frame: pd.DataFrame) -> tuple[pd.Series, list[pd.DataFrame]]:
@@ -142,8 +154,7 @@ def _parse_column(spec: Table, column: Column, frame: pd.DataFrame) -> tuple[pd.
     if column.type == "text":
         values = text.where(given, None)
     elif column.type == "code":
-        aliases = {k.lower(): v for k, v in code_aliases(column).items()}
-        values = text.str.lower().map(aliases)
+        values = text.str.lower().map(_code_spellings(column))
         listed = "、".join(f"{c.code}/{c.zh}" for c in column.codes)
         bad(given & values.isna(), f"不是{label}的有效取值，可填：{listed}。",
             f"Not a valid {column.name}; allowed: {', '.join(c.code for c in column.codes)} (or the Chinese label).")
@@ -222,8 +233,9 @@ def map_headers(source: Source, mapped: Mapping[str, str] | None = None) -> list
 
 
 def check_table(spec: Table, frame: pd.DataFrame, export_date: pd.Timestamp) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
-    """Typed values and the issues of one table's rows (cells, uniqueness, row rules, export date);
-    references are checked across tables by ``import_files``."""
+    """Typed values and the issues of one table's rows (cells, uniqueness, row rules, export date),
+    one frame per broken rule (none for a rule no row breaks); references are checked across tables
+    by ``import_files``."""
     values: dict[str, pd.Series] = {}
     issues: list[pd.DataFrame] = []
     for column in spec.columns:
@@ -247,11 +259,13 @@ def check_table(spec: Table, frame: pd.DataFrame, export_date: pd.Timestamp) -> 
             mask = (first > other).fillna(False)
             zh = f"不能大于{spec.column(rule.other).zh}（{rule.other}）。"
             en = f"Must not be greater than {rule.other}."
-        issues.append(issue_rows(frame, mask, spec.name, rule.column, None, zh, en))
+        if mask.any():  # a table without problems builds no empty issue frames
+            issues.append(issue_rows(frame, mask, spec.name, rule.column, None, zh, en))
     for name in spec.not_after_export:
         late = (typed[name] > export_date).fillna(False)
         day = export_date.strftime("%Y-%m-%d")
-        issues.append(issue_rows(frame, late, spec.name, name, None, f"晚于导出日期 {day}。", f"After the export date {day}."))
+        if late.any():
+            issues.append(issue_rows(frame, late, spec.name, name, None, f"晚于导出日期 {day}。", f"After the export date {day}."))
     return typed, issues
 
 
@@ -267,8 +281,10 @@ def _repeated(spec: Table, frame: pd.DataFrame, typed: pd.DataFrame) -> list[pd.
     """A repeated id (or record, for tables without one) is one problem, on each later row; the first
     occurrence stays and is named in the reason."""
     key = list(store_module.natural_key(spec))
-    complete = typed[key].notna().all(axis=1).to_numpy()
-    later = typed.duplicated(key, keep="first").to_numpy() & complete
+    later = typed.duplicated(key, keep="first").to_numpy()
+    if not later.any():  # the usual case: no need to look further
+        return []
+    later = later & typed[key].notna().all(axis=1).to_numpy()
     if not later.any():
         return []
     position = pd.Series(np.arange(len(typed)), index=typed.index)

@@ -325,9 +325,10 @@ def import_files(store: store_module.Store, path: str | Path, *, skip_bad: bool 
                 rejected_at[target] = pd.DataFrame(columns=["file", "row"])
             known = given[target].union(stored[target])
             missing = values.notna() & ~values.isin(known)
-            issues.append(issue_rows(frame, missing, name, column.name, None,
-                                  f"在{TABLES[target].zh}中找不到该编码（文件和数据库中都没有）。",
-                                  f"Not found in {target} (neither in the files nor in the store)."))
+            if missing.any():
+                issues.append(issue_rows(frame, missing, name, column.name, None,
+                                         f"在{TABLES[target].zh}中找不到该编码（文件和数据库中都没有）。",
+                                         f"Not found in {target} (neither in the files nor in the store)."))
             if len(rejected_at[target]):
                 found = _cascade(frame, name, column, values, rejected_at[target], accepted[target].union(stored[target]))
                 if found is not None:
