@@ -125,3 +125,18 @@ def test_models_cli_list_show_promote_rollback(tmp_path, capsys):
     assert "模型卡" in capsys.readouterr().out
     assert main(["models", "--models", str(tmp_path), "rollback", "--lang", "en"]) == 2
     assert "no previously serving" in capsys.readouterr().err
+
+
+def test_row_json_is_the_same_in_batches_as_in_one_text() -> None:
+    """Rows are written ``JSON_BATCH_ROWS`` at a time (bounded memory at a province's size): the same texts."""
+    from analytics.risk.risklist import _rows_json
+
+    rng = np.random.default_rng(4)
+    frame = pd.DataFrame({"a": rng.normal(size=25), "b": rng.normal(size=25)},
+                         index=pd.Index([f"E{i:03d}" for i in range(25)], name="enterprise_id"))
+    frame.iloc[3, 1] = np.nan
+    whole = _rows_json(frame, batch=1000)
+    batched = _rows_json(frame, batch=7)
+    assert batched.index.equals(frame.index) and batched.tolist() == whole.tolist()
+    assert whole.iloc[3] == f'{{"a":{round(frame.iloc[3, 0], 4)},"b":null}}'
+    assert _rows_json(frame.iloc[:0]).empty
