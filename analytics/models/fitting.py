@@ -12,7 +12,7 @@ its members); rules are cheap to fit, and a ``FrozenEstimator`` is never refitte
 
 ``fit_all`` fits an origin's models on ``FIT_THREADS`` threads (the blends after their members): the
 trees and the solvers release the GIL, so two fits run side by side on two cores. Each fit is the
-same as alone (OpenMP held at one thread, as ``BoostedModel`` holds it), so the figures do not change.
+same as alone (OpenMP and BLAS held at one thread, as the learned models hold them), so the figures do not change.
 """
 
 from __future__ import annotations
@@ -79,8 +79,10 @@ class SharedFits:
 
 def side_by_side(fits: list[Callable[[], object]], threads: int = FIT_THREADS) -> list[object]:
     """The results of ``fits`` (independent model fits), in order, run on ``threads`` threads with
-    OpenMP held at one thread each (``BoostedModel``'s own setting), so each fit is the same as alone."""
-    with threadpool_limits(1, user_api="openmp"):
+    OpenMP and BLAS held at one thread each (the learned models' own setting), so each fit is the same
+    as alone. Held here, around the pool, because the limit is process-wide: a fit's own hold, left
+    while the other thread's is still on, would restore the default under it."""
+    with threadpool_limits(1, user_api=None):
         if threads > 1 and len(fits) > 1:
             with ThreadPoolExecutor(threads) as pool:
                 return list(pool.map(lambda fit: fit(), fits))
