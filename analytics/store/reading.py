@@ -92,12 +92,18 @@ def _frame_of(grid: pd.DataFrame, table: str, name: str, stem: str) -> Source:
         headers.pop()  # trailing empty columns Excel leaves behind
     body = grid.iloc[1:, : len(headers)]
     body.columns = headers
-    clean = pd.DataFrame({i: strip_cells(body.iloc[:, i]) for i in range(len(headers))})
+    spaced = [_EDGE_SPACE.search("\n".join(column.tolist())) is not None for _, column in body.items()]
+    if any(spaced):
+        clean = pd.DataFrame({i: body.iloc[:, i].str.strip() if spaced[i] else body.iloc[:, i] for i in range(len(headers))})
+        clean.columns = headers
+    else:  # the usual file: no frame rebuilt column by column
+        clean = body
     blank = (clean == "").all(axis=1).to_numpy()
-    clean.columns = headers
     rows = np.arange(2, len(grid) + 1)[~blank]
-    source = Source(table, name, stem, body.loc[~blank].reset_index(drop=True), rows)
-    source.clean = clean.loc[~blank].reset_index(drop=True)
+    if blank.any():
+        body, clean = body.loc[~blank], clean.loc[~blank]
+    source = Source(table, name, stem, body.reset_index(drop=True), rows)
+    source.clean = clean.reset_index(drop=True)
     return source
 
 
