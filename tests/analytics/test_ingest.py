@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 from pathlib import Path
 
 import openpyxl
@@ -122,9 +123,22 @@ CASES = [
 ]
 
 
+@pytest.fixture(scope="module")
+def empty_store_file(tmp_path_factory) -> Path:
+    """An empty SQLite store as open_store creates it, made once per module: creating the schema
+    was a tenth of each small import test. Every test gets its own copy (``sqlite_store``)."""
+    path = tmp_path_factory.mktemp("empty_store") / "store.db"
+    open_store(f"sqlite:///{path}").dispose()
+    assert not path.with_name("store.db-wal").exists(), "the write-ahead log must be merged for a plain copy"
+    return path
+
+
 @pytest.fixture
-def sqlite_store(tmp_path):
-    opened = open_store(f"sqlite:///{tmp_path / 'store.db'}")
+def sqlite_store(tmp_path, empty_store_file):
+    """A fresh, empty store of this test's own: a file copy of the module's empty store."""
+    path = tmp_path / "store.db"
+    shutil.copyfile(empty_store_file, path)
+    opened = open_store(f"sqlite:///{path}")
     yield opened
     opened.dispose()
 

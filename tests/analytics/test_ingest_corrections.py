@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (pytest fixtures imported from test_ingest are redefined as arguments)
 """Issue 17's import defects, each as a fact a clerk could state: every contract date rule, empty
 required tables, correcting a subset against the store, cascades that name their cause, --skip-bad
 that says why every row went, rejects in the input's encoding, and a single file as the input."""
@@ -6,7 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from test_ingest import EXPORT, base_rows, import_rows, write_set
+from test_ingest import EXPORT, base_rows, empty_store_file, import_rows, sqlite_store, write_set  # noqa: F401  (fixtures)
 
 from analytics.contract.errors import UserError
 from analytics.store.database import open_store, read_tables
@@ -14,13 +15,6 @@ from analytics.store.ingest import REASON_HEADER, ImportFailed, detect_encoding,
 from saferank.cli import main
 
 LATE = "2026-11-16"  # the day after EXPORT
-
-
-@pytest.fixture
-def sqlite_store(tmp_path):
-    opened = open_store(f"sqlite:///{tmp_path / 'store.db'}")
-    yield opened
-    opened.dispose()
 
 
 def with_power(rows: dict) -> dict:

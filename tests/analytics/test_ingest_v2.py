@@ -9,7 +9,7 @@ import json
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-from test_ingest import EXPORT, base_rows, import_rows, write_set
+from test_ingest import EXPORT, base_rows, empty_store_file, import_rows, sqlite_store, write_set  # noqa: F401  (fixtures)
 from test_store_backends import store, store_url  # noqa: F401  (fixtures)
 
 from analytics.contract.schema import TABLES
@@ -19,13 +19,6 @@ from analytics.store.database import open_store, read_tables, read_town_geojson,
 from analytics.store.writing import write_tables
 from analytics.store.ingest import ImportFailed, import_files
 from analytics.contract.frames import typed
-
-
-@pytest.fixture
-def sqlite_store(tmp_path):
-    opened = open_store(f"sqlite:///{tmp_path / 'store.db'}")
-    yield opened
-    opened.dispose()
 
 
 def v2_rows() -> dict:
