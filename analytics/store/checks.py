@@ -160,9 +160,8 @@ def _parse_column(spec: Table, column: Column, frame: pd.DataFrame) -> tuple[pd.
             f"Not a valid {column.name}; allowed: {', '.join(c.code for c in column.codes)} (or the Chinese label).")
     elif column.type == "bool":
         lowered = text.str.lower()
-        values = pd.Series(pd.NA, index=text.index, dtype="boolean")
-        values[lowered.isin(TRUE_WORDS).to_numpy()] = True
-        values[lowered.isin(FALSE_WORDS).to_numpy()] = False
+        yes, no = lowered.isin(TRUE_WORDS).to_numpy(), lowered.isin(FALSE_WORDS).to_numpy()
+        values = pd.Series(pd.arrays.BooleanArray(yes & ~no, ~(yes | no)), index=text.index)  # no other word: NA
         bad(given & values.isna(), "不是是/否值（可填 是/否、有/无、true/false、1/0、yes/no、y/n）。",
             "Not a yes/no value (use true/false, 1/0, yes/no, y/n, 是/否, 有/无).")
     elif column.type == "date":
@@ -198,12 +197,10 @@ def combine(sources: list[Source]) -> pd.DataFrame:
     parts = []
     for source in sources:
         spec = TABLES[source.table]
-        part = pd.DataFrame({name: source.clean[header] if header else "" for name, header in
-                             ((c.name, source.columns.get(c.name)) for c in spec.columns)}, index=source.cells.index)
-        part[SOURCE] = source.name
-        part[ROW] = source.rows
-        parts.append(part)
-    return pd.concat(parts, ignore_index=True)
+        cells = {name: source.clean[header] if header else "" for name, header in
+                 ((c.name, source.columns.get(c.name)) for c in spec.columns)}
+        parts.append(pd.DataFrame({**cells, SOURCE: source.name, ROW: source.rows}, index=source.cells.index))
+    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)  # one file: nothing to stack
 
 
 def map_headers(source: Source, mapped: Mapping[str, str] | None = None) -> list[pd.DataFrame]:
