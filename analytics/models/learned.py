@@ -217,9 +217,8 @@ class BoostedModel(_RiskModel):
         )
 
     def fit(self, X: object, y: object, sample_weight: object = None) -> BoostedModel:
-        # OpenMP threads spin when the cores are shared (tests, other jobs): one thread is
-        # several times faster there and hardly slower on an idle 2-core machine. BLAS (the Platt
-        # scaling) at one thread as in ``LogisticModel.fit``, so a fit is the same wherever it runs.
+        # OpenMP threads spin on shared cores: one is several times faster there and hardly slower on an
+        # idle 2-core machine; BLAS (the Platt scaling) at one thread as in ``LogisticModel.fit``
         with threadpool_limits(limits={"openmp": self.threads, "blas": 1}):
             return self._fit(X, y, sample_weight)
 
@@ -338,10 +337,8 @@ class LogisticModel(_RiskModel):
         self.groups_ = self._groups(encoded.shape[1])
         self.design_means_ = np.average(design, axis=0, weights=weights) if design.shape[1] else np.zeros(0)
         self.linear_ = LogisticRegression(C=self.C, max_iter=self.max_iter)
-        # BLAS threads spin when the cores are shared (two fits side by side, tests, other jobs): on the
-        # sample county's stacked snapshots (11,074 rows, 150 design columns, load 5.6 on 2 cores) one
-        # thread fitted in 0.1-0.6 s where two took 0.8-3.2 s, the same iterations (the labels'
-        # propensity model is held so too); one thread also makes the fit the same on any machine
+        # BLAS threads spin on shared cores: on the sample county's 11,074 stacked rows one thread took
+        # 0.1-0.6 s, two 0.8-3.2 s (load 5.6), same iterations; one thread is the same fit on any machine
         with threadpool_limits(1, user_api="blas"):
             self.linear_.fit(design, labels, sample_weight=weights)
         self.n_iter_ = self.linear_.n_iter_
