@@ -72,12 +72,14 @@ def test_a_deadline_or_a_planned_end_may_lie_after_the_export_date(sqlite_store,
     assert read_tables(sqlite_store)["contracts"]["end_date"].tolist() == [pd.Timestamp("2027-12-31")]
 
 
-@pytest.mark.parametrize("blank", [False, True], ids=["header only", "empty file"])
-def test_a_required_table_without_rows_is_an_error_that_names_the_file(sqlite_store, tmp_path, blank, capsys):
+@pytest.mark.parametrize("content", [None, b"", b",\n,\n"], ids=["header only", "empty file", "empty cells only"])
+def test_a_required_table_without_rows_is_an_error_that_names_the_file(sqlite_store, tmp_path, content, capsys):
+    """A file of nothing but separators reads as an empty file (it once raised an IndexError)."""
     rows = base_rows()
     folder = write_set(tmp_path / "files", rows)
+    blank = content is not None
     if blank:
-        (folder / "hazards.csv").write_bytes(b"")
+        (folder / "hazards.csv").write_bytes(content)
     else:
         pd.DataFrame(columns=["hazard_id", "enterprise_id", "found_date", "level"]).to_csv(folder / "hazards.csv", index=False)
     rows["inspections"] = []
