@@ -139,12 +139,15 @@ def test_every_command_of_the_office_workflow_runs_as_written(tmp_path) -> None:
     assert {"import", "train", "score", "serve"} <= set(names), names
     port = _free_port()
     env = _environment(port)
+    timings: list[str] = []  # seconds per command, printed (pytest -rP shows them) and in a failure's message
     for words in commands:
+        started = time.monotonic()
         if words[1] == "import":  # the folder the README names holds the office's export: the sample county's
             shutil.copytree(SAMPLE, tmp_path / words[2])
         if words[1] == "serve":
             output = _serve(words, tmp_path, env, port)
             assert "saferank users add" not in output or "users" not in names  # an admin exists once added
+            timings.append(f"{time.monotonic() - started:6.1f} s  {shlex.join(words)}")
             continue
         if words[1:3] == ["users", "add"] and "--password-stdin" not in words:
             status, output = _run_on_a_terminal(words, tmp_path, env)
@@ -152,5 +155,7 @@ def test_every_command_of_the_office_workflow_runs_as_written(tmp_path) -> None:
             result = subprocess.run(_argv(words), cwd=tmp_path, env=env, capture_output=True, text=True, timeout=1800,
                                     stdin=subprocess.DEVNULL)
             status, output = result.returncode, result.stdout + result.stderr
-        assert status == 0, f"{shlex.join(words)} -> {status}\n{output[-3000:]}"
+        timings.append(f"{time.monotonic() - started:6.1f} s  {shlex.join(words)}")
+        assert status == 0, f"{shlex.join(words)} -> {status}\n{output[-3000:]}\n" + "\n".join(timings)
+    print("\n".join(timings))
     assert (tmp_path / "data" / "saferank.db").exists()
