@@ -5,7 +5,7 @@ total; a second import of the same rows (all unchanged) still ends each table at
 from __future__ import annotations
 
 import pandas as pd
-from test_ingest import EXPORT, base_rows, sqlite_store, write_set  # noqa: F401 (fixture sqlite_store)
+from test_ingest import EXPORT, base_rows, empty_store_file, sqlite_store, write_set  # noqa: F401 (fixtures)
 
 from analytics.contract.schema import LOAD_ORDER
 from analytics.store import writing
