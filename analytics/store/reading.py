@@ -92,12 +92,13 @@ def _frame_of(grid: pd.DataFrame, table: str, name: str, stem: str) -> Source:
         headers.pop()  # trailing empty columns Excel leaves behind
     body = grid.iloc[1:, : len(headers)]
     body.columns = headers
-    spaced = [_EDGE_SPACE.search("\n".join(column.tolist())) is not None for _, column in body.items()]
-    if any(spaced):
-        clean = pd.DataFrame({i: body.iloc[:, i].str.strip() if spaced[i] else body.iloc[:, i] for i in range(len(headers))})
+    columns = [body.iloc[:, i] for i in range(len(headers))]
+    stripped = [strip_cells(column) for column in columns]
+    if all(after is before for after, before in zip(stripped, columns)):
+        clean = body  # the usual file (strip_cells gave every column back as it was): no frame rebuilt
+    else:
+        clean = pd.DataFrame(dict(enumerate(stripped)))
         clean.columns = headers
-    else:  # the usual file: no frame rebuilt column by column
-        clean = body
     blank = (clean == "").all(axis=1).to_numpy()
     rows = np.arange(2, len(grid) + 1)[~blank]
     if blank.any():
