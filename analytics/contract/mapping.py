@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from analytics.contract.errors import UserError
-from analytics.contract.schema import LOAD_ORDER, TABLES, Column, code_aliases, header_aliases
+from analytics.contract.schema import LOAD_ORDER, TABLES, Column, code_spellings, header_aliases
 
 CLOSE = 0.6  # difflib ratio from which a close match is proposed
 
@@ -164,7 +164,7 @@ def propose_headers(table: str, headers: Iterable[str]) -> list[Proposal]:
 def propose_codes(column: Column, values: Iterable[str]) -> list[Proposal]:
     """For each distinct value of a coded column that is not already a code or its Chinese label,
     the code it most likely means ('' when nothing is close)."""
-    accepted = {k.lower() for k in code_aliases(column)}
+    accepted = code_spellings(column)
     words = {_norm(c.zh): c.code for c in column.codes} | {_norm(c.code): c.code for c in column.codes} | \
         {_norm(c.en): c.code for c in column.codes}
     synonyms = {_norm(k): v for k, v in CODE_SYNONYMS.get(column.name, {}).items() if v in column.code_values()}

@@ -10,6 +10,8 @@ side with ``DATA_CONTRACT.md``; split across modules it would no longer read lik
 
 from __future__ import annotations
 
+from functools import cache
+
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -442,6 +444,12 @@ def code_aliases(column: Column) -> dict[str, str]:
         aliases[c.code] = c.code
         aliases[c.zh] = c.code
     return aliases
+
+
+@cache  # the contract does not change: one dict per column, not one per column per import
+def code_spellings(column: Column) -> dict[str, str]:
+    """``code_aliases`` with every spelling lower-cased (how the import and the mapping compare cells)."""
+    return {k.lower(): v for k, v in code_aliases(column).items()}
 
 
 def code_label(codes: tuple[Code, ...], code: str, lang: str = "zh") -> str:

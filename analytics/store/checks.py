@@ -10,7 +10,6 @@ tables are the import's (``analytics.store.ingest``).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +24,7 @@ from analytics.contract.schema import (
     TRUE_WORDS,
     Column,
     Table,
-    code_aliases,
+    code_spellings,
     header_aliases,
 )
 from analytics.store import database as store_module
@@ -54,12 +53,6 @@ def issue_rows(frame: pd.DataFrame, mask: np.ndarray | pd.Series, table: str, co
         "reason_en": en,
         "_index": picked.index.to_numpy(),
     })
-
-
-@cache  # the contract does not change: one dict per column, not one per column per import
-def _code_spellings(column: Column) -> dict[str, str]:
-    """Every accepted spelling of the column's codes, lower-cased -> English code."""
-    return {k.lower(): v for k, v in code_aliases(column).items()}
 
 
 def file_issue(table: str, file: str, column: str, zh: str, en: str) -> pd.DataFrame:
@@ -154,7 +147,7 @@ def _parse_column(spec: Table, column: Column, frame: pd.DataFrame) -> tuple[pd.
     if column.type == "text":
         values = text.where(given, None)
     elif column.type == "code":
-        values = text.str.lower().map(_code_spellings(column))
+        values = text.str.lower().map(code_spellings(column))
         listed = "、".join(f"{c.code}/{c.zh}" for c in column.codes)
         bad(given & values.isna(), f"不是{label}的有效取值，可填：{listed}。",
             f"Not a valid {column.name}; allowed: {', '.join(c.code for c in column.codes)} (or the Chinese label).")
