@@ -126,6 +126,7 @@ def main() -> int:
             print(json.dumps({"firms": size, "dask_seconds": round(seconds, 1), "load_average": load_after}), flush=True)
             pandas_figures = None
             if not args.no_pandas and size <= args.pandas_max:
+                engine.client.restart()  # the workers' memory back to the machine before the pandas process
                 tables_path, model_path = work / "tables.pkl", work / "model.pkl"
                 tables_path.write_bytes(pickle.dumps(tables))
                 model_path.write_bytes(pickle.dumps(model))
