@@ -338,6 +338,13 @@ class _Cache:
         # training on a sample of firm-origins (``models.sample``; ``saferank train --sample``): set before any fit
         self.sample: TrainingSample | None = None
 
+    def sampled(self, sample: TrainingSample | None) -> _Cache:
+        """A cache sharing this one's matrices, labels and weights (built once for both), whose fits are
+        its own and use ``sample``: a backtest with and without a training sample on the same rows."""
+        other = _Cache(self.tables, self.horizon_days, self.weighted, self.build)
+        other._features, other._built, other.sample = self._features, self._built, sample
+        return other
+
     def get(self, as_of: pd.Timestamp, days: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
         """Features on ``as_of``, labels of the ``days`` after it (default the horizon), weights."""
         key = (as_of, self.horizon_days if days is None else days)

@@ -72,6 +72,19 @@ def test_the_backtest_fits_on_the_same_sampled_rows():
     assert list(X.index) == expected
 
 
+def test_a_sampled_cache_shares_the_matrices_and_fits_its_own_models_on_the_sample():
+    county = simulate_county(600, seed=5)
+    day = county.as_of - pd.Timedelta(days=210)
+    built = []
+    cache = backtest.new_cache(county.tables, features=lambda d: built.append(d) or backtest.build_features(county.tables, d))
+    _, y_all, _ = backtest._training_set(cache, [day])
+    sampled = cache.sampled(TrainingSample(len(y_all) // 2, seed=1).counted(len(y_all)))
+    _, y, _ = backtest._training_set(sampled, [day])
+    assert built == [day]  # built once, for both caches
+    assert sampled.get(day)[0] is cache.get(day)[0] and cache.sample is None
+    assert 0 < len(y) < len(y_all) and sampled.fitted is not cache.fitted
+
+
 def test_cli_train_with_a_sample_states_it_on_the_card_and_in_both_languages(tmp_path, capsys, monkeypatch):
     from analytics.models.registry import ModelRegistry
     from analytics.store.database import open_store
