@@ -2,20 +2,26 @@
 
 For each size: synthetic typed tables with the simulated county's record rates per firm
 (``bench_features.synthetic_tables``: a vectorised generator; simulating millions of firms day by
-day takes far longer than what is timed), exported to partitioned Parquet, then
+day takes far longer than what is timed), exported to partitioned Parquet (above ``--chunk`` firms,
+generated and written ``--chunk`` firms at a time, ids prefixed per chunk, so the client holds one
+chunk), then
 
-- dask: ``DaskEngine(workers=2).risk_list`` (features, scores, reasons, flags per partition; ranks
-  and levels over the list), wall time, the CPU seconds of the workers and of the client, and the
-  peak resident memory of each worker (ru_maxrss);
+- dask, the province's path: ``DaskEngine(workers=2).write_list`` (features, scores, reasons, flags
+  per partition; ranks and levels over the whole list from the gathered ids and scores; each
+  partition's share of the list written as Parquet by its worker), wall time, the CPU seconds of
+  the workers and of the client, the peak resident memory of each worker (ru_maxrss) and of the client;
+- dask, gathered (up to ``--gather-max`` firms): ``DaskEngine.risk_list``, the list gathered into the
+  client as ``saferank score --engine dask`` does;
 - pandas: ``score_enterprises`` on the whole tables in a fresh process, after the Dask run, wall
-  time, CPU seconds and peak memory (skipped with ``--no-pandas`` or above ``--pandas-max``; its
-  address space is capped at ``--pandas-memory-gb`` so that a province that does not fit fails as a
-  ``MemoryError`` in the child instead of pushing the shared machine into swap or the OOM killer).
+  time, CPU seconds and peak memory (skipped with ``--no-pandas``, above ``--pandas-max`` or when the
+  tables were written in chunks; its address space is capped at ``--pandas-memory-gb`` so that a
+  province that does not fit fails as a ``MemoryError`` in the child instead of pushing the shared
+  machine into swap or the OOM killer).
 
 The model is a logistic model fitted once on the first 20,000 firms (its quality is not the point).
 The machine's load average is printed beside the figures: these machines are shared.
 
-    .venv/bin/python benchmarks/bench_scale.py [--sizes 100000 1000000] [--partitions-per 50000] [--json OUT]
+    .venv/bin/python benchmarks/bench_scale.py [--sizes 100000 1000000 10000000] [--partitions-per 50000] [--json OUT]
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ import json
 import os
 import pickle
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -44,6 +51,17 @@ def _maxrss() -> int:
 def _cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
+
+
+def _size(folder: Path) -> int:
+    return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
+
+
+def _list_rows(folder: Path) -> int:
+    """Rows of a list written in parts (from the Parquet footers: nothing read into memory)."""
+    import pyarrow.parquet as pq
+
+    return sum(pq.ParquetFile(path).metadata.num_rows for path in folder.glob("part-*.parquet"))
 
 
 def _warm() -> None:
@@ -71,6 +89,9 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--partitions-per", dest="per", type=int, default=50_000, help="firms per partition")
     parser.add_argument("--pandas-max", dest="pandas_max", type=int, default=1_000_000)
+    parser.add_argument("--gather-max", dest="gather_max", type=int, default=1_000_000,
+                        help="largest size also measured with the list gathered into the client (risk_list)")
+    parser.add_argument("--chunk", type=int, default=1_000_000, help="above this many firms, generate and write in chunks")
     parser.add_argument("--no-pandas", dest="no_pandas", action="store_true")
     parser.add_argument("--pandas-memory-gb", dest="pandas_memory_gb", type=float, default=14.0,
                         help="address-space cap of the pandas process (GB)")
@@ -82,11 +103,12 @@ def main() -> int:
         return 0
 
     import numpy as np
-    import pandas as pd
     from bench_features import AS_OF, synthetic_tables
 
+    from analytics.contract.schema import TABLES
     from analytics.engine.dask_engine import DaskEngine
-    from analytics.engine.partition import export_tables
+    from analytics.engine.partition import export_tables, read_partition, write_manifest, write_table
+    from analytics.engine.province import relabelled
     from analytics.features import build_features
     from analytics.models.learned import LogisticModel
     from analytics.snapshot.snapshot import AsOf, Snapshot
@@ -95,54 +117,81 @@ def main() -> int:
     results = []
     work = Path(tempfile.mkdtemp(prefix="saferank-bench-scale-"))
     model = None
+
+    def measured(run) -> dict:
+        """Wall, CPU (workers and client) and peak memory of ``run()``, on freshly restarted workers."""
+        engine.client.restart()  # a fresh peak per run
+        engine.client.run(_warm)  # the workers' imports are not the run's time
+        load_before, worker_cpu = os.getloadavg()[0], engine.client.run(_cpu)
+        began, client_cpu = time.perf_counter(), _cpu()
+        rows = run()
+        seconds, client_cpu = time.perf_counter() - began, _cpu() - client_cpu
+        worker_cpu = sum(engine.client.run(_cpu)[w] - worker_cpu[w] for w in worker_cpu)
+        return {"seconds": round(seconds, 1), "worker_cpu_seconds": round(worker_cpu, 1),
+                "client_cpu_seconds": round(client_cpu, 1),
+                "worker_peak_gb": round(max(engine.client.run(_maxrss).values()) / 1024**3, 2), "rows": rows,
+                "load_average_before": load_before, "load_average": os.getloadavg()[0]}
+
     with DaskEngine(workers=args.workers) as engine:
         for size in args.sizes:
-            began = time.perf_counter()
-            tables = synthetic_tables(size)
-            generated = time.perf_counter() - began
-            if model is None:
-                sample = {n: (t.loc[t["enterprise_id"].isin(tables["enterprises"]["enterprise_id"].iloc[:20_000])]
-                              if "enterprise_id" in t else t) for n, t in tables.items()}
-                X = build_features(Snapshot.from_tables(sample, as_of))
-                y = (np.random.default_rng(0).random(len(X)) < 0.05 + 0.5 * (X.get("hazards_365d", 0) > 2)).astype(int)
-                model = LogisticModel().fit(X, y)
             partitions = max(2 * args.workers, -(-size // args.per))
             root = work / f"p{size}"
             began = time.perf_counter()
-            export_tables(tables, root, partitions)
-            exported = time.perf_counter() - began
-            engine.client.restart()  # a fresh peak per size
-            engine.client.run(_warm)  # the workers' imports are not the run's time
-            load_before = os.getloadavg()[0]
-            worker_cpu = engine.client.run(_cpu)
-            began, client_cpu = time.perf_counter(), _cpu()
-            risk_list = engine.risk_list(root, as_of, model, "bench")
-            seconds, client_cpu = time.perf_counter() - began, _cpu() - client_cpu
-            worker_cpu = sum(engine.client.run(_cpu)[w] - worker_cpu[w] for w in worker_cpu)
-            peaks = engine.client.run(_maxrss)
-            rows = len(risk_list)
-            del risk_list
-            load_after = os.getloadavg()[0]
-            print(json.dumps({"firms": size, "dask_seconds": round(seconds, 1), "load_average": load_after}), flush=True)
+            tables = None
+            if size <= args.chunk:
+                tables = synthetic_tables(size)
+                generated = time.perf_counter() - began
+                began = time.perf_counter()
+                export_tables(tables, root, partitions)
+                exported = time.perf_counter() - began
+            else:  # a province: one chunk of firms in memory at a time
+                names: set[str] = set()
+                for number in range(-(-size // args.chunk)):  # a loop over chunks
+                    chunk = relabelled(synthetic_tables(min(args.chunk, size - number * args.chunk), seed=7 + number),
+                                       f"C{number:04d}-")
+                    for name, frame in chunk.items():
+                        write_table(root, name, frame, partitions, chunk=number)
+                    names |= set(chunk)
+                    del chunk
+                write_manifest(root, partitions, names, names - {n for n, spec in TABLES.items() if spec.required})
+                generated, exported = time.perf_counter() - began, 0.0
+            if model is None:
+                first = tables if tables is not None else read_partition(root, 0)
+                sample = {n: (t.loc[t["enterprise_id"].isin(first["enterprises"]["enterprise_id"].iloc[:20_000])]
+                              if "enterprise_id" in t else t) for n, t in first.items()}
+                X = build_features(Snapshot.from_tables(sample, as_of))
+                y = (np.random.default_rng(0).random(len(X)) < 0.05 + 0.5 * (X.get("hazards_365d", 0) > 2)).astype(int)
+                model = LogisticModel().fit(X, y)
+            row = {"firms": size, "partitions": partitions, "generate_seconds": round(generated, 1),
+                   "export_seconds": round(exported, 1), "parquet_gb": round(_size(root) / 1024**3, 2)}
+            out = work / f"list{size}"
+            written = measured(lambda: _list_rows(engine.write_list(root, as_of, model, out, "bench")))  # noqa: B023
+            row.update({f"list_{k}": v for k, v in written.items()}, list_gb=round(_size(out) / 1024**3, 2))
+            shutil.rmtree(out)
+            print(json.dumps(row), flush=True)
+            if size <= args.gather_max:
+                gathered = measured(lambda: len(engine.risk_list(root, as_of, model, "bench")))  # noqa: B023
+                row.update({f"dask_{k}" if k != "seconds" else "dask_seconds": v for k, v in gathered.items()
+                            if k not in ("load_average", "load_average_before", "rows")})
+                row["dask_load_average"] = gathered["load_average"]
+                print(json.dumps(row), flush=True)
             pandas_figures = None
-            if not args.no_pandas and size <= args.pandas_max:
+            if not args.no_pandas and tables is not None and size <= args.pandas_max:
                 engine.client.restart()  # the workers' memory back to the machine before the pandas process
                 tables_path, model_path = work / "tables.pkl", work / "model.pkl"
                 tables_path.write_bytes(pickle.dumps(tables))
                 model_path.write_bytes(pickle.dumps(model))
-                out = subprocess.run([sys.executable, __file__, "--pandas-child", str(tables_path), str(model_path),
-                                      as_of.iso, str(args.pandas_memory_gb)], capture_output=True, text=True)
-                pandas_figures = json.loads(out.stdout.strip().splitlines()[-1]) if out.returncode == 0 else {
-                    "error": out.stderr.strip().splitlines()[-1] if out.stderr.strip() else f"exit {out.returncode}",
+                done = subprocess.run([sys.executable, __file__, "--pandas-child", str(tables_path), str(model_path),
+                                       as_of.iso, str(args.pandas_memory_gb)], capture_output=True, text=True)
+                pandas_figures = json.loads(done.stdout.strip().splitlines()[-1]) if done.returncode == 0 else {
+                    "error": done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"exit {done.returncode}",
                     "memory_cap_gb": args.pandas_memory_gb}
                 tables_path.unlink()
             del tables
-            row = {"firms": size, "partitions": partitions, "dask_seconds": round(seconds, 1),
-                   "dask_worker_cpu_seconds": round(worker_cpu, 1), "dask_client_cpu_seconds": round(client_cpu, 1),
-                   "worker_peak_gb": round(max(peaks.values()) / 1024**3, 2), "rows": rows,
-                   "generate_seconds": round(generated, 1), "export_seconds": round(exported, 1),
-                   "pandas": pandas_figures, "load_average": load_after, "load_average_before": load_before,
-                   "measured": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+            shutil.rmtree(root)
+            row.update(pandas=pandas_figures, client_peak_gb=round(_maxrss() / 1024**3, 2),
+                       load_average=written["load_average"],
+                       measured=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()))
             results.append(row)
             print(json.dumps(row), flush=True)
     if args.json:
@@ -150,10 +199,12 @@ def main() -> int:
         previous = json.loads(path.read_text()) if path.exists() else []
         path.write_text(json.dumps(previous + results, indent=1))
     million = [r for r in results if r["firms"] == 1_000_000]
-    over = [r for r in results if r["worker_peak_gb"] * 1024**3 > BUDGET_WORKER_BYTES]
-    if million and million[0]["dask_seconds"] > BUDGET_SECONDS_1M:
-        print(f"1,000,000 firms took {million[0]['dask_seconds']} s: over the {BUDGET_SECONDS_1M:.0f} s budget "
-              f"(load average {million[0]['load_average']:.1f})")
+    over = [r for r in results if max(r["list_worker_peak_gb"], r.get("dask_worker_peak_gb", 0)) * 1024**3 > BUDGET_WORKER_BYTES]
+    for r in million:  # one row
+        for name, key in (("write_list", "list_seconds"), ("risk_list", "dask_seconds")):
+            if r.get(key, 0) > BUDGET_SECONDS_1M:
+                print(f"1,000,000 firms took {r[key]} s with {name}: over the {BUDGET_SECONDS_1M:.0f} s budget "
+                      f"(load average {r['load_average']:.1f})")
     if over:
         print(f"peak memory per worker over 4 GB at {[r['firms'] for r in over]}")
     return 0

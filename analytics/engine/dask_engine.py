@@ -24,6 +24,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from dask.distributed import Client, LocalCluster, as_completed
 
@@ -32,13 +33,14 @@ from analytics.engine import partition
 from analytics.models.registry import ModelRegistry
 from analytics.models.report import backtest_store as local_backtest
 from analytics.models.select import train_models
-from analytics.risk.levels import DEFAULT_THRESHOLDS, LEVEL_DTYPE, LevelThresholds
+from analytics.risk.levels import DEFAULT_THRESHOLDS, LEVEL_DTYPE, LevelThresholds, assign_levels
 from analytics.risk.risklist import (
     REASON_COUNT,
     ScoreReport,
     default_score_date,
     finish_list,
     previous_levels,
+    rank_scores,
     save_risk_list,
     write_contract_csv,
 )
@@ -125,6 +127,48 @@ class DaskEngine:
         """The risk list of ``as_of`` as ``score_enterprises`` makes it, computed partition by partition."""
         rows = self.risk_rows(root, as_of, model, top, on_done)
         return finish_list(rows, as_of, model_version, thresholds, previous_levels)
+
+    def write_list(self, root: str | Path, as_of: AsOf, model: object, out: str | Path, model_version: str = "",
+                   thresholds: LevelThresholds = DEFAULT_THRESHOLDS, previous_levels: pd.Series | None = None,
+                   top: int = REASON_COUNT, on_done: Callable[[int], None] | None = None) -> Path:
+        """The risk list of ``as_of``, the same rows as ``risk_list``, written by the workers as
+        ``out/part-00000.parquet`` … (one per partition, each in rank order; ranks and levels over the
+        whole list; ``partition.read_list`` reads them back whole). The client holds only every
+        firm's id and score, so a province's list need not fit one process. ``out`` must be readable
+        and writable at the same path by every worker (a shared folder, as for the Parquet export).
+
+        Each partition's snapshot is loaded twice, for the county-wide counts and for its rows, and
+        let go in between: a province's snapshots do not all fit the workers at once."""
+        root, out = str(root), Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        count = partition.read_manifest(root)["partitions"]
+        run = uuid.uuid4().hex[:8]
+        counts = [self.client.submit(partition.snapshot_counts, root, k, as_of, key=f"counts-{run}-{k}")
+                  for k in range(count)]
+        county = self.client.submit(partition.combine_counts, counts, key=f"county-{run}")
+        model_future = self.client.scatter(model, broadcast=True)
+        rows_paths = [str(out / f"rows-{k:05d}.pkl") for k in range(count)]
+        scored = [self.client.submit(partition.scored_part, root, k, as_of, county, model_future, top, rows_paths[k],
+                                     key=f"scored-{run}-{k}") for k in range(count)]
+        keys = self._collect(scored, on_done)
+        sizes = [len(frame) for frame in keys]
+        if not sum(sizes):
+            raise UserError(f"{as_of} 没有在营企业，无法生成风险清单。",
+                            f"No enterprise operates on {as_of}; there is no risk list to make.")
+        ids = pd.concat([frame["enterprise_id"] for frame in keys], ignore_index=True).astype(str).to_numpy()
+        ranked = rank_scores(pd.Series(np.concatenate([frame["score"].to_numpy(dtype=float) for frame in keys]), index=ids))
+        levels = assign_levels(ranked["score"], thresholds, previous_levels)
+        part = pd.Series(np.repeat(np.arange(count), sizes), index=ids).reindex(ranked.index).to_numpy()
+        order = np.argsort(part, kind="stable")  # by partition, rank order kept within each
+        bounds = np.searchsorted(part[order], np.arange(count + 1))
+        finished = [self.client.submit(partition.finished_part, rows_paths[k], ranked.iloc[order[bounds[k]:bounds[k + 1]]],
+                                       levels.iloc[order[bounds[k]:bounds[k + 1]]], as_of, model_version,
+                                       str(out / f"part-{k:05d}.parquet"), key=f"finished-{run}-{k}")
+                    for k in range(count)]
+        self.client.gather(finished)
+        for path in rows_paths:  # a loop over partitions
+            Path(path).unlink(missing_ok=True)
+        return out
 
     def features(self, root: str | Path, as_of: AsOf, columns: Iterable[str] | None = None) -> pd.DataFrame:
         """The feature matrix of ``as_of`` as ``build_features`` makes it (rows sorted by id).

@@ -38,7 +38,7 @@ from analytics.features import power as power_features
 from analytics.features.build import build_features
 from analytics.features.workspace import NS_PER_DAY
 from analytics.features.rectification import HELD_DEADLINE, HELD_RECTIFIED
-from analytics.risk.risklist import REASON_COUNT, score_rows
+from analytics.risk.risklist import REASON_COUNT, list_frame, score_rows
 from analytics.snapshot import power
 from analytics.snapshot.snapshot import AsOf, Snapshot, held_tables
 from analytics.store.database import CHUNK_ROWS, Store, read_table_chunks
@@ -238,3 +238,40 @@ def partition_rows(snapshot: Snapshot, county: dict, model: object, top: int = R
         return pd.DataFrame()
     X = partition_features(snapshot, county, getattr(model, "feature_names_in_", None))
     return score_rows(snapshot, model, top=top, features=X)
+
+
+# --- a province's list, written partition by partition (``DaskEngine.write_list``) -----------------
+def snapshot_counts(root: str | Path, k: int, as_of: AsOf) -> dict:
+    """``county_counts`` of partition ``k``; its snapshot is loaded here and let go, since a
+    province's snapshots do not all fit the workers' memory at once."""
+    return county_counts(load_snapshot(root, k, as_of))
+
+
+def scored_part(root: str | Path, k: int, as_of: AsOf, county: dict, model: object, top: int,
+                rows_path: str | Path) -> pd.DataFrame:
+    """Partition ``k``'s list rows (``partition_rows``) pickled to ``rows_path`` for ``finished_part``;
+    returns only their ids and scores, all that ranking the whole list needs."""
+    rows = partition_rows(load_snapshot(root, k, as_of), county, model, top)
+    if not len(rows):
+        rows = pd.DataFrame({"enterprise_id": pd.Series(dtype=object), "score": pd.Series(dtype=float)})
+    rows.to_pickle(rows_path)
+    return rows[["enterprise_id", "score"]]
+
+
+def finished_part(rows_path: str | Path, ranked: pd.DataFrame, levels: pd.Series, as_of: AsOf,
+                  model_version: str, list_path: str | Path) -> int:
+    """Partition ``k``'s share of the list (``list_frame``), given its firms' ranks and levels in the
+    whole list, written to ``list_path`` (Parquet, rank order). The pickled rows stay until the whole
+    list is written (a task lost with its worker is run again from them)."""
+    if len(ranked):
+        list_frame(pd.read_pickle(rows_path), ranked, levels, as_of, model_version).to_parquet(list_path, index=False)
+    return len(ranked)
+
+
+def read_list(folder: str | Path) -> pd.DataFrame:
+    """A list written by ``DaskEngine.write_list``, whole, in rank order (for a county-sized list:
+    a province's is read part by part, ``sorted(Path(folder).glob("part-*.parquet"))``)."""
+    parts = [pd.read_parquet(path) for path in sorted(Path(folder).glob("part-*.parquet"))]
+    if not parts:
+        raise UserError(f"{folder} 中没有风险清单分区文件。", f"{folder} holds no risk-list parts.")
+    return pd.concat(parts, ignore_index=True).sort_values("rank", kind="stable", ignore_index=True)

@@ -23,7 +23,7 @@ CHUNK = 100_000
 MIN_CHUNK = 500  # the county simulator's smallest county
 
 
-def _relabelled(tables: dict[str, pd.DataFrame], prefix: str) -> dict[str, pd.DataFrame]:
+def relabelled(tables: dict[str, pd.DataFrame], prefix: str) -> dict[str, pd.DataFrame]:
     """Every ``*_id`` column of every table prefixed (missing ids stay missing), typed again."""
     out = {}
     for name, frame in tables.items():
@@ -57,7 +57,7 @@ def simulate_province(enterprises: int, root: str | Path, chunk: int = CHUNK, se
     for number, size in enumerate(sizes):  # a loop over counties: one in memory at a time
         kwargs = {} if as_of is None else {"as_of": as_of}
         county = simulate_county(size, seed=seed + number, **kwargs)
-        tables = _relabelled(county.tables, f"C{number:04d}-")
+        tables = relabelled(county.tables, f"C{number:04d}-")
         del county
         for name, frame in tables.items():
             partition.write_table(root, name, frame, partitions, chunk=number)

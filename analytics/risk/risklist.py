@@ -151,11 +151,18 @@ def finish_list(rows: pd.DataFrame, as_of: AsOf, model_version: str = "",
                 previous_levels: pd.Series | None = None) -> pd.DataFrame:
     """The whole-list half of ``score_enterprises``: ``rows`` (``score_rows`` of every firm, in any
     order, as one frame) ranked by ``TIE_BREAK``, levelled, in the list's columns and rank order."""
-    rows = rows.set_index(rows["enterprise_id"].astype(str).to_numpy())
-    ranked = rank_scores(rows["score"])
+    ranked = rank_scores(rows.set_index(rows["enterprise_id"].astype(str).to_numpy())["score"])
+    return list_frame(rows, ranked, assign_levels(ranked["score"], thresholds, previous_levels), as_of, model_version)
+
+
+def list_frame(rows: pd.DataFrame, ranked: pd.DataFrame, levels: pd.Series, as_of: AsOf,
+               model_version: str = "") -> pd.DataFrame:
+    """The list's rows of ``ranked``'s firms (``rank_scores``: rounded score and rank, index
+    enterprise_id, in rank order) with their ``levels`` (same index and order), their other columns
+    from ``rows`` (``score_rows``, any order). The whole list, or one partition's share of it given
+    the ranks and levels of the whole list (``analytics.engine.partition.finished_part``)."""
     order = ranked.index
-    rows = rows.loc[order]
-    levels = assign_levels(ranked["score"], thresholds, previous_levels)
+    rows = rows.set_index(rows["enterprise_id"].astype(str).to_numpy()).loc[order]
     out = pd.DataFrame({
         "enterprise_id": order.to_numpy(dtype=object),
         "as_of": as_of.iso,

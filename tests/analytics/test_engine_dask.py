@@ -21,7 +21,7 @@ import pytest
 pytest.importorskip("distributed")
 pytest.importorskip("pyarrow")
 
-from analytics.engine.partition import export_tables, partition_codes, read_manifest  # noqa: E402
+from analytics.engine.partition import export_tables, partition_codes, read_list, read_manifest  # noqa: E402
 from analytics.features import build_features  # noqa: E402
 from analytics.models.backtest import new_cache, run_backtest  # noqa: E402
 from analytics.models.learned import LogisticModel  # noqa: E402
@@ -128,6 +128,30 @@ def test_a_worker_killed_mid_run_still_gives_the_complete_list(engine, root, as_
     while time.time() < deadline and killed[0] in client.run(os.getpid).values():
         time.sleep(0.5)
     assert killed[0] not in client.run(os.getpid).values()
+
+
+def test_a_list_written_partition_by_partition_is_the_same_list_even_with_a_worker_killed(
+        engine, root, as_of, model, reference, tmp_path):
+    """``write_list`` (a province's path: the client holds ids and scores only) gives ``risk_list``'s rows,
+    and a worker killed while the partitions are scored is replaced without a row lost or changed."""
+    client = engine.client
+    pids = client.run(os.getpid)
+    killed: list[int] = []
+
+    def kill_one(done: int) -> None:
+        if not killed:
+            victim = next(iter(pids))
+            os.kill(pids[victim], signal.SIGKILL)
+            killed.append(pids[victim])
+
+    out = engine.write_list(root, as_of, model, tmp_path / "list", "v-dask", on_done=kill_one)
+    assert killed
+    parts = sorted(out.glob("part-*.parquet"))
+    assert len(parts) == PARTITIONS and not list(out.glob("rows-*"))  # one part per partition, nothing left over
+    for path in parts:  # each part in rank order
+        assert pd.read_parquet(path)["rank"].is_monotonic_increasing
+    got = read_list(out)
+    pd.testing.assert_frame_equal(got, reference)
 
 
 def test_dask_backtest_gives_the_same_figures(engine, root, county):
