@@ -154,6 +154,14 @@ def test_a_list_written_partition_by_partition_is_the_same_list_even_with_a_work
     pd.testing.assert_frame_equal(got, reference)
 
 
+def test_reading_a_folder_without_list_parts_names_it(tmp_path):
+    from analytics.contract.errors import UserError
+
+    with pytest.raises(UserError, match="holds no risk-list parts") as error:
+        read_list(tmp_path)
+    assert str(tmp_path) in str(error.value)
+
+
 def test_dask_backtest_gives_the_same_figures(engine, root, county):
     origin = county.as_of - pd.Timedelta(days=120)
     kwargs = {"origins": [origin], "snapshots": 1}
