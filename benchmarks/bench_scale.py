@@ -9,7 +9,7 @@ chunk), then
 - dask, the province's path: ``DaskEngine(workers=2).write_list`` (features, scores, reasons, flags
   per partition; ranks and levels over the whole list from the gathered ids and scores; each
   partition's share of the list written as Parquet by its worker), wall time, the CPU seconds of
-  the workers and of the client, the peak resident memory of each worker (ru_maxrss) and of the client;
+  the workers and of the client, the peak resident memory (VmHWM) of each worker and of the client;
 - dask, gathered (up to ``--gather-max`` firms): ``DaskEngine.risk_list``, the list gathered into the
   client as ``saferank score --engine dask`` does;
 - pandas: ``score_enterprises`` on the whole tables in a fresh process, after the Dask run, wall
@@ -48,6 +48,16 @@ def _maxrss() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
+def _peak_rss() -> int:
+    """This process's peak resident memory since it started (``VmHWM``). A Dask worker is forked
+    from the client and then exec'd: ``ru_maxrss`` keeps the client's resident size at the fork,
+    which is why the worker peaks measured with it until 2026-12-02 were inflated by the client's."""
+    for line in Path("/proc/self/status").read_text().splitlines():  # a few dozen lines
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    return _maxrss()
+
+
 def _cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
@@ -80,7 +90,7 @@ def _pandas_run(tables_path: str, model_path: str, as_of: str, memory_gb: str) -
     began, cpu = time.perf_counter(), _cpu()
     risk_list = score_enterprises(Snapshot.from_tables(tables, AsOf.parse(as_of)), model, "bench")
     print(json.dumps({"seconds": time.perf_counter() - began, "cpu_seconds": _cpu() - cpu,
-                      "peak_bytes": _maxrss(), "rows": len(risk_list)}))
+                      "peak_bytes": _peak_rss(), "rows": len(risk_list)}))
 
 
 def main() -> int:
@@ -96,6 +106,8 @@ def main() -> int:
     parser.add_argument("--pandas-memory-gb", dest="pandas_memory_gb", type=float, default=14.0,
                         help="address-space cap of the pandas process (GB)")
     parser.add_argument("--json", default=None, help="append the figures to this JSON file")
+    parser.add_argument("--work", default=None,
+                        help="keep each size's Parquet here and reuse it when present (default: a temporary folder, removed)")
     parser.add_argument("--pandas-child", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.pandas_child:
@@ -107,7 +119,7 @@ def main() -> int:
 
     from analytics.contract.schema import TABLES
     from analytics.engine.dask_engine import DaskEngine
-    from analytics.engine.partition import export_tables, read_partition, write_manifest, write_table
+    from analytics.engine.partition import MANIFEST, export_tables, read_partition, write_manifest, write_table
     from analytics.engine.province import relabelled
     from analytics.features import build_features
     from analytics.models.learned import LogisticModel
@@ -115,12 +127,13 @@ def main() -> int:
 
     as_of = AsOf.parse(AS_OF)
     results = []
-    work = Path(tempfile.mkdtemp(prefix="saferank-bench-scale-"))
+    work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="saferank-bench-scale-"))
+    work.mkdir(parents=True, exist_ok=True)
     model = None
 
     def measured(run) -> dict:
         """Wall, CPU (workers and client) and peak memory of ``run()``, on freshly restarted workers."""
-        engine.client.restart()  # a fresh peak per run
+        engine.client.restart(timeout=600)  # a fresh peak per run (a restart under load can be slow)
         engine.client.run(_warm)  # the workers' imports are not the run's time
         load_before, worker_cpu = os.getloadavg()[0], engine.client.run(_cpu)
         began, client_cpu = time.perf_counter(), _cpu()
@@ -129,7 +142,7 @@ def main() -> int:
         worker_cpu = sum(engine.client.run(_cpu)[w] - worker_cpu[w] for w in worker_cpu)
         return {"seconds": round(seconds, 1), "worker_cpu_seconds": round(worker_cpu, 1),
                 "client_cpu_seconds": round(client_cpu, 1),
-                "worker_peak_gb": round(max(engine.client.run(_maxrss).values()) / 1024**3, 2), "rows": rows,
+                "worker_peak_gb": round(max(engine.client.run(_peak_rss).values()) / 1024**3, 2), "rows": rows,
                 "load_average_before": load_before, "load_average": os.getloadavg()[0]}
 
     with DaskEngine(workers=args.workers) as engine:
@@ -138,7 +151,9 @@ def main() -> int:
             root = work / f"p{size}"
             began = time.perf_counter()
             tables = None
-            if size <= args.chunk:
+            if args.work and (root / MANIFEST).exists() and size > args.chunk:  # a province kept from a run before
+                generated = exported = 0.0
+            elif size <= args.chunk:
                 tables = synthetic_tables(size)
                 generated = time.perf_counter() - began
                 began = time.perf_counter()
@@ -177,7 +192,7 @@ def main() -> int:
                 print(json.dumps(row), flush=True)
             pandas_figures = None
             if not args.no_pandas and tables is not None and size <= args.pandas_max:
-                engine.client.restart()  # the workers' memory back to the machine before the pandas process
+                engine.client.restart(timeout=600)  # the workers' memory back to the machine before the pandas process
                 tables_path, model_path = work / "tables.pkl", work / "model.pkl"
                 tables_path.write_bytes(pickle.dumps(tables))
                 model_path.write_bytes(pickle.dumps(model))
@@ -188,8 +203,9 @@ def main() -> int:
                     "memory_cap_gb": args.pandas_memory_gb}
                 tables_path.unlink()
             del tables
-            shutil.rmtree(root)
-            row.update(pandas=pandas_figures, client_peak_gb=round(_maxrss() / 1024**3, 2),
+            if not args.work:
+                shutil.rmtree(root)
+            row.update(pandas=pandas_figures, client_peak_gb=round(_peak_rss() / 1024**3, 2),
                        load_average=written["load_average"],
                        measured=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()))
             results.append(row)

@@ -147,7 +147,7 @@ class DaskEngine:
                   for k in range(count)]
         county = self.client.submit(partition.combine_counts, counts, key=f"county-{run}")
         model_future = self.client.scatter(model, broadcast=True)
-        rows_paths = [str(out / f"rows-{k:05d}.pkl") for k in range(count)]
+        rows_paths = [str(out / f"rows-{k:05d}.parquet") for k in range(count)]
         scored = [self.client.submit(partition.scored_part, root, k, as_of, county, model_future, top, rows_paths[k],
                                      key=f"scored-{run}-{k}") for k in range(count)]
         keys = self._collect(scored, on_done)
