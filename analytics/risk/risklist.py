@@ -151,7 +151,7 @@ def finish_list(rows: pd.DataFrame, as_of: AsOf, model_version: str = "",
                 previous_levels: pd.Series | None = None) -> pd.DataFrame:
     """The whole-list half of ``score_enterprises``: ``rows`` (``score_rows`` of every firm, in any
     order, as one frame) ranked by ``TIE_BREAK``, levelled, in the list's columns and rank order."""
-    ranked = rank_scores(rows.set_index(rows["enterprise_id"].astype(str).to_numpy())["score"])
+    ranked = rank_scores(pd.Series(rows["score"].to_numpy(), index=rows["enterprise_id"].astype(str).to_numpy()))
     return list_frame(rows, ranked, assign_levels(ranked["score"], thresholds, previous_levels), as_of, model_version)
 
 
