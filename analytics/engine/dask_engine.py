@@ -97,6 +97,11 @@ class DaskEngine:
         county = self.client.submit(partition.combine_counts, counts, key=f"county-{run}")
         return run, snapshots, county
 
+    def _given(self, model: object, run: str):
+        """The model as a task's result, not scattered data: a worker lost with scattered data loses
+        it for good (the scheduler cannot make it again), a task's result is computed again."""
+        return self.client.submit(partition.given, model, key=f"model-{run}")
+
     def _collect(self, futures: list, on_done: Callable[[int], None] | None) -> list[pd.DataFrame]:
         """Each partition's frame, in partition order, gathered as they finish."""
         position = {f.key: k for k, f in enumerate(futures)}
@@ -112,7 +117,7 @@ class DaskEngine:
                   on_done: Callable[[int], None] | None = None) -> pd.DataFrame:
         """Every partition's ``score_rows``, in one frame (unranked)."""
         run, snapshots, county = self._county(root, as_of)
-        model_future = self.client.scatter(model, broadcast=True)
+        model_future = self._given(model, run)
         futures = [self.client.submit(partition.partition_rows, s, county, model_future, top, key=f"rows-{run}-{k}")
                    for k, s in enumerate(snapshots)]
         frames = [f for f in self._collect(futures, on_done) if len(f)]
@@ -146,7 +151,7 @@ class DaskEngine:
         counts = [self.client.submit(partition.snapshot_counts, root, k, as_of, key=f"counts-{run}-{k}")
                   for k in range(count)]
         county = self.client.submit(partition.combine_counts, counts, key=f"county-{run}")
-        model_future = self.client.scatter(model, broadcast=True)
+        model_future = self._given(model, run)
         rows_paths = [str(out / f"rows-{k:05d}.parquet") for k in range(count)]
         scored = [self.client.submit(partition.scored_part, root, k, as_of, county, model_future, top, rows_paths[k],
                                      key=f"scored-{run}-{k}") for k in range(count)]

@@ -240,6 +240,12 @@ def partition_rows(snapshot: Snapshot, county: dict, model: object, top: int = R
     return score_rows(snapshot, model, top=top, features=X)
 
 
+def given(value: object) -> object:
+    """``value`` itself, as a task's result (``DaskEngine`` sends the model this way: a lost worker's
+    copy is made again from the task, which scattered data cannot be)."""
+    return value
+
+
 # --- a province's list, written partition by partition (``DaskEngine.write_list``) -----------------
 def snapshot_counts(root: str | Path, k: int, as_of: AsOf) -> dict:
     """``county_counts`` of partition ``k``; its snapshot is loaded here and let go, since a

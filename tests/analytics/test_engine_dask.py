@@ -110,6 +110,7 @@ def test_dask_features_equal_pandas_including_county_wide_families(engine, root,
 
 def test_a_worker_killed_mid_run_still_gives_the_complete_list(engine, root, as_of, model, reference):
     client = engine.client
+    client.wait_for_workers(2, timeout=60)
     pids = client.run(os.getpid)
     killed: list[int] = []
 
@@ -133,19 +134,24 @@ def test_a_worker_killed_mid_run_still_gives_the_complete_list(engine, root, as_
 def test_a_list_written_partition_by_partition_is_the_same_list_even_with_a_worker_killed(
         engine, root, as_of, model, reference, tmp_path):
     """``write_list`` (a province's path: the client holds ids and scores only) gives ``risk_list``'s rows,
-    and a worker killed while the partitions are scored is replaced without a row lost or changed."""
+    and a worker killed while the partitions are scored is replaced without a row lost or changed, even
+    the one holding the model (killed first, whichever it is: the model is a task, made again)."""
     client = engine.client
+    client.wait_for_workers(2, timeout=60)  # the worker an earlier test killed is back
     pids = client.run(os.getpid)
     killed: list[int] = []
 
     def kill_one(done: int) -> None:
         if not killed:
-            victim = next(iter(pids))
+            holders = [w for key, where in client.who_has().items() if str(key).startswith("model-") for w in where]
+            victim = holders[0] if holders else next(iter(pids))
             os.kill(pids[victim], signal.SIGKILL)
             killed.append(pids[victim])
+            held_model.append(bool(holders))
 
+    held_model: list[bool] = []
     out = engine.write_list(root, as_of, model, tmp_path / "list", "v-dask", on_done=kill_one)
-    assert killed
+    assert killed and held_model == [True]
     parts = sorted(out.glob("part-*.parquet"))
     assert len(parts) == PARTITIONS and not list(out.glob("rows-*"))  # one part per partition, nothing left over
     for path in parts:  # each part in rank order
