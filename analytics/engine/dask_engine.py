@@ -39,6 +39,7 @@ from analytics.risk.risklist import (
     ScoreReport,
     default_score_date,
     finish_list,
+    nothing_operates,
     previous_levels,
     rank_scores,
     save_risk_list,
@@ -122,8 +123,7 @@ class DaskEngine:
                    for k, s in enumerate(snapshots)]
         frames = [f for f in self._collect(futures, on_done) if len(f)]
         if not frames:
-            raise UserError(f"{as_of} 没有在营企业，无法生成风险清单。",
-                            f"No enterprise operates on {as_of}; there is no risk list to make.")
+            raise nothing_operates(as_of)
         return pd.concat(frames, ignore_index=True)
 
     def risk_list(self, root: str | Path, as_of: AsOf, model: object, model_version: str = "",
@@ -158,8 +158,7 @@ class DaskEngine:
         keys = self._collect(scored, on_done)
         sizes = [len(frame) for frame in keys]
         if not sum(sizes):
-            raise UserError(f"{as_of} 没有在营企业，无法生成风险清单。",
-                            f"No enterprise operates on {as_of}; there is no risk list to make.")
+            raise nothing_operates(as_of)
         ids = pd.concat([frame["enterprise_id"] for frame in keys], ignore_index=True).astype(str).to_numpy()
         ranked = rank_scores(pd.Series(np.concatenate([frame["score"].to_numpy(dtype=float) for frame in keys]), index=ids))
         levels = assign_levels(ranked["score"], thresholds, previous_levels)

@@ -112,6 +112,12 @@ def score_enterprises(snapshot: Snapshot, model: object, model_version: str = ""
     return finish_list(rows, snapshot.as_of, model_version, thresholds, previous_levels)
 
 
+def nothing_operates(as_of: AsOf) -> UserError:
+    """The error of a list asked for a day on which no enterprise operates (whatever the engine)."""
+    return UserError(f"{as_of} 没有在营企业，无法生成风险清单。",
+                     f"No enterprise operates on {as_of}; there is no risk list to make.")
+
+
 def score_rows(snapshot: Snapshot, model: object, top: int = REASON_COUNT,
                features: pd.DataFrame | None = None) -> pd.DataFrame:
     """The per-firm half of ``score_enterprises``: one row per operating enterprise (sorted by id)
@@ -120,8 +126,7 @@ def score_rows(snapshot: Snapshot, model: object, top: int = REASON_COUNT,
     wanted = getattr(model, "feature_names_in_", None)
     X = build_features(snapshot, columns=wanted) if features is None else features
     if len(X) == 0:
-        raise UserError(f"{as_of} 没有在营企业，无法生成风险清单。",
-                        f"No enterprise operates on {as_of}; there is no risk list to make.")
+        raise nothing_operates(as_of)
     X.index = X.index.astype(str).rename("enterprise_id")
     wanted = list(X.columns if wanted is None else wanted)
     order = X.index
