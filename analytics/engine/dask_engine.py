@@ -165,10 +165,10 @@ class DaskEngine:
         part = pd.Series(np.repeat(np.arange(count), sizes), index=ids).reindex(ranked.index).to_numpy()
         order = np.argsort(part, kind="stable")  # by partition, rank order kept within each
         bounds = np.searchsorted(part[order], np.arange(count + 1))
-        finished = [self.client.submit(partition.finished_part, rows_paths[k], ranked.iloc[order[bounds[k]:bounds[k + 1]]],
-                                       levels.iloc[order[bounds[k]:bounds[k + 1]]], as_of, model_version,
-                                       str(out / f"part-{k:05d}.parquet"), key=f"finished-{run}-{k}")
-                    for k in range(count)]
+        shares = [order[bounds[k]:bounds[k + 1]] for k in range(count)]  # each partition's positions in the list
+        finished = [self.client.submit(partition.finished_part, rows_paths[k], ranked.iloc[share], levels.iloc[share],
+                                       as_of, model_version, str(out / f"part-{k:05d}.parquet"), key=f"finished-{run}-{k}")
+                    for k, share in enumerate(shares)]
         self.client.gather(finished)
         for path in rows_paths:  # a loop over partitions
             Path(path).unlink(missing_ok=True)
