@@ -201,6 +201,9 @@ def build_parser() -> argparse.ArgumentParser:
     _engine_options(train)
     train.add_argument("--sample", type=int, default=None, help="fit on a stable, seeded sample of about N training rows "
                        "(firm × snapshot date; the backtest's fits too), stated on the model card (default: every row)")
+    train.add_argument("--evaluate", type=int, default=None, help="with --sample: evaluate each backtest origin and the "
+                       "as-of date on about N operating firms drawn by the same hash, so no date's whole matrix is built "
+                       "in one process (a province on --engine dask; default: every firm)")
     train.add_argument("--as-of", dest="as_of", default=None, help="training date (default: the newest inspection in the store)")
     train.add_argument("--models", default=None, help="model registry folder (default: $SAFERANK_MODELS or data/models)")
     train.add_argument("--truth", default=None, help="truth.csv of a simulated county: adds the truth row to the comparison")

@@ -191,16 +191,17 @@ def _on_engine(args: argparse.Namespace, local, on_cluster: str, store, **option
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from analytics.models.sample import TrainingSample
+    from analytics.models.sample import training_sample
     from analytics.models.select import train_models
     from analytics.store.database import open_store
 
+    sample = training_sample(args.sample, args.evaluate)
     store = open_store(args.db)
     with _audited(store, "train", None, as_of=args.as_of, models_dir=args.models) as done:
         report = _on_engine(args, train_models, "train_store", store, as_of=_as_of(args.as_of), models_dir=args.models,
                             truth=args.truth, capacity=args.capacity, origins=args.origins, ablations=args.ablations,
                             capacity_of=args.capacity_of, window_days=args.window_days,
-                            sample=None if args.sample is None else TrainingSample(args.sample))
+                            sample=sample)
         done.update(version=report.version, winner=report.winner, serving=report.serving, rows=report.n_rows)
     print(report.render(args.lang))
     return 0

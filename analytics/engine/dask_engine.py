@@ -31,6 +31,7 @@ from dask.distributed import Client, LocalCluster, as_completed
 from analytics.contract.errors import UserError
 from analytics.engine import partition
 from analytics.models.registry import ModelRegistry
+from analytics.models.sample import FirmDraw
 from analytics.models.report import backtest_store as local_backtest
 from analytics.models.select import train_models
 from analytics.risk.levels import DEFAULT_THRESHOLDS, LEVEL_DTYPE, LevelThresholds, assign_levels
@@ -174,14 +175,17 @@ class DaskEngine:
             Path(path).unlink(missing_ok=True)
         return out
 
-    def features(self, root: str | Path, as_of: AsOf, columns: Iterable[str] | None = None) -> pd.DataFrame:
+    def features(self, root: str | Path, as_of: AsOf, columns: Iterable[str] | None = None,
+                 draw: FirmDraw | None = None) -> pd.DataFrame:
         """The feature matrix of ``as_of`` as ``build_features`` makes it (rows sorted by id).
 
         ``columns``: a model's ``feature_names_in_``; default, every feature, less the profile
-        attributes no partition records (reduced with the county-wide values)."""
+        attributes no partition records (reduced with the county-wide values). ``draw``: only the
+        rows of the firms it keeps, drawn and built on the workers (the county-wide values still
+        come from every firm), so the client receives the sample alone."""
         run, snapshots, county = self._county(root, as_of)
         wanted = None if columns is None else list(columns)
-        futures = [self.client.submit(partition.partition_features, s, county, wanted, key=f"features-{run}-{k}")
+        futures = [self.client.submit(partition.partition_features, s, county, wanted, draw, key=f"features-{run}-{k}")
                    for k, s in enumerate(snapshots)]
         frames = [f for f in self._collect(futures, None) if len(f)]
         if not frames:
@@ -230,12 +234,25 @@ def score_store(store, engine: DaskEngine, as_of: AsOf | None = None, out: str |
                        card.get("notes") or {})
 
 
+class ClusterMatrices:
+    """date → the cluster's feature matrix of a partitioned export (``backtest.new_cache``'s ``features``);
+    ``drawn(date, draw)``: only the drawn firms' rows, built on the workers (``_Cache.matrix``)."""
+
+    def __init__(self, engine: DaskEngine, root: str | Path) -> None:
+        self.engine, self.root = engine, root
+
+    def __call__(self, day: object) -> pd.DataFrame:
+        return self.engine.features(self.root, AsOf.parse(day))
+
+    def drawn(self, day: object, draw: FirmDraw) -> pd.DataFrame:
+        return self.engine.features(self.root, AsOf.parse(day), draw=draw)
+
+
 def _matrices(store, engine: DaskEngine, parquet: str | Path | None, partitions: int | None):
-    """Given the tables a command read: export them once, then date → the cluster's feature matrix."""
+    """Given the tables a command read: export them once, then the cluster's matrices (``ClusterMatrices``)."""
 
     def matrices(tables):
-        root = _export(store, engine, parquet, partitions, tables=tables)
-        return lambda day: engine.features(root, AsOf.parse(day))
+        return ClusterMatrices(engine, _export(store, engine, parquet, partitions, tables=tables))
 
     return matrices
 
@@ -250,6 +267,8 @@ def backtest_store(store, engine: DaskEngine, parquet: str | Path | None = None,
 def train_store(store, engine: DaskEngine, parquet: str | Path | None = None, partitions: int | None = None,
                 **kwargs):
     """``saferank train --engine dask``: ``models.select.train_models`` with every snapshot's and origin's
-    feature matrix built on the cluster (the known tables exported once); labels, the sample
-    (``sample=TrainingSample(n)``), the fits and the registration as on one machine."""
+    feature matrix built on the cluster (the known tables exported once); labels, the fits and the
+    registration as on one machine. With ``sample=TrainingSample(n, evaluate=m)`` the firms are drawn
+    on the workers (``models.sample.FirmDraw``) and the client receives only the drawn rows: about
+    ``n`` training rows in all, and ``m`` firms at each backtest origin and the as-of date."""
     return train_models(store, matrices=_matrices(store, engine, parquet, partitions), **kwargs)

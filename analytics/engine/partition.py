@@ -24,6 +24,7 @@ import functools
 import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
@@ -38,6 +39,7 @@ from analytics.features import power as power_features
 from analytics.features.build import build_features
 from analytics.features.workspace import NS_PER_DAY
 from analytics.features.rectification import HELD_DEADLINE, HELD_RECTIFIED
+from analytics.models.sample import FirmDraw
 from analytics.risk.risklist import REASON_COUNT, list_frame, score_rows
 from analytics.snapshot import power
 from analytics.snapshot.snapshot import AsOf, Snapshot, held_tables
@@ -218,8 +220,24 @@ def county_snapshot(snapshot: Snapshot, county: dict) -> Snapshot:
     return dataclasses.replace(snapshot, held=frozenset(snapshot.held | county["held"]))
 
 
-def partition_features(snapshot: Snapshot, county: dict, columns: Iterable[str] | None = None) -> pd.DataFrame:
-    """The partition's feature matrix; the county-wide family (context) from the broadcast rates."""
+def drawn_snapshot(snapshot: Snapshot, draw: FirmDraw) -> Snapshot:
+    """The partition's snapshot holding only the firms ``draw`` keeps on its date (every firm-keyed
+    table cut to them; the shared tables whole). A firm's features depend on its own records and the
+    county's values (``combine_counts``, taken from the whole partition), so its row is the same."""
+    ids = snapshot["enterprises"]["enterprise_id"].astype(str)
+    chosen = pd.Index(ids.to_numpy()[draw.keep(ids.to_numpy(), snapshot.as_of.ts)])
+    tables = {name: (frame.loc[frame["enterprise_id"].astype(str).isin(chosen)] if name in ENTERPRISE_TABLES else frame)
+              for name, frame in snapshot.tables.items()}
+    operating = snapshot.operating.loc[snapshot.operating["enterprise_id"].astype(str).isin(chosen)]
+    return Snapshot(snapshot.as_of, MappingProxyType(tables), snapshot.held, operating)
+
+
+def partition_features(snapshot: Snapshot, county: dict, columns: Iterable[str] | None = None,
+                       draw: FirmDraw | None = None) -> pd.DataFrame:
+    """The partition's feature matrix; the county-wide family (context) from the broadcast rates.
+    ``draw``: only the drawn firms' rows (``drawn_snapshot``), built for them alone."""
+    if draw is not None:
+        snapshot = drawn_snapshot(snapshot, draw)
     def given_context(ws) -> dict[str, object]:
         return {name: context.apply_rates(ws.enterprises, column, *county["rates"][name])
                 for name, column in context.CONTEXT_COLUMNS.items()}

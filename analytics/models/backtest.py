@@ -61,7 +61,7 @@ from analytics.models.campaign import CampaignRule
 from analytics.models.candidates import candidates
 from analytics.models.fitting import SharedFits, side_by_side
 from analytics.models.labels import build_labels, inspection_weights, selection_bias
-from analytics.models.sample import TrainingSample
+from analytics.models.sample import FirmDraw, TrainingSample
 from analytics.models.team import VISIT_TEAM, TeamAveraged
 from analytics.models.uncertainty import comparisons, curve_intervals, mean_comparisons, mean_intervals, pooled_intervals
 from analytics.models.validation import SingleClassError, binary_labels, binary_tags, feature_frame, weights_or_none
@@ -337,21 +337,36 @@ class _Cache:
         self.fitted = SharedFits()
         # training on a sample of firm-origins (``models.sample``; ``saferank train --sample``): set before any fit
         self.sample: TrainingSample | None = None
+        # the firms each date's matrix holds (``models.sample.FirmDraw``): set before any matrix is built
+        self.draw: FirmDraw | None = None
 
     def sampled(self, sample: TrainingSample | None) -> _Cache:
         """A cache sharing this one's matrices, labels and weights (built once for both), whose fits are
         its own and use ``sample``: a backtest with and without a training sample on the same rows."""
         other = _Cache(self.tables, self.horizon_days, self.weighted, self.build)
-        other._features, other._built, other.sample = self._features, self._built, sample
+        other._features, other._built, other.sample, other.draw = self._features, self._built, sample, self.draw
         return other
+
+    def matrix(self, as_of: pd.Timestamp) -> pd.DataFrame:
+        """The feature matrix of ``as_of``, built once: every operating firm, or with a ``draw`` the
+        drawn ones. A ``build`` with a ``drawn(date, draw)`` method (the Dask engine's) builds only
+        theirs; otherwise the whole matrix is built and cut."""
+        if as_of not in self._features:
+            draw = self.draw
+            if draw is None or draw.fraction(as_of) >= 1.0:
+                self._features[as_of] = self.build(as_of)
+            elif hasattr(self.build, "drawn"):
+                self._features[as_of] = self.build.drawn(as_of, draw)
+            else:
+                X = self.build(as_of)
+                self._features[as_of] = X.loc[draw.keep(X.index, as_of)]
+        return self._features[as_of]
 
     def get(self, as_of: pd.Timestamp, days: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
         """Features on ``as_of``, labels of the ``days`` after it (default the horizon), weights."""
         key = (as_of, self.horizon_days if days is None else days)
         if key not in self._built:
-            if as_of not in self._features:
-                self._features[as_of] = self.build(as_of)
-            X = self._features[as_of]
+            X = self.matrix(as_of)
             labels = build_labels(self.tables, as_of, key[1], ids=X.index)  # the matrix's firms: no second cut
             if self.weighted:
                 weights = inspection_weights(X, labels)

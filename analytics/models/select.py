@@ -34,14 +34,14 @@ from analytics.models.campaign import CampaignRule
 from analytics.models.candidates import SEED
 from analytics.models.nested import nested_select
 from analytics.models.team import VISIT_TEAM
-from analytics.snapshot.snapshot import AsOf, Snapshot, as_snapshot
+from analytics.snapshot.snapshot import AsOf, Snapshot, as_snapshot, operating_ids
 from analytics.snapshot.timeline import rolling_origins
 from analytics.store.database import latest_record_date
 from analytics.features import build_features
 from analytics.models.explain import global_importance
 from analytics.models.labels import build_labels, inspection_weights
 from analytics.models.registry import ModelRegistry, data_fingerprint
-from analytics.models.sample import TrainingSample
+from analytics.models.sample import FirmDraw, TrainingSample
 
 MIN_POSITIVES = 30
 SNAPSHOTS = 24
@@ -119,6 +119,19 @@ def training_set(tables: Snapshot | dict[str, pd.DataFrame], as_of: object = Non
         return pd.DataFrame(), pd.Series(dtype=int), np.zeros(0)
     X = _align_categories(frames)
     return X, pd.Series(np.concatenate(targets), index=X.index, name="label"), np.concatenate(weights)
+
+
+def counted_sample(known: dict[str, pd.DataFrame], sample: TrainingSample, as_of: pd.Timestamp, snapshots: int,
+                   evaluation: list[pd.Timestamp], horizon_days: int = HORIZON_DAYS) -> tuple[TrainingSample, FirmDraw]:
+    """``sample`` with its total, the labelled rows of the training snapshots (``training_set``'s
+    rows, counted from the labels alone, before any feature is built), and the firms each date's
+    matrix will hold (``FirmDraw``; ``evaluation``: the backtest's origins and the as-of date)."""
+    total = 0
+    for day in snapshot_dates(as_of, snapshots, horizon_days):  # a loop over dates
+        labels = build_labels(known, day, horizon_days, ids=operating_ids(known, day))
+        total += int((labels["inspected"] | labels["accident"]).sum())
+    counted = sample.counted(total)
+    return counted, counted.draw({day: len(operating_ids(known, day)) for day in evaluation})
 
 
 def too_little_history(y: pd.Series, min_positives: int = MIN_POSITIVES) -> bool:
@@ -231,16 +244,22 @@ def train_on_tables(tables: Snapshot | dict[str, pd.DataFrame], as_of: object, r
     as_of, known = snapshot.as_of.ts, snapshot.as_dict()
     # each date's features, labels and weights built once, for all of training
     cache = new_cache(known, HORIZON_DAYS, features=None if matrices is None else matrices(known))
+    origin_dates = rolling_origins(as_of - pd.Timedelta(days=window), count=origins)
+    if sample is not None:  # counted and drawn before any matrix is built: a cluster builds the drawn firms' alone
+        if sample.evaluate is not None and capacity >= 1:
+            raise UserError(f"按 --evaluate 抽取企业评估时，检查能力须为比例（如 0.05），收到 {capacity}。",
+                            f"With --evaluate the firms evaluated are a sample, so capacity must be a share "
+                            f"(such as 0.05); got {capacity}.")
+        cache.sample, cache.draw = counted_sample(known, sample, as_of, snapshots, [*origin_dates, as_of])
     X, y, weights = training_set(snapshot, snapshots=snapshots, visit_team=True, cache=cache)
     sampled: dict = {}
     if sample is not None:  # the same draw for the final fit and every backtest fit (the cache's training rows)
-        cache.sample = sample.counted(len(y))
         keep = cache.sample.keep(X.index.get_level_values("enterprise_id"), X.index.get_level_values("snapshot"))
         X, y, weights = X.loc[keep], y.loc[keep], weights[keep]
         sampled = {"record": cache.sample.record(len(y)), "note": cache.sample.note(len(y))}
     fingerprint = data_fingerprint(known)
     dates = snapshot_dates(as_of, snapshots)
-    now = build_features(snapshot) if matrices is None else cache.build(as_of)
+    now = build_features(snapshot) if matrices is None and cache.draw is None else cache.matrix(as_of)
     notes: dict[str, str] = {}
     if too_little_history(y, min_positives):
         winner, model = "rule_of_thumb", CampaignRule().fit(now)  # the rule of thumb with the campaign's priorities
@@ -249,7 +268,6 @@ def train_on_tables(tables: Snapshot | dict[str, pd.DataFrame], as_of: object, r
         backtest: dict = {}
         selection: dict = {}
     else:
-        origin_dates = rolling_origins(as_of - pd.Timedelta(days=window), count=origins)
         nested = nested_select(known, origin_dates, capacity, snapshots, seed=seed, truth=truth, cache=cache,
                                capacity_of=capacity_of, window_days=window)
         models, reported = nested["models"], nested["reported"]

@@ -154,6 +154,14 @@ def held_tables(store: Store) -> frozenset[str]:
     return frozenset(OPTIONAL_TABLES & set(filter(None, recorded.split(","))))
 
 
+def operating_ids(tables: Mapping[str, pd.DataFrame], as_of: object) -> pd.Index:
+    """The ids of the enterprises operating on ``as_of`` (sorted, as ``build_features`` indexes its
+    rows), from the two tables the rule reads: no other table is cut."""
+    rules = {name: tables[name] for name in _RULE_TABLES if name in tables}
+    ids = Snapshot.from_tables(rules, as_of).operating["enterprise_id"].astype(str).to_numpy()
+    return pd.Index(np.sort(ids), name="enterprise_id")
+
+
 def as_snapshot(tables: Snapshot | Mapping[str, pd.DataFrame], as_of: object = None) -> Snapshot:
     """``tables`` when it is a ``Snapshot`` (``as_of`` must then be None or its date); else a snapshot
     cut from the tables. A compatibility door for callers that hold a tables dict (tests,

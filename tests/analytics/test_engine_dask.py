@@ -255,3 +255,49 @@ def test_dask_training_gives_the_same_model_card_as_pandas(engine, county, tmp_p
     for key in ("metrics", "n_rows", "n_positive", "features", "params", "selection_detail", "importance"):
         assert cards[1][key] == cards[0][key], key
     assert "training_sample" not in cards[1]
+
+
+def test_a_drawn_matrix_is_built_on_the_workers_for_the_drawn_firms_alone(engine, root, county, as_of):
+    """``features(draw=...)``: the rows of the firms the draw keeps, equal to the whole matrix's rows
+    (the county-wide families still come from every firm), and nothing else reaches the client."""
+    from analytics.models.sample import FirmDraw
+
+    draw = FirmDraw(seed=2, train=0.2, evaluate={as_of.ts: 0.4})
+    whole = build_features(Snapshot.from_tables(county.tables, as_of))
+    got = engine.features(root, as_of, draw=draw)
+    expected = whole.loc[draw.keep(whole.index, as_of.ts)]
+    assert 0.3 * len(whole) < len(got) < 0.5 * len(whole)  # the evaluation date's share, not the training one
+    pd.testing.assert_frame_equal(got, expected, check_like=True, check_categorical=False)
+
+
+def test_dask_training_on_a_sample_drawn_on_the_cluster_gives_the_same_card(engine, county, tmp_path, monkeypatch):
+    """``train --engine dask --sample N --evaluate M``: the firms drawn on the workers, the client given the
+    drawn rows alone, and the same card as the pandas training with the same sample."""
+    from analytics.engine.dask_engine import ClusterMatrices, train_store
+    from analytics.models.registry import ModelRegistry
+    from analytics.models.sample import TrainingSample
+    from analytics.models.select import train_on_tables
+    from analytics.store.database import open_store
+    from analytics.store.writing import write_tables
+
+    monkeypatch.setenv("SAFERANK_MODEL_KEY", "k" * 40)
+    received, whole = [], []
+    drawn, built = ClusterMatrices.drawn, ClusterMatrices.__call__
+    monkeypatch.setattr(ClusterMatrices, "drawn", lambda self, day, draw: received.append(len(frame := drawn(self, day, draw))) or frame)
+    monkeypatch.setattr(ClusterMatrices, "__call__", lambda self, day: whole.append(day) or built(self, day))
+    small = {"snapshots": 2, "origins": 1, "ablations": False}
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    write_tables(open_store(url), county.tables)
+    sample = TrainingSample(FIRMS // 5, seed=4, evaluate=FIRMS // 2)
+    expected = train_on_tables(Snapshot.from_store(open_store(url), AsOf(county.as_of)), None,
+                               ModelRegistry(tmp_path / "pandas"), sample=sample, **small)
+    got = train_store(open_store(url), engine, tmp_path / "parquet", PARTITIONS, as_of=AsOf(county.as_of),
+                      models_dir=tmp_path / "dask", sample=sample, **small)
+    cards = [ModelRegistry(tmp_path / side).card(report.version) for side, report in (("pandas", expected), ("dask", got))]
+    drew = cards[1]["training_sample"]
+    assert drew == cards[0]["training_sample"] and drew["rows"] == cards[1]["n_rows"] < drew["of"] and drew["evaluate"] == FIRMS // 2
+    # every matrix the client received was a draw (the training snapshots at the sample's fraction, the
+    # origin and the as-of date at the evaluation share): no date's whole matrix was built
+    assert whole == [] and len(received) >= 3 and max(received) < 0.6 * FIRMS
+    for key in ("metrics", "n_rows", "n_positive", "features", "params", "selection_detail", "importance", "notes"):
+        assert cards[1][key] == cards[0][key], key

@@ -104,3 +104,62 @@ def test_cli_train_with_a_sample_states_it_on_the_card_and_in_both_languages(tmp
     assert "训练样本：从" in card["notes"]["zh"]
     assert main(["train", "--db", url, "--models", models, "--sample", "0"]) != 0
     assert "--sample 须为正整数" in capsys.readouterr().err
+
+
+def test_a_firm_draw_keeps_the_training_rows_inside_the_firms_evaluated():
+    sample = TrainingSample(10_000, seed=3, evaluate=40_000).counted(len(IDS))
+    origin = DAY + pd.Timedelta(days=30)
+    draw = sample.draw({origin: len(IDS), DAY + pd.Timedelta(days=60): 20_000})
+    assert draw.fraction(DAY) == sample.fraction == pytest.approx(0.1)  # a training date
+    assert draw.fraction(origin) == pytest.approx(0.4)
+    assert draw.fraction(DAY + pd.Timedelta(days=60)) == 1.0  # fewer firms operate than --evaluate: all of them
+    evaluated, trained = draw.keep(IDS, origin), sample.keep(IDS, origin)
+    assert not (trained & ~evaluated).any() and evaluated.sum() > 3 * trained.sum()
+    np.testing.assert_array_equal(draw.keep(IDS, DAY), sample.keep(IDS, DAY))
+    # the training fraction is a floor: an evaluation share below it draws the training rows still
+    assert TrainingSample(10_000, evaluate=100).counted(len(IDS)).draw({origin: len(IDS)}).fraction(origin) == pytest.approx(0.1)
+    assert TrainingSample(10).draw({origin: 5}).fraction(origin) == 1.0  # no --evaluate: every firm
+    with pytest.raises(UserError, match="--evaluate"):
+        TrainingSample(10, evaluate=0)
+
+
+def test_the_rows_are_counted_from_labels_before_any_matrix_and_match_the_training_set():
+    from analytics.models.select import counted_sample, snapshot_dates, training_set
+    from analytics.snapshot.snapshot import AsOf, Snapshot
+
+    county = simulate_county(600, seed=5)
+    snapshot = Snapshot.from_tables(county.tables, AsOf.parse(county.as_of))
+    _, y, _ = training_set(snapshot, snapshots=3)
+    counted, draw = counted_sample(snapshot.as_dict(), TrainingSample(len(y) // 3, evaluate=200), snapshot.as_of.ts, 3,
+                                   [snapshot.as_of.ts])
+    assert counted.total == len(y) and counted.fraction == pytest.approx((len(y) // 3) / len(y))
+    assert draw.fraction(snapshot.as_of.ts) == pytest.approx(200 / len(snapshot.operating))
+    assert draw.fraction(snapshot_dates(snapshot.as_of.ts, 3)[0]) == counted.fraction
+
+
+def test_local_training_with_evaluate_builds_drawn_matrices_and_refuses_a_count_capacity(tmp_path, monkeypatch):
+    from analytics.models.registry import ModelRegistry
+    from analytics.models.select import train_on_tables
+    from analytics.snapshot.snapshot import AsOf, Snapshot
+
+    monkeypatch.setenv("SAFERANK_MODEL_KEY", "k" * 40)
+    county = simulate_county(800, seed=5)
+    snapshot = Snapshot.from_tables(county.tables, AsOf.parse(county.as_of))
+    seen = []
+    matrix = backtest._Cache.matrix
+    monkeypatch.setattr(backtest._Cache, "matrix", lambda self, day: seen.append((day, len(m := matrix(self, day)))) or m)
+    sample = TrainingSample(150, seed=2, evaluate=300)
+    report = train_on_tables(snapshot, None, ModelRegistry(tmp_path), sample=sample, snapshots=2, origins=1, ablations=False)
+    operating = len(snapshot.operating)
+    assert dict(seen)[snapshot.as_of.ts] < 0.6 * operating  # the as-of date: about 300 of the operating firms
+    card = ModelRegistry(tmp_path).card(report.version)
+    assert card["training_sample"]["evaluate"] == 300 and "at most 300 operating firms" in card["notes"]["en"]
+    with pytest.raises(UserError, match="capacity must be a share"):
+        train_on_tables(snapshot, None, ModelRegistry(tmp_path), capacity=50, sample=sample, snapshots=2, origins=1)
+
+
+def test_cli_evaluate_needs_a_sample(tmp_path, capsys):
+    from saferank.cli import main
+
+    assert main(["train", "--db", f"sqlite:///{tmp_path / 'store.db'}", "--evaluate", "100"]) != 0
+    assert "--evaluate 须与 --sample 一起使用" in capsys.readouterr().err
