@@ -222,6 +222,8 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--models", default=None, help="model registry folder (default: $SAFERANK_MODELS or data/models)")
     score.add_argument("--levels", default=None, help="JSON/TOML file with risk level thresholds (red, orange, yellow, margin)")
     _engine_options(score)
+    score.add_argument("--list-dir", dest="list_dir", default=None, help="with --engine dask: the folder the workers "
+                       "write the list's parts to, readable by every worker (default: a temporary folder)")
     models = _command(sub, "models", "model registry: list, show VERSION, promote VERSION, rollback, sign, rotate-key", commands.cmd_models)
     models.add_argument("--models", default=None, help="model registry folder (default: $SAFERANK_MODELS or data/models)")
     model_actions = models.add_subparsers(dest="action", required=True)

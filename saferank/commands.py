@@ -2,6 +2,9 @@
 ``analytics`` function, inside one audit row where the command changes or reads office data.
 
 Imports are inside the handlers so that ``saferank --help`` stays fast.
+
+Long because there is one handler per command, each a few lines; the next seam to cut, if it grows,
+is the engine's commands (``score``/``train``/``backtest`` and ``_on_engine``) into a module of their own.
 """
 
 from __future__ import annotations
@@ -208,13 +211,17 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_score(args: argparse.Namespace) -> int:
+    from analytics.contract.errors import UserError
     from analytics.risk.risklist import score_store
     from analytics.store.database import open_store
 
     store = open_store(args.db)
     with _audited(store, "score", None, as_of=args.as_of, out=args.out) as done:
+        if args.list_dir and args.engine != "dask":
+            raise UserError("--list-dir 只用于 --engine dask。", "--list-dir goes with --engine dask.")
+        written = {"list_dir": args.list_dir} if args.engine == "dask" else {}  # where the workers write the list
         report = _on_engine(args, score_store, "score_store", store, as_of=_as_of(args.as_of), out=args.out,
-                            models_dir=args.models, levels=args.levels, lang=args.lang)
+                            models_dir=args.models, levels=args.levels, lang=args.lang, **written)
         done.update(list_id=report.list_id, model_version=report.model_version, rows=report.n)
     print(report.render(args.lang))
     return 0

@@ -28,7 +28,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -131,6 +131,21 @@ def write_csv(frame: pd.DataFrame, target: str | Path | io.TextIOBase | None = N
     if "quoting" not in options and _breaks_lines(safe, terminator):
         options["quoting"] = csv.QUOTE_ALL
     return safe.to_csv(target, **options)
+
+
+def write_csv_pieces(pieces: Callable[[], Iterable[pd.DataFrame]], path: str | Path, encoding: str = "utf-8-sig",
+                     **options: Any) -> Path:
+    """``write_csv`` of the frames ``pieces()`` yields, one after another, as one file: the same bytes as
+    ``write_csv(pd.concat(pieces()), path, ...)`` without holding them together. ``pieces`` is called
+    twice: once to see whether any cell needs every field quoted, once to write."""
+    terminator = options.get("lineterminator") or "\n"
+    if "quoting" not in options and any(_breaks_lines(neutralise_frame(piece), terminator) for piece in pieces()):
+        options["quoting"] = csv.QUOTE_ALL
+    path = Path(path)
+    with path.open("w", encoding=encoding, newline="") as handle:  # the BOM, once, at the start
+        for position, piece in enumerate(pieces()):  # a loop over pieces of a list
+            neutralise_frame(piece).to_csv(handle, header=position == 0, **options)
+    return path
 
 
 def tidy_sheet(sheet: Any, frame: pd.DataFrame, *, index: bool = False, header_row: int = 1) -> None:

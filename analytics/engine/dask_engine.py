@@ -34,7 +34,7 @@ from analytics.models.registry import ModelRegistry
 from analytics.models.sample import FirmDraw
 from analytics.models.report import backtest_store as local_backtest
 from analytics.models.select import train_models
-from analytics.risk.levels import DEFAULT_THRESHOLDS, LEVEL_DTYPE, LevelThresholds, assign_levels
+from analytics.risk.levels import DEFAULT_THRESHOLDS, LevelThresholds, assign_levels
 from analytics.risk.risklist import (
     REASON_COUNT,
     ScoreReport,
@@ -43,8 +43,8 @@ from analytics.risk.risklist import (
     nothing_operates,
     previous_levels,
     rank_scores,
-    save_risk_list,
-    write_contract_csv,
+    save_list_pieces,
+    write_contract_csv_pieces,
 )
 from analytics.store.database import read_tables
 from analytics.snapshot.snapshot import AsOf
@@ -218,20 +218,22 @@ def _export(store, engine: DaskEngine, parquet: str | Path | None, partitions: i
 
 def score_store(store, engine: DaskEngine, as_of: AsOf | None = None, out: str | Path | None = None,
                 models_dir: str | Path | None = None, levels: str | Path | None = None,
-                parquet: str | Path | None = None, partitions: int | None = None, lang: str = "zh"):
-    """``saferank score --engine dask``: as ``risklist.score_store``, the list computed on the cluster
-    from a partitioned Parquet export of the store; stored in batches, the same CSV (reasons in ``lang``)
-    and report."""
+                parquet: str | Path | None = None, partitions: int | None = None, lang: str = "zh",
+                list_dir: str | Path | None = None):
+    """``saferank score --engine dask``: as ``risklist.score_store``, the list computed and written by
+    the workers (``DaskEngine.write_list``, into ``list_dir``, default a temporary folder, readable by
+    every worker as the export is), then stored in batches and written as the same CSV (reasons in
+    ``lang``) part by part in rank order: no process holds a province's list whole."""
     thresholds = LevelThresholds.from_file(levels) if levels else LevelThresholds()
     model, card = ModelRegistry(models_dir).load()
     as_of = as_of if as_of is not None else AsOf(default_score_date(store))
     root = _export(store, engine, parquet, partitions)
-    risk_list = engine.risk_list(root, as_of, model, card["version"], thresholds, previous_levels(store, as_of))
-    list_id = save_risk_list(store, risk_list, seed=card.get("seed"), as_of=as_of)
-    path = write_contract_csv(risk_list, out, lang=lang) if out else None
-    counts = risk_list["risk_level"].astype(LEVEL_DTYPE).value_counts().reindex(LEVEL_DTYPE.categories, fill_value=0)
-    return ScoreReport(list_id, as_of.ts, card["version"], len(risk_list), {k: int(v) for k, v in counts.items()}, path,
-                       card.get("notes") or {})
+    folder = Path(list_dir) if list_dir else Path(tempfile.mkdtemp(prefix="saferank-list-"))
+    engine.write_list(root, as_of, model, folder, card["version"], thresholds, previous_levels(store, as_of))
+    n = partition.list_size(folder)
+    list_id = save_list_pieces(store, partition.list_in_rank_order(folder), n, as_of, card["version"], seed=card.get("seed"))
+    path = write_contract_csv_pieces(lambda: partition.list_in_rank_order(folder), out, lang=lang) if out else None
+    return ScoreReport(list_id, as_of.ts, card["version"], n, partition.list_levels(folder), path, card.get("notes") or {})
 
 
 class ClusterMatrices:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from types import MappingProxyType
 
@@ -40,11 +40,13 @@ from analytics.features.build import build_features
 from analytics.features.workspace import NS_PER_DAY
 from analytics.features.rectification import HELD_DEADLINE, HELD_RECTIFIED
 from analytics.models.sample import FirmDraw
+from analytics.risk.levels import LEVEL_DTYPE
 from analytics.risk.risklist import REASON_COUNT, list_frame, score_rows
 from analytics.snapshot import power
 from analytics.snapshot.snapshot import AsOf, Snapshot, held_tables
 from analytics.store.database import CHUNK_ROWS, Store, read_table_chunks
 
+MERGE_ROWS = 200_000  # rows a list's rank-order merge holds at a time (list_in_rank_order)
 ENTERPRISE_TABLES = tuple(name for name, spec in TABLES.items() if "enterprise_id" in spec.column_names)
 MANIFEST = "_partitions.json"
 
@@ -293,10 +295,58 @@ def finished_part(rows_path: str | Path, ranked: pd.DataFrame, levels: pd.Series
     return len(ranked)
 
 
+def list_parts(folder: str | Path) -> list[Path]:
+    """The parts of a list written by ``DaskEngine.write_list`` (UserError naming the folder if none)."""
+    parts = sorted(Path(folder).glob("part-*.parquet"))
+    if not parts:
+        raise UserError(f"{folder} 中没有风险清单分区文件。", f"{folder} holds no risk-list parts.")
+    return parts
+
+
+def list_size(folder: str | Path) -> int:
+    """The rows of a list written in parts, from the Parquet footers (nothing read into memory)."""
+    return sum(pq.ParquetFile(path).metadata.num_rows for path in list_parts(folder))
+
+
+def list_levels(folder: str | Path) -> dict[str, int]:
+    """Firms per risk level of a list written in parts (its level column alone, part by part)."""
+    counts = sum(pd.read_parquet(path, columns=["risk_level"])["risk_level"].astype(LEVEL_DTYPE).value_counts()
+                 for path in list_parts(folder))
+    return {level: int(counts.get(level, 0)) for level in LEVEL_DTYPE.categories}
+
+
+def list_in_rank_order(folder: str | Path, rows: int = MERGE_ROWS) -> Iterator[pd.DataFrame]:
+    """A list written in parts, in pieces in rank order, holding about ``rows`` rows at a time.
+
+    Each part is in rank order, so this is a merge: every part is read in batches, and the rows up to
+    the smallest last rank of the parts still being read are sorted and given out; no part can hold a
+    smaller rank later. The work is per batch (vectorised), never per row."""
+    files = [pq.ParquetFile(path) for path in list_parts(folder)]
+    batch = max(1_000, rows // len(files))
+    readers = [f.iter_batches(batch_size=batch) for f in files]
+    held = [pd.DataFrame() for _ in files]
+    reading = [True] * len(files)
+    while True:
+        for k, reader in enumerate(readers):  # a loop over parts: refill the emptied ones
+            while reading[k] and held[k].empty:
+                try:
+                    held[k] = next(reader).to_pandas()
+                except StopIteration:
+                    reading[k] = False
+        if not any(len(h) for h in held):
+            return
+        open_ends = [h["rank"].iat[-1] for k, h in enumerate(held) if reading[k]]
+        bound = min(open_ends) if open_ends else np.inf
+        out = []
+        for k, h in enumerate(held):  # a loop over parts: take what is safe to give out
+            cut = int(np.searchsorted(h["rank"].to_numpy(), bound, side="right"))
+            out.append(h.iloc[:cut])
+            held[k] = h.iloc[cut:]
+        yield pd.concat(out, ignore_index=True).sort_values("rank", kind="stable", ignore_index=True)
+
+
 def read_list(folder: str | Path) -> pd.DataFrame:
     """A list written by ``DaskEngine.write_list``, whole, in rank order (for a county-sized list:
     a province's is read part by part, ``sorted(Path(folder).glob("part-*.parquet"))``)."""
-    parts = [pd.read_parquet(path) for path in sorted(Path(folder).glob("part-*.parquet"))]
-    if not parts:
-        raise UserError(f"{folder} 中没有风险清单分区文件。", f"{folder} holds no risk-list parts.")
+    parts = [pd.read_parquet(path) for path in list_parts(folder)]
     return pd.concat(parts, ignore_index=True).sort_values("rank", kind="stable", ignore_index=True)

@@ -27,6 +27,7 @@ the contract's CSV must agree column for column; the levels live in ``levels``, 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,7 +37,7 @@ import sqlalchemy as sa
 
 from analytics.accounts.users import require
 from analytics.contract.errors import UserError
-from analytics.contract.exports import write_csv
+from analytics.contract.exports import write_csv, write_csv_pieces
 from analytics.risk.levels import DEFAULT_THRESHOLDS, LEVEL_DTYPE, LevelThresholds, assign_levels
 from analytics.models.explain import reasons as explain_reasons
 from analytics.contract.schema import RISK_LIST_COLUMNS, TABLES
@@ -186,9 +187,30 @@ def list_frame(rows: pd.DataFrame, ranked: pd.DataFrame, levels: pd.Series, as_o
 def save_risk_list(store, risk_list: pd.DataFrame, seed: int | None = None, as_of: AsOf | None = None) -> str:
     """Store ``risk_list`` (from ``score_enterprises``), replacing one of the same as-of and model version."""
     as_of = as_of or AsOf.parse(risk_list["as_of"].iloc[0])  # else the list's own column (ISO text)
-    version = str(risk_list["model_version"].iloc[0])
+    return save_list_pieces(store, [risk_list], len(risk_list), as_of, str(risk_list["model_version"].iloc[0]), seed)
+
+
+def save_list_pieces(store, pieces: Iterable[pd.DataFrame], n: int, as_of: AsOf, version: str,
+                     seed: int | None = None) -> str:
+    """Store a list of ``n`` rows given as ``pieces`` (a province's list part by part, never whole),
+    replacing one of the same as-of and model version, in one transaction."""
     list_id = list_id_of(as_of, version)
-    rows = pd.DataFrame({
+    with store.engine.begin() as connection:
+        connection.execute(risk_scores.delete().where(risk_scores.c.list_id == list_id))
+        connection.execute(risk_lists.delete().where(risk_lists.c.list_id == list_id))
+        connection.execute(risk_lists.insert().values(
+            list_id=list_id, as_of=as_of.date, model_version=version, seed=seed, tie_break=TIE_BREAK,
+            created_at=pd.Timestamp.now(tz="UTC").tz_localize(None).to_pydatetime(), n=int(n),
+        ))
+        for piece in pieces:  # a loop over pieces of the list
+            rows = _stored_rows(piece, list_id)
+            for start in range(0, len(rows), SAVE_BATCH):  # in batches: a province's list is millions of rows
+                connection.execute(risk_scores.insert(), rows.iloc[start:start + SAVE_BATCH].to_dict("records"))
+    return list_id
+
+
+def _stored_rows(risk_list: pd.DataFrame, list_id: str) -> pd.DataFrame:
+    return pd.DataFrame({
         "list_id": list_id,
         "enterprise_id": risk_list["enterprise_id"].astype(str),
         "score": risk_list["score"].astype(float),
@@ -200,16 +222,6 @@ def save_risk_list(store, risk_list: pd.DataFrame, seed: int | None = None, as_o
         "context": risk_list["context"].astype(str) if "context" in risk_list else None,
         "flags": encode_flags(risk_list) if set(FLAG_CODES) <= set(risk_list.columns) else None,
     })
-    with store.engine.begin() as connection:
-        connection.execute(risk_scores.delete().where(risk_scores.c.list_id == list_id))
-        connection.execute(risk_lists.delete().where(risk_lists.c.list_id == list_id))
-        connection.execute(risk_lists.insert().values(
-            list_id=list_id, as_of=as_of.date, model_version=version, seed=seed, tie_break=TIE_BREAK,
-            created_at=pd.Timestamp.now(tz="UTC").tz_localize(None).to_pydatetime(), n=len(rows),
-        ))
-        for start in range(0, len(rows), SAVE_BATCH):  # in batches: a province's list is millions of rows
-            connection.execute(risk_scores.insert(), rows.iloc[start:start + SAVE_BATCH].to_dict("records"))
-    return list_id
 
 
 def scored_dates(store) -> list[pd.Timestamp]:
@@ -285,14 +297,28 @@ def write_contract_csv(risk_list: pd.DataFrame, path: str | Path, lang: str = "z
     if user is not None:
         require(user, "risk_list_export")
     path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_csv(_contract_rows(risk_list.sort_values("rank", kind="stable"), lang), path, index=False,
+              encoding="utf-8-sig", lineterminator="\n")  # names run no formula
+    return path
+
+
+def write_contract_csv_pieces(pieces: Callable[[], Iterable[pd.DataFrame]], path: str | Path, lang: str = "zh") -> Path:
+    """``write_contract_csv`` of a list given in rank order as pieces (``pieces()`` yields them, and is
+    called twice: ``exports.write_csv_pieces``): the same bytes, without holding the list whole."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return write_csv_pieces(lambda: (_contract_rows(piece, lang) for piece in pieces()), path, index=False,
+                            lineterminator="\n")
+
+
+def _contract_rows(risk_list: pd.DataFrame, lang: str) -> pd.DataFrame:
     frame = risk_list.copy()
     if lang == "en" and "reasons_en" in frame:
         frame["reasons"] = frame["reasons_en"]
-    frame = frame.sort_values("rank", kind="stable")[list(RISK_LIST_COLUMNS)]
+    frame = frame[list(RISK_LIST_COLUMNS)]
     frame["score"] = frame["score"].map(f"{{:.{SCORE_DECIMALS}f}}".format)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_csv(frame, path, index=False, encoding="utf-8-sig", lineterminator="\n")  # names run no formula
-    return path
+    return frame
 
 
 # --- one enterprise --------------------------------------------------------------------------

@@ -188,7 +188,10 @@ def test_plain_cli_never_imports_dask():
 
 
 def test_cli_score_on_dask_writes_the_same_csv(county, model, engine, tmp_path, monkeypatch, capsys):
+    """``saferank score --engine dask``: the list written by the workers in parts, stored and written as
+    CSV piece by piece in rank order: the same bytes and stored rows as the pandas path."""
     from analytics.models.registry import ModelRegistry
+    from analytics.risk.risklist import read_risk_list
     from analytics.store.database import open_store
     from analytics.store.writing import write_tables
     from saferank.cli import main
@@ -201,12 +204,19 @@ def test_cli_score_on_dask_writes_the_same_csv(county, model, engine, tmp_path, 
     day = str(county.as_of.date())
     assert main(["score", "--db", url, "--as-of", day, "--models", str(models), "--out", str(tmp_path / "pandas.csv"),
                  "--lang", "en"]) == 0  # the same language: --lang en writes the reasons in English
+    pandas_stored = read_risk_list(open_store(url), AsOf(county.as_of), "v-dask")
     assert main(["score", "--db", url, "--as-of", day, "--models", str(models), "--out", str(tmp_path / "dask.csv"),
                  "--engine", "dask", "--scheduler", engine.client.scheduler.address,  # the running LocalCluster
-                 "--parquet", str(tmp_path / "parquet"), "--lang", "en"]) == 0
+                 "--parquet", str(tmp_path / "parquet"), "--list-dir", str(tmp_path / "list"), "--lang", "en"]) == 0
     assert "Risk list" in capsys.readouterr().out
     assert (tmp_path / "dask.csv").read_bytes() == (tmp_path / "pandas.csv").read_bytes()
     assert (tmp_path / "parquet" / "_partitions.json").exists()
+    assert sorted(p.name for p in (tmp_path / "list").glob("*.parquet")) == [f"part-{k:05d}.parquet" for k in range(PARTITIONS)]
+    # the workers' parts stored piece by piece: the same rows as the pandas list (the same list id, replaced)
+    stored = read_risk_list(open_store(url), AsOf(county.as_of), "v-dask")
+    pd.testing.assert_frame_equal(stored.reset_index(drop=True), pandas_stored.reset_index(drop=True))
+    assert main(["score", "--db", url, "--list-dir", str(tmp_path / "list")]) != 0  # without --engine dask
+    assert "--list-dir 只用于 --engine dask" in capsys.readouterr().err
 
 
 def test_a_simulated_province_is_written_county_by_county(tmp_path):
