@@ -5,6 +5,8 @@
   day), stacked with ``build_labels`` on the enterprises whose outcome was observed (inspected, or an
   accident); index ``(snapshot, enterprise_id)``; weights are the labels module's inverse-propensity
   weights when it gives them, else 1.
+- ``counted_sample``: with ``--sample``, the training rows counted from labels before any matrix is
+  built, and the firms each date's matrix holds (``models.sample.FirmDraw``; ``--evaluate``).
 - ``choose(metrics)``: highest precision at capacity in the backtest, then lowest Brier score, then
   the simpler model (rule of thumb < logistic < boosted).
 - ``too_little_history(y)``: fewer than ``MIN_POSITIVES`` labelled positives, a fresh county: the
