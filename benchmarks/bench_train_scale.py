@@ -42,8 +42,8 @@ from analytics.engine.partition import ENTERPRISE_TABLES, MANIFEST, read_manifes
 from analytics.engine.province import simulate_province
 from analytics.models.backtest import new_cache, run_backtest
 from analytics.models.candidates import candidates
-from analytics.models.sample import TrainingSample
-from analytics.models.select import counted_sample
+from analytics.models.sample import TrainingSample, counted_sample
+from analytics.models.select import snapshot_dates
 from analytics.models.uncertainty import paired_difference
 
 CLIENT_TABLES = ("enterprises", "status_events", "inspections", "hazards", "accidents")  # labels and the row count
@@ -111,8 +111,8 @@ def main() -> int:
     origins = [last - pd.Timedelta(days=args.spacing * i) for i in reversed(range(args.origins))]
     began = time.perf_counter()
     # the fractions are set from the last origin's training rows, as training sets them from its own
-    large, draw = counted_sample(tables, TrainingSample(args.large, evaluate=args.evaluate), origins[-1],
-                                 args.snapshots, origins)
+    large, draw = counted_sample(tables, TrainingSample(args.large, evaluate=args.evaluate),
+                                 snapshot_dates(origins[-1], args.snapshots), origins)
     small = TrainingSample(args.sample, total=large.total, evaluate=args.evaluate)
     figures.update(count_seconds=round(time.perf_counter() - began, 1), training_rows_last_origin=large.total,
                    origins=[o.date().isoformat() for o in origins], snapshots=args.snapshots,

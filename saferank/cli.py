@@ -88,6 +88,15 @@ def _command(sub: argparse._SubParsersAction, name: str, help_text: str, handler
     return parser
 
 
+def _sample_options(parser: argparse.ArgumentParser) -> None:
+    """--sample and --evaluate of train and backtest (README 'A province on Dask')."""
+    parser.add_argument("--sample", type=int, default=None, help="fit on a stable, seeded sample of about N training rows "
+                        "(firm × snapshot date; the backtest's fits too), stated on the card or report (default: every row)")
+    parser.add_argument("--evaluate", type=int, default=None, help="with --sample: evaluate each backtest origin (and "
+                        "train's as-of date) on about N operating firms drawn by the same hash, so no date's whole matrix "
+                        "is built in one process (a province on --engine dask; default: every firm)")
+
+
 def _engine_options(parser: argparse.ArgumentParser) -> None:
     """--engine dask and where its cluster is (issue 20; README 'A province on Dask')."""
     parser.add_argument("--engine", choices=("pandas", "dask"), default="pandas",
@@ -197,13 +206,10 @@ def build_parser() -> argparse.ArgumentParser:
     backtest.add_argument("--models", default=None, help="model registry folder whose serving model --ablate served names "
                           "(default: $SAFERANK_MODELS or data/models)")
     _engine_options(backtest)
+    _sample_options(backtest)
     train = _command(sub, "train", "train the candidate models, backtest them against random and the rule of thumb, register the winner", commands.cmd_train)
     _engine_options(train)
-    train.add_argument("--sample", type=int, default=None, help="fit on a stable, seeded sample of about N training rows "
-                       "(firm × snapshot date; the backtest's fits too), stated on the model card (default: every row)")
-    train.add_argument("--evaluate", type=int, default=None, help="with --sample: evaluate each backtest origin and the "
-                       "as-of date on about N operating firms drawn by the same hash, so no date's whole matrix is built "
-                       "in one process (a province on --engine dask; default: every firm)")
+    _sample_options(train)
     train.add_argument("--as-of", dest="as_of", default=None, help="training date (default: the newest inspection in the store)")
     train.add_argument("--models", default=None, help="model registry folder (default: $SAFERANK_MODELS or data/models)")
     train.add_argument("--truth", default=None, help="truth.csv of a simulated county: adds the truth row to the comparison")

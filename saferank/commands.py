@@ -172,11 +172,13 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 def cmd_backtest(args: argparse.Namespace) -> int:
     from analytics.models.report import backtest_store
+    from analytics.models.sample import training_sample
     from analytics.store.database import open_store
 
     options = dict(as_of=_as_of(args.as_of), origins=args.origins, capacity=args.capacity,
                    report=args.report, json_path=args.json, truth=args.truth, capacity_of=args.capacity_of,
-                   window_days=args.window_days, ablate=args.ablate, models_dir=args.models)
+                   window_days=args.window_days, ablate=args.ablate, models_dir=args.models,
+                   sample=training_sample(args.sample, args.evaluate))
     result = _on_engine(args, backtest_store, "backtest_store", open_store(args.db), **options)
     print(result.render(args.lang))
     return 0

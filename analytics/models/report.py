@@ -18,6 +18,7 @@ from analytics.models.backtest import (
     CAPACITY,
     METRIC_LABELS,
     ORIGINS,
+    SNAPSHOTS,
     BacktestResult,
     default_models,
     default_origins,
@@ -26,7 +27,9 @@ from analytics.models.backtest import (
     run_backtest,
 )
 from analytics.models.registry import ModelRegistry
+from analytics.models.sample import TrainingSample, counted_sample
 from analytics.snapshot.snapshot import AsOf, Snapshot
+from analytics.snapshot.timeline import rolling_origins
 from analytics.store.database import read_tables
 
 MODEL_LABELS = {
@@ -251,23 +254,34 @@ def backtest_store(store: object, as_of: AsOf | None = None, origins: int = ORIG
                    report: object = None, json_path: object = None, truth: object = None,
                    include_learned: bool = True, capacity_of: str = "operating",
                    window_days: int | None = None, features: object = None, ablate: str | None = SERVED,
-                   models_dir: object = None) -> BacktestResult:
+                   models_dir: object = None, sample: TrainingSample | None = None) -> BacktestResult:
     """``saferank backtest``: backtest the default models on the store; write the HTML/JSON report if asked.
 
     ``features``: given the tables read, a date → feature matrix function in place of
     ``build_features`` (the Dask engine's, ``analytics.engine.dask_engine.backtest_store``).
     ``ablate``: the model refitted without weights and without the power family (``ablated_model``;
-    None skips the with/without comparisons)."""
+    None skips the with/without comparisons). ``sample``: fits on a sample of the training rows and,
+    with ``evaluate``, origins judged on drawn firms, as ``saferank train --sample N --evaluate M``
+    (``models.sample``; counted from the last origin's training rows), stated in the result."""
     tables = Snapshot.from_store(store, as_of).as_dict() if as_of is not None else read_tables(store)
     origin_dates = default_origins(tables, count=int(origins), as_of=None if as_of is None else as_of.ts,
                                    horizon_days=HORIZON_DAYS if window_days is None else int(window_days))
     truth_frame = pd.read_csv(truth, dtype={"enterprise_id": str}) if truth else None
     models = default_models(include_learned)
     ablated, source = ablated_model(models, ablate, models_dir)
-    result = run_backtest(tables, origin_dates, models, parse_capacity(capacity), truth_frame,
-                          capacity_of=capacity_of, window_days=window_days,
-                          cache=None if features is None else new_cache(tables, features=features(tables)), ablate=ablated)
+    capacity = parse_capacity(capacity)
+    cache = new_cache(tables, features=None if features is None else features(tables))
+    if sample is not None:  # counted and drawn before any matrix is built
+        sample.check_capacity(capacity)
+        training = rolling_origins(origin_dates[-1] - pd.Timedelta(days=HORIZON_DAYS), count=SNAPSHOTS)
+        cache.sample, cache.draw = counted_sample(tables, sample, training, origin_dates)
+    result = run_backtest(tables, origin_dates, models, capacity, truth_frame, capacity_of=capacity_of,
+                          window_days=window_days, cache=cache, ablate=ablated)
     result.parameters["ablate_source"] = source
+    if sample is not None:
+        kept = int(result.metrics.loc[result.metrics["origin"] == origin_dates[-1], "n_train"].max())
+        result.parameters["training_sample"] = cache.sample.record(kept)
+        result.notes.append(cache.sample.note(kept))
     if report:
         write_html(result, report)
     if json_path:

@@ -30,7 +30,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from analytics.contract.dates import HORIZON_DAYS
 from analytics.contract.errors import UserError
+from analytics.models.labels import build_labels
+from analytics.snapshot.snapshot import operating_ids
 
 UNIT = float(2**53)
 
@@ -105,6 +108,13 @@ class TrainingSample:
                     for day, n in operating.items()}
         return FirmDraw(int(self.seed), self.fraction, evaluate)
 
+    def check_capacity(self, capacity: float | int) -> None:
+        """With ``--evaluate`` the firms judged are a sample, so a capacity must be a share of them."""
+        if self.evaluate is not None and capacity >= 1:
+            raise UserError(f"按 --evaluate 抽取企业评估时，检查能力须为比例（如 0.05），收到 {capacity}。",
+                            f"With --evaluate the firms evaluated are a sample, so capacity must be a share "
+                            f"(such as 0.05); got {capacity}.")
+
     def record(self, kept: int) -> dict:
         """What the model card states: rows asked, kept, drawn from, the fraction and the seed, and the
         firms drawn per evaluation date (None: all)."""
@@ -127,6 +137,19 @@ class TrainingSample:
             out["en"] += (f" The backtest's origins and the as-of date are evaluated on at most {self.evaluate:,} operating "
                           "firms drawn by the same hash (capacity as a share of them), so the precisions' intervals are wider.")
         return out
+
+
+def counted_sample(known: Mapping[str, pd.DataFrame], sample: TrainingSample, training: list[pd.Timestamp],
+                   evaluation: list[pd.Timestamp], horizon_days: int = HORIZON_DAYS) -> tuple[TrainingSample, FirmDraw]:
+    """``sample`` with its total, the labelled rows (inspected, or an accident) of the ``training``
+    snapshot dates, counted from the labels alone before any feature is built, and the firms each
+    date's matrix will hold (``FirmDraw``; ``evaluation``: the backtest's origins and the as-of date)."""
+    total = 0
+    for day in training:  # a loop over dates
+        labels = build_labels(known, day, horizon_days, ids=operating_ids(known, day))
+        total += int((labels["inspected"] | labels["accident"]).sum())
+    counted = sample.counted(total)
+    return counted, counted.draw({day: len(operating_ids(known, day)) for day in evaluation})
 
 
 def training_sample(size: int | None, evaluate: int | None = None) -> TrainingSample | None:

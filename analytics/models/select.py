@@ -5,8 +5,6 @@
   day), stacked with ``build_labels`` on the enterprises whose outcome was observed (inspected, or an
   accident); index ``(snapshot, enterprise_id)``; weights are the labels module's inverse-propensity
   weights when it gives them, else 1.
-- ``counted_sample``: with ``--sample``, the training rows counted from labels before any matrix is
-  built, and the firms each date's matrix holds (``models.sample.FirmDraw``; ``--evaluate``).
 - ``choose(metrics)``: highest precision at capacity in the backtest, then lowest Brier score, then
   the simpler model (rule of thumb < logistic < boosted).
 - ``too_little_history(y)``: fewer than ``MIN_POSITIVES`` labelled positives, a fresh county: the
@@ -36,14 +34,14 @@ from analytics.models.campaign import CampaignRule
 from analytics.models.candidates import SEED
 from analytics.models.nested import nested_select
 from analytics.models.team import VISIT_TEAM
-from analytics.snapshot.snapshot import AsOf, Snapshot, as_snapshot, operating_ids
+from analytics.snapshot.snapshot import AsOf, Snapshot, as_snapshot
 from analytics.snapshot.timeline import rolling_origins
 from analytics.store.database import latest_record_date
 from analytics.features import build_features
 from analytics.models.explain import global_importance
 from analytics.models.labels import build_labels, inspection_weights
 from analytics.models.registry import ModelRegistry, data_fingerprint
-from analytics.models.sample import FirmDraw, TrainingSample
+from analytics.models.sample import TrainingSample, counted_sample
 
 MIN_POSITIVES = 30
 SNAPSHOTS = 24
@@ -121,19 +119,6 @@ def training_set(tables: Snapshot | dict[str, pd.DataFrame], as_of: object = Non
         return pd.DataFrame(), pd.Series(dtype=int), np.zeros(0)
     X = _align_categories(frames)
     return X, pd.Series(np.concatenate(targets), index=X.index, name="label"), np.concatenate(weights)
-
-
-def counted_sample(known: dict[str, pd.DataFrame], sample: TrainingSample, as_of: pd.Timestamp, snapshots: int,
-                   evaluation: list[pd.Timestamp], horizon_days: int = HORIZON_DAYS) -> tuple[TrainingSample, FirmDraw]:
-    """``sample`` with its total, the labelled rows of the training snapshots (``training_set``'s
-    rows, counted from the labels alone, before any feature is built), and the firms each date's
-    matrix will hold (``FirmDraw``; ``evaluation``: the backtest's origins and the as-of date)."""
-    total = 0
-    for day in snapshot_dates(as_of, snapshots, horizon_days):  # a loop over dates
-        labels = build_labels(known, day, horizon_days, ids=operating_ids(known, day))
-        total += int((labels["inspected"] | labels["accident"]).sum())
-    counted = sample.counted(total)
-    return counted, counted.draw({day: len(operating_ids(known, day)) for day in evaluation})
 
 
 def too_little_history(y: pd.Series, min_positives: int = MIN_POSITIVES) -> bool:
@@ -248,11 +233,8 @@ def train_on_tables(tables: Snapshot | dict[str, pd.DataFrame], as_of: object, r
     cache = new_cache(known, HORIZON_DAYS, features=None if matrices is None else matrices(known))
     origin_dates = rolling_origins(as_of - pd.Timedelta(days=window), count=origins)
     if sample is not None:  # counted and drawn before any matrix is built: a cluster builds the drawn firms' alone
-        if sample.evaluate is not None and capacity >= 1:
-            raise UserError(f"按 --evaluate 抽取企业评估时，检查能力须为比例（如 0.05），收到 {capacity}。",
-                            f"With --evaluate the firms evaluated are a sample, so capacity must be a share "
-                            f"(such as 0.05); got {capacity}.")
-        cache.sample, cache.draw = counted_sample(known, sample, as_of, snapshots, [*origin_dates, as_of])
+        sample.check_capacity(capacity)
+        cache.sample, cache.draw = counted_sample(known, sample, snapshot_dates(as_of, snapshots), [*origin_dates, as_of])
     X, y, weights = training_set(snapshot, snapshots=snapshots, visit_team=True, cache=cache)
     sampled: dict = {}
     if sample is not None:  # the same draw for the final fit and every backtest fit (the cache's training rows)

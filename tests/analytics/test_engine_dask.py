@@ -180,6 +180,28 @@ def test_dask_backtest_gives_the_same_figures(engine, root, county):
     assert got.render("en") == expected.render("en")
 
 
+def test_dask_backtest_on_a_drawn_sample_gives_the_same_figures(engine, root, county, tmp_path):
+    """``saferank backtest --engine dask --sample N --evaluate M``: the same figures as the pandas
+    backtest with the same draw, stated in its report."""
+    from analytics.engine.dask_engine import backtest_store as dask_backtest
+    from analytics.models.report import backtest_store
+    from analytics.models.sample import TrainingSample
+    from analytics.store.database import open_store
+    from analytics.store.writing import write_tables
+
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    write_tables(open_store(url), county.tables)
+    options = {"origins": 1, "include_learned": False, "ablate": None,
+               "sample": TrainingSample(FIRMS // 10, seed=1, evaluate=FIRMS // 2)}
+    expected = backtest_store(open_store(url), **options)
+    got = dask_backtest(open_store(url), engine, tmp_path / "parquet", PARTITIONS, **options)
+    drawn = got.parameters["training_sample"]
+    assert drawn == expected.parameters["training_sample"] and drawn["rows"] < drawn["of"] and drawn["evaluate"] == FIRMS // 2
+    assert got.metrics["n_operating"].max() < 0.6 * FIRMS  # the origin judged on the drawn firms
+    pd.testing.assert_frame_equal(got.metrics, expected.metrics)
+    assert got.render("en") == expected.render("en") and "at most" in got.render("en")
+
+
 def test_plain_cli_never_imports_dask():
     script = ("import sys, saferank.cli, analytics.engine, analytics.engine.partition; "
               "print(sorted(m for m in ('dask', 'distributed') if m in sys.modules))")

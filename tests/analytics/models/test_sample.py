@@ -124,14 +124,15 @@ def test_a_firm_draw_keeps_the_training_rows_inside_the_firms_evaluated():
 
 
 def test_the_rows_are_counted_from_labels_before_any_matrix_and_match_the_training_set():
-    from analytics.models.select import counted_sample, snapshot_dates, training_set
+    from analytics.models.sample import counted_sample
+    from analytics.models.select import snapshot_dates, training_set
     from analytics.snapshot.snapshot import AsOf, Snapshot
 
     county = simulate_county(600, seed=5)
     snapshot = Snapshot.from_tables(county.tables, AsOf.parse(county.as_of))
     _, y, _ = training_set(snapshot, snapshots=3)
-    counted, draw = counted_sample(snapshot.as_dict(), TrainingSample(len(y) // 3, evaluate=200), snapshot.as_of.ts, 3,
-                                   [snapshot.as_of.ts])
+    counted, draw = counted_sample(snapshot.as_dict(), TrainingSample(len(y) // 3, evaluate=200),
+                                   snapshot_dates(snapshot.as_of.ts, 3), [snapshot.as_of.ts])
     assert counted.total == len(y) and counted.fraction == pytest.approx((len(y) // 3) / len(y))
     assert draw.fraction(snapshot.as_of.ts) == pytest.approx(200 / len(snapshot.operating))
     assert draw.fraction(snapshot_dates(snapshot.as_of.ts, 3)[0]) == counted.fraction
@@ -163,3 +164,22 @@ def test_cli_evaluate_needs_a_sample(tmp_path, capsys):
 
     assert main(["train", "--db", f"sqlite:///{tmp_path / 'store.db'}", "--evaluate", "100"]) != 0
     assert "--evaluate 须与 --sample 一起使用" in capsys.readouterr().err
+
+
+def test_cli_backtest_with_a_sample_and_evaluate_says_so_in_both_languages(tmp_path, capsys):
+    import json
+
+    from analytics.store.database import open_store
+    from analytics.store.writing import write_tables
+    from saferank.cli import main
+
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    write_tables(open_store(url), simulate_county(500, seed=5).tables)
+    assert main(["backtest", "--db", url, "--origins", "1", "--no-ablations", "--sample", "100", "--evaluate", "200",
+                 "--json", str(tmp_path / "bt.json"), "--lang", "en"]) == 0
+    out = capsys.readouterr().out
+    assert "Training sample:" in out and "evaluated on at most 200 operating firms" in out
+    drawn = json.loads((tmp_path / "bt.json").read_text())["parameters"]["training_sample"]
+    assert drawn["size"] == 100 and drawn["evaluate"] == 200 and drawn["rows"] < drawn["of"]
+    assert main(["backtest", "--db", url, "--origins", "1", "--sample", "100", "--evaluate", "200", "--capacity", "20"]) != 0
+    assert "检查能力须为比例" in capsys.readouterr().err
