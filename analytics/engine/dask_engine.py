@@ -59,6 +59,7 @@ class DaskEngine:
         if scheduler and workers:
             raise UserError("--scheduler 与 --workers 只能二选一。", "Give --scheduler or --workers, not both.")
         self.cluster = None
+        self._scratch: tempfile.TemporaryDirectory | None = None
         try:
             if scheduler:
                 self.client = Client(scheduler, timeout="20s")
@@ -81,6 +82,15 @@ class DaskEngine:
         self.client.close()
         if self.cluster is not None:
             self.cluster.close()
+        if self._scratch is not None:  # the exports and lists written to the default folders
+            self._scratch.cleanup()
+
+    def scratch(self, prefix: str) -> Path:
+        """A new folder for a command's Parquet export or list parts when none is given, removed when
+        the engine closes; on this machine only, so good for a LocalCluster only."""
+        if self._scratch is None:
+            self._scratch = tempfile.TemporaryDirectory(prefix="saferank-dask-")
+        return Path(tempfile.mkdtemp(prefix=prefix, dir=self._scratch.name))
 
     @property
     def worker_count(self) -> int:
@@ -204,10 +214,10 @@ FIRMS_PER_PARTITION = 50_000
 
 
 def _export(store, engine: DaskEngine, parquet: str | Path | None, partitions: int | None, tables=None) -> Path:
-    """Export the store (or ``tables``) to partitioned Parquet under ``parquet`` (default: a folder
-    beside nothing shared, good for a LocalCluster only)."""
+    """Export the store (or ``tables``) to partitioned Parquet under ``parquet`` (default: the engine's
+    ``scratch``, removed when it closes, good for a LocalCluster only)."""
 
-    root = Path(parquet) if parquet else Path(tempfile.mkdtemp(prefix="saferank-parquet-"))
+    root = Path(parquet) if parquet else engine.scratch("parquet-")
     if partitions is None:
         firms = len(tables["enterprises"]) if tables is not None else len(read_tables(store, names=["enterprises"])["enterprises"])
         partitions = default_partitions(firms, engine.worker_count)
@@ -221,14 +231,14 @@ def score_store(store, engine: DaskEngine, as_of: AsOf | None = None, out: str |
                 parquet: str | Path | None = None, partitions: int | None = None, lang: str = "zh",
                 list_dir: str | Path | None = None):
     """``saferank score --engine dask``: as ``risklist.score_store``, the list computed and written by
-    the workers (``DaskEngine.write_list``, into ``list_dir``, default a temporary folder, readable by
-    every worker as the export is), then stored in batches and written as the same CSV (reasons in
+    the workers (``DaskEngine.write_list``, into ``list_dir``, readable by every worker as the export is;
+    default the engine's ``scratch``), then stored in batches and written as the same CSV (reasons in
     ``lang``) part by part in rank order: no process holds a province's list whole."""
     thresholds = LevelThresholds.from_file(levels) if levels else LevelThresholds()
     model, card = ModelRegistry(models_dir).load()
     as_of = as_of if as_of is not None else AsOf(default_score_date(store))
     root = _export(store, engine, parquet, partitions)
-    folder = Path(list_dir) if list_dir else Path(tempfile.mkdtemp(prefix="saferank-list-"))
+    folder = Path(list_dir) if list_dir else engine.scratch("list-")
     engine.write_list(root, as_of, model, folder, card["version"], thresholds, previous_levels(store, as_of))
     n = partition.list_size(folder)
     list_id = save_list_pieces(store, partition.list_in_rank_order(folder), n, as_of, card["version"], seed=card.get("seed"))

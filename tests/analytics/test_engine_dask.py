@@ -202,6 +202,17 @@ def test_dask_backtest_on_a_drawn_sample_gives_the_same_figures(engine, root, co
     assert got.render("en") == expected.render("en") and "at most" in got.render("en")
 
 
+def test_the_default_folders_go_when_the_engine_closes(engine):
+    """A command's default export and list parts live in the engine's scratch, not left in /tmp."""
+    from analytics.engine.dask_engine import DaskEngine
+
+    with DaskEngine(scheduler=engine.client.scheduler.address) as client_only:  # a second client, same cluster
+        export, parts = client_only.scratch("parquet-"), client_only.scratch("list-")
+        (parts / "part-00000.parquet").write_bytes(b"x")
+        assert export.is_dir() and export.parent == parts.parent
+    assert not export.parent.exists()
+
+
 def test_plain_cli_never_imports_dask():
     script = ("import sys, saferank.cli, analytics.engine, analytics.engine.partition; "
               "print(sorted(m for m in ('dask', 'distributed') if m in sys.modules))")
