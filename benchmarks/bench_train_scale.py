@@ -6,19 +6,20 @@ firms only, so the client never holds a whole date. This script measures that pa
 size with the real training depth (``--snapshots`` monthly snapshots per fit, default 24, as
 ``saferank train``), and asks whether the sample costs precision:
 
-- **large**: every learned candidate fitted on ``--large`` training rows (default 600,000);
+- **large**: every learned candidate fitted on ``--large`` training rows (default 500,000);
 - **sample**: the same candidates on ``--sample`` rows (default 200,000), a subset of the large draw
   (the same hash, a smaller fraction), on the same matrices, labels, weights, origins and tie-breaks;
 - both judged at ``--origins`` origins ``--spacing`` days apart (default 4 and 90: no overlapping
   windows), each on the same ``--evaluate`` firms drawn at every origin (default 200,000).
 
-A full training (every one of the ~5.4 million rows) does not fit one client; three times the sample is
-the largest this machine's 24 GB can hold beside the matrices. For each learned model: the sampled
+A full training (every one of the ~5.4 million rows) does not fit one client: with ``--large 1000000``
+the client was killed for memory at 20 GB (two origins' fits side by side, ``models.fitting``, beside
+the drawn matrices and the tables), so the default is two and a half times the sample. For each learned model: the sampled
 model's pooled precision at capacity minus the large one's, paired per origin (block bootstrap over
 origins), with the rule of thumb beside them; wall time of each part, the client's peak memory and each
 worker's (``VmHWM``).
 
-    .venv/bin/python benchmarks/bench_train_scale.py [--firms 1000000] [--sample 200000] [--large 600000]
+    .venv/bin/python benchmarks/bench_train_scale.py [--firms 1000000] [--sample 200000] [--large 500000]
         [--evaluate 200000] [--origins 4] [--snapshots 24] [--root DIR (reused when it holds a province)]
         [--json OUT]
 """
@@ -91,7 +92,7 @@ def main() -> int:
     parser.add_argument("--firms", type=int, default=1_000_000)
     parser.add_argument("--chunk", type=int, default=100_000, help="firms per simulated county")
     parser.add_argument("--sample", type=int, default=200_000, help="training rows of the sampled fits")
-    parser.add_argument("--large", type=int, default=600_000, help="training rows of the fits it is compared with")
+    parser.add_argument("--large", type=int, default=500_000, help="training rows of the fits it is compared with")
     parser.add_argument("--evaluate", type=int, default=200_000, help="firms drawn at every origin to judge both")
     parser.add_argument("--origins", type=int, default=4)
     parser.add_argument("--spacing", type=int, default=90, help="days between origins")

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 pytest.importorskip("pyarrow")
 
-from analytics.contract.exports import write_csv, write_csv_pieces  # noqa: E402
 from analytics.contract.errors import UserError  # noqa: E402
+from analytics.contract.exports import write_csv, write_csv_pieces  # noqa: E402
 from analytics.engine.partition import list_in_rank_order, list_levels, list_size  # noqa: E402
 
 
