@@ -10,8 +10,13 @@ data are a partitioned Parquet export (``analytics.engine.partition``) that ever
    (context rates, the hazards' recorded columns), which every partition then receives (broadcast);
 3. ``partition_rows`` (or ``partition_features``) per partition: ``build_features`` and
    ``score_rows``, the same functions the pandas path runs;
-4. the client gathers the partitions as they finish and ranks and levels the whole list
-   (``finish_list``): ranks and hysteresis are properties of the list, not of a partition.
+4. ``risk_list``: the client gathers the partitions as they finish and ranks and levels the whole
+   list (``finish_list``): ranks and hysteresis are properties of the list, not of a partition.
+   ``write_list`` (``saferank score --engine dask``): the client gathers ids and scores only, and each
+   worker writes its share of the ranked list; the client then stores and writes it part by part.
+
+Training and backtests on the cluster (``train_store``, ``backtest_store``) build each date's matrix
+here; with a sample (``models.sample.FirmDraw``) only the drawn firms' rows (``ClusterMatrices.drawn``).
 
 A worker lost mid-run loses its partitions; the scheduler recomputes them from the graph, so the
 list is still complete and the same.
