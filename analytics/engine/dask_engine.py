@@ -190,6 +190,17 @@ class DaskEngine:
             Path(path).unlink(missing_ok=True)
         return out
 
+    def row_counts(self, root: str | Path, training: list, evaluation: list, horizon_days: int) -> tuple[int, dict]:
+        """The training rows of ``training`` dates and the operating firms of ``evaluation`` dates
+        (``models.sample.row_counts``), counted per partition on the workers and summed here."""
+        count = partition.read_manifest(root)["partitions"]
+        run = uuid.uuid4().hex[:8]
+        parts = self.client.gather([self.client.submit(partition.partition_row_counts, str(root), k, list(training),
+                                                       list(evaluation), horizon_days, key=f"row-counts-{run}-{k}")
+                                    for k in range(count)])
+        operating = {pd.Timestamp(day): sum(part[1][pd.Timestamp(day)] for part in parts) for day in evaluation}
+        return sum(part[0] for part in parts), operating
+
     def features(self, root: str | Path, as_of: AsOf, columns: Iterable[str] | None = None,
                  draw: FirmDraw | None = None) -> pd.DataFrame:
         """The feature matrix of ``as_of`` as ``build_features`` makes it (rows sorted by id).
@@ -263,6 +274,10 @@ class ClusterMatrices:
 
     def drawn(self, day: object, draw: FirmDraw) -> pd.DataFrame:
         return self.engine.features(self.root, AsOf.parse(day), draw=draw)
+
+    def counts(self, training: list, evaluation: list, horizon_days: int) -> tuple[int, dict]:
+        """``models.sample.row_counts`` partition by partition on the workers, summed."""
+        return self.engine.row_counts(self.root, training, evaluation, horizon_days)
 
 
 def _matrices(store, engine: DaskEngine, parquet: str | Path | None, partitions: int | None):

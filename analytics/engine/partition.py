@@ -39,7 +39,7 @@ from analytics.features import power as power_features
 from analytics.features.build import build_features
 from analytics.features.workspace import NS_PER_DAY
 from analytics.features.rectification import HELD_DEADLINE, HELD_RECTIFIED
-from analytics.models.sample import FirmDraw
+from analytics.models.sample import FirmDraw, row_counts
 from analytics.risk.levels import LEVEL_DTYPE
 from analytics.risk.risklist import REASON_COUNT, list_frame, score_rows
 from analytics.snapshot import power
@@ -258,6 +258,12 @@ def partition_rows(snapshot: Snapshot, county: dict, model: object, top: int = R
         return pd.DataFrame()
     X = partition_features(snapshot, county, getattr(model, "feature_names_in_", None))
     return score_rows(snapshot, model, top=top, features=X)
+
+
+def partition_row_counts(root: str | Path, k: int, training: list[pd.Timestamp], evaluation: list[pd.Timestamp],
+                         horizon_days: int) -> tuple[int, dict[pd.Timestamp, int]]:
+    """``models.sample.row_counts`` of partition ``k``'s tables (its firms' whole histories)."""
+    return row_counts(read_partition(root, k), training, evaluation, horizon_days)
 
 
 def given(value: object) -> object:

@@ -274,7 +274,8 @@ def backtest_store(store: object, as_of: AsOf | None = None, origins: int = ORIG
     if sample is not None:  # counted and drawn before any matrix is built
         sample.check_capacity(capacity)
         training = rolling_origins(origin_dates[-1] - pd.Timedelta(days=HORIZON_DAYS), count=SNAPSHOTS)
-        cache.sample, cache.draw = counted_sample(tables, sample, training, origin_dates)
+        cache.sample, cache.draw = counted_sample(tables, sample, training, origin_dates,
+                                                  counts=getattr(cache.build, "counts", None))
     result = run_backtest(tables, origin_dates, models, capacity, truth_frame, capacity_of=capacity_of,
                           window_days=window_days, cache=cache, ablate=ablated)
     result.parameters["ablate_source"] = source

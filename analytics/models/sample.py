@@ -24,7 +24,8 @@ training fraction, so the rows kept for training there are still a subset of the
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -139,17 +140,28 @@ class TrainingSample:
         return out
 
 
-def counted_sample(known: Mapping[str, pd.DataFrame], sample: TrainingSample, training: list[pd.Timestamp],
-                   evaluation: list[pd.Timestamp], horizon_days: int = HORIZON_DAYS) -> tuple[TrainingSample, FirmDraw]:
-    """``sample`` with its total, the labelled rows (inspected, or an accident) of the ``training``
-    snapshot dates, counted from the labels alone before any feature is built, and the firms each
-    date's matrix will hold (``FirmDraw``; ``evaluation``: the backtest's origins and the as-of date)."""
+def row_counts(tables: Mapping[str, pd.DataFrame], training: list[pd.Timestamp], evaluation: list[pd.Timestamp],
+               horizon_days: int = HORIZON_DAYS) -> tuple[int, dict[pd.Timestamp, int]]:
+    """The labelled rows (inspected, or an accident) of the ``training`` snapshot dates, from the labels
+    alone, and the operating firms of each ``evaluation`` date. Each firm's count depends on its own
+    records only, so a partition's counts add up to the county's."""
     total = 0
     for day in training:  # a loop over dates
-        labels = build_labels(known, day, horizon_days, ids=operating_ids(known, day))
+        labels = build_labels(tables, day, horizon_days, ids=operating_ids(tables, day))
         total += int((labels["inspected"] | labels["accident"]).sum())
+    return total, {pd.Timestamp(day): len(operating_ids(tables, day)) for day in evaluation}
+
+
+def counted_sample(known: Mapping[str, pd.DataFrame], sample: TrainingSample, training: list[pd.Timestamp],
+                   evaluation: list[pd.Timestamp], horizon_days: int = HORIZON_DAYS,
+                   counts: Callable | None = None) -> tuple[TrainingSample, FirmDraw]:
+    """``sample`` with its total, the training rows counted before any feature is built (``row_counts``),
+    and the firms each date's matrix will hold (``FirmDraw``; ``evaluation``: the backtest's origins and
+    the as-of date). ``counts``: a function of the same arguments as ``row_counts`` but the tables, in
+    its place (the Dask engine's: each partition counted on the workers)."""
+    total, operating = (counts or functools.partial(row_counts, known))(training, evaluation, horizon_days)
     counted = sample.counted(total)
-    return counted, counted.draw({day: len(operating_ids(known, day)) for day in evaluation})
+    return counted, counted.draw(operating)
 
 
 def training_sample(size: int | None, evaluate: int | None = None) -> TrainingSample | None:

@@ -313,6 +313,15 @@ def test_a_drawn_matrix_is_built_on_the_workers_for_the_drawn_firms_alone(engine
     pd.testing.assert_frame_equal(got, expected, check_like=True, check_categorical=False)
 
 
+def test_the_training_rows_are_counted_on_the_workers_as_on_one_machine(engine, root, county, as_of):
+    from analytics.models.sample import row_counts
+    from analytics.models.select import snapshot_dates
+
+    training, evaluation = snapshot_dates(as_of.ts, 3), [as_of.ts, as_of.ts - pd.Timedelta(days=90)]
+    expected = row_counts(county.tables, training, evaluation)
+    assert engine.row_counts(root, training, evaluation, 90) == expected and expected[0] > 0
+
+
 def test_dask_training_on_a_sample_drawn_on_the_cluster_gives_the_same_card(engine, county, tmp_path, monkeypatch):
     """``train --engine dask --sample N --evaluate M``: the firms drawn on the workers, the client given the
     drawn rows alone, and the same card as the pandas training with the same sample."""
@@ -328,6 +337,8 @@ def test_dask_training_on_a_sample_drawn_on_the_cluster_gives_the_same_card(engi
     drawn, built = ClusterMatrices.drawn, ClusterMatrices.__call__
     monkeypatch.setattr(ClusterMatrices, "drawn", lambda self, day, draw: received.append(len(frame := drawn(self, day, draw))) or frame)
     monkeypatch.setattr(ClusterMatrices, "__call__", lambda self, day: whole.append(day) or built(self, day))
+    counted, count = [], ClusterMatrices.counts
+    monkeypatch.setattr(ClusterMatrices, "counts", lambda self, *a: counted.append(a) or count(self, *a))
     small = {"snapshots": 2, "origins": 1, "ablations": False}
     url = f"sqlite:///{tmp_path / 'store.db'}"
     write_tables(open_store(url), county.tables)
@@ -342,5 +353,6 @@ def test_dask_training_on_a_sample_drawn_on_the_cluster_gives_the_same_card(engi
     # every matrix the client received was a draw (the training snapshots at the sample's fraction, the
     # origin and the as-of date at the evaluation share): no date's whole matrix was built
     assert whole == [] and len(received) >= 3 and max(received) < 0.6 * FIRMS
+    assert len(counted) == 1  # the rows counted on the workers, to the same total as on one machine
     for key in ("metrics", "n_rows", "n_positive", "features", "params", "selection_detail", "importance", "notes"):
         assert cards[1][key] == cards[0][key], key
