@@ -61,7 +61,7 @@ from analytics.models.campaign import CampaignRule
 from analytics.models.candidates import candidates
 from analytics.models.fitting import SharedFits, side_by_side
 from analytics.models.labels import build_labels, inspection_weights, selection_bias
-from analytics.models.sample import FirmDraw, TrainingSample
+from analytics.models.sample import FirmDraw, TrainingSample, counted_sample
 from analytics.models.team import VISIT_TEAM, TeamAveraged
 from analytics.models.uncertainty import comparisons, curve_intervals, mean_comparisons, mean_intervals, pooled_intervals
 from analytics.models.validation import SingleClassError, binary_labels, binary_tags, feature_frame, weights_or_none
@@ -346,6 +346,13 @@ class _Cache:
         other = _Cache(self.tables, self.horizon_days, self.weighted, self.build)
         other._features, other._built, other.sample, other.draw = self._features, self._built, sample, self.draw
         return other
+
+    def draw_sample(self, sample: TrainingSample, training: list[pd.Timestamp], evaluation: list[pd.Timestamp]) -> None:
+        """Fit on ``sample`` and build each date's matrix for its drawn firms: the rows of the
+        ``training`` dates counted first (``models.sample.counted_sample``; a ``build`` with a
+        ``counts`` method, the Dask engine's, counts on the workers), ``evaluation``: the dates judged."""
+        self.sample, self.draw = counted_sample(self.tables, sample, training, evaluation, self.horizon_days,
+                                                counts=getattr(self.build, "counts", None))
 
     def matrix(self, as_of: pd.Timestamp) -> pd.DataFrame:
         """The feature matrix of ``as_of``, built once: every operating firm, or with a ``draw`` the

@@ -27,9 +27,9 @@ from analytics.models.backtest import (
     run_backtest,
 )
 from analytics.models.registry import ModelRegistry
-from analytics.models.sample import TrainingSample, counted_sample
+from analytics.models.sample import TrainingSample
+from analytics.models.select import snapshot_dates
 from analytics.snapshot.snapshot import AsOf, Snapshot
-from analytics.snapshot.timeline import rolling_origins
 from analytics.store.database import read_tables
 
 MODEL_LABELS = {
@@ -273,9 +273,7 @@ def backtest_store(store: object, as_of: AsOf | None = None, origins: int = ORIG
     cache = new_cache(tables, features=None if features is None else features(tables))
     if sample is not None:  # counted and drawn before any matrix is built
         sample.check_capacity(capacity)
-        training = rolling_origins(origin_dates[-1] - pd.Timedelta(days=HORIZON_DAYS), count=SNAPSHOTS)
-        cache.sample, cache.draw = counted_sample(tables, sample, training, origin_dates,
-                                                  counts=getattr(cache.build, "counts", None))
+        cache.draw_sample(sample, snapshot_dates(origin_dates[-1], SNAPSHOTS), origin_dates)
     result = run_backtest(tables, origin_dates, models, capacity, truth_frame, capacity_of=capacity_of,
                           window_days=window_days, cache=cache, ablate=ablated)
     result.parameters["ablate_source"] = source

@@ -41,7 +41,7 @@ from analytics.features import build_features
 from analytics.models.explain import global_importance
 from analytics.models.labels import build_labels, inspection_weights
 from analytics.models.registry import ModelRegistry, data_fingerprint
-from analytics.models.sample import TrainingSample, counted_sample
+from analytics.models.sample import TrainingSample
 
 MIN_POSITIVES = 30
 SNAPSHOTS = 24
@@ -234,8 +234,7 @@ def train_on_tables(tables: Snapshot | dict[str, pd.DataFrame], as_of: object, r
     origin_dates = rolling_origins(as_of - pd.Timedelta(days=window), count=origins)
     if sample is not None:  # counted and drawn before any matrix is built: a cluster builds the drawn firms' alone
         sample.check_capacity(capacity)
-        cache.sample, cache.draw = counted_sample(known, sample, snapshot_dates(as_of, snapshots), [*origin_dates, as_of],
-                                                  counts=getattr(cache.build, "counts", None))
+        cache.draw_sample(sample, snapshot_dates(as_of, snapshots), [*origin_dates, as_of])
     X, y, weights = training_set(snapshot, snapshots=snapshots, visit_team=True, cache=cache)
     sampled: dict = {}
     if sample is not None:  # the same draw for the final fit and every backtest fit (the cache's training rows)
