@@ -1,9 +1,12 @@
 """The Dask engine (issue 20): the same list, features and backtest figures as the pandas path.
 
 A LocalCluster of 2 worker processes (one thread each) serialises data and code between processes
-as a real cluster does. The county has ``SAFERANK_DASK_FIRMS`` firms: default 2,000 to keep the
-default suite within its time on a shared 2-core machine; the issue's 20,000 with
-``SAFERANK_DASK_FIRMS=20000`` (the same tests, run as stated in the README).
+as a real cluster does. The equality of the list, the features and the backtest figures, and the
+killed worker, are checked on the issue's county of 20,000 firms (``SAFERANK_DASK_FIRMS``). The
+commands that go through a store (``train``, a sampled ``backtest``, ``score`` by the CLI) fit and
+write whole stores on both paths, so they run on a county of ``SAFERANK_DASK_STORE_FIRMS`` firms:
+default 2,000, to keep the default suite within its time on a 2-core machine; 20,000 as stated in
+the README.
 """
 
 from __future__ import annotations
@@ -29,13 +32,20 @@ from analytics.risk.risklist import score_enterprises  # noqa: E402
 from analytics.simulate import simulate_county  # noqa: E402
 from analytics.snapshot.snapshot import AsOf, Snapshot  # noqa: E402
 
-FIRMS = int(os.environ.get("SAFERANK_DASK_FIRMS", "2000"))
+FIRMS = int(os.environ.get("SAFERANK_DASK_FIRMS", "20000"))
+STORE_FIRMS = int(os.environ.get("SAFERANK_DASK_STORE_FIRMS", "2000"))
 PARTITIONS = 4
 
 
 @pytest.fixture(scope="module")
 def county():
     return simulate_county(FIRMS, seed=11)
+
+
+@pytest.fixture(scope="module")
+def store_county(county):
+    """The county the store-to-store commands run on (the same county when the sizes agree)."""
+    return county if STORE_FIRMS == FIRMS else simulate_county(STORE_FIRMS, seed=11)
 
 
 @pytest.fixture(scope="module")
@@ -180,7 +190,7 @@ def test_dask_backtest_gives_the_same_figures(engine, root, county):
     assert got.render("en") == expected.render("en")
 
 
-def test_dask_backtest_on_a_drawn_sample_gives_the_same_figures(engine, root, county, tmp_path):
+def test_dask_backtest_on_a_drawn_sample_gives_the_same_figures(engine, store_county, tmp_path):
     """``saferank backtest --engine dask --sample N --evaluate M``: the same figures as the pandas
     backtest with the same draw, stated in its report."""
     from analytics.engine.dask_engine import backtest_store as dask_backtest
@@ -190,14 +200,14 @@ def test_dask_backtest_on_a_drawn_sample_gives_the_same_figures(engine, root, co
     from analytics.store.writing import write_tables
 
     url = f"sqlite:///{tmp_path / 'store.db'}"
-    write_tables(open_store(url), county.tables)
+    write_tables(open_store(url), store_county.tables)
     options = {"origins": 1, "include_learned": False, "ablate": None,
-               "sample": TrainingSample(FIRMS // 10, seed=1, evaluate=FIRMS // 2)}
+               "sample": TrainingSample(STORE_FIRMS // 10, seed=1, evaluate=STORE_FIRMS // 2)}
     expected = backtest_store(open_store(url), **options)
     got = dask_backtest(open_store(url), engine, tmp_path / "parquet", PARTITIONS, **options)
     drawn = got.parameters["training_sample"]
-    assert drawn == expected.parameters["training_sample"] and drawn["rows"] < drawn["of"] and drawn["evaluate"] == FIRMS // 2
-    assert got.metrics["n_operating"].max() < 0.6 * FIRMS  # the origin judged on the drawn firms
+    assert drawn == expected.parameters["training_sample"] and drawn["rows"] < drawn["of"] and drawn["evaluate"] == STORE_FIRMS // 2
+    assert got.metrics["n_operating"].max() < 0.6 * STORE_FIRMS  # the origin judged on the drawn firms
     pd.testing.assert_frame_equal(got.metrics, expected.metrics)
     assert got.render("en") == expected.render("en") and "at most" in got.render("en")
 
@@ -220,7 +230,7 @@ def test_plain_cli_never_imports_dask():
     assert out.stdout.strip() == "[]"
 
 
-def test_cli_score_on_dask_writes_the_same_csv(county, model, engine, tmp_path, monkeypatch, capsys):
+def test_cli_score_on_dask_writes_the_same_csv(store_county, model, engine, tmp_path, monkeypatch, capsys):
     """``saferank score --engine dask``: the list written by the workers in parts, stored and written as
     CSV piece by piece in rank order: the same bytes and stored rows as the pandas path."""
     from analytics.models.registry import ModelRegistry
@@ -231,13 +241,13 @@ def test_cli_score_on_dask_writes_the_same_csv(county, model, engine, tmp_path, 
 
     monkeypatch.setenv("SAFERANK_MODEL_KEY", "k" * 40)
     url = f"sqlite:///{tmp_path / 'store.db'}"
-    write_tables(open_store(url), county.tables)
+    write_tables(open_store(url), store_county.tables)
     models = tmp_path / "models"
     ModelRegistry(models).register(model, {"version": "v-dask", "model": "logistic"})
-    day = str(county.as_of.date())
+    day = str(store_county.as_of.date())
     assert main(["score", "--db", url, "--as-of", day, "--models", str(models), "--out", str(tmp_path / "pandas.csv"),
                  "--lang", "en"]) == 0  # the same language: --lang en writes the reasons in English
-    pandas_stored = read_risk_list(open_store(url), AsOf(county.as_of), "v-dask")
+    pandas_stored = read_risk_list(open_store(url), AsOf(store_county.as_of), "v-dask")
     assert main(["score", "--db", url, "--as-of", day, "--models", str(models), "--out", str(tmp_path / "dask.csv"),
                  "--engine", "dask", "--scheduler", engine.client.scheduler.address,  # the running LocalCluster
                  "--parquet", str(tmp_path / "parquet"), "--list-dir", str(tmp_path / "list"), "--lang", "en"]) == 0
@@ -246,7 +256,7 @@ def test_cli_score_on_dask_writes_the_same_csv(county, model, engine, tmp_path, 
     assert (tmp_path / "parquet" / "_partitions.json").exists()
     assert sorted(p.name for p in (tmp_path / "list").glob("*.parquet")) == [f"part-{k:05d}.parquet" for k in range(PARTITIONS)]
     # the workers' parts stored piece by piece: the same rows as the pandas list (the same list id, replaced)
-    stored = read_risk_list(open_store(url), AsOf(county.as_of), "v-dask")
+    stored = read_risk_list(open_store(url), AsOf(store_county.as_of), "v-dask")
     pd.testing.assert_frame_equal(stored.reset_index(drop=True), pandas_stored.reset_index(drop=True))
     assert main(["score", "--db", url, "--list-dir", str(tmp_path / "list")]) != 0  # without --engine dask
     assert "--list-dir 只用于 --engine dask" in capsys.readouterr().err
@@ -271,7 +281,7 @@ def test_a_simulated_province_is_written_county_by_county(tmp_path):
     assert len(features) > 0
 
 
-def test_dask_training_gives_the_same_model_card_as_pandas(engine, county, tmp_path, monkeypatch):
+def test_dask_training_gives_the_same_model_card_as_pandas(engine, store_county, tmp_path, monkeypatch):
     """``saferank train --engine dask`` without a sample: every snapshot's and origin's matrix from the
     cluster, the same card (metrics, rows, winner, selection) as the pandas training."""
     from analytics.engine.dask_engine import train_store
@@ -286,10 +296,10 @@ def test_dask_training_gives_the_same_model_card_as_pandas(engine, county, tmp_p
     # the choosing backtests read the same dates, 5 matrices per path instead of 9
     small = {"snapshots": 2, "origins": 1, "ablations": False}
     url = f"sqlite:///{tmp_path / 'store.db'}"
-    write_tables(open_store(url), county.tables)
-    expected = train_on_tables(Snapshot.from_store(open_store(url), AsOf(county.as_of)), None,
+    write_tables(open_store(url), store_county.tables)
+    expected = train_on_tables(Snapshot.from_store(open_store(url), AsOf(store_county.as_of)), None,
                                ModelRegistry(tmp_path / "pandas"), **small)
-    got = train_store(open_store(url), engine, tmp_path / "parquet", PARTITIONS, as_of=AsOf(county.as_of),
+    got = train_store(open_store(url), engine, tmp_path / "parquet", PARTITIONS, as_of=AsOf(store_county.as_of),
                       models_dir=tmp_path / "dask", **small)
     assert (tmp_path / "parquet" / "_partitions.json").exists()  # the matrices came from the cluster's export
     assert got.n_rows == expected.n_rows > 0 and got.winner == expected.winner
@@ -322,7 +332,7 @@ def test_the_training_rows_are_counted_on_the_workers_as_on_one_machine(engine, 
     assert engine.row_counts(root, training, evaluation, 90) == expected and expected[0] > 0
 
 
-def test_dask_training_on_a_sample_drawn_on_the_cluster_gives_the_same_card(engine, county, tmp_path, monkeypatch):
+def test_dask_training_on_a_sample_drawn_on_the_cluster_gives_the_same_card(engine, store_county, tmp_path, monkeypatch):
     """``train --engine dask --sample N --evaluate M``: the firms drawn on the workers, the client given the
     drawn rows alone, and the same card as the pandas training with the same sample."""
     from analytics.engine.dask_engine import ClusterMatrices, train_store
@@ -341,18 +351,18 @@ def test_dask_training_on_a_sample_drawn_on_the_cluster_gives_the_same_card(engi
     monkeypatch.setattr(ClusterMatrices, "counts", lambda self, *a: counted.append(a) or count(self, *a))
     small = {"snapshots": 2, "origins": 1, "ablations": False}
     url = f"sqlite:///{tmp_path / 'store.db'}"
-    write_tables(open_store(url), county.tables)
-    sample = TrainingSample(FIRMS // 5, seed=4, evaluate=FIRMS // 2)
-    expected = train_on_tables(Snapshot.from_store(open_store(url), AsOf(county.as_of)), None,
+    write_tables(open_store(url), store_county.tables)
+    sample = TrainingSample(STORE_FIRMS // 5, seed=4, evaluate=STORE_FIRMS // 2)
+    expected = train_on_tables(Snapshot.from_store(open_store(url), AsOf(store_county.as_of)), None,
                                ModelRegistry(tmp_path / "pandas"), sample=sample, **small)
-    got = train_store(open_store(url), engine, tmp_path / "parquet", PARTITIONS, as_of=AsOf(county.as_of),
+    got = train_store(open_store(url), engine, tmp_path / "parquet", PARTITIONS, as_of=AsOf(store_county.as_of),
                       models_dir=tmp_path / "dask", sample=sample, **small)
     cards = [ModelRegistry(tmp_path / side).card(report.version) for side, report in (("pandas", expected), ("dask", got))]
     drew = cards[1]["training_sample"]
-    assert drew == cards[0]["training_sample"] and drew["rows"] == cards[1]["n_rows"] < drew["of"] and drew["evaluate"] == FIRMS // 2
+    assert drew == cards[0]["training_sample"] and drew["rows"] == cards[1]["n_rows"] < drew["of"] and drew["evaluate"] == STORE_FIRMS // 2
     # every matrix the client received was a draw (the training snapshots at the sample's fraction, the
     # origin and the as-of date at the evaluation share): no date's whole matrix was built
-    assert whole == [] and len(received) >= 3 and max(received) < 0.6 * FIRMS
+    assert whole == [] and len(received) >= 3 and max(received) < 0.6 * STORE_FIRMS
     assert len(counted) == 1  # the rows counted on the workers, to the same total as on one machine
     for key in ("metrics", "n_rows", "n_positive", "features", "params", "selection_detail", "importance", "notes"):
         assert cards[1][key] == cards[0][key], key
