@@ -22,12 +22,16 @@ ROWS = "#risk-list-grid .ag-center-cols-container .ag-row"
 
 
 def _watch(page: Page) -> tuple[list[str], list[str]]:
-    """(console errors and page errors, every URL the page requested) from now on."""
+    """(console errors, page errors and callback requests the guard refused, every URL the page
+    requested) from now on. A refusal means the guard's rule for a callback is stricter than what
+    Dash's renderer really sends (``test_callbacks_browser`` checks the other roles' pages)."""
     errors: list[str] = []
     requested: list[str] = []
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.on("request", lambda request: requested.append(request.url))
+    page.on("response", lambda response: errors.append(f"refused {response.status}: {response.text()[:200]}")
+            if urlparse(response.url).path == "/_dash-update-component" and response.status >= 400 else None)
     return errors, requested
 
 
