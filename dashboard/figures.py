@@ -9,8 +9,9 @@ One colour scale per measure (``MEASURE_SCALES``), whatever figure, page or filt
 =================  ========================  ==================================================
 measure            colours                   range
 =================  ========================  ==================================================
-``mean_risk``      红橙黄蓝 at the level      0 to 0.25, fixed: a colour is a level band (yellow
-                   thresholds                at 5 %, orange at 10 %, red from 20 %)
+``mean_risk``      红橙黄蓝 at the level      0 to red + (red − orange) / 2, fixed: a colour is a level
+                   thresholds                band of the list's own thresholds (default: yellow at
+                                             5 %, orange at 10 %, red from 20 %, to 0.25)
 ``red_orange``,    white to red              0 to the largest value of the unfiltered whole
 ``hazards_found``,                           (``reference``; at least 1)
 ``overdue``
@@ -31,7 +32,7 @@ import plotly.graph_objects as go
 from analytics.snapshot.facts import HAZARD_STATES, STATE_CODES
 from analytics.views.overview import MATRIX_METRICS
 from analytics.contract.schema import RISK_LEVELS
-from analytics.risk.levels import LevelThresholds
+from analytics.risk.levels import DEFAULT_THRESHOLDS, LevelThresholds
 from dashboard import i18n
 from dashboard.components import RISK_LEVEL_COLORS
 
@@ -62,21 +63,25 @@ class MeasureScale:
         return 0.0, max(1.0, float(values.max()) if values.size else 1.0)
 
 
-_BANDS = LevelThresholds()  # the default level bands: a map colour is the level a firm at that probability gets
-_RISK_TOP = _BANDS.red + (_BANDS.red - _BANDS.orange) / 2
-LEVEL_BAND_SCALE = (
-    (0.0, RISK_LEVEL_COLORS["blue"]),
-    # blue pales towards the yellow bound, so the blue band never blends with yellow into an olive green
-    (0.9 * _BANDS.yellow / _RISK_TOP, "#a6cbe6"),
-    (_BANDS.yellow / _RISK_TOP, RISK_LEVEL_COLORS["yellow"]),
-    (_BANDS.orange / _RISK_TOP, RISK_LEVEL_COLORS["orange"]),
-    (_BANDS.red / _RISK_TOP, RISK_LEVEL_COLORS["red"]),
-    (1.0, RISK_LEVEL_COLORS["red"]),
-)
+def level_band_scale(bands: LevelThresholds) -> MeasureScale:
+    """The ``mean_risk`` scale of a list levelled with ``bands``: a map colour is the level a firm at
+    that probability gets, so a county's own ``--levels`` move the colours with the levels."""
+    top = bands.red + (bands.red - bands.orange) / 2
+    return MeasureScale((
+        (0.0, RISK_LEVEL_COLORS["blue"]),
+        # blue pales towards the yellow bound, so the blue band never blends with yellow into an olive green
+        (0.9 * bands.yellow / top, "#a6cbe6"),
+        (bands.yellow / top, RISK_LEVEL_COLORS["yellow"]),
+        (bands.orange / top, RISK_LEVEL_COLORS["orange"]),
+        (bands.red / top, RISK_LEVEL_COLORS["red"]),
+        (1.0, RISK_LEVEL_COLORS["red"]),
+    ), ".0%", top=top)
+
+
 _WORSE_SCALE = ((0.0, "#fff5f0"), (0.5, "#fb6a4a"), (1.0, "#a50f15"))  # counts of bad things: more is darker red
 _WORK_SCALE = ((0.0, "#f7fbff"), (0.5, "#6baed6"), (1.0, "#08519c"))  # workload: more is darker blue
 MEASURE_SCALES: dict[str, MeasureScale] = {
-    "mean_risk": MeasureScale(LEVEL_BAND_SCALE, ".0%", top=_RISK_TOP),
+    "mean_risk": level_band_scale(DEFAULT_THRESHOLDS),  # a list's own bands: ``measure_colors(bands=...)``
     "red_orange": MeasureScale(_WORSE_SCALE, ",d"),
     "hazards_found": MeasureScale(_WORSE_SCALE, ",d"),
     "overdue": MeasureScale(_WORSE_SCALE, ",d"),
@@ -84,10 +89,11 @@ MEASURE_SCALES: dict[str, MeasureScale] = {
 }
 
 
-def measure_colors(measure: str, title: str, reference: object = ()) -> dict:
+def measure_colors(measure: str, title: str, reference: object = (), bands: LevelThresholds | None = None) -> dict:
     """A heatmap's or choropleth's colour settings for ``measure`` (``MEASURE_SCALES``): colours, range
-    (from ``reference``, the unfiltered values, for counts) and a colour bar titled ``title``."""
-    scale = MEASURE_SCALES[measure]
+    (from ``reference``, the unfiltered values, for counts) and a colour bar titled ``title``;
+    ``bands``: the thresholds the list drawn was levelled with (``mean_risk`` only; default the defaults)."""
+    scale = level_band_scale(bands) if measure == "mean_risk" and bands is not None else MEASURE_SCALES[measure]
     zmin, zmax = scale.zrange(reference)
     return {"colorscale": [list(stop) for stop in scale.colorscale], "zmin": zmin, "zmax": zmax,
             "colorbar": {"title": {"text": title}, "tickformat": scale.tickformat}}
@@ -117,10 +123,10 @@ def empty_figure(lang: str, height: int = 300) -> go.Figure:
 
 
 def heatmap_figure(matrix: pd.DataFrame, metric: str, town_names: dict[str, str], sector_labels: dict[str, str],
-                   lang: str, counts: pd.DataFrame | None = None) -> go.Figure:
-    """Towns down, sectors across, coloured by ``metric``'s scale (``MEASURE_SCALES``); ``customdata``
-    holds ``[town_id, sector, firms]`` (firms: the cell of ``counts``, enterprises operating there) for
-    the click and the tooltip."""
+                   lang: str, counts: pd.DataFrame | None = None, bands: LevelThresholds | None = None) -> go.Figure:
+    """Towns down, sectors across, coloured by ``metric``'s scale (``MEASURE_SCALES``; ``mean_risk`` in the
+    list's level ``bands``); ``customdata`` holds ``[town_id, sector, firms]`` (firms: the cell of
+    ``counts``, enterprises operating there) for the click and the tooltip."""
     if matrix.empty:
         return empty_figure(lang)
     towns = list(matrix.index)
@@ -141,7 +147,7 @@ def heatmap_figure(matrix: pd.DataFrame, metric: str, town_names: dict[str, str]
             customdata=customdata,
             text=text,
             texttemplate="%{text}",
-            **measure_colors(metric, i18n.label(MATRIX_METRICS, metric, lang), values),
+            **measure_colors(metric, i18n.label(MATRIX_METRICS, metric, lang), values, bands),
             hovertemplate="%{y} · %{x}<br>%{text}" + firms_line + "<extra></extra>",
             xgap=2,
             ygap=2,
@@ -152,9 +158,9 @@ def heatmap_figure(matrix: pd.DataFrame, metric: str, town_names: dict[str, str]
     return themed(figure, height=max(360, 34 * len(towns) + 140))
 
 
-def town_map_figure(towns: pd.DataFrame, geojson: dict | None, lang: str) -> go.Figure:
-    """Towns coloured by mean calibrated risk (the ``mean_risk`` scale) on their own outlines, named
-    inside them (no tiles, fits the outlines)."""
+def town_map_figure(towns: pd.DataFrame, geojson: dict | None, lang: str, bands: LevelThresholds | None = None) -> go.Figure:
+    """Towns coloured by mean calibrated risk (the ``mean_risk`` scale in the list's level ``bands``) on
+    their own outlines, named inside them (no tiles, fits the outlines)."""
     if geojson is None or towns.empty:
         return empty_figure(lang)
     figure = go.Figure(
@@ -166,7 +172,7 @@ def town_map_figure(towns: pd.DataFrame, geojson: dict | None, lang: str) -> go.
             text=towns["name"].astype(str),
             customdata=np.stack([towns["enterprises"].to_numpy()], axis=-1),
             marker={"line": {"color": "#ffffff", "width": 1.5}},
-            **measure_colors("mean_risk", i18n.t("overview.map", lang)),
+            **measure_colors("mean_risk", i18n.t("overview.map", lang), bands=bands),
             hovertemplate="%{text}<br>%{z:.1%}<br>" + i18n.t("overview.enterprises", lang) + " %{customdata[0]:,}<extra></extra>",
         )
     )

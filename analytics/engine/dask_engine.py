@@ -257,7 +257,8 @@ def score_store(store, engine: DaskEngine, as_of: AsOf | None = None, out: str |
     folder = Path(list_dir) if list_dir else engine.scratch("list-")
     engine.write_list(root, as_of, model, folder, card["version"], thresholds, previous_levels(store, as_of))
     n = partition.list_size(folder)
-    list_id = save_list_pieces(store, partition.list_in_rank_order(folder), n, as_of, card["version"], seed=card.get("seed"))
+    list_id = save_list_pieces(store, partition.list_in_rank_order(folder), n, as_of, card["version"], seed=card.get("seed"),
+                               thresholds=thresholds)
     path = write_contract_csv_pieces(lambda: partition.list_in_rank_order(folder), out, lang=lang) if out else None
     return ScoreReport(list_id, as_of.ts, card["version"], n, partition.list_levels(folder), path, card.get("notes") or {})
 

@@ -74,6 +74,16 @@ class LevelThresholds:
                             f"Unknown keys in the risk level settings: {', '.join(sorted(unknown))}.")
         return cls(**{k: float(v) for k, v in values.items()})
 
+    def to_json(self) -> str:
+        """The thresholds as stored with a list (``risk_lists.levels``)."""
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str | None) -> LevelThresholds:
+        """A list's stored thresholds; ``None`` (a list stored before lists kept them): the defaults,
+        which such a list was levelled with unless ``--levels`` was given then (not recorded)."""
+        return cls() if text is None else cls(**{k: float(v) for k, v in json.loads(text).items()})
+
     def bounds(self) -> tuple[np.ndarray, np.ndarray]:
         """(lower, upper) bound of each level's band, in ``LEVEL_CODES`` order."""
         lower = np.array([self.red, self.orange, self.yellow, -np.inf])

@@ -184,16 +184,20 @@ def list_frame(rows: pd.DataFrame, ranked: pd.DataFrame, levels: pd.Series, as_o
 
 
 # --- the store -------------------------------------------------------------------------------
-def save_risk_list(store, risk_list: pd.DataFrame, seed: int | None = None, as_of: AsOf | None = None) -> str:
-    """Store ``risk_list`` (from ``score_enterprises``), replacing one of the same as-of and model version."""
+def save_risk_list(store, risk_list: pd.DataFrame, seed: int | None = None, as_of: AsOf | None = None,
+                   thresholds: LevelThresholds = DEFAULT_THRESHOLDS) -> str:
+    """Store ``risk_list`` (from ``score_enterprises``, levelled with ``thresholds``), replacing one of
+    the same as-of and model version."""
     as_of = as_of or AsOf.parse(risk_list["as_of"].iloc[0])  # else the list's own column (ISO text)
-    return save_list_pieces(store, [risk_list], len(risk_list), as_of, str(risk_list["model_version"].iloc[0]), seed)
+    return save_list_pieces(store, [risk_list], len(risk_list), as_of, str(risk_list["model_version"].iloc[0]), seed,
+                            thresholds)
 
 
 def save_list_pieces(store, pieces: Iterable[pd.DataFrame], n: int, as_of: AsOf, version: str,
-                     seed: int | None = None) -> str:
+                     seed: int | None = None, thresholds: LevelThresholds = DEFAULT_THRESHOLDS) -> str:
     """Store a list of ``n`` rows given as ``pieces`` (a province's list part by part, never whole),
-    replacing one of the same as-of and model version, in one transaction."""
+    replacing one of the same as-of and model version, in one transaction; with the ``thresholds``
+    its levels were assigned with, so a later one-firm re-score and the map use the same bands."""
     list_id = list_id_of(as_of, version)
     with store.engine.begin() as connection:
         connection.execute(risk_scores.delete().where(risk_scores.c.list_id == list_id))
@@ -201,6 +205,7 @@ def save_list_pieces(store, pieces: Iterable[pd.DataFrame], n: int, as_of: AsOf,
         connection.execute(risk_lists.insert().values(
             list_id=list_id, as_of=as_of.date, model_version=version, seed=seed, tie_break=TIE_BREAK,
             created_at=pd.Timestamp.now(tz="UTC").tz_localize(None).to_pydatetime(), n=int(n),
+            levels=thresholds.to_json(),
         ))
         for piece in pieces:  # a loop over pieces of the list
             rows = _stored_rows(piece, list_id)
@@ -275,6 +280,13 @@ def read_risk_list(store, as_of: AsOf | None = None, model_version: str | None =
     rows["reasons"] = rows["reasons_zh"] if lang == "zh" else rows["reasons_en"]
     rows[list(FLAG_CODES)] = decode_flags(rows["flags"])
     return rows[columns].reset_index(drop=True)
+
+
+def list_thresholds(store, as_of: AsOf | None = None, model_version: str | None = None) -> LevelThresholds:
+    """The level thresholds of the stored list ``read_risk_list`` would read (the defaults when there is
+    none, or it was stored before lists kept them)."""
+    found = _find_list(store, as_of, model_version)
+    return LevelThresholds.from_json(None if found is None else found["levels"])
 
 
 def previous_levels(store, as_of: AsOf) -> pd.Series | None:
@@ -398,8 +410,8 @@ def rescore_enterprise(store, enterprise_id: str, as_of: AsOf | None = None, mod
             features[name] = np.nan if value is None else float(value)
     previous = previous_levels(store, as_of)
     before = None if previous is None else previous.reindex([str(enterprise_id)]).dropna()
-    row = score_enterprises(snapshot, model, found["model_version"], previous_levels=before,
-                            features=features).iloc[0]
+    row = score_enterprises(snapshot, model, found["model_version"], previous_levels=before, features=features,
+                            thresholds=LevelThresholds.from_json(found["levels"])).iloc[0]  # the list's own bands
     _update_row(store, found["list_id"], row)
     return row
 
@@ -425,7 +437,8 @@ def dated_list(store, as_of: AsOf) -> str:
     with store.engine.begin() as connection:
         connection.execute(risk_lists.insert().values(
             list_id=list_id, as_of=as_of.date, model_version=source["model_version"], seed=source["seed"],
-            tie_break=TIE_BREAK, created_at=pd.Timestamp.now(tz="UTC").tz_localize(None).to_pydatetime(), n=source["n"]))
+            tie_break=TIE_BREAK, created_at=pd.Timestamp.now(tz="UTC").tz_localize(None).to_pydatetime(), n=source["n"],
+            levels=source["levels"]))
         connection.execute(risk_scores.insert().from_select(["list_id", *[c.name for c in copied]], rows))
     return list_id
 
@@ -516,7 +529,7 @@ def score_store(store, as_of: AsOf | None = None, out: str | Path | None = None,
     snapshot = Snapshot.from_store(store, as_of)
     risk_list = score_enterprises(snapshot, model, card["version"], thresholds=thresholds,
                                   previous_levels=previous_levels(store, as_of), top=top)
-    list_id = save_risk_list(store, risk_list, seed=card.get("seed"), as_of=as_of)
+    list_id = save_risk_list(store, risk_list, seed=card.get("seed"), as_of=as_of, thresholds=thresholds)
     path = write_contract_csv(risk_list, out, lang=lang) if out else None
     counts = risk_list["risk_level"].astype(LEVEL_DTYPE).value_counts().reindex(LEVEL_DTYPE.categories, fill_value=0)
     return ScoreReport(list_id, as_of.ts, card["version"], len(risk_list), {k: int(v) for k, v in counts.items()}, path,

@@ -28,6 +28,9 @@ risk_lists = sa.Table(
     sa.Column("tie_break", sa.String(64), nullable=False),
     sa.Column("created_at", sa.DateTime(), nullable=False),
     sa.Column("n", sa.Integer(), nullable=False),
+    # the level thresholds the list was levelled with (LevelThresholds.to_json): a one-firm re-score and
+    # the map's colour bands use them; NULL in lists stored before lists kept them (the defaults)
+    sa.Column("levels", sa.Text(), nullable=True),
     sa.UniqueConstraint("as_of", "model_version", name="uq_risk_lists_as_of_model"),
 )
 

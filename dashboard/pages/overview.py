@@ -95,7 +95,8 @@ def update_overview(as_of: str, lang: str) -> tuple[list[html.Div], object, obje
     ]
     towns = data.summary("town_risk", day, lambda: overview.town_mean_risk(data.risk_list(day, lang), tables))
     weekly = data.summary("weekly", day, lambda: overview.weekly_hazards(data.snapshot(day)))
-    return cards, figures.town_map_figure(towns, data.town_outlines(), lang), figures.weekly_trend_figure(weekly, lang)
+    return (cards, figures.town_map_figure(towns, data.town_outlines(), lang, data.level_thresholds(day)),
+            figures.weekly_trend_figure(weekly, lang))
 
 
 @callback(
@@ -113,7 +114,8 @@ def update_heatmap(metric: str, as_of: str, lang: str) -> object:
     )
     town_names = dict(zip(tables["towns"]["town_id"].astype(str), tables["towns"]["name"].astype(str), strict=True))
     counts = data.summary("matrix_counts", day, lambda: overview.town_sector_counts(data.snapshot(day)))
-    return figures.heatmap_figure(matrix, metric, town_names, i18n.labels(SECTORS, lang), lang, counts)
+    return figures.heatmap_figure(matrix, metric, town_names, i18n.labels(SECTORS, lang), lang, counts,
+                                  data.level_thresholds(day))
 
 
 @callback(

@@ -72,3 +72,57 @@ def test_a_posted_batch_is_scored_as_the_full_list_scores_its_firms(scored, monk
     batch = scoring.score_records(store, records, as_of=AS_OF)
     assert batch["score"].tolist() == pytest.approx([full.loc["E3", "score"]])
     assert pd.api.types.is_string_dtype(batch["reasons"]) or batch["reasons"].dtype == object
+
+
+def test_a_list_keeps_its_level_thresholds_and_a_firm_rescored_is_levelled_in_them(tmp_path, monkeypatch) -> None:
+    """A list scored with a county's own ``--levels``: the thresholds are stored with it, a firm
+    rescored after a result (or posted to the API) gets the level the full scoring gave it in those
+    bands (not the default ones), a list carried to a later day keeps them, and a list stored before
+    lists kept them reads back as the defaults."""
+    from analytics.models import registry
+    from analytics.risk import scoring
+    from analytics.risk.levels import LevelThresholds, plain_levels
+
+    store = open_store(f"sqlite:///{tmp_path / 'store.db'}")
+    write_tables(store, county.tables())
+    snapshot = Snapshot.from_store(store, AS_OF)
+    model = RuleOfThumb().fit(build_features(snapshot))
+    scores = sorted(risklist.score_enterprises(snapshot, model, "rot")["score"].unique())
+    assert len(scores) == 2 and scores[1] < 0.5  # the lowest score yellow, the highest orange, below
+    bands = LevelThresholds(yellow=scores[0] / 2, orange=(scores[0] + scores[1]) / 2, red=2 * scores[1])
+    full = risklist.score_enterprises(snapshot, model, "rot", thresholds=bands).set_index("enterprise_id")
+    assert set(full["risk_level"].astype(str)) == {"orange", "yellow"}
+    assert (plain_levels(full["score"]).astype(str) != full["risk_level"].astype(str)).any()  # the defaults differ
+    risklist.save_risk_list(store, full.reset_index(), thresholds=bands)
+    assert risklist.list_thresholds(store, AS_OF) == bands
+    for firm in full.index:
+        assert risklist.rescore_enterprise(store, firm, as_of=AS_OF, model=model)["risk_level"] == full.loc[firm, "risk_level"]
+    monkeypatch.setattr(registry.ModelRegistry, "load", lambda self, *a, **k: (model, {"version": "rot"}))
+    firms = county.tables()["enterprises"]
+    posted = [{k: (f"{v:%Y-%m-%d}" if isinstance(v, pd.Timestamp) else str(v)) for k, v in row.items() if pd.notna(v)}
+              for row in firms.to_dict("records")]
+    batch = scoring.score_records(store, posted, as_of=AS_OF).set_index("enterprise_id")
+    assert batch["risk_level"].astype(str).to_dict() == full.loc[batch.index, "risk_level"].astype(str).to_dict()
+    later = AsOf.parse(AS_OF.ts + pd.Timedelta(days=3))
+    risklist.dated_list(store, later)
+    assert risklist.list_thresholds(store, later) == bands
+    with store.engine.begin() as connection:  # as a list stored before the column existed
+        connection.execute(risklist.risk_lists.update().values(levels=None))
+    assert risklist.list_thresholds(store, AS_OF) == LevelThresholds() == risklist.list_thresholds(store)
+    store.dispose()
+
+
+def test_a_store_from_before_lists_kept_their_thresholds_is_upgraded_and_reads_the_defaults(scored) -> None:
+    import sqlalchemy as sa
+
+    from analytics.risk.levels import LevelThresholds
+
+    store, _, _ = scored
+    url = store.engine.url
+    with store.engine.begin() as connection:  # the list table as an earlier version made it
+        connection.execute(sa.text("ALTER TABLE risk_lists DROP COLUMN levels"))
+    store.dispose()
+    reopened = open_store(url.render_as_string(hide_password=False))
+    assert "levels" in {c["name"] for c in sa.inspect(reopened.engine).get_columns("risk_lists")}
+    assert risklist.list_thresholds(reopened, AS_OF) == LevelThresholds()
+    reopened.dispose()

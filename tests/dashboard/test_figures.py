@@ -35,7 +35,8 @@ def test_the_figures_module_reads_no_store_cache_or_request():
     ours = {m for m in imported if m.split(".")[0] in {"dashboard", "analytics", "flask", "dash"}}
     assert ours == {"dashboard.i18n", "dashboard.components.RISK_LEVEL_COLORS", "analytics.contract.schema.RISK_LEVELS",
                     "analytics.snapshot.facts.HAZARD_STATES", "analytics.snapshot.facts.STATE_CODES",
-                    "analytics.views.overview.MATRIX_METRICS", "analytics.risk.levels.LevelThresholds"}
+                    "analytics.views.overview.MATRIX_METRICS", "analytics.risk.levels.LevelThresholds",
+                    "analytics.risk.levels.DEFAULT_THRESHOLDS"}
     # words, palettes, code tables and the level bands only
 
 

@@ -15,9 +15,11 @@ import pandas as pd
 import pytest
 import summary_county as county
 
+from analytics.risk.levels import LevelThresholds
 from analytics.snapshot.snapshot import OPTIONAL_TABLES
 
 PAGES = ("overview", "risk_list", "enterprise", "followup")
+BANDS: dict[pd.Timestamp, LevelThresholds] = {}  # a date's list levelled with its own thresholds (else the defaults)
 TOWN_MAP = {"type": "FeatureCollection", "features": [
     {"type": "Feature", "properties": {"town_id": town, "name": name},
      "geometry": {"type": "Polygon", "coordinates": [[[x, 28.0], [x, 28.1], [x + 0.1, 28.1], [x + 0.1, 28.0], [x, 28.0]]]}}
@@ -47,6 +49,7 @@ def county_data(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(data, "held_tables", lambda _store: frozenset(county.tables()) & OPTIONAL_TABLES)
     monkeypatch.setattr(data, "scored_dates", lambda: sorted(lists, reverse=True))
     monkeypatch.setattr(data, "risk_list", lambda as_of, lang="zh", model_version=None: lists[pd.Timestamp(as_of)])
+    monkeypatch.setattr(data, "level_thresholds", lambda as_of, model_version=None: BANDS.get(pd.Timestamp(as_of), LevelThresholds()))
     monkeypatch.setattr(data, "town_map", lambda: TOWN_MAP)  # as an imported towns.geojson reads back
     yield
     data.clear()
@@ -104,6 +107,27 @@ def test_overview_heatmap_cells_carry_town_and_sector_for_the_click(pages: dict)
     assert href == "/risk-list?town=T2&sector=gas&as_of=2026-03-01"
     clicked = {"points": [{"x": "Town gas", "y": "沿海镇", "z": 1}]}  # what plotly sends for a heatmap
     assert pages["overview"].open_cell(clicked, "2026-03-01", "en") == href
+
+
+def test_the_map_and_heatmap_colour_in_the_bands_the_day_s_list_was_levelled_with(pages: dict, monkeypatch) -> None:
+    """A county scored with its own ``--levels``: the colours' yellow, orange and red bounds are that
+    list's thresholds (stored with it), on the map and the heatmap alike; another date keeps its own."""
+    from dashboard.components import RISK_LEVEL_COLORS
+
+    monkeypatch.setitem(BANDS, pd.Timestamp(county.AS_OF), LevelThresholds(red=0.4, orange=0.3, yellow=0.1))
+
+    def bounds(trace) -> list[float]:
+        first = {}
+        for position, colour in trace.colorscale:
+            first.setdefault(colour, position * trace.zmax)
+        return [round(first[RISK_LEVEL_COLORS[c]], 6) for c in ("yellow", "orange", "red")]
+
+    _, town_map, _ = pages["overview"].update_overview(str(county.AS_OF.date()), "zh")
+    heatmap = pages["overview"].update_heatmap("mean_risk", str(county.AS_OF.date()), "zh")
+    assert bounds(town_map.data[0]) == bounds(heatmap.data[0]) == [0.1, 0.3, 0.4]
+    assert town_map.data[0].zmax == pytest.approx(0.45)
+    earlier = pages["overview"].update_heatmap("mean_risk", str(county.PREVIOUS_AS_OF.date()), "zh")
+    assert bounds(earlier.data[0]) == [0.05, 0.1, 0.2]
 
 
 def test_risk_list_rows_follow_filters_and_sorting(pages: dict) -> None:
