@@ -89,7 +89,7 @@ def status_on(enterprises: pd.DataFrame, status_events: pd.DataFrame, as_of: obj
     last_past = past.drop_duplicates("enterprise_id", keep="last").set_index("enterprise_id")["status"]
     ids = enterprises["enterprise_id"]
     status = ids.map(last_past.astype(object)).astype(object)  # object even when no enterprise has an event
-    has_history = ids.isin(events["enterprise_id"])
+    has_history = ids.isin(events["enterprise_id"].unique())  # the ids once each: isin converts every value
     status = status.where(status.notna() | ~has_history, "operating")
     status = status.fillna(enterprises["status"].astype(object))
     return status.astype(pd.CategoricalDtype([c.code for c in STATUS]))

@@ -298,6 +298,17 @@ def _fetch(connection: sa.Connection, spec: Table) -> pd.DataFrame:
     return _typed_rows(spec, rows)
 
 
+def read_rows(store: Store, name: str, *where: sa.ColumnElement[bool]) -> pd.DataFrame:
+    """The rows of contract table ``name`` meeting every condition of ``where`` (SQLAlchemy expressions
+    over ``CONTRACT_TABLES``), unordered, typed as ``read_tables`` types the whole table. A filter only
+    narrows the read: what was known on a date is still ``Snapshot``'s cut."""
+    spec, table = TABLES[name], CONTRACT_TABLES[name]
+    query = sa.select(*(table.c[c] for c in spec.column_names)).where(*where)
+    with store.engine.connect() as connection, connection.execute(query) as result:
+        rows = result.cursor.fetchall()  # raw values from the DBAPI cursor, as _fetch reads them
+    return _typed_rows(spec, rows)
+
+
 CHUNK_ROWS = 200_000
 
 
@@ -322,14 +333,21 @@ def read_table_chunks(store: Store, name: str, rows: int = CHUNK_ROWS) -> Iterat
 def _typed_column(column: Column, values: np.ndarray) -> object:
     """One column of driver values (``None`` for missing) in its ``frames`` dtype."""
     dtype = frames.dtype_of(column)
-    if column.type == "date":
-        return pd.to_datetime(values, format="ISO8601").astype(dtype)
+    if column.type == "date":  # a table holds few distinct days: each parsed once
+        codes, days = pd.factorize(values)
+        return pd.DatetimeIndex(pd.to_datetime(days, format="ISO8601").astype(dtype)).take(codes, allow_fill=True)
     if column.type == "code":
         return pd.Categorical(values, dtype=dtype)
     if column.type == "float":
         return values.astype("float64")
     if column.type == "bool":
         return pd.array(np.where(pd.isna(values), None, values.astype(bool)), dtype=dtype)
+    if column.type == "text" and getattr(dtype, "storage", None) == "pyarrow":
+        import pyarrow as pa  # present whenever pandas stores strings in it
+        try:  # one C-level conversion; pd.array checks each value in Python (10 times slower)
+            return pd.array(pa.array(values, type=pa.large_string(), from_pandas=True), dtype=dtype)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            pass  # a value that is not text (a driver's number): the general conversion
     return pd.array(values, dtype=dtype)
 
 
