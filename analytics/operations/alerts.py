@@ -42,6 +42,7 @@ from analytics.operations.teams import default_teams, read_teams
 from analytics.risk.risklist import read_risk_list, scored_dates
 from analytics.snapshot.facts import overdue_mask
 from analytics.snapshot.power import DEFAULT_THRESHOLDS, PowerThresholds, suspected_restarts
+from analytics.snapshot.power_store import suspected_restarts_from_store
 from analytics.snapshot.snapshot import AsOf, Snapshot
 from analytics.store import alerts as alert_store
 from analytics.store.database import latest_record_date
@@ -433,8 +434,7 @@ def mandatory_targets(store, as_of: AsOf, thresholds: PowerThresholds = DEFAULT_
     """The firms the next plan must visit (``planning.MANDATORY_COLUMNS``): every firm suspected on
     ``as_of`` of running during a recorded stop and every complaint received by then, unless its
     warning was closed."""
-    snapshot = Snapshot.from_store(store, as_of, names=("towns", "enterprises", "status_events", "power_usage"))
-    suspects = suspected_restarts(snapshot, as_of.ts, thresholds)
+    suspects = suspected_restarts_from_store(store, as_of, thresholds)  # not the whole power_usage table
     complaints = alert_store.read_complaints(store)
     complaints = complaints.loc[complaints["date"] <= as_of.ts]
     rows = pd.concat([
