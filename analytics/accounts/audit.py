@@ -53,6 +53,7 @@ ACTIONS: dict[str, Action] = {
         Action("model_sign", "为模型文件签名", "Signed a model file"),
         Action("model_key_rotate", "轮换模型签名密钥", "Rotated the model signing key"),
         Action("results_entry", "录入检查结果", "Entered results"),
+        Action("rescore_failed", "录入结果后未能重新评分", "Results entered but not rescored"),
         Action("disposition", "处置记录", "Recorded a disposition"),
         Action("user_add", "新增账户", "Added an account"),
         Action("user_disable", "停用账户", "Disabled an account"),

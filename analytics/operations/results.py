@@ -219,14 +219,17 @@ def _write_and_rescore(store, enterprise_id: str, written: dict[str, pd.DataFram
         dates = [frame[TABLES[name].date_column].max() for name, frame in written.items()]
         today = to_timestamp(export_date) if export_date is not None else pd.Timestamp.today().normalize()
         report.before, report.after, report.note = _rescore(store, enterprise_id, models_dir, model,
-                                                            max([today, *[d for d in dates if pd.notna(d)]]))
+                                                            max([today, *[d for d in dates if pd.notna(d)]]), user, source)
     return report
 
 
-def _rescore(store, enterprise_id: str, models_dir: str | None, model: object | None, today: pd.Timestamp):
+def _rescore(store, enterprise_id: str, models_dir: str | None, model: object | None, today: pd.Timestamp,
+             user=None, source: str | None = None):
     """(row before, row after, note): the enterprise's row in the newest stored list, and its row
     rescored on ``today`` (or the newest list's date if later) with every stored record of the firm
-    known then, in the list of that date (``dated_list``)."""
+    known then, in the list of that date (``dated_list``). When the serving model cannot score, the
+    person who entered the results (an inspector on a phone) reads that the score was not updated and
+    who can fix it; the reason, which names the server's model files, goes to the audit log."""
     current = read_risk_list(store)
     if current.empty:
         return None, None, {"zh": "尚无风险清单，未重新评分。", "en": "No risk list is stored yet; not rescored."}
@@ -239,7 +242,10 @@ def _rescore(store, enterprise_id: str, models_dir: str | None, model: object | 
         dated_list(store, day)
         rescore_enterprise(store, enterprise_id, as_of=day, model=model, registry=registry)
     except UserError as error:  # the results are stored; only the new score is missing
-        return None, None, {"zh": f"结果已保存，但未能重新评分：{error.zh}", "en": f"Results saved, but not rescored: {error.en}"}
+        audit.record(store, user, "rescore_failed", enterprise_id, source=source, details={"zh": error.zh, "en": error.en})
+        return None, None, {"zh": "结果已保存，但未能重新评分（原因已记入审计日志）：请安委会办公室处理后运行 saferank score。",
+                            "en": "Results saved, but not rescored (the reason is in the audit log): the office should "
+                                  "see to it and run saferank score."}
     updated = read_risk_list(store, as_of=day)  # the list rescore_enterprise updated
     after = updated.loc[updated["enterprise_id"].astype(str) == enterprise_id].iloc[0]  # its rank in the whole list
     note = {"zh": f"评分日期 {day.iso}（其他企业沿用 {current['as_of'].iloc[0]} 清单的评分，直到下次 saferank score）。",

@@ -206,3 +206,29 @@ def test_a_finding_due_in_the_next_period_becomes_a_followup_of_the_next_plan_un
                    export_date="2026-03-05", rescore=False)
     closed, _ = create_plan(store, following, 5, teams=TEAMS, rules=PlanRules(random_share=0), seed=1)
     assert "EA2" not in set(closed.visits.loc[closed.visits["reason_code"] == "follow_up", "enterprise_id"])
+
+
+def test_results_kept_when_the_model_cannot_score_say_so_without_the_server_s_paths(county, tmp_path) -> None:
+    """No serving model in the registry: the results are stored, the inspector reads that the score was
+    not updated and who sees to it, in either language, and the reason (which names the server's model
+    folder) is in the audit log, not on the phone."""
+    from analytics.accounts import audit
+
+    store, _, visits = county
+    models = tmp_path / "no-models-here"
+    inspector = User("i1", "inspector", team="第1组")
+    def hazards() -> int:
+        found = read_tables(store, names=["hazards"])["hazards"]
+        return int((found["enterprise_id"].astype(str) == "EA3").sum())
+
+    before = hazards()
+    report = record_results(store, visits.loc["EA3", "visit_id"], date=AS_OF, findings=[{"level": "major", "deadline": "2026-03-31"}],
+                            export_date="2026-03-05", models_dir=str(models), user=inspector, source="10.0.0.7")
+    assert report.after is None and hazards() == before + 1
+    for lang in ("zh", "en"):
+        text = report.render(lang)
+        assert ("未能重新评分" if lang == "zh" else "not rescored") in text and "saferank score" in text
+        assert str(models) not in text and "no-models-here" not in text
+    logged = audit.search(store, {"action": "rescore_failed"})
+    assert logged["username"].tolist() == ["i1"] and logged["source"].tolist() == ["10.0.0.7"]
+    assert "no-models-here" in logged["details"].iloc[0]

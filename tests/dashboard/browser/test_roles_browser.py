@@ -35,9 +35,8 @@ CJK = re.compile(r"[\u4e00-\u9fff]+")
 ALLOWED_WORDS = {"SafeRank", "English", "Excel", "CSV", "HTML", "YYYY", "MM", "DD", "xlsx", "csv", "pp", "saferank",
                  "score", "train", "Platt", "boosted", "logistic"}
 # Data written as identifiers, which no language owns: account names (u-office), versions (rule_of_thumb-1),
-# table and feature names (power_usage), package names (scikit-learn), digests, an audit entry's details (JSON),
-# folders (the model registry's, named when a result is saved but not rescored).
-IDENTIFIERS = re.compile(r"\{.*\}|\b[0-9a-f]{16,}\b|(?:/[\w.\-]+)+|[A-Za-z0-9]+(?:[_\-][A-Za-z0-9]+)+")
+# table and feature names (power_usage), package names (scikit-learn), digests, an audit entry's details (JSON).
+IDENTIFIERS = re.compile(r"\{.*\}|\b[0-9a-f]{16,}\b|[A-Za-z0-9]+(?:[_\-][A-Za-z0-9]+)+")
 FIRM_OF = {"zh": "E1", "en": "E2"}  # each language records at its own visit of team 第一组's two
 OTHER_TEAM = "第二组"
 DATA = sorted({*county.tables()["towns"]["name"], *county.tables()["enterprises"]["name"], INSPECTOR_TEAM, OTHER_TEAM,
