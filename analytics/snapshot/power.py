@@ -3,8 +3,8 @@
 The one definition of a *suspected restart from power* (issue 19), beside the recorded facts in
 ``analytics.snapshot.facts``. Everything reads tables already cut to what was known on ``as_of``
 (a ``Snapshot``): a metering period is known from its ``period_end``; a status change from its
-recorded date. Pure and vectorised (one ``merge_asof`` per question, group medians, no loop over
-firms).
+recorded date. Pure and vectorised (one sorted lookup per question, as ``merge_asof`` by firm would
+answer it; group medians; no loop over firms).
 
 A period is *under a recorded stop* when the firm's last status change known on ``as_of`` on or
 before the period's start is a stop (``facts.STOPPED``: suspended or retrofit) and no known change
@@ -62,16 +62,71 @@ PERIOD_COLUMNS = ("enterprise_id", "period_start", "period_end", "kwh", "kwh_per
                   "baseline_kwh_per_day", "baseline_source", "ratio")
 
 
-def _last_change(periods: pd.DataFrame, changes: pd.DataFrame, on: str) -> pd.DataFrame:
-    """For each period, the date and status of the firm's last known change on or before ``periods[on]``
-    (both frames keyed by the integer ``firm`` code: ``merge_asof`` by an integer is many times faster
-    than by a string)."""
-    left = periods[["row", "firm", on]].sort_values(on, kind="stable")
-    right = changes.sort_values("date", kind="stable")
-    merged = pd.merge_asof(left, right, left_on=on, right_on="date", by="firm", direction="backward")
-    place = np.empty(len(merged), dtype="int64")  # ``row`` is 0..n-1: back to the periods' order by position,
-    place[merged["row"].to_numpy()] = np.arange(len(merged))  # not by a reindex that hashes the rows
-    return merged.take(place).set_index("row")
+def _last_change(firm: np.ndarray, when: np.ndarray, change_firm: np.ndarray, change_date: np.ndarray,
+                 change_stopped: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each period (its integer ``firm`` code and a date ``when``), the date of the firm's last known
+    change on or before ``when`` (NaT: none) and whether it was a stop (False: none); of equal dates the
+    change later in the changes' order counts. What ``merge_asof(..., by=firm, direction="backward")``
+    answers, as one ``searchsorted`` on a key that orders by firm, then by date: a change's date is its
+    rank among the changes' distinct dates, a period's the count of those dates on or before it (1.5 M
+    periods: two sorts of the periods and a merge each → a sort of the changes only)."""
+    none = np.full(len(firm), np.datetime64("NaT"), dtype="datetime64[ns]"), np.zeros(len(firm), dtype=bool)
+    if not len(change_firm) or not len(firm):
+        return none
+    days = np.unique(change_date)
+    width = len(days) + 1  # keys of one firm: 0 (before its first change) .. len(days)
+    order = np.lexsort((change_date, change_firm))  # by firm, then date; stable, so ties keep their order
+    change_key = change_firm[order].astype("int64") * width + np.searchsorted(days, change_date[order]) + 1
+    seen = np.searchsorted(days, when, side="right")
+    seen[np.isnat(when)] = 0  # an undated period is after no change
+    at = np.searchsorted(change_key, firm.astype("int64") * width + seen, side="right") - 1
+    found = at >= 0
+    found[found] = change_firm[order][at[found]] == firm[found]
+    date, stopped = none
+    date[found] = change_date[order][at[found]]
+    stopped[found] = change_stopped[order][at[found]]
+    return date, stopped
+
+
+def _judge(power: pd.DataFrame, events: pd.DataFrame | None, as_of: pd.Timestamp,
+           thresholds: PowerThresholds) -> dict[str, np.ndarray | pd.Index]:
+    """The per-period facts of ``power`` (its periods ending by ``as_of``) that depend only on each firm's
+    own periods and changes: the firms' integer codes (``firm``, into ``firms``), the ids, dates, draw,
+    ``under_stop``, and each firm's own operating baseline by code (``own_by_code``, NaN: none)."""
+    power = power.loc[power["period_end"] <= as_of]
+    ids = power["enterprise_id"].astype(str).to_numpy(dtype=object)
+    firm, firms = pd.factorize(ids)
+    firms = pd.Index(firms, dtype=object)
+    starts = power["period_start"].to_numpy(dtype="datetime64[ns]")
+    ends = power["period_end"].to_numpy(dtype="datetime64[ns]")
+    kwh = power["kwh"].to_numpy(dtype="float64")
+    days = (ends - starts).astype("timedelta64[D]").astype("int64") + 1
+    kwh_per_day = kwh / days
+    under_stop = np.zeros(len(power), dtype=bool)
+    touched = np.zeros(len(power), dtype=bool)  # a recorded stop overlaps the period
+    if events is not None and not events.empty:
+        event_firm = firms.get_indexer(events["enterprise_id"].astype(str).to_numpy(dtype=object))
+        dates = events["date"].to_numpy(dtype="datetime64[ns]")
+        metered = (event_firm >= 0) & (dates <= as_of.to_datetime64())  # changes of unmetered firms judge nothing
+        changes = (event_firm[metered], dates[metered], events["status"].astype(object).isin(STOPPED).to_numpy()[metered])
+        start_date, start_stopped = _last_change(firm, starts, *changes)
+        end_date, end_stopped = _last_change(firm, ends, *changes)
+        same = (start_date == end_date) | (np.isnat(start_date) & np.isnat(end_date))
+        under_stop = start_stopped & same
+        touched = start_stopped | end_stopped | ~same
+    operating = ~touched
+    counts = pd.Series(kwh_per_day[operating]).groupby(firm[operating]).agg(["median", "size"])
+    own_by_code = np.full(len(firms), np.nan)
+    own_by_code[counts.index.to_numpy()] = counts["median"].where(counts["size"] >= thresholds.min_baseline_periods).to_numpy()
+    return {"ids": ids, "firm": firm, "firms": firms, "starts": starts, "ends": ends, "kwh": kwh,
+            "kwh_per_day": kwh_per_day, "under_stop": under_stop, "own_by_code": own_by_code}
+
+
+def _sectors_of(enterprises: pd.DataFrame, firms: pd.Index) -> np.ndarray:
+    """Each of ``firms``' sector (its first row in ``enterprises``; None when not there)."""
+    sector_of = pd.Series(enterprises["sector"].astype(object).to_numpy(), index=enterprises["enterprise_id"].astype(str))
+    sector_of = sector_of[~sector_of.index.duplicated()]
+    return sector_of.reindex(firms).to_numpy(dtype=object)
 
 
 def judged_periods(known: Mapping[str, pd.DataFrame], as_of: object,
@@ -91,42 +146,12 @@ def judged_periods(known: Mapping[str, pd.DataFrame], as_of: object,
     power = known.get("power_usage")
     if power is None or power.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in PERIOD_COLUMNS})
-    power = power.loc[power["period_end"] <= as_of]
-    ids = power["enterprise_id"].astype(str).to_numpy(dtype=object)
-    firm, firms = pd.factorize(ids)
-    firms = pd.Index(firms, dtype=object)
-    starts = power["period_start"].to_numpy(dtype="datetime64[ns]")
-    ends = power["period_end"].to_numpy(dtype="datetime64[ns]")
-    kwh = power["kwh"].to_numpy(dtype="float64")
-    days = (ends - starts).astype("timedelta64[D]").astype("int64") + 1
-    periods = pd.DataFrame({"row": np.arange(len(power)), "firm": firm, "enterprise_id": ids,
-                            "period_start": starts, "period_end": ends, "kwh": kwh, "kwh_per_day": kwh / days})
-    events = known.get("status_events")
-    under_stop = np.zeros(len(periods), dtype=bool)
-    touched = np.zeros(len(periods), dtype=bool)  # a recorded stop overlaps the period
-    if events is not None and not events.empty:
-        event_firm = firms.get_indexer(events["enterprise_id"].astype(str).to_numpy(dtype=object))
-        dates = events["date"].to_numpy(dtype="datetime64[ns]")
-        metered = (event_firm >= 0) & (dates <= as_of.to_datetime64())  # changes of unmetered firms judge nothing
-        changes = pd.DataFrame({"firm": event_firm[metered], "date": dates[metered],
-                                "stopped": events["status"].astype(object).isin(STOPPED).to_numpy()[metered]})
-        at_start = _last_change(periods, changes, "period_start")
-        at_end = _last_change(periods, changes, "period_end")
-        start_date, end_date = at_start["date"].to_numpy(), at_end["date"].to_numpy()
-        same = (start_date == end_date) | (np.isnat(start_date) & np.isnat(end_date))
-        start_stopped = at_start["stopped"].astype("boolean").fillna(False).to_numpy(dtype=bool)
-        end_stopped = at_end["stopped"].astype("boolean").fillna(False).to_numpy(dtype=bool)
-        under_stop = start_stopped & same
-        touched = start_stopped | end_stopped | ~same
-    periods["under_stop"] = under_stop
-    operating = periods.loc[~touched]
-    counts = operating.groupby("firm")["kwh_per_day"].agg(["median", "size"])
-    own_by_code = np.full(len(firms), np.nan)
-    own_by_code[counts.index.to_numpy()] = counts["median"].where(counts["size"] >= thresholds.min_baseline_periods).to_numpy()
-    enterprises = known["enterprises"]
-    sector_of = pd.Series(enterprises["sector"].astype(object).to_numpy(), index=enterprises["enterprise_id"].astype(str))
-    sector_of = sector_of[~sector_of.index.duplicated()]
-    sector_by_code = sector_of.reindex(firms).to_numpy(dtype=object)
+    judged = _judge(power, known.get("status_events"), as_of, thresholds)
+    firm, firms, own_by_code = judged["firm"], judged["firms"], judged["own_by_code"]
+    periods = pd.DataFrame({"enterprise_id": judged["ids"], "period_start": judged["starts"],
+                            "period_end": judged["ends"], "kwh": judged["kwh"], "kwh_per_day": judged["kwh_per_day"],
+                            "under_stop": judged["under_stop"]})
+    sector_by_code = _sectors_of(known["enterprises"], firms)
     if sector_baseline is None:
         has_own = ~np.isnan(own_by_code)
         sector_baseline = sector_baselines(pd.Series(own_by_code[has_own], index=firms[has_own]),
@@ -148,16 +173,21 @@ def sector_baselines(own: pd.Series, sector: pd.Series) -> pd.Series:
 
 def own_baselines(known: Mapping[str, pd.DataFrame], as_of: object,
                   thresholds: PowerThresholds = DEFAULT_THRESHOLDS) -> pd.DataFrame:
-    """The firms of ``known`` with a baseline of their own: ``enterprise_id``, ``sector``, ``baseline``
-    (what ``sector_baselines`` takes the median of; rows of disjoint parts of a county concatenate)."""
-    periods = judged_periods(known, as_of, thresholds)
-    own = periods.loc[periods["baseline_source"] == "own"].drop_duplicates("enterprise_id")
-    enterprises = known["enterprises"]
-    sector_of = pd.Series(enterprises["sector"].astype(object).to_numpy(), index=enterprises["enterprise_id"].astype(str))
-    sector_of = sector_of[~sector_of.index.duplicated()]
-    return pd.DataFrame({"enterprise_id": own["enterprise_id"].to_numpy(),
-                         "sector": sector_of.reindex(own["enterprise_id"]).to_numpy(),
-                         "baseline": own["baseline_kwh_per_day"].to_numpy(dtype="float64")})
+    """The firms of ``known`` with a baseline of their own, in the order of their first period:
+    ``enterprise_id``, ``sector``, ``baseline`` (what ``sector_baselines`` takes the median of; rows of
+    disjoint parts of a county concatenate). Only the baselines: no period is judged against them."""
+    as_of = to_timestamp(getattr(as_of, "ts", as_of))
+    power = known.get("power_usage")
+    if power is None or power.empty:
+        return pd.DataFrame({"enterprise_id": pd.Series(dtype=object), "sector": pd.Series(dtype=object),
+                             "baseline": pd.Series(dtype="float64")})
+    judged = _judge(power, known.get("status_events"), as_of, thresholds)
+    own = judged["own_by_code"]
+    has_own = ~np.isnan(own)
+    firms = judged["firms"][has_own]
+    return pd.DataFrame({"enterprise_id": firms.to_numpy(dtype=object),
+                         "sector": _sectors_of(known["enterprises"], firms),
+                         "baseline": own[has_own]})
 
 
 def suspected_restarts(known: Mapping[str, pd.DataFrame], as_of: object,

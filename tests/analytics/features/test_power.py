@@ -153,3 +153,48 @@ def test_records_known_after_the_as_of_date_change_no_suspicion_and_no_power_fea
     a = suspected_restarts(Snapshot.from_tables(full, AS_OF), AS_OF)
     b = suspected_restarts(Snapshot.from_tables(truncated, AS_OF), AS_OF)
     pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True), check_dtype=False)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 4), st.integers(0, 30), st.booleans()), max_size=25),
+       st.lists(st.tuples(st.integers(0, 5), st.integers(-3, 33)), min_size=1, max_size=40))
+def test_the_last_change_lookup_is_merge_asofs_by_firm(changes, periods):
+    """``power._last_change`` (one searchsorted) answers what ``merge_asof(by=firm, direction="backward")``
+    answered before it: the latest change on or before each date, of equal dates the later row."""
+    from analytics.snapshot.power import _last_change
+
+    day = pd.Timestamp("2026-01-01")
+    change = pd.DataFrame({"firm": [c[0] for c in changes], "date": [day + pd.Timedelta(days=c[1]) for c in changes],
+                           "stopped": [c[2] for c in changes]}).astype({"firm": "int64", "date": "datetime64[ns]",
+                                                                         "stopped": bool})
+    period = pd.DataFrame({"row": range(len(periods)), "firm": [p[0] for p in periods],
+                           "when": [day + pd.Timedelta(days=p[1]) for p in periods]}) \
+        .astype({"firm": "int64", "when": "datetime64[ns]"})
+    merged = pd.merge_asof(period.sort_values("when", kind="stable"), change.sort_values("date", kind="stable"),
+                           left_on="when", right_on="date", by="firm", direction="backward").set_index("row").sort_index()
+    date, stopped = _last_change(period["firm"].to_numpy(), period["when"].to_numpy(), change["firm"].to_numpy(),
+                                 change["date"].to_numpy(), change["stopped"].to_numpy())
+    assert (pd.Series(date).equals(pd.Series(merged["date"].to_numpy(dtype="datetime64[ns]"))))
+    assert (stopped == merged["stopped"].astype("boolean").fillna(False).to_numpy(dtype=bool)).all()
+
+
+def test_own_baselines_are_the_own_baselines_judged_periods_judges_by():
+    """``own_baselines`` (the baselines alone) gives what the periods judged against their firm's own
+    baseline say, firm by firm in the order of their first period."""
+    from analytics.snapshot.power import own_baselines
+
+    tables = county(months("E2", [900, 1000, 1100, 20, 30]) + months("E1", [500, 520, 540, 560, 10, 12])
+                    + months("E3", [400]),
+                    [{"enterprise_id": "E1", "date": pd.Timestamp("2026-05-01"), "status": "suspended"},
+                     {"enterprise_id": "E2", "date": pd.Timestamp("2026-03-15"), "status": "retrofit"},
+                     {"enterprise_id": "E2", "date": pd.Timestamp("2026-03-15"), "status": "operating"}],
+                    sectors=("industry_trade", "construction", "industry_trade"))
+    known = Snapshot.from_tables(tables, AS_OF)
+    periods = judged_periods(known, AS_OF)
+    own = periods.loc[periods["baseline_source"] == "own"].drop_duplicates("enterprise_id")
+    expected = pd.DataFrame({"enterprise_id": own["enterprise_id"].to_numpy(),
+                             "sector": own["enterprise_id"].map({"E1": "industry_trade", "E2": "construction",
+                                                                 "E3": "industry_trade"}).to_numpy(),
+                             "baseline": own["baseline_kwh_per_day"].to_numpy(dtype="float64")})
+    assert list(expected["enterprise_id"]) == ["E2", "E1"]
+    pd.testing.assert_frame_equal(own_baselines(known, AS_OF), expected)
