@@ -430,11 +430,13 @@ def export_digest(store, out, as_of: AsOf | None = None, since: AsOf | None = No
     return feed, summary
 
 
-def mandatory_targets(store, as_of: AsOf, thresholds: PowerThresholds = DEFAULT_THRESHOLDS) -> pd.DataFrame:
+def mandatory_targets(store, as_of: AsOf, thresholds: PowerThresholds = DEFAULT_THRESHOLDS,
+                      enterprises: pd.DataFrame | None = None) -> pd.DataFrame:
     """The firms the next plan must visit (``planning.MANDATORY_COLUMNS``): every firm suspected on
     ``as_of`` of running during a recorded stop and every complaint received by then, unless its
-    warning was closed."""
-    suspects = suspected_restarts_from_store(store, as_of, thresholds)  # not the whole power_usage table
+    warning was closed. ``enterprises``: the whole stored table, when the caller has read it."""
+    # not the whole power_usage table
+    suspects = suspected_restarts_from_store(store, as_of, thresholds, enterprises=enterprises)
     complaints = alert_store.read_complaints(store)
     complaints = complaints.loc[complaints["date"] <= as_of.ts]
     rows = pd.concat([

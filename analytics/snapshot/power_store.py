@@ -15,7 +15,8 @@ returns the same rows from three narrower reads of ``power_usage``:
 Whether a period lies under a stop, and a firm's own baseline, depend only on that firm's periods and
 status changes, so each part is judged as the whole table would judge it. Point in time: the
 enterprises and status changes are read whole and every part is cut by ``Snapshot.from_tables`` (the
-one rule, recorded dates included); the SQL filters only narrow what is read.
+one rule, recorded dates included); the SQL filters only narrow what is read. A caller that has read
+the whole enterprises table (``saferank plan``) passes it rather than have it read again.
 """
 
 from __future__ import annotations
@@ -40,12 +41,18 @@ IN_CHUNK = 900
 NO_SECTORS = pd.Series(dtype="float64")  # a sector baseline of no sector: firms without their own go unjudged
 
 
-def suspected_restarts_from_store(store: Store, as_of: object,
-                                  thresholds: PowerThresholds = DEFAULT_THRESHOLDS) -> pd.DataFrame:
+def suspected_restarts_from_store(store: Store, as_of: object, thresholds: PowerThresholds = DEFAULT_THRESHOLDS,
+                                  enterprises: pd.DataFrame | None = None) -> pd.DataFrame:
     """``power.suspected_restarts`` of what ``store`` knew on ``as_of`` (the same frame), reading only
-    the power rows of the candidates and, where needed, of their sectors (module docstring)."""
+    the power rows of the candidates and, where needed, of their sectors (module docstring).
+    ``enterprises``: the whole stored table when the caller has read it already (``read_tables``'
+    frame, every record: it is cut here like the rest), so it is not read twice."""
     as_of = AsOf.parse(as_of)
-    firms = Snapshot.from_tables(read_tables(store, names=("enterprises", "status_events")), as_of)  # cut once
+    if enterprises is None:
+        firm_tables = read_tables(store, names=("enterprises", "status_events"))
+    else:
+        firm_tables = {"enterprises": enterprises, **read_tables(store, names=("status_events",))}
+    firms = Snapshot.from_tables(firm_tables, as_of)  # cut once
     power = CONTRACT_TABLES["power_usage"].c
 
     def read(*where: sa.ColumnElement[bool]) -> pd.DataFrame:

@@ -363,6 +363,50 @@ def test_saferank_plan_out_of_the_box_writes_sheets_per_team_and_the_print_view(
     assert len(plans) == 2 and (plans["seed"] == 5).all()
 
 
+def test_create_plans_narrow_reads_draw_the_plan_of_the_whole_list_and_tables(stored_county) -> None:
+    """``saferank plan`` reads the list without its reasons (``read_ranking``), the year's inspections and
+    the open hazards with ``read_rows`` and hands its enterprises table to the mandatory targets: the
+    same plan as the whole list, the tables typed by ``pd.read_sql`` + ``frames.typed`` and the targets'
+    own read of the enterprises."""
+    import sqlalchemy as sa
+
+    from analytics.contract import frames
+    from analytics.operations.alerts import mandatory_targets
+    from analytics.operations.plans_store import create_plan, plan_tables
+    from analytics.operations.teams import default_teams
+    from analytics.risk.risklist import read_ranking, read_risk_list
+    from analytics.snapshot.snapshot import AsOf
+    from analytics.store.database import CONTRACT_TABLES
+
+    whole = read_risk_list(stored_county)
+    ranking = read_ranking(stored_county)
+    assert list(ranking.columns) == ["enterprise_id", "as_of", "score", "rank", "risk_level", "model_version"]
+    pd.testing.assert_frame_equal(ranking, whole[list(ranking.columns)])
+    start, days, rules = pd.Timestamp(whole["as_of"].iloc[0]) + pd.Timedelta(days=1), 4, PlanRules(skip_recent_days=400)
+    tables = plan_tables(stored_county, start, days, rules)
+    inspections, hazards = CONTRACT_TABLES["inspections"], CONTRACT_TABLES["hazards"]
+    day_before, end = (start - pd.Timedelta(days=1)).date(), (start + pd.Timedelta(days=days - 1)).date()
+    with stored_county.engine.connect() as connection:
+        recent = frames.typed("inspections", pd.read_sql(sa.select(inspections).where(
+            inspections.c.date > (start - pd.Timedelta(days=401)).date(), inspections.c.date <= day_before), connection))
+        due = frames.typed("hazards", pd.read_sql(sa.select(hazards).where(
+            hazards.c.found_date <= day_before, hazards.c.deadline <= end,
+            sa.or_(hazards.c.rectified_date.is_(None), hazards.c.rectified_date > day_before)), connection))
+    assert len(recent) and len(due)
+    pd.testing.assert_frame_equal(tables["inspections"], recent)
+    pd.testing.assert_frame_equal(tables["hazards"], due)
+    day = AsOf.parse(start).plus(-1)
+    mandatory = mandatory_targets(stored_county, day)
+    pd.testing.assert_frame_equal(mandatory_targets(stored_county, day, enterprises=tables["enterprises"]), mandatory)
+    plan, _ = create_plan(stored_county, days=days, rules=rules, seed=4)
+    teams = default_teams(tables["towns"]["town_id"].astype(str).tolist())
+    expected = build_plan(whole, tables, teams, start, days, rules, 4, mandatory=mandatory)
+    pd.testing.assert_frame_equal(plan.visits, expected.visits)
+    pd.testing.assert_frame_equal(plan.unplanned, expected.unplanned)
+    assert (plan.expected_found, plan.model_version, plan.risk_list_as_of) == \
+        (expected.expected_found, expected.model_version, expected.risk_list_as_of)
+
+
 def test_saferank_plan_without_a_risk_list_says_what_to_do(tmp_path, capsys) -> None:
     from saferank.cli import main
 

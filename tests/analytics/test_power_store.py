@@ -16,7 +16,7 @@ from analytics.simulate import simulate_county
 from analytics.snapshot.power import suspected_restarts
 from analytics.snapshot.power_store import suspected_restarts_from_store
 from analytics.snapshot.snapshot import AsOf, Snapshot
-from analytics.store.database import open_store
+from analytics.store.database import open_store, read_tables
 from analytics.store.writing import write_tables
 
 AS_OF = AsOf.parse("2026-06-30")
@@ -120,7 +120,9 @@ def test_a_simulated_countys_mandatory_targets_are_those_of_the_whole_tables(cou
     store, as_of = county_store
     for day in (as_of, as_of.plus(-45)):
         narrow = alerts.mandatory_targets(store, day)
+        given = alerts.mandatory_targets(store, day, enterprises=read_tables(store, names=("enterprises",))["enterprises"])
+        pd.testing.assert_frame_equal(given, narrow)  # the enterprises a caller read are those it would read
         with monkeypatch.context() as patched:
-            patched.setattr(alerts, "suspected_restarts_from_store", lambda s, d, thresholds: whole(s, d))
+            patched.setattr(alerts, "suspected_restarts_from_store", lambda s, d, thresholds, enterprises=None: whole(s, d))
             pd.testing.assert_frame_equal(narrow, alerts.mandatory_targets(store, day))
         assert (narrow["kind"] == "suspected_restart").any()
