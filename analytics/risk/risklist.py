@@ -308,6 +308,13 @@ def list_thresholds(store, as_of: AsOf | None = None, model_version: str | None 
     return LevelThresholds.from_json(None if found is None else found["levels"])
 
 
+def thresholds_on(store, as_of: AsOf) -> LevelThresholds:
+    """The level thresholds in force on ``as_of``: those of a list stored on that day, else of the
+    latest list before it, else of the newest list (a date before every list), else the defaults."""
+    found = _find_list(store, as_of, None) or _find_list(store, as_of, None, before=True) or _find_list(store, None, None)
+    return LevelThresholds.from_json(None if found is None else found["levels"])
+
+
 def previous_levels(store, as_of: AsOf) -> pd.Series | None:
     """The levels of the latest list stored before ``as_of`` (any model), for hysteresis."""
     found = _find_list(store, as_of, None, before=True)

@@ -22,7 +22,7 @@ from analytics.contract.schema import TABLES, table
 from analytics.snapshot.snapshot import AsOf, Snapshot
 from analytics.store.ingest import ROW, SOURCE, check_table
 from analytics.models.registry import ModelRegistry
-from analytics.risk.risklist import held_on, list_thresholds, score_enterprises, scored_dates
+from analytics.risk.risklist import held_on, score_enterprises, scored_dates, thresholds_on
 from analytics.store.database import metadata
 
 MAX_RECORDS = 1000
@@ -153,7 +153,7 @@ def score_records(store, records: Sequence[Mapping[str, object]], as_of: AsOf | 
     """The risk-list rows of the posted enterprises on ``as_of`` (default: the newest stored list's
     date, else today; the API parses a given date with ``AsOf.parse``) by the serving model; nothing
     is written. Enterprises not operating on ``as_of`` get no row. Ranks are within the batch; levels
-    in the bands the newest stored list was levelled with (the county's own ``--levels``, if any)."""
+    in the county's own bands on ``as_of`` (``risklist.thresholds_on``: its ``--levels``, if any)."""
     enterprises = validate_records(records)
     if as_of is None:
         dates = scored_dates(store)
@@ -163,7 +163,7 @@ def score_records(store, records: Sequence[Mapping[str, object]], as_of: AsOf | 
     snapshot = Snapshot.from_tables(_batch_tables(store, enterprises, held), as_of, held=held)
     if snapshot["enterprises"].empty:
         return pd.DataFrame(columns=list(OUTPUT_COLUMNS))
-    scored = score_enterprises(snapshot, model, card["version"], thresholds=list_thresholds(store))
+    scored = score_enterprises(snapshot, model, card["version"], thresholds=thresholds_on(store, AsOf.parse(as_of)))
     if lang == "en":
         scored["reasons"] = scored["reasons_en"]
     return scored[list(OUTPUT_COLUMNS)].reset_index(drop=True)

@@ -103,6 +103,12 @@ def test_a_list_keeps_its_level_thresholds_and_a_firm_rescored_is_levelled_in_th
               for row in firms.to_dict("records")]
     batch = scoring.score_records(store, posted, as_of=AS_OF).set_index("enterprise_id")
     assert batch["risk_level"].astype(str).to_dict() == full.loc[batch.index, "risk_level"].astype(str).to_dict()
+    # a later list with the default bands: a batch on AS_OF keeps AS_OF's, one on the later day takes the later's
+    risklist.save_risk_list(store, full.reset_index().assign(as_of="2026-03-20"))
+    assert risklist.thresholds_on(store, AS_OF) == bands and risklist.thresholds_on(store, AsOf.parse("2026-03-25")) == LevelThresholds()
+    assert risklist.thresholds_on(store, AsOf.parse("2025-01-01")) == LevelThresholds()  # before every list: the newest's
+    again = scoring.score_records(store, posted, as_of=AS_OF).set_index("enterprise_id")
+    assert again["risk_level"].astype(str).to_dict() == batch["risk_level"].astype(str).to_dict()
     later = AsOf.parse(AS_OF.ts + pd.Timedelta(days=3))
     risklist.dated_list(store, later)
     assert risklist.list_thresholds(store, later) == bands
