@@ -77,7 +77,7 @@ def suspected_restarts_from_store(store: Store, as_of: object, thresholds: Power
         return suspected_restarts(judged, as_of, thresholds, NO_SECTORS, periods=periods)
     ents = judged["enterprises"]
     sectors = sorted(ents.loc[ents["enterprise_id"].astype(str).isin(lacking), "sector"].dropna().astype(str).unique())
-    enterprises = CONTRACT_TABLES["enterprises"].c
-    in_sectors = sa.select(enterprises.enterprise_id).where(enterprises.sector.in_(sectors))
+    stored = CONTRACT_TABLES["enterprises"].c
+    in_sectors = sa.select(stored.enterprise_id).where(stored.sector.in_(sectors))
     peers = own_baselines(known(read(power.enterprise_id.in_(in_sectors))), as_of, thresholds)
     return suspected_restarts(judged, as_of, thresholds, sector_baselines(peers["baseline"], peers["sector"]))
