@@ -26,81 +26,36 @@ import json
 import os
 import resource
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-import pandas as pd
+from province_runs import compared, exported_tables, origins_before, province_options, province_root
 
 from analytics.contract.dates import HORIZON_DAYS
-from analytics.contract.frames import typed
 from analytics.engine.dask_engine import DaskEngine
-from analytics.engine.partition import MANIFEST, read_manifest
-from analytics.engine.province import simulate_province
 from analytics.models.backtest import new_cache, run_backtest
 from analytics.models.candidates import candidates
 from analytics.models.sample import TrainingSample
-from analytics.models.uncertainty import paired_difference
 from analytics.snapshot.snapshot import AsOf
+
+LABEL_TABLES = ("inspections", "hazards", "accidents")  # what labels and origins need
 
 
 def _maxrss() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
-def _label_tables(root: Path) -> dict[str, pd.DataFrame]:
-    """The tables labels and origins need (inspections, hazards, accidents), whole, from the export."""
-    out = {}
-    for name in ("inspections", "hazards", "accidents"):
-        if name not in read_manifest(root)["tables"]:
-            continue
-        frames = [pd.read_parquet(path) for path in sorted((root / name).glob("part-*.parquet"))]
-        out[name] = typed(name, pd.concat(frames, ignore_index=True))
-    return out
-
-
-def _compared(full: pd.DataFrame, sampled: pd.DataFrame, size: int, learned: list[str]) -> list[dict]:
-    """Per learned model: mean precision at capacity over origins, full and sampled, and the paired
-    pooled difference (sampled - full) with its block-bootstrap interval and each origin's difference."""
-    tag = f"@{size}"
-    metrics = pd.concat([full, sampled.assign(model=sampled["model"] + tag)])
-    rows = []
-    for name in learned:  # a few models
-        d = paired_difference(metrics, name + tag, name, HORIZON_DAYS)
-        per = metrics.loc[metrics["model"].isin([name, name + tag])].pivot(
-            index="origin", columns="model", values="precision_at_capacity")
-        rows.append({"model": name, "sample": size, "precision_full": round(float(per[name].mean()), 4),
-                     "precision_sample": round(float(per[name + tag].mean()), 4),
-                     "difference": round(d["difference"], 4), "low": round(d["low"], 4), "high": round(d["high"], 4),
-                     "within_noise": d["within_noise"],
-                     "per_origin": [round(v, 4) for v in d["per_origin"] if v is not None],
-                     "top_labelled_per_origin": full.loc[full["model"] == name, "n_top_labelled"].astype(int).tolist()})
-    return rows
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--firms", type=int, default=1_000_000)
-    parser.add_argument("--chunk", type=int, default=100_000, help="firms per simulated county")
+    province_options(parser)
     parser.add_argument("--sample", type=int, nargs="+", default=[200_000, 50_000],
                         help="training rows the sampled fits draw (one sampled backtest per size)")
-    parser.add_argument("--origins", type=int, default=4)
-    parser.add_argument("--spacing", type=int, default=90, help="days between origins")
     parser.add_argument("--snapshots", type=int, default=1, help="training snapshots per origin")
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--root", default=None, help="the province's Parquet folder (simulated there when empty)")
-    parser.add_argument("--json", default=None, help="write the figures to this JSON file")
     args = parser.parse_args()
 
-    root = Path(args.root) if args.root else Path(tempfile.mkdtemp(prefix="saferank-bench-sample-"))
-    began = time.perf_counter()
-    if not (root / MANIFEST).exists():
-        simulate_province(args.firms, root, chunk=args.chunk)
-    simulated = time.perf_counter() - began
-    tables = _label_tables(root)
-    newest = tables["inspections"]["date"].max()
-    last = newest - pd.Timedelta(days=HORIZON_DAYS)
-    origins = [last - pd.Timedelta(days=args.spacing * i) for i in reversed(range(args.origins))]
+    root, simulated = province_root(args, "saferank-bench-sample-")
+    tables = exported_tables(root, LABEL_TABLES)
+    origins = origins_before(tables["inspections"], args.origins, args.spacing)
     learned = list(candidates())
     figures: dict = {"firms": args.firms, "sample_size": args.sample, "origins": [o.date().isoformat() for o in origins],
                      "snapshots": args.snapshots, "simulate_seconds": round(simulated, 1)}
@@ -123,7 +78,7 @@ def main() -> int:
                    n_train_full=full.metrics.groupby("origin")["n_train"].first().astype(int).tolist())
     rows = []
     for size, sampled in runs.items():  # a few sample sizes
-        rows += _compared(full.metrics, sampled.metrics, size, learned)
+        rows += [{**row, "sample": size} for row in compared(full.metrics, sampled.metrics, learned, f"@{size}", "full")]
     figures["models"] = rows
     figures["rule_of_thumb"] = round(float(full.metrics.loc[full.metrics["model"] == "rule_of_thumb",
                                                             "precision_at_capacity"].mean()), 4)

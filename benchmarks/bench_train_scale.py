@@ -30,22 +30,17 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-import pandas as pd
+from province_runs import compared, exported_tables, origins_before, province_options, province_root
 
 from analytics.contract.dates import HORIZON_DAYS
-from analytics.contract.frames import typed
 from analytics.engine.dask_engine import ClusterMatrices, DaskEngine
-from analytics.engine.partition import ENTERPRISE_TABLES, MANIFEST, read_manifest
-from analytics.engine.province import simulate_province
 from analytics.models.backtest import new_cache, run_backtest
 from analytics.models.candidates import candidates
 from analytics.models.sample import TrainingSample, counted_sample
 from analytics.models.select import snapshot_dates
-from analytics.models.uncertainty import paired_difference
 
 CLIENT_TABLES = ("enterprises", "status_events", "inspections", "hazards", "accidents")  # labels and the row count
 
@@ -58,58 +53,19 @@ def _peak_rss() -> int:
     return 0
 
 
-def _client_tables(root: Path) -> dict[str, pd.DataFrame]:
-    """The tables the client needs (labels, the operating firms to count rows), whole, from the export."""
-    out = {}
-    for name in CLIENT_TABLES:
-        if name not in read_manifest(root)["tables"]:
-            continue
-        paths = sorted((root / name).glob("part-*.parquet")) if name in ENTERPRISE_TABLES else [root / f"{name}.parquet"]
-        out[name] = typed(name, pd.concat([pd.read_parquet(path) for path in paths], ignore_index=True))
-    return out
-
-
-def _compared(large: pd.DataFrame, sampled: pd.DataFrame, learned: list[str]) -> list[dict]:
-    """Per learned model: mean precision at capacity over origins, large and sampled, and the paired
-    pooled difference (sampled - large) with its block-bootstrap interval and each origin's difference."""
-    metrics = pd.concat([large, sampled.assign(model=sampled["model"] + "@sample")])
-    rows = []
-    for name in learned:  # a few models
-        d = paired_difference(metrics, name + "@sample", name, HORIZON_DAYS)
-        per = metrics.loc[metrics["model"].isin([name, name + "@sample"])].pivot(
-            index="origin", columns="model", values="precision_at_capacity")
-        rows.append({"model": name, "precision_large": round(float(per[name].mean()), 4),
-                     "precision_sample": round(float(per[name + "@sample"].mean()), 4),
-                     "difference": round(d["difference"], 4), "low": round(d["low"], 4), "high": round(d["high"], 4),
-                     "within_noise": d["within_noise"],
-                     "per_origin": [round(v, 4) for v in d["per_origin"] if v is not None],
-                     "top_labelled_per_origin": large.loc[large["model"] == name, "n_top_labelled"].astype(int).tolist()})
-    return rows
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--firms", type=int, default=1_000_000)
-    parser.add_argument("--chunk", type=int, default=100_000, help="firms per simulated county")
+    province_options(parser)
     parser.add_argument("--sample", type=int, default=200_000, help="training rows of the sampled fits")
     parser.add_argument("--large", type=int, default=500_000, help="training rows of the fits it is compared with")
     parser.add_argument("--evaluate", type=int, default=200_000, help="firms drawn at every origin to judge both")
-    parser.add_argument("--origins", type=int, default=4)
-    parser.add_argument("--spacing", type=int, default=90, help="days between origins")
     parser.add_argument("--snapshots", type=int, default=24, help="monthly training snapshots per fit")
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--root", default=None, help="the province's Parquet folder (simulated there when empty)")
-    parser.add_argument("--json", default=None, help="write the figures to this JSON file")
     args = parser.parse_args()
 
-    root = Path(args.root) if args.root else Path(tempfile.mkdtemp(prefix="saferank-bench-train-"))
-    began = time.perf_counter()
-    if not (root / MANIFEST).exists():
-        simulate_province(args.firms, root, chunk=args.chunk)
-    figures: dict = {"firms": args.firms, "simulate_seconds": round(time.perf_counter() - began, 1)}
-    tables = _client_tables(root)
-    last = tables["inspections"]["date"].max() - pd.Timedelta(days=HORIZON_DAYS)
-    origins = [last - pd.Timedelta(days=args.spacing * i) for i in reversed(range(args.origins))]
+    root, simulated = province_root(args, "saferank-bench-train-")
+    figures: dict = {"firms": args.firms, "simulate_seconds": round(simulated, 1)}
+    tables = exported_tables(root, CLIENT_TABLES)
+    origins = origins_before(tables["inspections"], args.origins, args.spacing)
     began = time.perf_counter()
     # the fractions are set from the last origin's training rows, as training sets them from its own
     large, draw = counted_sample(tables, TrainingSample(args.large, evaluate=args.evaluate),
@@ -135,7 +91,7 @@ def main() -> int:
     figures.update(n_train_large=large_run.metrics.groupby("origin")["n_train"].first().astype(int).tolist(),
                    n_train_sample=sample_run.metrics.groupby("origin")["n_train"].first().astype(int).tolist(),
                    n_evaluated=large_run.metrics.groupby("origin")["n_operating"].first().astype(int).tolist())
-    figures["models"] = _compared(large_run.metrics, sample_run.metrics, learned)
+    figures["models"] = compared(large_run.metrics, sample_run.metrics, learned, "@sample", "large")
     figures["rule_of_thumb"] = round(float(large_run.metrics.loc[large_run.metrics["model"] == "rule_of_thumb",
                                                                  "precision_at_capacity"].mean()), 4)
     figures.update(client_peak_gb=round(_peak_rss() / 1024**3, 2), load_average=os.getloadavg()[0],
