@@ -137,15 +137,29 @@ def write_csv_pieces(pieces: Callable[[], Iterable[pd.DataFrame]], path: str | P
                      **options: Any) -> Path:
     """``write_csv`` of the frames ``pieces()`` yields, one after another, as one file: the same bytes as
     ``write_csv(pd.concat(pieces()), path, ...)`` without holding them together. ``pieces`` is called
-    twice: once to see whether any cell needs every field quoted, once to write."""
-    terminator = options.get("lineterminator") or "\n"
-    if "quoting" not in options and any(_breaks_lines(neutralise_frame(piece), terminator) for piece in pieces()):
-        options["quoting"] = csv.QUOTE_ALL
+    once, or twice when a cell breaks a line: the file is then written again with every field quoted,
+    as the whole-frame writer decides from the start (a province's list is read once, not twice, in
+    the usual case of no such cell)."""
     path = Path(path)
-    with path.open("w", encoding=encoding, newline="") as handle:  # the BOM, once, at the start
-        for position, piece in enumerate(pieces()):  # a loop over pieces of a list
-            neutralise_frame(piece).to_csv(handle, header=position == 0, **options)
+    if "quoting" in options:
+        _written(pieces(), path, encoding, options)
+    elif not _written(pieces(), path, encoding, options, stop_at_break=True):
+        _written(pieces(), path, encoding, {**options, "quoting": csv.QUOTE_ALL})
     return path
+
+
+def _written(pieces: Iterable[pd.DataFrame], path: Path, encoding: str, options: dict[str, Any],
+             stop_at_break: bool = False) -> bool:
+    """Write ``pieces`` to ``path`` as one CSV (the BOM once, a header before the first); with
+    ``stop_at_break``, stop and return False at the first piece with a cell that breaks a line."""
+    terminator = options.get("lineterminator") or "\n"
+    with path.open("w", encoding=encoding, newline="") as handle:
+        for position, piece in enumerate(pieces):  # a loop over pieces of a list
+            neutral = neutralise_frame(piece)
+            if stop_at_break and _breaks_lines(neutral, terminator):
+                return False
+            neutral.to_csv(handle, header=position == 0, **options)
+    return True
 
 
 def tidy_sheet(sheet: Any, frame: pd.DataFrame, *, index: bool = False, header_row: int = 1) -> None:

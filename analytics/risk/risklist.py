@@ -343,7 +343,7 @@ def write_contract_csv(risk_list: pd.DataFrame, path: str | Path, lang: str = "z
 
 def write_contract_csv_pieces(pieces: Callable[[], Iterable[pd.DataFrame]], path: str | Path, lang: str = "zh") -> Path:
     """``write_contract_csv`` of a list given in rank order as pieces (``pieces()`` yields them, and is
-    called twice: ``exports.write_csv_pieces``): the same bytes, without holding the list whole."""
+    called once, or twice when a cell breaks a line: ``exports.write_csv_pieces``): the same bytes, without holding the list whole."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     return write_csv_pieces(lambda: (_contract_rows(piece, lang) for piece in pieces()), path, index=False,
