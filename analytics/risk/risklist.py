@@ -301,18 +301,14 @@ def read_ranking(store, as_of: AsOf | None = None, model_version: str | None = N
     return rows[list(RANKING_COLUMNS)].reset_index(drop=True)
 
 
-def list_thresholds(store, as_of: AsOf | None = None, model_version: str | None = None) -> LevelThresholds:
-    """The level thresholds of the stored list ``read_risk_list`` would read (the defaults when there is
-    none, or it was stored before lists kept them)."""
-    found = _find_list(store, as_of, model_version)
-    return LevelThresholds.from_json(None if found is None else found["levels"])
-
-
-def thresholds_on(store, as_of: AsOf) -> LevelThresholds:
-    """The level thresholds in force on ``as_of``: those of a list stored on that day, else of the
-    latest list before it, else of the newest list (a date before every list), else the defaults."""
-    found = _find_list(store, as_of, None) or _find_list(store, as_of, None, before=True) or _find_list(store, None, None)
-    return LevelThresholds.from_json(None if found is None else found["levels"])
+def thresholds_on(store, as_of: AsOf | None = None) -> LevelThresholds:
+    """The level thresholds in force on ``as_of``: those of the list stored that day (the list
+    ``read_risk_list`` reads), else of the latest list before it, else of the newest list (``as_of``
+    None, or a date before every list), else the defaults. A list stored before lists kept their
+    thresholds reads as the defaults."""
+    found = (_find_list(store, as_of, None) or (as_of is not None and _find_list(store, as_of, None, before=True))
+             or _find_list(store, None, None))
+    return LevelThresholds.from_json(found["levels"] if found else None)
 
 
 def previous_levels(store, as_of: AsOf) -> pd.Series | None:

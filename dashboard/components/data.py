@@ -243,15 +243,14 @@ def risk_list(as_of: pd.Timestamp, lang: str = "zh", model_version: str | None =
     return _cached(key, lambda: read_risk_list(store(), as_of=day, model_version=model_version, lang=lang))
 
 
-def level_thresholds(as_of: pd.Timestamp, model_version: str | None = None):
-    """The level thresholds the list ``risk_list`` reads was levelled with (``risklist.list_thresholds``):
-    the map's and heatmap's colour bands."""
-    from analytics.risk.risklist import list_thresholds
+def level_thresholds(as_of: pd.Timestamp):
+    """The level thresholds the list of ``as_of`` was levelled with (``risklist.thresholds_on``): the
+    map's and heatmap's colour bands."""
+    from analytics.risk.risklist import thresholds_on
 
     as_of, _ = _list_key(as_of, None)
     day = None if as_of is None else AsOf(as_of)
-    return _cached(("levels", _store_key(), as_of, model_version),
-                   lambda: list_thresholds(store(), as_of=day, model_version=model_version))
+    return _cached(("levels", _store_key(), as_of), lambda: thresholds_on(store(), day))
 
 
 def browse(as_of: pd.Timestamp, lang: str = "zh", model_version: str | None = None) -> pd.DataFrame:

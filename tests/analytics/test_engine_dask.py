@@ -235,7 +235,7 @@ def test_cli_score_on_dask_writes_the_same_csv(store_county, model, engine, tmp_
     CSV piece by piece in rank order: the same bytes and stored rows as the pandas path."""
     from analytics.models.registry import ModelRegistry
     from analytics.risk.levels import LevelThresholds
-    from analytics.risk.risklist import list_thresholds, read_risk_list
+    from analytics.risk.risklist import read_risk_list, thresholds_on
     from analytics.store.app_tables import risk_lists
     from analytics.store.database import open_store
     from analytics.store.writing import write_tables
@@ -252,14 +252,14 @@ def test_cli_score_on_dask_writes_the_same_csv(store_county, model, engine, tmp_
     assert main(["score", "--db", url, "--as-of", day, "--models", str(models), "--out", str(tmp_path / "pandas.csv"),
                  "--lang", "en", "--levels", str(tmp_path / "levels.toml")]) == 0  # --lang en: reasons in English
     pandas_stored = read_risk_list(open_store(url), AsOf(store_county.as_of), "v-dask")
-    assert list_thresholds(open_store(url)) == bands
+    assert thresholds_on(open_store(url)) == bands
     with open_store(url).engine.begin() as connection:  # so that the Dask run must store them itself
         connection.execute(risk_lists.update().values(levels=None))
     assert main(["score", "--db", url, "--as-of", day, "--models", str(models), "--out", str(tmp_path / "dask.csv"),
                  "--engine", "dask", "--scheduler", engine.client.scheduler.address,  # the running LocalCluster
                  "--parquet", str(tmp_path / "parquet"), "--list-dir", str(tmp_path / "list"), "--lang", "en",
                  "--levels", str(tmp_path / "levels.toml")]) == 0
-    assert list_thresholds(open_store(url)) == bands
+    assert thresholds_on(open_store(url)) == bands
     assert "Risk list" in capsys.readouterr().out
     assert (tmp_path / "dask.csv").read_bytes() == (tmp_path / "pandas.csv").read_bytes()
     assert (tmp_path / "parquet" / "_partitions.json").exists()

@@ -94,7 +94,7 @@ def test_a_list_keeps_its_level_thresholds_and_a_firm_rescored_is_levelled_in_th
     assert set(full["risk_level"].astype(str)) == {"orange", "yellow"}
     assert (plain_levels(full["score"]).astype(str) != full["risk_level"].astype(str)).any()  # the defaults differ
     risklist.save_risk_list(store, full.reset_index(), thresholds=bands)
-    assert risklist.list_thresholds(store, AS_OF) == bands
+    assert risklist.thresholds_on(store, AS_OF) == bands
     for firm in full.index:
         assert risklist.rescore_enterprise(store, firm, as_of=AS_OF, model=model)["risk_level"] == full.loc[firm, "risk_level"]
     monkeypatch.setattr(registry.ModelRegistry, "load", lambda self, *a, **k: (model, {"version": "rot"}))
@@ -111,10 +111,10 @@ def test_a_list_keeps_its_level_thresholds_and_a_firm_rescored_is_levelled_in_th
     assert again["risk_level"].astype(str).to_dict() == batch["risk_level"].astype(str).to_dict()
     later = AsOf.parse(AS_OF.ts + pd.Timedelta(days=3))
     risklist.dated_list(store, later)
-    assert risklist.list_thresholds(store, later) == bands
+    assert risklist.thresholds_on(store, later) == bands
     with store.engine.begin() as connection:  # as a list stored before the column existed
         connection.execute(risklist.risk_lists.update().values(levels=None))
-    assert risklist.list_thresholds(store, AS_OF) == LevelThresholds() == risklist.list_thresholds(store)
+    assert risklist.thresholds_on(store, AS_OF) == LevelThresholds() == risklist.thresholds_on(store)
     store.dispose()
 
 
@@ -130,5 +130,5 @@ def test_a_store_from_before_lists_kept_their_thresholds_is_upgraded_and_reads_t
     store.dispose()
     reopened = open_store(url.render_as_string(hide_password=False))
     assert "levels" in {c["name"] for c in sa.inspect(reopened.engine).get_columns("risk_lists")}
-    assert risklist.list_thresholds(reopened, AS_OF) == LevelThresholds()
+    assert risklist.thresholds_on(reopened, AS_OF) == LevelThresholds()
     reopened.dispose()

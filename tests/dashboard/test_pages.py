@@ -49,7 +49,7 @@ def county_data(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(data, "held_tables", lambda _store: frozenset(county.tables()) & OPTIONAL_TABLES)
     monkeypatch.setattr(data, "scored_dates", lambda: sorted(lists, reverse=True))
     monkeypatch.setattr(data, "risk_list", lambda as_of, lang="zh", model_version=None: lists[pd.Timestamp(as_of)])
-    monkeypatch.setattr(data, "level_thresholds", lambda as_of, model_version=None: BANDS.get(pd.Timestamp(as_of), LevelThresholds()))
+    monkeypatch.setattr(data, "level_thresholds", lambda as_of: BANDS.get(pd.Timestamp(as_of), LevelThresholds()))
     monkeypatch.setattr(data, "town_map", lambda: TOWN_MAP)  # as an imported towns.geojson reads back
     yield
     data.clear()
