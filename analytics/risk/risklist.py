@@ -45,9 +45,8 @@ from analytics.features.rectification import HELD_DEADLINE, HELD_RECTIFIED
 from analytics.store.database import metadata
 from analytics.store.app_tables import risk_lists, risk_scores
 from analytics.snapshot.snapshot import AsOf, Snapshot, held_tables
-from analytics.store.database import latest_record_date
+from analytics.store.database import latest_record_date, read_rows
 from analytics.snapshot.facts import FLAG_CODES, decode_flags, encode_flags, enterprise_flags
-from analytics.contract.frames import typed
 from analytics.contract.words import count
 from analytics.features import FEATURES, build_features
 from analytics.models.registry import ModelRegistry
@@ -363,25 +362,20 @@ def _enterprise_tables(store, enterprise_id: str, held: frozenset[str]) -> dict[
     """That enterprise's rows of every contract table the store holds (``held``; an empty frame where
     the firm has none), its town and the alerts (typed), all dates."""
     out: dict[str, pd.DataFrame] = {}
-    with store.engine.connect() as connection:
-        for name in ENTERPRISE_TABLES:
-            table = metadata.tables.get(name)
-            if table is None:
-                continue
-            frame = typed(name, pd.read_sql(sa.select(*[table.c[c] for c in TABLES[name].column_names])
-                                            .where(table.c.enterprise_id == enterprise_id), connection))
-            if not frame.empty or TABLES[name].required or name in held:
-                out[name] = frame
-        if out["enterprises"].empty:
-            raise UserError(f"企业 {enterprise_id} 不存在。", f"Enterprise {enterprise_id} does not exist.")
-        town = out["enterprises"]["town_id"].iloc[0]
-        towns = metadata.tables["towns"]
-        out["towns"] = typed("towns", pd.read_sql(sa.select(*[towns.c[c] for c in TABLES["towns"].column_names])
-                                                  .where(towns.c.town_id == town), connection))
-        alerts = metadata.tables.get("weather_alerts")
-        if alerts is not None and "weather_alerts" in held:
-            frame = pd.read_sql(sa.select(alerts).where((alerts.c.town_id == town) | alerts.c.town_id.is_(None)), connection)
-            out["weather_alerts"] = typed("weather_alerts", frame)
+    for name in ENTERPRISE_TABLES:  # raw driver values typed column by column (``read_rows``), not pd.read_sql + typed
+        table = metadata.tables.get(name)
+        if table is None:
+            continue
+        frame = read_rows(store, name, table.c.enterprise_id == enterprise_id)
+        if not frame.empty or TABLES[name].required or name in held:
+            out[name] = frame
+    if out["enterprises"].empty:
+        raise UserError(f"企业 {enterprise_id} 不存在。", f"Enterprise {enterprise_id} does not exist.")
+    town = out["enterprises"]["town_id"].iloc[0]
+    out["towns"] = read_rows(store, "towns", metadata.tables["towns"].c.town_id == town)
+    alerts = metadata.tables.get("weather_alerts")
+    if alerts is not None and "weather_alerts" in held:
+        out["weather_alerts"] = read_rows(store, "weather_alerts", (alerts.c.town_id == town) | alerts.c.town_id.is_(None))
     return out
 
 

@@ -15,13 +15,15 @@ from analytics.risk import risklist
 from analytics.snapshot.snapshot import AsOf, Snapshot
 from analytics.store.database import open_store
 from analytics.store.writing import write_tables
+from test_store_backends import store_url  # noqa: F401  (fixtures)
 
 AS_OF = AsOf.parse(county.AS_OF)
 
 
 @pytest.fixture()
-def scored(tmp_path):
-    store = open_store(f"sqlite:///{tmp_path / 'store.db'}")
+def scored(store_url):
+    """The tiny county stored and scored, on SQLite and on PostgreSQL (``test_store_backends``)."""
+    store = open_store(store_url)
     write_tables(store, county.tables())
     snapshot = Snapshot.from_store(store, AS_OF)
     model = RuleOfThumb().fit(build_features(snapshot))
