@@ -67,7 +67,10 @@ class LevelThresholds:
             values = tomllib.loads(text.decode("utf-8")) if path.suffix.lower() == ".toml" else json.loads(text)
         except (OSError, ValueError) as error:
             raise UserError(f"无法读取风险等级配置 {path}：{error}", f"Cannot read the risk level settings {path}: {error}") from error
-        values = values.get("levels", values)
+        return cls._from_mapping(values.get("levels", values))
+
+    @classmethod
+    def _from_mapping(cls, values: dict) -> LevelThresholds:
         unknown = set(values) - set(asdict(cls()))
         if unknown:
             raise UserError(f"风险等级配置含未知项：{', '.join(sorted(unknown))}。",
@@ -82,7 +85,7 @@ class LevelThresholds:
     def from_json(cls, text: str | None) -> LevelThresholds:
         """A list's stored thresholds; ``None`` (a list stored before lists kept them): the defaults,
         which such a list was levelled with unless ``--levels`` was given then (not recorded)."""
-        return cls() if text is None else cls(**{k: float(v) for k, v in json.loads(text).items()})
+        return cls() if text is None else cls._from_mapping(json.loads(text))
 
     def bounds(self) -> tuple[np.ndarray, np.ndarray]:
         """(lower, upper) bound of each level's band, in ``LEVEL_CODES`` order."""
